@@ -1,0 +1,16 @@
+"""optkit: structured optimization solvers behind one scipy-style entry point.
+
+>>> import optkit
+>>> result = optkit.solve(problem, method="fast_alm", tol=1e-8)   # doctest: +SKIP
+"""
+from . import backend, functions, kernels, problems, solvers
+from ._registry import register
+from ._result import Result, Status
+from ._solve import methods, show_options, solve
+from .validate import validate
+
+__all__ = [
+    "solve", "Result", "Status", "methods", "show_options", "validate", "register",
+    "problems", "solvers", "functions", "kernels", "backend",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,47 @@
+"""The one place a method name is declared: ``@register`` on a Solver class."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .solvers.base import Solver
+
+__all__ = ["register", "get_solver", "all_methods"]
+
+_REGISTRY: dict[str, type["Solver"]] = {}
+_CANONICAL: dict[str, str] = {}
+
+
+def register(name: str, aliases: tuple[str, ...] = ()) -> Callable[[type["Solver"]], type["Solver"]]:
+    """Class decorator registering a solver under ``name`` and its ``aliases``."""
+
+    def deco(cls: type["Solver"]) -> type["Solver"]:
+        for key in (name, *aliases):
+            if key in _REGISTRY and _REGISTRY[key] is not cls:
+                raise ValueError(f"method name {key!r} is already registered by {_REGISTRY[key].__name__}")
+            _REGISTRY[key] = cls
+            _CANONICAL[key] = name
+        cls.name = name
+        cls.aliases = tuple(aliases)
+        return cls
+
+    return deco
+
+
+def _load_all() -> None:
+    from . import solvers  # noqa: F401,PLC0415  (importing registers every solver)
+
+
+def get_solver(method: str) -> type["Solver"]:
+    """The solver class registered under ``method`` (a name or an alias)."""
+    _load_all()
+    try:
+        return _REGISTRY[method]
+    except KeyError:
+        raise ValueError(f"unknown method {method!r}; registered methods: {sorted(set(_CANONICAL.values()))}") from None
+
+
+def all_methods() -> dict[str, type["Solver"]]:
+    """Canonical method name -> solver class, for every registered solver."""
+    _load_all()
+    return {name: _REGISTRY[name] for name in sorted(set(_CANONICAL.values()))}

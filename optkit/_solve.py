@@ -1,0 +1,127 @@
+"""The scipy-style entry point: ``solve(problem, method=..., **options)``."""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any, Callable
+
+from ._registry import all_methods, get_solver
+from ._result import Result
+from .backend import namespace_by_name
+from .solvers.base import Options, Snapshot, Solver, run
+
+__all__ = ["solve", "methods", "show_options"]
+
+
+def methods(problem: Any) -> list[str]:
+    """Names of the registered methods that apply to ``problem``, the default first."""
+    names = [name for name, cls in all_methods().items() if cls.accepts(problem)]
+    default = getattr(problem, "default_method", None)
+    return sorted(names, key=lambda n: (n != default, n))
+
+
+def _resolve(problem: Any, method: str | type[Solver] | None) -> type[Solver]:
+    if method is None:
+        method = getattr(problem, "default_method", None)
+        if method is None:
+            raise ValueError(f"{type(problem).__name__} has no default_method; pass method=")
+    if inspect.isclass(method) and issubclass(method, Solver):
+        cls = method
+    elif isinstance(method, str):
+        try:
+            cls = get_solver(method)
+        except ValueError:
+            raise ValueError(
+                f"unknown method {method!r} for {type(problem).__name__}; valid methods: {methods(problem)}"
+            ) from None
+    else:
+        raise TypeError(f"method must be a method name or a Solver subclass, got {type(method).__name__}")
+    if not cls.accepts(problem):
+        raise ValueError(
+            f"method {method if isinstance(method, str) else cls.name!r} does not apply to "
+            f"{type(problem).__name__}; valid methods: {methods(problem)}"
+        )
+    return cls
+
+
+def solve(
+    problem: Any,
+    method: str | type[Solver] | None = None,
+    *,
+    x0: Any = None,
+    tol: float | None = None,
+    max_iter: int | None = None,
+    callback: Callable[[Snapshot], Any] | None = None,
+    verbose: bool = False,
+    backend: str | None = None,
+    **options: Any,
+) -> Result:
+    """Solve a structured optimization problem.
+
+    Parameters
+    ----------
+    problem : Problem
+        An instance from :mod:`optkit.problems` (``Lasso``, ``SparseInverseCovariance``,
+        ``Composite``, ...). Its arrays fix the namespace (NumPy, CuPy, ...) in which
+        the solver runs and the result is returned.
+    method : str or Solver subclass, optional
+        A registered method name (see :func:`methods`); ``None`` uses
+        ``problem.default_method``.
+    x0 : array or tuple of arrays, optional
+        Starting point; each method documents its default.
+    tol : float, optional
+        Target for the family's *relative* optimality measure (duality gap,
+        KKT residual, marginal error ...). Default: the method's own.
+    max_iter : int, optional
+        Iteration limit. Default: the method's own.
+    callback : callable, optional
+        ``callback(info)`` at every convergence check with a read-only
+        :class:`~optkit.solvers.base.Snapshot` (``nit``, ``time``, ``x``,
+        ``fun``, ``optimality`` and the measures). Returning ``True`` or raising
+        ``StopIteration`` stops the run with ``Status.CALLBACK_STOP``.
+    verbose : bool
+        Print an iteration table (iteration, objective, measures, time).
+    backend : {"numpy", "cupy", "array_api_strict"}, optional
+        Move the problem's data to this library first (once).
+    **options
+        Method options; :func:`show_options` lists them. Unknown names raise
+        ``TypeError``.
+
+    Returns
+    -------
+    Result
+        ``x``, ``fun``, ``status``, ``success``, ``message``, ``nit``, ``time``,
+        the optimality measures and a per-check ``history``.
+
+    Examples
+    --------
+    >>> import numpy as np, optkit
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((40, 80)), rng.standard_normal(40)
+    >>> res = optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), method="fast_alm", tol=1e-8)
+    >>> res.success
+    True
+    """
+    if backend is not None:
+        problem = problem.to(namespace_by_name(backend))
+    cls = _resolve(problem, method)
+    if tol is not None:
+        options["tol"] = tol
+    if max_iter is not None:
+        options["max_iter"] = max_iter
+    opts = cls.Options.build(cls.name, **options)
+    solver = cls(problem, opts)
+    return run(solver, x0, callback, verbose)
+
+
+def show_options(method: str, *, file: Any = None) -> str:
+    """Print (and return) the options of ``method`` with their defaults and meaning."""
+    cls = get_solver(method)
+    lines = [f"{cls.name}: {(cls.__doc__ or '').strip().splitlines()[0]}"]
+    if cls.aliases:
+        lines.append(f"aliases: {', '.join(cls.aliases)}")
+    for f in dataclasses.fields(cls.Options):
+        lines.append(f"  {f.name} = {f.default!r}\n      {f.metadata.get('doc', '')}")
+    text = "\n".join(lines)
+    print(text, file=file)
+    return text

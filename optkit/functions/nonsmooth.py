@@ -1,0 +1,155 @@
+"""Nonsmooth terms with closed-form prox maps: l1 norms and indicator functions."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .. import kernels
+from ..backend import get_namespace
+from .base import Function, check_scalar
+
+__all__ = ["L1Norm", "OffDiagL1", "Box", "Simplex", "L1Ball"]
+
+
+@dataclass(frozen=True)
+class L1Norm(Function):
+    """:math:`g(x) = \\lambda\\|x\\|_1` (entrywise, any shape).
+
+    :math:`\\operatorname{prox}_{sg}(v) = \\operatorname{sign}(v)\\max(|v| - s\\lambda, 0)`.
+    """
+
+    lam: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+
+    def value(self, x: Any) -> float:
+        xp = get_namespace(x)
+        return self.lam * float(xp.sum(xp.abs(x)))
+
+    def prox(self, v: Any, step: float) -> Any:
+        return kernels.soft_threshold(v, step * self.lam)
+
+    def to_cvxpy(self, var: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return self.lam * cp.sum(cp.abs(var)), []
+
+
+@dataclass(frozen=True)
+class OffDiagL1(Function):
+    """:math:`g(X) = \\lambda\\sum_{i\\ne j}|X_{ij}|` for square ``X``; the diagonal is not penalised.
+
+    The prox soft-thresholds the off-diagonal entries by :math:`s\\lambda` and
+    keeps the diagonal.
+    """
+
+    lam: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+
+    def value(self, X: Any) -> float:
+        xp = get_namespace(X)
+        return self.lam * (float(xp.sum(xp.abs(X))) - float(xp.sum(xp.abs(xp.linalg.diagonal(X)))))
+
+    def prox(self, V: Any, step: float) -> Any:
+        xp = get_namespace(V)
+        Y = kernels.soft_threshold(V, step * self.lam)
+        n = V.shape[0]
+        eye = xp.eye(n, dtype=V.dtype)
+        d = xp.linalg.diagonal(V) - xp.linalg.diagonal(Y)
+        return Y + eye * d
+
+    def to_cvxpy(self, var: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return self.lam * (cp.sum(cp.abs(var)) - cp.sum(cp.abs(cp.diag(var)))), []
+
+
+class _Indicator(Function):
+    """Indicator of a closed convex set: 0 inside, ``+inf`` outside; prox = projection."""
+
+    feas_tol = 1e-9
+
+    def project(self, v: Any) -> Any:
+        raise NotImplementedError
+
+    def prox(self, v: Any, step: float) -> Any:
+        return self.project(v)
+
+    def distance(self, x: Any) -> float:
+        xp = get_namespace(x)
+        return float(xp.linalg.vector_norm(x - self.project(x)))
+
+    def value(self, x: Any) -> float:
+        xp = get_namespace(x)
+        scale = 1.0 + float(xp.linalg.vector_norm(x))
+        return 0.0 if self.distance(x) <= self.feas_tol * scale else math.inf
+
+
+@dataclass(frozen=True)
+class Box(_Indicator):
+    """Indicator of the box :math:`\\{x : lo \\le x \\le hi\\}` (scalar bounds)."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.lo, (int, float)) and isinstance(self.hi, (int, float))):
+            raise TypeError("lo and hi must be real numbers")
+        if math.isnan(self.lo) or math.isnan(self.hi) or self.lo > self.hi:
+            raise ValueError(f"need lo <= hi, got lo={self.lo}, hi={self.hi}")
+
+    def project(self, v: Any) -> Any:
+        xp = get_namespace(v)
+        lo = None if self.lo == -math.inf else self.lo
+        hi = None if self.hi == math.inf else self.hi
+        return xp.clip(v, min=lo, max=hi)
+
+    def to_cvxpy(self, var: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        cons = []
+        if self.lo > -math.inf:
+            cons.append(var >= self.lo)
+        if self.hi < math.inf:
+            cons.append(var <= self.hi)
+        return cp.Constant(0.0), cons
+
+
+@dataclass(frozen=True)
+class Simplex(_Indicator):
+    """Indicator of the scaled simplex :math:`\\{x \\ge 0, \\sum_i x_i = r\\}` (1-d)."""
+
+    radius: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "radius", check_scalar("radius", self.radius, positive=True))
+
+    def project(self, v: Any) -> Any:
+        return kernels.project_simplex(v, self.radius)
+
+    def to_cvxpy(self, var: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return cp.Constant(0.0), [var >= 0, cp.sum(var) == self.radius]
+
+
+@dataclass(frozen=True)
+class L1Ball(_Indicator):
+    """Indicator of the l1 ball :math:`\\{x : \\|x\\|_1 \\le r\\}` (1-d)."""
+
+    radius: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "radius", check_scalar("radius", self.radius, positive=True))
+
+    def project(self, v: Any) -> Any:
+        return kernels.project_l1_ball(v, self.radius)
+
+    def to_cvxpy(self, var: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return cp.Constant(0.0), [cp.norm1(var) <= self.radius]

@@ -1,0 +1,51 @@
+"""Hot inner loops: a Numba kernel for NumPy arrays, a pure array-API twin otherwise.
+
+Dispatch happens here and only here, once per call, on the namespace of the
+input. Set ``OPTKIT_DISABLE_NUMBA=1`` to force the twins everywhere (the kernel
+tests compare the two).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..backend import get_namespace, is_numpy
+from . import _reference as reference
+
+__all__ = ["soft_threshold", "project_simplex", "project_l1_ball", "use_numba", "reference"]
+
+
+def use_numba(x: Any) -> bool:
+    """True when ``x`` is a real floating NumPy array and Numba is enabled."""
+    if os.environ.get("OPTKIT_DISABLE_NUMBA") == "1":
+        return False
+    return is_numpy(get_namespace(x)) and isinstance(x, np.ndarray) and x.dtype in (np.float32, np.float64)
+
+
+def soft_threshold(x: Any, t: float) -> Any:
+    """Entrywise soft-thresholding :math:`\\operatorname{sign}(x)\\max(|x|-t,0)`, the prox of :math:`t\\|\\cdot\\|_1`."""
+    if use_numba(x):
+        from . import _cpu  # noqa: PLC0415  (lazy: Numba compiles on first use)
+
+        x = np.ascontiguousarray(x)
+        return _cpu.soft_threshold(x, x.dtype.type(t), np.empty_like(x))
+    return reference.soft_threshold(x, t)
+
+
+def project_simplex(v: Any, radius: float = 1.0) -> Any:
+    """Euclidean projection of a 1-d array onto the simplex :math:`\\{x\\ge0, \\sum_i x_i = r\\}`."""
+    if use_numba(v):
+        from . import _cpu  # noqa: PLC0415
+
+        return _cpu.project_simplex(np.ascontiguousarray(v), v.dtype.type(radius))
+    return reference.project_simplex(v, radius)
+
+
+def project_l1_ball(v: Any, radius: float = 1.0) -> Any:
+    """Euclidean projection of a 1-d array onto the l1 ball :math:`\\{\\|x\\|_1 \\le r\\}`."""
+    xp = get_namespace(v)
+    if float(xp.sum(xp.abs(v))) <= radius:
+        return v
+    return xp.sign(v) * project_simplex(xp.abs(v), radius)

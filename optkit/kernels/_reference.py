@@ -1,0 +1,34 @@
+"""Pure array-API twins of the Numba kernels: used on CuPy and other libraries,
+and as the oracle the kernel tests compare against."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_namespace
+
+
+def soft_threshold(x: Any, t: float) -> Any:
+    """Entrywise :math:`\\operatorname{sign}(x)\\max(|x| - t, 0)`."""
+    xp = get_namespace(x)
+    return xp.sign(x) * xp.clip(xp.abs(x) - t, min=0.0)
+
+
+def project_simplex(v: Any, radius: float = 1.0) -> Any:
+    """Euclidean projection of a vector onto :math:`\\{x \\ge 0, \\sum x = r\\}` (sort-based, O(n log n))."""
+    xp = get_namespace(v)
+    n = v.shape[0]
+    u = xp.flip(xp.sort(v))
+    css = xp.cumulative_sum(u) - radius
+    idx = xp.arange(1, n + 1, dtype=v.dtype)
+    cond = (u - css / idx) > 0
+    rho = int(xp.max(xp.nonzero(cond)[0]))
+    theta = css[rho] / (rho + 1)
+    return xp.clip(v - theta, min=0.0)
+
+
+def project_l1_ball(v: Any, radius: float = 1.0) -> Any:
+    """Euclidean projection of a vector onto :math:`\\{\\|x\\|_1 \\le r\\}`."""
+    xp = get_namespace(v)
+    if float(xp.sum(xp.abs(v))) <= radius:
+        return v
+    return xp.sign(v) * project_simplex(xp.abs(v), radius)

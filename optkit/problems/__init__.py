@@ -1,0 +1,5 @@
+"""Problem families. Each problem owns its data, validates it, and knows its CVXPY reference."""
+from .base import Problem
+from .composite import Composite, Lasso, SparseInverseCovariance
+
+__all__ = ["Problem", "Composite", "Lasso", "SparseInverseCovariance"]

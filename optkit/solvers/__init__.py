@@ -1,0 +1,7 @@
+"""Solver classes. Importing this package registers every method."""
+from . import alm, fista  # noqa: F401
+from .alm import ALM, FastALM
+from .base import Check, Options, Snapshot, Solver
+from .fista import FISTA
+
+__all__ = ["Solver", "Options", "Check", "Snapshot", "ALM", "FastALM", "FISTA"]
