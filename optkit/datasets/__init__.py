@@ -1,0 +1,5 @@
+"""Data for examples, tests and benchmarks: real data shipped inside installed packages
+(scikit-learn, scikit-image) and seeded generators. Nothing is downloaded at run time."""
+from .synthetic import lasso_instance, sics_instance
+
+__all__ = ["lasso_instance", "sics_instance"]
