@@ -5,6 +5,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .. import kernels
 from ..backend import get_namespace
 from .base import Function, check_scalar
@@ -65,13 +67,13 @@ class OffDiagL1(Function):
     def to_cvxpy(self, var: Any) -> Any:
         import cvxpy as cp  # noqa: PLC0415
 
-        return self.lam * (cp.sum(cp.abs(var)) - cp.sum(cp.abs(cp.diag(var)))), []
+        n = var.shape[0]
+        off = np.ones((n, n)) - np.eye(n)
+        return self.lam * cp.sum(cp.abs(cp.multiply(off, var))), []
 
 
 class _Indicator(Function):
     """Indicator of a closed convex set: 0 inside, ``+inf`` outside; prox = projection."""
-
-    feas_tol = 1e-9
 
     def project(self, v: Any) -> Any:
         raise NotImplementedError
@@ -85,8 +87,9 @@ class _Indicator(Function):
 
     def value(self, x: Any) -> float:
         xp = get_namespace(x)
-        scale = 1.0 + float(xp.linalg.vector_norm(x))
-        return 0.0 if self.distance(x) <= self.feas_tol * scale else math.inf
+        # Membership up to the rounding of a projection in x's precision.
+        tol = math.sqrt(float(xp.finfo(x.dtype).eps)) * (1.0 + float(xp.linalg.vector_norm(x)))
+        return 0.0 if self.distance(x) <= tol else math.inf
 
 
 @dataclass(frozen=True)

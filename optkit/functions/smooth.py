@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backend import get_namespace
+from ..backend import get_namespace, linalg_for
 from .base import Function, check_array
 
 __all__ = ["SquaredLoss", "LogDetTrace", "spectral_norm_sq"]
@@ -45,9 +45,9 @@ class SquaredLoss(Function):
     -----
     :math:`\\nabla f(x) = A^T(Ax-b)`, Lipschitz with :math:`L = \\|A\\|_2^2`.
     The prox solves :math:`(I + sA^TA)u = v + sA^Tb`; it uses one symmetric
-    eigendecomposition of the smaller Gram matrix (:math:`AA^T` when
-    :math:`m < n`, through the Woodbury identity), computed once and reused for
-    every step size ``s``, so continuation in ``s`` costs nothing extra.
+    factorisation of :math:`I + sG` for the smaller Gram matrix :math:`G`
+    (:math:`AA^T` when :math:`m < n`, through the Woodbury identity), cached
+    while ``s`` stays the same.
     """
 
     A: Any
@@ -83,24 +83,45 @@ class SquaredLoss(Function):
     def grad(self, x: Any) -> Any:
         return self.A.T @ self.residual(x)
 
-    def _gram_eig(self) -> tuple[Any, Any, Any]:
-        if "eig" not in self._cache:
-            xp = get_namespace(self.A)
-            A = self.A
-            G = A @ A.T if A.shape[0] < A.shape[1] else A.T @ A
-            evals, evecs = xp.linalg.eigh(G)
-            self._cache["eig"] = (xp.clip(evals, min=0.0), evecs, A.T @ self.b)
-        return self._cache["eig"]
+    def _solver_for(self, step: float) -> Any:
+        """A solve with :math:`I + sG` on the smaller Gram side :math:`G`, cached for the last ``step``.
+
+        NumPy and CuPy get a Cholesky factorisation (SciPy / cupyx); other
+        namespaces an eigendecomposition of ``G`` that serves every ``step``.
+        """
+        cached = self._cache.get("solve")
+        if cached is not None and cached[0] == step:
+            return cached[1]
+        xp = get_namespace(self.A)
+        A = self.A
+        if "gram" not in self._cache:
+            self._cache["gram"] = (A @ A.T if A.shape[0] < A.shape[1] else A.T @ A, A.T @ self.b)
+        G = self._cache["gram"][0]
+        linalg = linalg_for(xp)
+        if linalg is not None:
+            factor = linalg.cho_factor(xp.eye(G.shape[0], dtype=G.dtype) + step * G, lower=True, check_finite=False)
+
+            def solve(r: Any) -> Any:
+                return linalg.cho_solve(factor, r, check_finite=False)
+        else:
+            if "eig" not in self._cache:
+                evals, Q = xp.linalg.eigh(G)
+                self._cache["eig"] = (xp.clip(evals, min=0.0), Q)
+            evals, Q = self._cache["eig"]
+
+            def solve(r: Any) -> Any:
+                return Q @ ((Q.T @ r) / (1.0 + step * evals))
+        self._cache["solve"] = (step, solve)
+        return solve
 
     def prox(self, v: Any, step: float) -> Any:
-        evals, Q, Atb = self._gram_eig()
-        w = v + step * Atb
+        solve = self._solver_for(step)
+        w = v + step * self._cache["gram"][1]
         A = self.A
         if A.shape[0] < A.shape[1]:
             # (I + s A^T A)^{-1} = I - s A^T (I + s A A^T)^{-1} A   (Woodbury)
-            z = Q @ ((Q.T @ (A @ w)) / (1.0 + step * evals))
-            return w - step * (A.T @ z)
-        return Q @ ((Q.T @ w) / (1.0 + step * evals))
+            return w - step * (A.T @ solve(A @ w))
+        return solve(w)
 
     def to_cvxpy(self, var: Any) -> Any:
         import cvxpy as cp  # noqa: PLC0415

@@ -28,7 +28,7 @@ class ALMOptions(Options):
     mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 1e4")
     mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations")
     mu_every: int = option(20, "iterations between continuation steps")
-    skipping: bool = option(True, "ALM-S / FALM-S: skip the x-step when the linearization of g fails to majorize it")
+    skipping: bool = option(False, "ALM-S: skip the x-step when the linearization of g fails to majorize it")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -40,6 +40,12 @@ class ALMOptions(Options):
             raise ValueError(f"mu_factor must be >= 1, got {self.mu_factor!r}")
         if not (isinstance(self.mu_every, int) and self.mu_every >= 1):
             raise ValueError(f"mu_every must be a positive integer, got {self.mu_every!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FALMOptions(ALMOptions):
+    skipping: bool = option(True, "FALM-S: skip the x-step when the linearization of g fails to majorize it "
+                                  "(False is plain FALM, which needs a smooth g)")
 
 
 @dataclass
@@ -55,6 +61,7 @@ class _State:
     zy: Any = None
     zlam: Any = None
     t: float = 1.0
+    backtracks: int = 0
 
 
 def default_mu(problem: Any) -> float:
@@ -92,8 +99,16 @@ class _AlternatingLinearization(Solver):
         p, o = self.problem, self.options
         xp = self.xp
         x = p.initial_point() if x0 is None else self._check_x0(x0)
+        L = p.f.lipschitz
+        if o.mu is not None:
+            mu = o.mu
+        elif o.skipping and L:
+            mu = 1.0 / L
+        else:
+            mu = default_mu(p)
+        self.majorize = o.skipping and not (L and mu <= 1.0 / L)
+        self.slack = 100 * float(xp.finfo(p.dtype).eps)  # rounding allowance in majorisation tests
         self.mu_min = o.mu_min
-        mu = o.mu if o.mu is not None else default_mu(p)
         if self.mu_min is None:
             self.mu_min = mu / 1e4
         # First y-step from x0 so that -lam is a subgradient of g at y from the start.
@@ -119,15 +134,35 @@ class _AlternatingLinearization(Solver):
         gx = (v - x) / mu                     # = grad f(x) by the prox optimality condition
         skipped = s.skipped
         if o.skipping:
+            # An extrapolated z outside dom g (an indicator's set) has no linearisation: skip too.
             d = x - zy
             model = g.value(zy) - float(xp.sum(zlam * d)) + float(xp.sum(d * d)) / (2 * mu)
-            if g.value(x) > model + 1e-12 * max(1.0, abs(model)):
-                x, gx = zy, f.grad(zy)
-                skipped += 1
-        # y-step: minimise g + (linearisation of f at x) + ||y - x||^2 / (2 mu)
-        y = g.prox(x - mu * gx, mu)
+            if not math.isfinite(model) or g.value(x) > model + self.slack * max(1.0, abs(model)):
+                # Skipping means linearising f at zy next, possible only inside dom f.
+                fz = f.value(zy) if self.majorize else 0.0
+                if math.isfinite(fz):
+                    x, gx = zy, f.grad(zy)
+                    skipped += 1
+        # y-step: minimise g + (linearisation of f at x) + ||y - x||^2 / (2 mu). With skipping, the
+        # theory needs this linearisation to majorise f (mu <= 1/L(f)); where L(f) is unknown or
+        # exceeded, mu is halved until it does.
+        backtracks = s.backtracks
+        fx = f.value(x) if self.majorize else 0.0
+        if self.majorize:
+            # rounding of f and of <grad f, d> in this precision
+            slack = self.slack * (abs(fx) + float(xp.linalg.vector_norm(x)) * float(xp.linalg.vector_norm(gx)))
+        while True:
+            y = g.prox(x - mu * gx, mu)
+            if not self.majorize or mu <= self.mu_min:
+                break
+            d = y - x
+            if f.value(y) <= fx + float(xp.sum(gx * d)) + float(xp.sum(d * d)) / (2 * mu) + slack:
+                break
+            mu *= 0.5
+            backtracks += 1
         lam = gx - (x - y) / mu
-        new = _State(y=y, lam=lam, x=x, mu=mu, k=s.k + 1, skipped=skipped, restarts=s.restarts, t=s.t)
+        new = _State(y=y, lam=lam, x=x, mu=mu, k=s.k + 1, skipped=skipped, restarts=s.restarts, t=s.t,
+                     backtracks=backtracks)
         if self.accelerated:
             # Gradient-based adaptive restart (O'Donoghue & Candes 2015): momentum that points
             # against the latest proximal step is dropped.
@@ -157,7 +192,7 @@ class _AlternatingLinearization(Solver):
         return Check(x=x, fun=fun, optimality=opt, measures=m, dual=None)
 
     def info(self, s: _State) -> dict[str, Any]:
-        return {"skipped": s.skipped, "restarts": s.restarts, "mu": s.mu}
+        return {"skipped": s.skipped, "restarts": s.restarts, "backtracks": s.backtracks, "mu": s.mu}
 
 
 @register("alm", aliases=("alm_s",))
@@ -196,4 +231,5 @@ class FastALM(_AlternatingLinearization):
     :math:`t` when the momentum points against the last step.
     """
 
+    Options = FALMOptions
     accelerated = True

@@ -70,6 +70,8 @@ class FISTA(Solver):
         L = p.f.lipschitz
         self.fixed = self.options.step_size is not None or bool(L)
         step = self.options.step_size or (1.0 / L if L else 1.0)
+        # Rounding in f (e.g. a log-determinant) must not fail the sufficient-decrease test.
+        self.slack = 100 * float(self.xp.finfo(p.dtype).eps)
         return _State(x=x, z=x, step=step)
 
     def step(self, s: _State) -> _State:
@@ -80,12 +82,15 @@ class FISTA(Solver):
         if self.fixed:
             x = p.g.prox(s.z - step * gz, step)
         else:
+            # Full backtracking (Scheinberg, Goldfarb & Bai 2014): each iteration first tries a
+            # slightly longer step, so one bad region does not shrink the step for good.
+            step = step / o.backtrack ** 0.25
             fz = p.f.value(s.z)
             while True:
                 x = p.g.prox(s.z - step * gz, step)
                 d = x - s.z
                 fx = p.f.value(x)
-                if math.isfinite(fx) and fx <= fz + float(xp.sum(gz * d)) + float(xp.sum(d * d)) / (2 * step):
+                if math.isfinite(fx) and fx <= fz + float(xp.sum(gz * d)) + float(xp.sum(d * d)) / (2 * step) + self.slack * abs(fz):
                     break
                 step *= o.backtrack
                 backtracks += 1
