@@ -43,3 +43,10 @@ def test_disable_numba_env(monkeypatch):
     monkeypatch.setenv("OPTKIT_DISABLE_NUMBA", "1")
     assert not kernels.use_numba(np.ones(3))
     np.testing.assert_array_equal(kernels.soft_threshold(np.array([-2.0, 0.5, 3.0]), 1.0), [-1.0, 0.0, 2.0])
+
+
+def test_parallel_soft_threshold_on_large_arrays(rng):
+    from optkit.kernels import _cpu
+
+    x = rng.standard_normal(_cpu.PARALLEL_MIN_SIZE + 7)
+    np.testing.assert_array_equal(kernels.soft_threshold(x, 0.3), kernels.reference.soft_threshold(x, 0.3))

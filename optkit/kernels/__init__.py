@@ -30,7 +30,8 @@ def soft_threshold(x: Any, t: float) -> Any:
         from . import _cpu  # noqa: PLC0415  (lazy: Numba compiles on first use)
 
         x = np.ascontiguousarray(x)
-        return _cpu.soft_threshold(x, x.dtype.type(t), np.empty_like(x))
+        kernel = _cpu.soft_threshold_parallel if x.size >= _cpu.PARALLEL_MIN_SIZE else _cpu.soft_threshold_serial
+        return kernel(x, x.dtype.type(t), np.empty_like(x))
     return reference.soft_threshold(x, t)
 
 

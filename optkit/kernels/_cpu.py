@@ -5,8 +5,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, parallel=True, fastmath=False)
-def soft_threshold(x, t, out):  # pragma: no cover  (compiled)
+def _soft_threshold(x, t, out):  # pragma: no cover  (compiled)
     flat_x = x.ravel()
     flat_o = out.ravel()
     for i in numba.prange(flat_x.size):
@@ -18,6 +17,12 @@ def soft_threshold(x, t, out):  # pragma: no cover  (compiled)
         else:
             flat_o[i] = 0.0
     return out
+
+
+# Threads pay off only on large arrays; small ones run the serial build.
+soft_threshold_serial = numba.njit(cache=True)(_soft_threshold)
+soft_threshold_parallel = numba.njit(cache=True, parallel=True)(_soft_threshold)
+PARALLEL_MIN_SIZE = 1 << 16
 
 
 @numba.njit(cache=True)
