@@ -132,3 +132,4 @@ def test_scalar_parameters_checked():
         Box(2.0, 1.0)
     with pytest.raises(ValueError, match="symmetric"):
         LogDetTrace(np.array([[1.0, 2.0], [0.0, 1.0]]))
+

@@ -41,6 +41,9 @@ class Function:
     def prox(self, v: Any, step: float) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no closed-form prox")
 
+    def prepare_prox(self) -> None:
+        """Precompute what ``prox`` needs (called once by methods that use it); default: nothing."""
+
     def to_cvxpy(self, var: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY form")
 

@@ -132,6 +132,9 @@ class Lasso(_TwoTerm):
     residual :math:`r = Ax - b`. It bounds the relative suboptimality of ``x``.
     """
 
+    # Plain ALM reaches a 1e-6 duality gap with the fewest passes over A
+    # (benchmarks/composite.py); FALM-S and FISTA stay available by name.
+    default_method = "alm"
     A: Any
     b: Any
     lam: float
@@ -189,6 +192,7 @@ class SparseInverseCovariance(_TwoTerm):
     diagonal, and the gap is divided by :math:`\\max(1, |P(X)|)`.
     """
 
+    default_method = "alm"  # fewest eigendecompositions in benchmarks/composite.py
     S: Any
     lam: float
     f: LogDetTrace = field(init=False, repr=False, compare=False)

@@ -99,6 +99,7 @@ class _AlternatingLinearization(Solver):
         p, o = self.problem, self.options
         xp = self.xp
         x = p.initial_point() if x0 is None else self._check_x0(x0)
+        p.f.prepare_prox()
         L = p.f.lipschitz
         if o.mu is not None:
             mu = o.mu

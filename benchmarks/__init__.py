@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of optkit against its peers (``python -m benchmarks``)."""
