@@ -29,6 +29,8 @@ class ALMOptions(Options):
     mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations")
     mu_every: int = option(20, "iterations between continuation steps")
     skipping: bool = option(False, "ALM-S: skip the x-step when the linearization of g fails to majorize it")
+    skip_probe: int = option(5, "with skipping: after this many skips in a row, try the x-step only every "
+                                "skip_probe iterations (1 tries it every time)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -38,6 +40,8 @@ class ALMOptions(Options):
             raise ValueError(f"mu_min must be positive, got {self.mu_min!r}")
         if not self.mu_factor >= 1.0:
             raise ValueError(f"mu_factor must be >= 1, got {self.mu_factor!r}")
+        if not (isinstance(self.skip_probe, int) and self.skip_probe >= 1):
+            raise ValueError(f"skip_probe must be a positive integer, got {self.skip_probe!r}")
         if not (isinstance(self.mu_every, int) and self.mu_every >= 1):
             raise ValueError(f"mu_every must be a positive integer, got {self.mu_every!r}")
 
@@ -56,6 +60,7 @@ class _State:
     mu: float
     k: int = 0
     skipped: int = 0
+    streak: int = 0       # consecutive skipped x-steps
     restarts: int = 0
     # FALM extrapolation
     zy: Any = None
@@ -129,21 +134,28 @@ class _AlternatingLinearization(Solver):
         f, g, mu = p.f, p.g, s.mu
         xp = get_namespace(s.y)
         zy, zlam = (s.zy, s.zlam) if self.accelerated else (s.y, s.lam)
-        # x-step: minimise f + (linearisation of g at zy, slope -zlam) + ||x - zy||^2 / (2 mu)
-        v = zy + mu * zlam
-        x = f.prox(v, mu)
-        gx = (v - x) / mu                     # = grad f(x) by the prox optimality condition
-        skipped = s.skipped
-        if o.skipping:
-            # An extrapolated z outside dom g (an indicator's set) has no linearisation: skip too.
-            d = x - zy
-            model = g.value(zy) - float(xp.sum(zlam * d)) + float(xp.sum(d * d)) / (2 * mu)
-            if not math.isfinite(model) or g.value(x) > model + self.slack * max(1.0, abs(model)):
-                # Skipping means linearising f at zy next, possible only inside dom f.
-                fz = f.value(zy) if self.majorize else 0.0
-                if math.isfinite(fz):
+        skipped, streak = s.skipped, s.streak
+        # Skipping means linearising f at zy next, possible only inside dom f.
+        can_skip = o.skipping and (not self.majorize or math.isfinite(f.value(zy)))
+        if can_skip and streak >= o.skip_probe and s.k % o.skip_probe:
+            # After skip_probe skips in a row the x-step is only tried every skip_probe iterations:
+            # a skipped iteration is a proximal-gradient step, which the O(1/k) / O(1/k^2) analysis
+            # allows at any time, so not computing an x-step that would be discarded is safe.
+            x, gx = zy, f.grad(zy)
+            skipped, streak = skipped + 1, streak + 1
+        else:
+            # x-step: minimise f + (linearisation of g at zy, slope -zlam) + ||x - zy||^2 / (2 mu)
+            v = zy + mu * zlam
+            x = f.prox(v, mu)
+            gx = (v - x) / mu                     # = grad f(x) by the prox optimality condition
+            streak = 0
+            if can_skip:
+                # An extrapolated z outside dom g (an indicator's set) has no linearisation: skip.
+                d = x - zy
+                model = g.value(zy) - float(xp.sum(zlam * d)) + float(xp.sum(d * d)) / (2 * mu)
+                if not math.isfinite(model) or g.value(x) > model + self.slack * max(1.0, abs(model)):
                     x, gx = zy, f.grad(zy)
-                    skipped += 1
+                    skipped, streak = skipped + 1, s.streak + 1
         # y-step: minimise g + (linearisation of f at x) + ||y - x||^2 / (2 mu). With skipping, the
         # theory needs this linearisation to majorise f (mu <= 1/L(f)); where L(f) is unknown or
         # exceeded, mu is halved until it does.
@@ -163,7 +175,7 @@ class _AlternatingLinearization(Solver):
             backtracks += 1
         lam = gx - (x - y) / mu
         new = _State(y=y, lam=lam, x=x, mu=mu, k=s.k + 1, skipped=skipped, restarts=s.restarts, t=s.t,
-                     backtracks=backtracks)
+                     backtracks=backtracks, streak=streak)
         if self.accelerated:
             # Gradient-based adaptive restart (O'Donoghue & Candes 2015): momentum that points
             # against the latest proximal step is dropped.
