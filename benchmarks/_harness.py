@@ -102,9 +102,9 @@ def plot_histories(family: str, curves: dict[str, dict[str, tuple[list[float], l
     fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
     for ax, (inst, series) in zip(axes[0], curves.items()):
         for name, (t, y) in series.items():
-            ax.semilogy(t, [max(v, 1e-16) for v in y], marker=".", label=name)
+            ax.loglog([max(v, 1e-4) for v in t], [max(v, 1e-16) for v in y], marker=".", label=name)
         ax.set_title(inst)
-        ax.set_xlabel("time (s)")
+        ax.set_xlabel("time (s, log scale)")
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)

@@ -25,7 +25,7 @@ class ALMOptions(Options):
     max_iter: int = option(5000, "iteration limit")
     check_every: int = option(5, "iterations between convergence checks")
     mu: float | None = option(None, "initial proximal parameter mu; None picks a scale from the data")
-    mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 1e4")
+    mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 100")
     mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations")
     mu_every: int = option(20, "iterations between continuation steps")
     skipping: bool = option(False, "ALM-S: skip the x-step when the linearization of g fails to majorize it")
@@ -114,9 +114,8 @@ class _AlternatingLinearization(Solver):
             mu = default_mu(p)
         self.majorize = o.skipping and not (L and mu <= 1.0 / L)
         self.slack = 100 * float(xp.finfo(p.dtype).eps)  # rounding allowance in majorisation tests
-        self.mu_min = o.mu_min
-        if self.mu_min is None:
-            self.mu_min = mu / 1e4
+        self.mu_min = o.mu_min if o.mu_min is not None else mu / 100
+        self.mu_floor = 1e-10 * mu  # backtracking stops here: below it rounding decides the test
         # First y-step from x0 so that -lam is a subgradient of g at y from the start.
         gx = p.f.grad(x)
         y = p.g.prox(x - mu * gx, mu)
@@ -166,7 +165,7 @@ class _AlternatingLinearization(Solver):
             slack = self.slack * (abs(fx) + float(xp.linalg.vector_norm(x)) * float(xp.linalg.vector_norm(gx)))
         while True:
             y = g.prox(x - mu * gx, mu)
-            if not self.majorize or mu <= self.mu_min:
+            if not self.majorize or mu <= self.mu_floor:
                 break
             d = y - x
             if f.value(y) <= fx + float(xp.sum(gx * d)) + float(xp.sum(d * d)) / (2 * mu) + slack:
@@ -179,7 +178,11 @@ class _AlternatingLinearization(Solver):
         if self.accelerated:
             # Gradient-based adaptive restart (O'Donoghue & Candes 2015): momentum that points
             # against the latest proximal step is dropped.
-            if float(xp.sum((zy - y) * (y - s.y))) > 0:
+            # With skipping, -zlam is no subgradient of g at zy, so an accepted x-step is an
+            # ALM-S step without the lower-bound property the acceleration needs: momentum is
+            # carried only through skipped (proximal-gradient) steps and restarts after the others.
+            accepted_x_step = o.skipping and streak == 0
+            if accepted_x_step or float(xp.sum((zy - y) * (y - s.y))) > 0:
                 new.t, new.restarts, beta = 1.0, s.restarts + 1, 0.0
             else:
                 t_next = (1 + math.sqrt(1 + 4 * s.t * s.t)) / 2
