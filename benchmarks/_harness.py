@@ -99,8 +99,12 @@ def plot_histories(family: str, curves: dict[str, dict[str, tuple[list[float], l
         import matplotlib.pyplot as plt  # noqa: PLC0415
     except ImportError:
         return None
-    fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4), squeeze=False)
-    for ax, (inst, series) in zip(axes[0], curves.items()):
+    cols = min(2, len(curves))
+    rows = -(-len(curves) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(curves):]:
+        ax.set_visible(False)
+    for ax, (inst, series) in zip(axes.flat, curves.items()):
         for name, (t, y) in series.items():
             ax.loglog([max(v, 1e-4) for v in t], [max(v, 1e-16) for v in y], marker=".", label=name)
         ax.set_title(inst)

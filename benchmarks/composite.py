@@ -75,11 +75,11 @@ def _scs(name, problem, fstar, eps, time_limit, curves):
     return Row(name, f"SCS(eps={eps:g})", "cvxpy", t, nit, f, "rel_objective_error", err, err <= TARGET)
 
 
-def lasso_case(m, n, curves, scs_limit):
+def lasso_case(m, n, curves, scs_limit, lam_ratio=0.1):
     from sklearn.linear_model import Lasso as SkLasso  # noqa: PLC0415
 
-    A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=0.1)
-    name = f"lasso {m}x{n}"
+    A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=lam_ratio)
+    name = f"lasso {m}x{n} lam={lam_ratio:g}*lam_max"
     fstar = optkit.solve(Lasso(A, b, lam), method="alm", tol=1e-12, max_iter=100000).fun
     curves[name] = {}
     rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves)
@@ -123,7 +123,10 @@ def main(argv=None):
     if args.quick:
         rows = lasso_case(100, 300, curves, args.scs_time_limit) + sics_case(30, 0.1, curves, args.scs_time_limit)
     else:
-        rows = lasso_case(1000, 5000, curves, args.scs_time_limit) + sics_case(200, 0.1, curves, args.scs_time_limit)
+        rows = (lasso_case(1000, 5000, curves, args.scs_time_limit)
+                + lasso_case(1000, 5000, curves, args.scs_time_limit, lam_ratio=0.01)
+                + sics_case(200, 0.1, curves, args.scs_time_limit)
+                + sics_case(200, 0.03, curves, args.scs_time_limit))
     family = "composite_quick" if args.quick else "composite"
     path = write(family, rows, {"target": f"relative objective error <= {TARGET:g}"})
     plot_histories(family, curves, "relative objective error")

@@ -41,6 +41,13 @@ class Function:
     def prox(self, v: Any, step: float) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no closed-form prox")
 
+    def typical_curvature(self, x: Any) -> float | None:
+        """Geometric mean of the Hessian's eigenvalues at ``x`` where cheap; else ``None``.
+
+        Splitting methods use it to scale their proximal parameter.
+        """
+        return None
+
     def prepare_prox(self) -> None:
         """Precompute what ``prox`` needs (called once by methods that use it); default: nothing."""
 

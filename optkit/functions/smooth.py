@@ -186,6 +186,15 @@ class LogDetTrace(Function):
     def prox(self, V: Any, step: float) -> Any:
         return self.prox_with_inverse(V, step)[0]
 
+    def typical_curvature(self, X: Any) -> float | None:
+        """The Hessian :math:`X^{-1} \\otimes X^{-1}` has eigenvalues :math:`1/(\\sigma_i\\sigma_j)`;
+        their geometric mean is :math:`\\det(X)^{-2/p}`."""
+        xp = get_namespace(X)
+        sigma = xp.linalg.eigvalsh(X)
+        if not float(sigma[0]) > 0:
+            return None
+        return math.exp(-2.0 * float(xp.mean(xp.log(sigma))))
+
     def to_cvxpy(self, var: Any) -> Any:
         import cvxpy as cp  # noqa: PLC0415
         from ..backend import to_numpy  # noqa: PLC0415

@@ -24,7 +24,8 @@ class ALMOptions(Options):
     tol: float = option(1e-6, "stop when the relative optimality measure (duality gap where known) is <= tol")
     max_iter: int = option(5000, "iteration limit")
     check_every: int = option(5, "iterations between convergence checks")
-    mu: float | None = option(None, "initial proximal parameter mu; None picks a scale from the data")
+    mu: float | None = option(None, "proximal parameter mu; None balances the curvature of f, tracking it "
+                                    "along the iterates where f reports it")
     mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 100")
     mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations")
     mu_every: int = option(20, "iterations between continuation steps")
@@ -72,16 +73,17 @@ class _State:
 def default_mu(problem: Any) -> float:
     """A data-scaled starting ``mu`` for the alternating linearization methods.
 
-    For least squares :math:`\\mu = 1/\\sqrt{L\\,\\ell}` balances the largest
-    and the typical curvature of ``f`` (the Peaceman-Rachford view of ALM,
-    where the rate depends on :math:`\\mu` times the curvature); for SICS the
-    curvature of :math:`-\\log\\det` at :math:`X_0` is :math:`1/X_{0,ii}^2`,
-    so :math:`\\mu` is set to the mean squared diagonal of :math:`X_0`.
+    In the Peaceman-Rachford view of ALM the rate depends on :math:`\\mu` times
+    the curvature of ``f``, so :math:`\\mu` is set to the inverse of a typical
+    curvature: the geometric mean of the Hessian's eigenvalues where ``f``
+    reports it (``typical_curvature``; for the log-determinant
+    :math:`\\det(X)^{-2/p}`), and for least squares
+    :math:`\\sqrt{L\\,\\ell}`, between the largest eigenvalue ``L`` and the mean
+    one :math:`\\ell` of the Gram matrix (the smallest is 0 for a wide ``A``).
     """
-    if isinstance(problem, SparseInverseCovariance):
-        xp = problem.xp
-        d = xp.linalg.diagonal(problem.S) + problem.lam
-        return float(xp.mean(1.0 / (d * d)))
+    curvature = problem.f.typical_curvature(problem.initial_point())
+    if curvature is not None:
+        return 1.0 / curvature
     L = problem.f.lipschitz
     if isinstance(problem, Lasso):
         xp = problem.xp
@@ -114,6 +116,8 @@ class _AlternatingLinearization(Solver):
             mu = default_mu(p)
         self.majorize = o.skipping and not (L and mu <= 1.0 / L)
         self.slack = 100 * float(xp.finfo(p.dtype).eps)  # rounding allowance in majorisation tests
+        # mu follows the curvature of f unless the user fixed mu, asked for continuation or skipping
+        self.adapt_mu = o.mu is None and o.mu_factor == 1.0 and not o.skipping
         self.mu_min = o.mu_min if o.mu_min is not None else mu / 100
         self.mu_floor = 1e-10 * mu  # backtracking stops here: below it rounding decides the test
         # First y-step from x0 so that -lam is a subgradient of g at y from the start.
@@ -189,7 +193,15 @@ class _AlternatingLinearization(Solver):
                 beta, new.t = (s.t - 1) / t_next, t_next
             new.zy = y + beta * (y - s.y)
             new.zlam = lam + beta * (lam - s.lam)
-        if o.mu_factor > 1 and new.k % o.mu_every == 0 and mu > self.mu_min:
+        if self.adapt_mu and new.k % o.mu_every == 0:
+            # The curvature of f changes along the path (log det: with the spectrum of X), so
+            # the balancing mu of default_mu is recomputed at the current f-iterate.
+            curvature = f.typical_curvature(x)
+            if curvature is not None:
+                target = 1.0 / curvature
+                if not 0.5 <= target / mu <= 2.0:
+                    new.mu = target
+        elif o.mu_factor > 1 and new.k % o.mu_every == 0 and mu > self.mu_min:
             # Continuation changes mu only after the multiplier update (the skip test must use
             # the mu that produced x). The multiplier stays a subgradient of g at y.
             new.mu = max(mu / o.mu_factor, self.mu_min)

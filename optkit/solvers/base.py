@@ -125,7 +125,13 @@ class Solver:
 
 
 def _finite(check: Check) -> bool:
-    return math.isfinite(check.fun) and math.isfinite(check.optimality)
+    """A usable check: finite objective, optimality not NaN.
+
+    ``optimality = +inf`` is legitimate (no certificate yet, e.g. a dual point
+    that is not feasible far from the solution); NaN or a non-finite objective
+    is not.
+    """
+    return math.isfinite(check.fun) and not math.isnan(check.optimality)
 
 
 class _Table:
