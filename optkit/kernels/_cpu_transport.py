@@ -1,0 +1,175 @@
+"""Numba kernels of the entropic optimal transport solvers (NumPy arrays only).
+
+Reached only through :mod:`optkit.kernels`; each has an array-API twin in
+``_reference_transport.py``. Notation: ``C`` is the ``(n, m)`` cost, ``f`` and
+``g`` the dual potentials, ``reg`` the entropic weight, and the Gibbs plan is
+:math:`P_{ij} = \\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, parallel=True)
+def softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
+    """:math:`s_i = \\mathrm{reg}\\,\\log\\sum_j \\exp((g_j - C_{ij})/\\mathrm{reg})`, parallel over rows."""
+    n, m = C.shape
+    out = np.empty(n, dtype=C.dtype)
+    inv = 1.0 / reg
+    for i in numba.prange(n):
+        mx = -np.inf
+        for j in range(m):
+            z = (g[j] - C[i, j]) * inv
+            if z > mx:
+                mx = z
+        s = 0.0
+        for j in range(m):
+            s += math.exp((g[j] - C[i, j]) * inv - mx)
+        out[i] = reg * (mx + math.log(s))
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def gibbs(C, f, g, reg):  # pragma: no cover  (compiled)
+    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`."""
+    n, m = C.shape
+    out = np.empty((n, m), dtype=C.dtype)
+    inv = 1.0 / reg
+    for i in numba.prange(n):
+        fi = f[i]
+        for j in range(m):
+            out[i, j] = math.exp((fi + g[j] - C[i, j]) * inv)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def gibbs_marginals(C, f, g, reg, cutoff, nchunks):  # pragma: no cover  (compiled)
+    """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``.
+
+    Rows are split into ``nchunks`` blocks that run in parallel, each with its
+    own column accumulator; the accumulators are added at the end.
+    """
+    n, m = C.shape
+    inv = 1.0 / reg
+    rows = np.zeros(n, dtype=np.float64)
+    cols = np.zeros((nchunks, m), dtype=np.float64)
+    step = (n + nchunks - 1) // nchunks
+    for k in numba.prange(nchunks):
+        lo = k * step
+        hi = min(n, lo + step)
+        for i in range(lo, hi):
+            fi = f[i]
+            s = 0.0
+            for j in range(m):
+                z = (fi + g[j] - C[i, j]) * inv
+                if z > cutoff:
+                    if z > 700.0:
+                        z = 700.0
+                    p = math.exp(z)
+                    s += p
+                    cols[k, j] += p
+            rows[i] = s
+    colsum = np.zeros(m, dtype=np.float64)
+    for k in range(nchunks):
+        for j in range(m):
+            colsum[j] += cols[k, j]
+    return rows, colsum
+
+
+@numba.njit(cache=True, parallel=True)
+def gibbs_sparse(C, f, g, reg, log_threshold):  # pragma: no cover  (compiled)
+    """CSR arrays ``(indptr, indices, data)`` of the Gibbs entries with exponent >= ``log_threshold[i]``."""
+    n, m = C.shape
+    inv = 1.0 / reg
+    counts = np.zeros(n + 1, dtype=np.int64)
+    for i in numba.prange(n):
+        t = log_threshold[i]
+        fi = f[i]
+        c = 0
+        for j in range(m):
+            if (fi + g[j] - C[i, j]) * inv >= t:
+                c += 1
+        counts[i + 1] = c
+    indptr = np.cumsum(counts)
+    nnz = indptr[n]
+    indices = np.empty(nnz, dtype=np.int64)
+    data = np.empty(nnz, dtype=np.float64)
+    for i in numba.prange(n):
+        t = log_threshold[i]
+        fi = f[i]
+        pos = indptr[i]
+        for j in range(m):
+            z = (fi + g[j] - C[i, j]) * inv
+            if z >= t:
+                indices[pos] = j
+                data[pos] = math.exp(min(z, 700.0))
+                pos += 1
+    return indptr, indices, data
+
+
+@numba.njit(cache=True)
+def _newton_matvec(indptr, indices, data, r, c, x, y, out_x, out_y):  # pragma: no cover  (compiled)
+    # [diag(r) P; P^T diag(c)] restricted to the first m - 1 columns (the last g is fixed)
+    n = r.size
+    m1 = y.size
+    for j in range(m1):
+        out_y[j] = c[j] * y[j]
+    for i in range(n):
+        s = r[i] * x[i]
+        xi = x[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j < m1:
+                s += data[k] * y[j]
+                out_y[j] += data[k] * xi
+        out_x[i] = s
+
+
+@numba.njit(cache=True)
+def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # pragma: no cover  (compiled)
+    """Jacobi-preconditioned conjugate gradients on the sparsified Newton system.
+
+    Solves :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]\\,(x, y) = (b_x, b_y)`
+    with the last ``y`` fixed at zero (``rhs_y`` has ``m - 1`` entries); stops when
+    :math:`\\|res\\|_2 \\le \\mathrm{rtol}\\,\\|b\\|_2`. Returns ``(x, y, iterations)``.
+    """
+    n = rhs_x.size
+    m1 = rhs_y.size
+    x = np.zeros(n)
+    y = np.zeros(m1)
+    rx = rhs_x.copy()
+    ry = rhs_y.copy()
+    zx = rx / r
+    zy = ry / c[:m1]
+    px = zx.copy()
+    py = zy.copy()
+    qx = np.empty(n)
+    qy = np.empty(m1)
+    rz = np.dot(rx, zx) + np.dot(ry, zy)
+    bnorm = math.sqrt(np.dot(rhs_x, rhs_x) + np.dot(rhs_y, rhs_y))
+    target = rtol * bnorm
+    it = 0
+    while it < maxiter:
+        if math.sqrt(np.dot(rx, rx) + np.dot(ry, ry)) <= target:
+            break
+        _newton_matvec(indptr, indices, data, r, c, px, py, qx, qy)
+        pq = np.dot(px, qx) + np.dot(py, qy)
+        if not pq > 0.0:
+            break
+        alpha = rz / pq
+        x += alpha * px
+        y += alpha * py
+        rx -= alpha * qx
+        ry -= alpha * qy
+        zx = rx / r
+        zy = ry / c[:m1]
+        rz_new = np.dot(rx, zx) + np.dot(ry, zy)
+        beta = rz_new / rz
+        rz = rz_new
+        px = zx + beta * px
+        py = zy + beta * py
+        it += 1
+    return x, y, it
