@@ -24,9 +24,9 @@ class SNSOptions(Options):
     tol: float = option(1e-9, "stop when the L1 marginal error / mass is <= tol")
     max_iter: int = option(2000, "iteration limit (Sinkhorn and Newton iterations together)")
     check_every: int = option(1, "iterations between marginal-error checks")
-    sinkhorn_iters: int = option(200, "most Sinkhorn iterations of the first stage (the paper's N1)")
+    sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)")
     switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol")
-    sparsity: float = option(1e-4, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
+    sparsity: float = option(1e-8, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
                                 "sqrt of the marginal error)")
     cg_max_iter: int = option(500, "CG iteration limit per Newton step")
