@@ -41,7 +41,7 @@ def gibbs(C, f, g, reg):  # pragma: no cover  (compiled)
     for i in numba.prange(n):
         fi = f[i]
         for j in range(m):
-            out[i, j] = math.exp((fi + g[j] - C[i, j]) * inv)
+            out[i, j] = math.exp(min((fi + g[j] - C[i, j]) * inv, 300.0))
     return out
 
 
@@ -66,8 +66,8 @@ def gibbs_marginals(C, f, g, reg, cutoff, nchunks):  # pragma: no cover  (compil
             for j in range(m):
                 z = (fi + g[j] - C[i, j]) * inv
                 if z > cutoff:
-                    if z > 700.0:
-                        z = 700.0
+                    if z > 300.0:
+                        z = 300.0
                     p = math.exp(z)
                     s += p
                     cols[k, j] += p
@@ -105,7 +105,7 @@ def gibbs_sparse(C, f, g, reg, log_threshold):  # pragma: no cover  (compiled)
             z = (fi + g[j] - C[i, j]) * inv
             if z >= t:
                 indices[pos] = j
-                data[pos] = math.exp(min(z, 700.0))
+                data[pos] = math.exp(min(z, 300.0))
                 pos += 1
     return indptr, indices, data
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..backend import get_namespace
 
-_EXP_MAX = 700.0  # exponents are clipped here: beyond it a trial point is rejected anyway
+_EXP_MAX = 300.0  # exponents are clipped here: beyond it a trial point is rejected anyway (and sums stay finite)
 
 
 def softmin_rows(C: Any, g: Any, reg: float) -> Any:

@@ -215,7 +215,7 @@ class EntropicOT(Problem):
     def dual_objective(self, f: Any, g: Any) -> float:
         """:math:`D(f, g)`; its maximum equals the minimum of :meth:`objective`."""
         xp = get_namespace(f, g)
-        z = xp.clip((f[:, None] + g[None, :] - self.C) / self.reg, max=700.0)
+        z = xp.clip((f[:, None] + g[None, :] - self.C) / self.reg, max=300.0)
         return float(xp.sum(self.a * f) + xp.sum(self.b * g) - self.reg * xp.sum(xp.exp(z)))
 
     def marginal_error(self, P: Any) -> float:

@@ -68,14 +68,14 @@ class OTState:
 class SinkhornEngine:
     """The Sinkhorn half-steps shared by :class:`Sinkhorn` and the first stage of SNS."""
 
-    def __init__(self, problem: EntropicOT) -> None:
+    def __init__(self, problem: EntropicOT, reg: float | None = None, CT: Any = None) -> None:
         self.p = problem
         xp = self.xp = problem.xp
-        self.reg = problem.reg
+        self.reg = problem.reg if reg is None else float(reg)
         self.C = problem.C
-        self.CT = self._transpose(problem.C)
-        self.log_a = problem.reg * xp.log(problem.a)
-        self.log_b = problem.reg * xp.log(problem.b)
+        self.CT = self._transpose(problem.C) if CT is None else CT
+        self.log_a = self.reg * xp.log(problem.a)
+        self.log_b = self.reg * xp.log(problem.b)
         self.omega = 1.0          # over-relaxation weight of the kernel-domain updates
         self._seen: list[tuple[int, float]] = []
         self._relax = False
@@ -87,10 +87,10 @@ class SinkhornEngine:
     def adapt(self, k: int, err: float) -> None:
         """Over-relaxed Sinkhorn (Thibault, Chizat, Dossal & Papadakis 2021, arXiv:1711.01851).
 
-        While plain Sinkhorn runs, its linear rate :math:`\kappa` per iteration is
+        While plain Sinkhorn runs, its linear rate :math:`\\kappa` per iteration is
         read off two successive marginal errors and the weight set to Young's SOR
-        value :math:`\omega = 2/(1 + \sqrt{1 - \kappa})` (capped at 1.9). If the
-        error ever grows, :math:`\omega` returns to 1 for good.
+        value :math:`\\omega = 2/(1 + \\sqrt{1 - \\kappa})` (capped at 1.9). If the
+        error ever grows, :math:`\\omega` returns to 1 for good.
         """
         if not self._relax:
             return
@@ -220,16 +220,17 @@ class SinkhornEngine:
         return s.f, s.g, rows, cols
 
 
-def potential_check(p: EntropicOT, f: Any, g: Any, rows: Any, cols: Any) -> Check:
+def potential_check(p: EntropicOT, f: Any, g: Any, rows: Any, cols: Any, reg: float | None = None) -> Check:
     """A check from potentials and the marginals of their Gibbs plan, without forming the plan.
 
     For :math:`P = \\exp((f \\oplus g - C)/\\mathrm{reg})`, :math:`\\mathrm{reg}\\log P = f \\oplus g - C`, so
-    the primal objective is :math:`\\langle f, P\\mathbf 1\\rangle + \\langle g, P^T\\mathbf 1\\rangle
+    the primal objective (of the problem with entropic weight ``reg``, default ``p.reg``) is
+    :math:`\\langle f, P\\mathbf 1\\rangle + \\langle g, P^T\\mathbf 1\\rangle
     - \\mathrm{reg}\\,\\mathbf 1^T P\\mathbf 1`.
     """
     xp = p.xp
     err = float(xp.sum(xp.abs(rows - p.a)) + xp.sum(xp.abs(cols - p.b)))
-    fun = float(xp.sum(f * rows) + xp.sum(g * cols) - p.reg * xp.sum(rows))
+    fun = float(xp.sum(f * rows) + xp.sum(g * cols) - (p.reg if reg is None else reg) * xp.sum(rows))
     if not math.isfinite(err):
         fun = math.nan
     return Check(x=(f, g), fun=fun, optimality=err / p.mass, measures={"marginal_error": err}, dual=(f, g))
@@ -253,6 +254,8 @@ class _OTSolver(Solver):
     problem_types = (EntropicOT,)
 
     def _watch(self, check: Check) -> Status | None:
+        if check.optimality == math.inf:  # no certificate yet (an intermediate reg of a continuation)
+            return None
         best = getattr(self, "_best", math.inf)
         if check.optimality < (1 - 1e-3) * best:
             self._best, self._since = check.optimality, 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import register
-from ..kernels import ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg
+from ..kernels import ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
 from .base import Check, Options, option
 from .sinkhorn import OTState, SinkhornEngine, _OTSolver, potential_check
 
@@ -29,9 +29,15 @@ class SNSOptions(Options):
     sparsity: float = option(1e-8, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
                                 "sqrt of the marginal error)")
+    shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
+                               "1 + shift * (relative marginal error)")
     cg_max_iter: int = option(500, "CG iteration limit per Newton step")
     armijo: float = option(1e-4, "sufficient-increase constant c1 of the Armijo line search")
-    max_backtracks: int = option(30, "step halvings before falling back to one Sinkhorn iteration")
+    max_backtracks: int = option(12, "step halvings before falling back to one Sinkhorn iteration")
+    reg_factor: float = option(3.0, "continuation: intermediate problems with reg * reg_factor^k, k = K..1")
+    reg_start: float = option(1e-3, "continuation starts at the largest reg * reg_factor^k <= reg_start * "
+                                    "(max C - min C); none when reg is already above it")
+    level_tol: float = option(1e-5, "relative marginal error at which an intermediate problem counts as solved")
     stall_checks: int = option(50, "stop with STALLED after this many checks without a 0.1% improvement")
 
     def __post_init__(self) -> None:
@@ -40,7 +46,13 @@ class SNSOptions(Options):
             v = getattr(self, name)
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= (0 if name == "sinkhorn_iters" else 1)):
                 raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
-        for name in ("switch_tol", "sparsity", "cg_tol", "armijo"):
+        if not (isinstance(self.shift, (int, float)) and self.shift >= 0):
+            raise ValueError(f"shift must be >= 0, got {self.shift!r}")
+        if not (isinstance(self.reg_factor, (int, float)) and self.reg_factor > 1):
+            raise ValueError(f"reg_factor must be > 1, got {self.reg_factor!r}")
+        if not (isinstance(self.reg_start, (int, float)) and self.reg_start > 0):
+            raise ValueError(f"reg_start must be positive, got {self.reg_start!r}")
+        for name in ("switch_tol", "sparsity", "cg_tol", "armijo", "level_tol"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0 < v < 1):
                 raise ValueError(f"{name} must be in (0, 1), got {v!r}")
@@ -52,6 +64,7 @@ class _NewtonState:
     g: Any
     rows: Any
     cols: Any
+    reg: float
     k: int = 0
     newton: int = 0
     cg_iters: int = 0
@@ -92,34 +105,40 @@ class SinkhornNewtonSparse(_OTSolver):
     Options = SNSOptions
 
     def init(self, x0: Any) -> Any:
-        p = self.problem
+        p, o = self.problem, self.options
         xp = self.xp
-        self.engine = SinkhornEngine(p)
         n, m = p.shape
-        # entries below exp(cutoff) carry < 1e-20 of the mass in all: left out of the marginals
-        self.cutoff = math.log(p.mass) - math.log(n * m) - 46.0
-        self.log_thr = xp.log(p.a) + math.log(self.options.sparsity)
+        spread = float(xp.max(p.C) - xp.min(p.C))
+        levels = [p.reg]
+        while levels[-1] * o.reg_factor <= o.reg_start * spread:
+            levels.append(levels[-1] * o.reg_factor)
+        self.levels = levels[::-1]          # decreasing; the last is the problem's reg
+        self.engine = SinkhornEngine(p, reg=self.levels[0])
+        # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
+        self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
+        self.log_thr = xp.log(p.a) + math.log(o.sparsity)
         self.sinkhorn_done = 0
         s = self.engine.start(x0, kernel=True)
-        if self.options.sinkhorn_iters == 0:
+        if o.sinkhorn_iters == 0:
             return self._to_newton(s)
         return s
 
     # -- stage switch ------------------------------------------------------------------------------------------------
 
     def _to_newton(self, s: OTState) -> _NewtonState:
-        xp = self.xp
+        reg = self.engine.reg
         f, g = s.f, s.g
         if s.u is not None:
-            f, g = f + self.reg_log(s.u), g + self.reg_log(s.v)
-        # the last potential is the one held fixed: shift the pair so that it is zero
-        shift = g[-1]
-        f, g = f + shift, g - shift
-        rows, cols = ot_gibbs_marginals(self.problem.C, f, g, self.problem.reg, self.cutoff)
-        return _NewtonState(f=f, g=g, rows=rows, cols=cols, k=s.k)
+            f, g = f + reg * self.xp.log(s.u), g + reg * self.xp.log(s.v)
+        ns = _NewtonState(f=f, g=g, rows=None, cols=None, reg=reg, k=s.k)
+        self._gauge(ns)
+        return ns
 
-    def reg_log(self, v: Any) -> Any:
-        return self.problem.reg * self.xp.log(v)
+    def _gauge(self, s: _NewtonState) -> None:
+        """Shift ``(f + t, g - t)`` so that the fixed potential ``g_m`` is zero; refresh the marginals."""
+        t = s.g[-1]
+        s.f, s.g = s.f + t, s.g - t
+        s.rows, s.cols = ot_gibbs_marginals(self.problem.C, s.f, s.g, s.reg, self.cutoff)
 
     # -- iterations ------------------------------------------------------------------------------------------------
 
@@ -131,7 +150,16 @@ class SinkhornNewtonSparse(_OTSolver):
                     self.sinkhorn_done % 5 == 0 and self._stage1_error(s) <= self.options.switch_tol):
                 return self._to_newton(s)
             return s
-        return self._newton_step(s)
+        s = self._newton_step(s)
+        if s.reg != self.problem.reg and self._error(s) <= self.options.level_tol:
+            # next problem of the continuation: one exact Sinkhorn iteration at the new reg, then Newton
+            s.reg = self.levels[self.levels.index(s.reg) + 1]
+            self._sinkhorn_iteration(s)
+        return s
+
+    def _error(self, s: _NewtonState) -> float:
+        xp, p = self.xp, self.problem
+        return float(xp.sum(xp.abs(p.a - s.rows)) + xp.sum(xp.abs(p.b - s.cols))) / p.mass
 
     def _stage1_error(self, s: OTState) -> float:
         xp, p = self.xp, self.problem
@@ -140,37 +168,39 @@ class SinkhornNewtonSparse(_OTSolver):
 
     def _newton_step(self, s: _NewtonState) -> _NewtonState:
         p, o, xp = self.problem, self.options, self.xp
-        reg = p.reg
+        reg = s.reg
         ga, gb = p.a - s.rows, p.b - s.cols
         err = float(xp.sum(xp.abs(ga)) + xp.sum(xp.abs(gb))) / p.mass
         plan = ot_gibbs_sparse(p.C, s.f, s.g, reg, self.log_thr)
         s.nnz = plan.nnz
         m1 = p.shape[1] - 1
         rtol = min(o.cg_tol, math.sqrt(max(err, 1e-300)))
-        x, y, it = ot_newton_cg(plan, s.rows, s.cols, ga, gb[:m1], rtol, o.cg_max_iter)
+        # Levenberg-Marquardt shift proportional to the error: bounds the step along the gauge
+        # directions of nearly disconnected blocks of the sparsified plan, vanishes at the solution
+        shift = 1.0 + o.shift * err
+        x, y, it = ot_newton_cg(plan, shift * s.rows, shift * s.cols, ga, gb[:m1], rtol, o.cg_max_iter)
         s.cg_iters += it
         df = reg * x
         dg = xp.concat([reg * y, xp.zeros((1,), dtype=y.dtype)])
         slope = float(xp.sum(ga * df) + xp.sum(gb * dg))
         lin = float(xp.sum(p.a * df) + xp.sum(p.b * dg))
         mass = float(xp.sum(s.rows))
+        if not (slope > 0 and math.isfinite(slope)):
+            return self._fallback(s)
         alpha = 1.0
-        if slope > 0 and math.isfinite(slope):
-            for _ in range(o.max_backtracks):
-                f1, g1 = s.f + alpha * df, s.g + alpha * dg
-                r1, c1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff)
-                gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
-                if math.isfinite(gain) and gain >= o.armijo * alpha * slope:
+        for _ in range(o.max_backtracks):
+            f1, g1 = s.f + alpha * df, s.g + alpha * dg
+            r1, c1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff)
+            gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
+            if math.isfinite(gain) and gain >= o.armijo * alpha * slope:
+                break
+            if err <= 1e-6 and math.isfinite(gain):
+                # near the solution the gain is below the rounding of D: judge by the gradient
+                err1 = float(xp.sum(xp.abs(p.a - r1)) + xp.sum(xp.abs(p.b - c1))) / p.mass
+                if err1 <= 0.5 * err:
                     break
-                if err <= 1e-6 and math.isfinite(gain):
-                    # near the solution the gain is below the rounding of D: judge by the gradient
-                    err1 = float(xp.sum(xp.abs(p.a - r1)) + xp.sum(xp.abs(p.b - c1))) / p.mass
-                    if err1 <= 0.5 * err:
-                        break
-                alpha *= 0.5
-                s.backtracks += 1
-            else:
-                return self._fallback(s)
+            alpha *= 0.5
+            s.backtracks += 1
         else:
             return self._fallback(s)
         s.f, s.g, s.rows, s.cols = f1, g1, r1, c1
@@ -178,25 +208,39 @@ class SinkhornNewtonSparse(_OTSolver):
         s.k += 1
         return s
 
+    def _sinkhorn_iteration(self, s: _NewtonState) -> None:
+        """One exact log-domain Sinkhorn iteration at ``s.reg`` (it increases the dual)."""
+        p, xp, reg = self.problem, self.xp, s.reg
+        s.f = reg * xp.log(p.a) - ot_softmin_rows(p.C, s.g, reg)
+        s.g = reg * xp.log(p.b) - ot_softmin_rows(self.engine.CT, s.f, reg)
+        self._gauge(s)
+
     def _fallback(self, s: _NewtonState) -> _NewtonState:
-        """One exact log-domain Sinkhorn iteration: it increases D whatever the Newton model says."""
-        eng, p = self.engine, self.problem
-        st = OTState(f=s.f, g=s.g)
-        eng.log_step(st)
-        shift = st.g[-1]
-        s.f, s.g = st.f + shift, st.g - shift
-        s.rows, s.cols = ot_gibbs_marginals(p.C, s.f, s.g, p.reg, self.cutoff)
+        """The Newton step failed the line search: one Sinkhorn iteration instead, which always ascends."""
+        self._sinkhorn_iteration(s)
         s.fallbacks += 1
         s.k += 1
         return s
 
     def check(self, s: Any) -> Check:
+        p = self.problem
         if isinstance(s, OTState):
-            return potential_check(self.problem, *self.engine.marginals(s))
-        return potential_check(self.problem, s.f, s.g, s.rows, s.cols)
+            c = potential_check(p, *self.engine.marginals(s))
+            reg = self.engine.reg
+        else:
+            c = potential_check(p, s.f, s.g, s.rows, s.cols, reg=s.reg)
+            reg = s.reg
+        if reg != p.reg:  # an intermediate problem: no certificate for the one asked
+            return Check(x=c.x, fun=c.fun, optimality=math.inf, measures={"marginal_error": math.inf}, dual=c.dual)
+        return c
+
+    def finalize(self, check: Check) -> Check:
+        if check.optimality == math.inf:
+            return check
+        return super().finalize(check)
 
     def info(self, s: Any) -> dict[str, Any]:
-        out = {"sinkhorn_iterations": self.sinkhorn_done}
+        out = {"sinkhorn_iterations": self.sinkhorn_done, "regs": list(self.levels)}
         if isinstance(s, _NewtonState):
             out.update(newton_iterations=s.newton, cg_iterations=s.cg_iters, backtracks=s.backtracks,
                        sinkhorn_fallbacks=s.fallbacks, hessian_nnz=s.nnz)
