@@ -26,7 +26,7 @@ class SNSOptions(Options):
     check_every: int = option(1, "iterations between marginal-error checks")
     sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)")
     switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol")
-    sparsity: float = option(1e-8, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
+    sparsity: float = option(1e-6, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
                                 "sqrt of the marginal error)")
     shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
