@@ -135,3 +135,24 @@ def ot_newton_cg(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol:
                                rhs_x.astype(f64), rhs_y.astype(f64), float(rtol), int(maxiter))
         return x.astype(r.dtype, copy=False), y.astype(r.dtype, copy=False), int(it)
     return reference_transport.newton_cg(plan.dense, r, c, rhs_x, rhs_y, rtol, maxiter)
+
+
+def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
+    """``(K, f)``: exact f-update from ``g`` (``log_a = log a``) and the Gibbs kernel at ``(f, g)``, one pass."""
+    if _ot_numba(C, g, log_a):
+        from . import _cpu_transport as k  # noqa: PLC0415
+
+        return k.gibbs_init(np.ascontiguousarray(C), g.astype(C.dtype), float(reg), log_a.astype(np.float64))
+    return reference_transport.gibbs_init(C, g, reg, log_a)
+
+
+def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
+    """:math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` (the plan of a scaled kernel)."""
+    if _ot_numba(K, u, v):
+        from . import _cpu_transport as k  # noqa: PLC0415
+
+        return k.scale_kernel(np.ascontiguousarray(K), u, v)
+    return reference_transport.scale_kernel(K, u, v)
+
+
+__all__ += ["ot_gibbs_init", "ot_scale_kernel"]

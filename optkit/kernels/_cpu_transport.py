@@ -173,3 +173,43 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # prag
         py = zy + beta * py
         it += 1
     return x, y, it
+
+
+@numba.njit(cache=True, parallel=True)
+def gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)
+    """Exact f-update and its kernel in one pass: returns ``(K, f)`` with
+    :math:`f_i = \\mathrm{reg}\\log a_i - \\mathrm{reg}\\log\\sum_j e^{(g_j - C_{ij})/\\mathrm{reg}}` and
+    :math:`K_{ij} = e^{(f_i + g_j - C_{ij})/\\mathrm{reg}}` (rows of ``K`` sum to ``a``)."""
+    n, m = C.shape
+    K = np.empty((n, m), dtype=C.dtype)
+    f = np.empty(n, dtype=C.dtype)
+    inv = 1.0 / reg
+    for i in numba.prange(n):
+        mx = -np.inf
+        for j in range(m):
+            z = (g[j] - C[i, j]) * inv
+            K[i, j] = z
+            if z > mx:
+                mx = z
+        s = 0.0
+        for j in range(m):
+            e = math.exp(K[i, j] - mx)
+            K[i, j] = e
+            s += e
+        scale = math.exp(log_a[i]) / s
+        for j in range(m):
+            K[i, j] *= scale
+        f[i] = reg * (log_a[i] - mx - math.log(s))
+    return K, f
+
+
+@numba.njit(cache=True, parallel=True)
+def scale_kernel(K, u, v):  # pragma: no cover  (compiled)
+    """The plan :math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` in one pass."""
+    n, m = K.shape
+    out = np.empty_like(K)
+    for i in numba.prange(n):
+        ui = u[i]
+        for j in range(m):
+            out[i, j] = ui * K[i, j] * v[j]
+    return out

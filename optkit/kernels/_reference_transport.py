@@ -80,3 +80,20 @@ def newton_cg(Ps: Any, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol: float, maxi
         px, py = zx + beta * px, zy + beta * py
         it += 1
     return x, y, it
+
+
+def gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
+    """``(K, f)``: the exact f-update :math:`f = \\mathrm{reg}(\\log a - \\mathrm{LSE}_j((g_j - C_{ij})/\\mathrm{reg}))`
+    and the kernel :math:`e^{(f_i + g_j - C_{ij})/\\mathrm{reg}}` (whose rows sum to ``a``)."""
+    xp = get_namespace(C)
+    z = (g[None, :] - C) / reg
+    mx = xp.max(z, axis=1)
+    E = xp.exp(z - mx[:, None])
+    s = xp.sum(E, axis=1)
+    K = E * (xp.exp(log_a) / s)[:, None]
+    return K, reg * (log_a - mx - xp.log(s))
+
+
+def scale_kernel(K: Any, u: Any, v: Any) -> Any:
+    """The plan :math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)`."""
+    return u[:, None] * K * v[None, :]

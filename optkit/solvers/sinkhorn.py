@@ -14,7 +14,7 @@ from typing import Any
 
 from .._registry import register
 from .._result import Status
-from ..kernels import ot_gibbs, ot_softmin_rows
+from ..kernels import ot_gibbs, ot_gibbs_init, ot_scale_kernel, ot_softmin_rows
 from ..problems.transport import EntropicOT
 from .base import Check, Options, Solver, option
 
@@ -73,8 +73,9 @@ class SinkhornEngine:
         xp = self.xp = problem.xp
         self.reg = problem.reg if reg is None else float(reg)
         self.C = problem.C
-        self.CT = self._transpose(problem.C) if CT is None else CT
-        self.log_a = self.reg * xp.log(problem.a)
+        self._CT = CT
+        self.ln_a = xp.log(problem.a)
+        self.log_a = self.reg * self.ln_a
         self.log_b = self.reg * xp.log(problem.b)
         self.omega = 1.0          # over-relaxation weight of the kernel-domain updates
         self._seen: list[tuple[int, float]] = []
@@ -105,6 +106,13 @@ class SinkhornEngine:
                     self.omega = min(1.9, 2.0 / (1.0 + math.sqrt(1.0 - kappa)))
         seen.append((k, err))
 
+    @property
+    def CT(self) -> Any:
+        """``C^T`` stored contiguously (made on first use: log-domain column updates only)."""
+        if self._CT is None:
+            self._CT = self._transpose(self.C)
+        return self._CT
+
     def _transpose(self, C: Any) -> Any:
         try:
             import numpy as np  # noqa: PLC0415
@@ -131,11 +139,10 @@ class SinkhornEngine:
                 raise ValueError(f"x0 must have shapes ({n},), ({m},); got {tuple(f0.shape)}, {tuple(g.shape)}")
             if not (bool(xp.all(xp.isfinite(f0))) and bool(xp.all(xp.isfinite(g)))):
                 raise ValueError("x0 must be finite")
-        f = self.log_a - ot_softmin_rows(self.C, g, self.reg)
-        s = OTState(f=f, g=g)
         if kernel:
-            self.rebuild(s)
-        return s
+            K, f = ot_gibbs_init(self.C, g, self.reg, self.ln_a)
+            return OTState(f=f, g=g, u=xp.ones_like(f), v=xp.ones_like(g), K=K)
+        return OTState(f=self.log_a - ot_softmin_rows(self.C, g, self.reg), g=g)
 
     def rebuild(self, s: OTState) -> None:
         """Absorb the scalings into the potentials and recompute the kernel."""
@@ -309,7 +316,19 @@ class Sinkhorn(_OTSolver):
     def check(self, s: OTState) -> Check:
         c = potential_check(self.problem, *self.engine.marginals(s))
         self.engine.adapt(s.k, c.optimality)
+        if s.K is not None:
+            # the plan of these potentials is diag(u) K diag(v): finalize() scales it without exponentials
+            self._scaled = (c.x, s.K, s.u, s.v)
         return c
+
+    def finalize(self, check: Check) -> Check:
+        scaled = getattr(self, "_scaled", None)
+        if scaled is None or scaled[0] is not check.x:
+            return super().finalize(check)
+        P = ot_scale_kernel(*scaled[1:])
+        xp, (f, g) = self.xp, check.x
+        final = potential_check(self.problem, f, g, xp.sum(P, axis=1), xp.sum(P, axis=0))
+        return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
 
     def info(self, s: OTState) -> dict[str, Any]:
         return {"domain": "kernel" if self.kernel else "log", "absorptions": s.absorptions,

@@ -118,7 +118,7 @@ class SinkhornNewtonSparse(_OTSolver):
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
         self.log_thr = xp.log(p.a) + math.log(o.sparsity)
         self.sinkhorn_done = 0
-        s = self.engine.start(x0, kernel=True)
+        s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
         if o.sinkhorn_iters == 0:
             return self._to_newton(s)
         return s
