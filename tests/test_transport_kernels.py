@@ -39,6 +39,8 @@ def test_softmin_and_gibbs_match_twins(params):
                                rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(kernels.ot_gibbs(C, f, g, reg), to_numpy(ref.gibbs(*_strict(C, f, g), reg)),
                                rtol=1e-11, atol=0)
+    np.testing.assert_allclose(kernels.ot_gibbs(C, f, g, reg, -30.0),
+                               to_numpy(ref.gibbs(*_strict(C, f, g), reg, -30.0)), rtol=1e-11, atol=0)
     K, f0 = kernels.ot_gibbs_init(C, g, reg, np.log(np.full(n, 1.0 / n)))
     K2, f2 = ref.gibbs_init(*_strict(C, g), reg, xs.log(xs.full((n,), 1.0 / n, dtype=xs.float64)))
     np.testing.assert_allclose(K, to_numpy(K2), rtol=1e-11, atol=1e-300)
@@ -59,7 +61,11 @@ def test_marginals_and_sparsification_match_twins(params, cutoff):
     np.testing.assert_allclose(r, to_numpy(r2), rtol=1e-11, atol=1e-300)
     np.testing.assert_allclose(c, to_numpy(c2), rtol=1e-11, atol=1e-300)
     thr = np.log(np.full(n, 1.0 / n)) + np.log(1e-3)
-    plan = kernels.ot_gibbs_sparse(C, f, g, reg, thr)
+    _, _, counts = kernels.ot_gibbs_marginals(C, f, g, reg, min(cutoff, float(thr.min()) - 1), thr)
+    _, _, counts2 = ref.gibbs_marginals(*_strict(C, f, g), reg, min(cutoff, float(thr.min()) - 1), xs.asarray(thr))
+    np.testing.assert_array_equal(counts, to_numpy(counts2))
+    plan = kernels.ot_gibbs_sparse(C, f, g, reg, thr, counts)
+    np.testing.assert_array_equal(plan.indptr, kernels.ot_gibbs_sparse(C, f, g, reg, thr).indptr)
     dense = np.zeros((n, m))
     for i in range(n):
         sl = slice(plan.indptr[i], plan.indptr[i + 1])

@@ -91,35 +91,47 @@ def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
     return reference_transport.softmin_rows(C, g, reg)
 
 
-def ot_gibbs(C: Any, f: Any, g: Any, reg: float) -> Any:
-    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`."""
+def ot_gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -float("inf")) -> Any:
+    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= ``cutoff``."""
     if _ot_numba(C, f, g):
         from . import _cpu_transport as k  # noqa: PLC0415
 
-        return k.gibbs(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), C.dtype.type(reg))
-    return reference_transport.gibbs(C, f, g, reg)
+        return k.gibbs(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), float(reg), float(cutoff))
+    return reference_transport.gibbs(C, f, g, reg, cutoff)
 
 
-def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float) -> tuple[Any, Any]:
-    """Row and column sums of the Gibbs plan, leaving out entries with exponent <= ``cutoff``."""
+def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
+                       log_threshold: Any = None) -> tuple[Any, ...]:
+    """Row and column sums of the Gibbs plan, leaving out entries with exponent <= ``cutoff``.
+
+    With ``log_threshold`` (per row) the per-row counts of the entries ``ot_gibbs_sparse``
+    would keep come back third, from the same pass; pass them on to it as ``counts``.
+    """
     if _ot_numba(C, f, g):
         from . import _cpu_transport as k  # noqa: PLC0415
         import numba  # noqa: PLC0415
 
         chunks = max(1, min(C.shape[0], 4 * numba.get_num_threads()))
-        r, c = k.gibbs_marginals(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks)
-        return r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False)
-    return reference_transport.gibbs_marginals(C, f, g, reg, cutoff)
+        thr = (np.full(C.shape[0], np.inf) if log_threshold is None
+               else np.ascontiguousarray(log_threshold, dtype=np.float64))
+        r, c, counts = k.gibbs_marginals(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr)
+        out = (r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False))
+        return out if log_threshold is None else (*out, counts)
+    return reference_transport.gibbs_marginals(C, f, g, reg, cutoff, log_threshold)
 
 
-def ot_gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any) -> SparsePlan:
-    """The Gibbs entries with exponent >= ``log_threshold[i]`` (per row) as a :class:`SparsePlan`."""
+def ot_gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any, counts: Any = None) -> SparsePlan:
+    """The Gibbs entries with exponent >= ``log_threshold[i]`` (per row) as a :class:`SparsePlan`.
+
+    ``counts``: the row lengths from ``ot_gibbs_marginals`` at the same point (saves a pass).
+    """
     shape = tuple(C.shape)
     if _ot_numba(C, f, g):
         from . import _cpu_transport as k  # noqa: PLC0415
 
+        rc = np.zeros(0, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
         indptr, indices, data = k.gibbs_sparse(np.ascontiguousarray(C), f, g, float(reg),
-                                               np.ascontiguousarray(log_threshold, dtype=np.float64))
+                                               np.ascontiguousarray(log_threshold, dtype=np.float64), rc)
         return SparsePlan(indptr, indices, data, None, shape)
     return SparsePlan(None, None, None, reference_transport.gibbs_sparse(C, f, g, reg, log_threshold), shape)
 

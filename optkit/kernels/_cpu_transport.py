@@ -27,27 +27,31 @@ def softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
                 mx = z
         s = 0.0
         for j in range(m):
-            s += math.exp((g[j] - C[i, j]) * inv - mx)
+            z = (g[j] - C[i, j]) * inv - mx
+            if z > -60.0:  # the rest adds < m e^-60 relative: skipped, not computed
+                s += math.exp(z)
         out[i] = reg * (mx + math.log(s))
     return out
 
 
 @numba.njit(cache=True, parallel=True)
-def gibbs(C, f, g, reg):  # pragma: no cover  (compiled)
-    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`."""
+def gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
+    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= cutoff."""
     n, m = C.shape
     out = np.empty((n, m), dtype=C.dtype)
     inv = 1.0 / reg
     for i in numba.prange(n):
         fi = f[i]
         for j in range(m):
-            out[i, j] = math.exp(min((fi + g[j] - C[i, j]) * inv, 300.0))
+            z = (fi + g[j] - C[i, j]) * inv
+            out[i, j] = math.exp(min(z, 300.0)) if z > cutoff else 0.0
     return out
 
 
 @numba.njit(cache=True, parallel=True)
-def gibbs_marginals(C, f, g, reg, cutoff, nchunks):  # pragma: no cover  (compiled)
-    """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``.
+def gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no cover  (compiled)
+    """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``,
+    and per row the count of exponents >= ``log_threshold[i]`` (the CSR row lengths of ``gibbs_sparse``).
 
     Rows are split into ``nchunks`` blocks that run in parallel, each with its
     own column accumulator; the accumulators are added at the end.
@@ -55,6 +59,7 @@ def gibbs_marginals(C, f, g, reg, cutoff, nchunks):  # pragma: no cover  (compil
     n, m = C.shape
     inv = 1.0 / reg
     rows = np.zeros(n, dtype=np.float64)
+    counts = np.zeros(n, dtype=np.int64)
     cols = np.zeros((nchunks, m), dtype=np.float64)
     step = (n + nchunks - 1) // nchunks
     for k in numba.prange(nchunks):
@@ -62,37 +67,48 @@ def gibbs_marginals(C, f, g, reg, cutoff, nchunks):  # pragma: no cover  (compil
         hi = min(n, lo + step)
         for i in range(lo, hi):
             fi = f[i]
+            t = log_threshold[i]
             s = 0.0
+            cnt = 0
             for j in range(m):
                 z = (fi + g[j] - C[i, j]) * inv
                 if z > cutoff:
+                    if z >= t:
+                        cnt += 1
                     if z > 300.0:
                         z = 300.0
                     p = math.exp(z)
                     s += p
                     cols[k, j] += p
             rows[i] = s
+            counts[i] = cnt
     colsum = np.zeros(m, dtype=np.float64)
     for k in range(nchunks):
         for j in range(m):
             colsum[j] += cols[k, j]
-    return rows, colsum
+    return rows, colsum, counts
 
 
 @numba.njit(cache=True, parallel=True)
-def gibbs_sparse(C, f, g, reg, log_threshold):  # pragma: no cover  (compiled)
-    """CSR arrays ``(indptr, indices, data)`` of the Gibbs entries with exponent >= ``log_threshold[i]``."""
+def gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  (compiled)
+    """CSR arrays ``(indptr, indices, data)`` of the Gibbs entries with exponent >= ``log_threshold[i]``.
+
+    ``row_counts`` are the row lengths when known (from ``gibbs_marginals``), else an empty array.
+    """
     n, m = C.shape
     inv = 1.0 / reg
     counts = np.zeros(n + 1, dtype=np.int64)
-    for i in numba.prange(n):
-        t = log_threshold[i]
-        fi = f[i]
-        c = 0
-        for j in range(m):
-            if (fi + g[j] - C[i, j]) * inv >= t:
-                c += 1
-        counts[i + 1] = c
+    if row_counts.size == n:
+        counts[1:] = row_counts
+    else:
+        for i in numba.prange(n):
+            t = log_threshold[i]
+            fi = f[i]
+            c = 0
+            for j in range(m):
+                if (fi + g[j] - C[i, j]) * inv >= t:
+                    c += 1
+            counts[i + 1] = c
     indptr = np.cumsum(counts)
     nnz = indptr[n]
     indices = np.empty(nnz, dtype=np.int64)
@@ -103,7 +119,7 @@ def gibbs_sparse(C, f, g, reg, log_threshold):  # pragma: no cover  (compiled)
         pos = indptr[i]
         for j in range(m):
             z = (fi + g[j] - C[i, j]) * inv
-            if z >= t:
+            if z >= t and pos < indptr[i + 1]:
                 indices[pos] = j
                 data[pos] = math.exp(min(z, 300.0))
                 pos += 1

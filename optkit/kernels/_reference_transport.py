@@ -20,21 +20,31 @@ def softmin_rows(C: Any, g: Any, reg: float) -> Any:
     xp = get_namespace(C)
     z = (g[None, :] - C) / reg
     mx = xp.max(z, axis=1)
-    return reg * (mx + xp.log(xp.sum(xp.exp(z - mx[:, None]), axis=1)))
+    d = z - mx[:, None]
+    e = xp.where(d > -60.0, xp.exp(xp.clip(d, min=-60.0)), xp.zeros_like(d))  # as the kernel: skip < e^-60
+    return reg * (mx + xp.log(xp.sum(e, axis=1)))
 
 
-def gibbs(C: Any, f: Any, g: Any, reg: float) -> Any:
-    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`."""
-    xp = get_namespace(C)
-    return xp.exp(xp.clip((f[:, None] + g[None, :] - C) / reg, max=_EXP_MAX))
-
-
-def gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float) -> tuple[Any, Any]:
-    """Row and column sums of the Gibbs plan, entries with exponent <= ``cutoff`` left out."""
+def gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -math.inf) -> Any:
+    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= cutoff."""
     xp = get_namespace(C)
     z = (f[:, None] + g[None, :] - C) / reg
-    P = xp.where(z > cutoff, xp.exp(xp.clip(z, max=_EXP_MAX)), xp.zeros_like(z))
-    return xp.sum(P, axis=1), xp.sum(P, axis=0)
+    K = xp.exp(xp.clip(z, max=_EXP_MAX))
+    return K if cutoff == -math.inf else xp.where(z > cutoff, K, xp.zeros_like(K))
+
+
+def gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
+                    log_threshold: Any = None) -> tuple[Any, ...]:
+    """Row and column sums of the Gibbs plan, entries with exponent <= ``cutoff`` left out; with
+    ``log_threshold`` also the per-row counts of exponents >= it (above ``cutoff``)."""
+    xp = get_namespace(C)
+    z = (f[:, None] + g[None, :] - C) / reg
+    keep = z > cutoff
+    P = xp.where(keep, xp.exp(xp.clip(z, max=_EXP_MAX)), xp.zeros_like(z))
+    if log_threshold is None:
+        return xp.sum(P, axis=1), xp.sum(P, axis=0)
+    counts = xp.sum(xp.astype(keep & (z >= log_threshold[:, None]), xp.int64), axis=1)
+    return xp.sum(P, axis=1), xp.sum(P, axis=0), counts
 
 
 def gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any) -> Any:

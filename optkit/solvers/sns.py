@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import register
-from ..kernels import ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
+from ..kernels import ot_gibbs, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
 from .base import Check, Options, option
 from .sinkhorn import OTState, SinkhornEngine, _OTSolver, potential_check
 
@@ -65,6 +65,7 @@ class _NewtonState:
     rows: Any
     cols: Any
     reg: float
+    counts: Any = None    # per-row lengths of the sparsified plan at (f, g), from the marginal pass
     k: int = 0
     newton: int = 0
     cg_iters: int = 0
@@ -116,7 +117,8 @@ class SinkhornNewtonSparse(_OTSolver):
         self.engine = SinkhornEngine(p, reg=self.levels[0])
         # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
-        self.log_thr = xp.log(p.a) + math.log(o.sparsity)
+        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
+        self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
         self.sinkhorn_done = 0
         s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
         if o.sinkhorn_iters == 0:
@@ -138,7 +140,7 @@ class SinkhornNewtonSparse(_OTSolver):
         """Shift ``(f + t, g - t)`` so that the fixed potential ``g_m`` is zero; refresh the marginals."""
         t = s.g[-1]
         s.f, s.g = s.f + t, s.g - t
-        s.rows, s.cols = ot_gibbs_marginals(self.problem.C, s.f, s.g, s.reg, self.cutoff)
+        s.rows, s.cols, s.counts = ot_gibbs_marginals(self.problem.C, s.f, s.g, s.reg, self.cutoff, self.log_thr)
 
     # -- iterations ------------------------------------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class SinkhornNewtonSparse(_OTSolver):
         reg = s.reg
         ga, gb = p.a - s.rows, p.b - s.cols
         err = float(xp.sum(xp.abs(ga)) + xp.sum(xp.abs(gb))) / p.mass
-        plan = ot_gibbs_sparse(p.C, s.f, s.g, reg, self.log_thr)
+        plan = ot_gibbs_sparse(p.C, s.f, s.g, reg, self.log_thr, s.counts)
         s.nnz = plan.nnz
         m1 = p.shape[1] - 1
         rtol = min(o.cg_tol, math.sqrt(max(err, 1e-300)))
@@ -190,7 +192,7 @@ class SinkhornNewtonSparse(_OTSolver):
         alpha = 1.0
         for _ in range(o.max_backtracks):
             f1, g1 = s.f + alpha * df, s.g + alpha * dg
-            r1, c1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff)
+            r1, c1, n1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff, self.log_thr)
             gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
             if math.isfinite(gain) and gain >= o.armijo * alpha * slope:
                 break
@@ -203,7 +205,7 @@ class SinkhornNewtonSparse(_OTSolver):
             s.backtracks += 1
         else:
             return self._fallback(s)
-        s.f, s.g, s.rows, s.cols = f1, g1, r1, c1
+        s.f, s.g, s.rows, s.cols, s.counts = f1, g1, r1, c1, n1
         s.newton += 1
         s.k += 1
         return s
@@ -235,9 +237,13 @@ class SinkhornNewtonSparse(_OTSolver):
         return c
 
     def finalize(self, check: Check) -> Check:
-        if check.optimality == math.inf:
+        if check.optimality == math.inf or not isinstance(check.x, tuple):
             return check
-        return super().finalize(check)
+        # the plan without the entries below the cutoff (together < 1e-3 tol of the mass), as measured
+        p, xp, (f, g) = self.problem, self.xp, check.x
+        P = ot_gibbs(p.C, f, g, p.reg, self.cutoff)
+        final = potential_check(p, f, g, xp.sum(P, axis=1), xp.sum(P, axis=0))
+        return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
 
     def info(self, s: Any) -> dict[str, Any]:
         out = {"sinkhorn_iterations": self.sinkhorn_done, "regs": list(self.levels)}
