@@ -127,67 +127,95 @@ def gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  
 
 
 @numba.njit(cache=True)
-def _newton_matvec(indptr, indices, data, r, c, x, y, out_x, out_y):  # pragma: no cover  (compiled)
-    # [diag(r) P; P^T diag(c)] restricted to the first m - 1 columns (the last g is fixed)
-    n = r.size
-    m1 = y.size
-    for j in range(m1):
-        out_y[j] = c[j] * y[j]
-    for i in range(n):
-        s = r[i] * x[i]
-        xi = x[i]
+def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compiled)
+    # out = P[:, :m1] @ y
+    for i in range(out.size):
+        s = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             if j < m1:
                 s += data[k] * y[j]
-                out_y[j] += data[k] * xi
-        out_x[i] = s
+        out[i] = s
+
+
+@numba.njit(cache=True)
+def _csr_rmatvec(indptr, indices, data, x, m1, out):  # pragma: no cover  (compiled)
+    # out = P[:, :m1]^T @ x
+    out[:] = 0.0
+    for i in range(x.size):
+        xi = x[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j < m1:
+                out[j] += data[k] * xi
 
 
 @numba.njit(cache=True)
 def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # pragma: no cover  (compiled)
-    """Jacobi-preconditioned conjugate gradients on the sparsified Newton system.
+    """Solve the sparsified Newton system by Jacobi-preconditioned CG on its Schur complement.
 
-    Solves :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]\\,(x, y) = (b_x, b_y)`
-    with the last ``y`` fixed at zero (``rhs_y`` has ``m - 1`` entries); stops when
-    :math:`\\|res\\|_2 \\le \\mathrm{rtol}\\,\\|b\\|_2`. Returns ``(x, y, iterations)``.
+    The system :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]\\,(x, y) = (b_x, b_y)`,
+    with the last ``y`` fixed at zero (``rhs_y`` has ``m - 1`` entries), is reduced to
+    :math:`S y = b_y - P_s^T (b_x / r)` with :math:`S = \\operatorname{diag}(c) - P_s^T \\operatorname{diag}(1/r) P_s`
+    (symmetric positive definite), solved by CG preconditioned with :math:`\\operatorname{diag}(S)`, and
+    :math:`x = (b_x - P_s y)/r`. The residual of the full system equals that of the reduced one, so
+    the stop :math:`\\|res\\|_2 \\le \\mathrm{rtol}\\,\\|(b_x, b_y)\\|_2` means the same for both. CG on the
+    reduced system of this 2-cyclic matrix needs about half the iterations of CG on the full one.
+    Returns ``(x, y, iterations)``.
     """
     n = rhs_x.size
     m1 = rhs_y.size
-    x = np.zeros(n)
+    tn = np.empty(n)
+    tm = np.empty(m1)
+    # right-hand side and the diagonal of S
+    for i in range(n):
+        tn[i] = rhs_x[i] / r[i]
+    _csr_rmatvec(indptr, indices, data, tn, m1, tm)
+    b = rhs_y - tm
+    d = c[:m1].copy()
+    for i in range(n):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j < m1:
+                d[j] -= data[k] * data[k] / r[i]
+    for j in range(m1):
+        floor = 1e-12 * c[j]
+        if d[j] < floor:
+            d[j] = floor
     y = np.zeros(m1)
-    rx = rhs_x.copy()
-    ry = rhs_y.copy()
-    zx = rx / r
-    zy = ry / c[:m1]
-    px = zx.copy()
-    py = zy.copy()
-    qx = np.empty(n)
-    qy = np.empty(m1)
-    rz = np.dot(rx, zx) + np.dot(ry, zy)
-    bnorm = math.sqrt(np.dot(rhs_x, rhs_x) + np.dot(rhs_y, rhs_y))
-    target = rtol * bnorm
+    res = b.copy()
+    z = res / d
+    p = z.copy()
+    q = np.empty(m1)
+    rz = np.dot(res, z)
+    target = rtol * math.sqrt(np.dot(rhs_x, rhs_x) + np.dot(rhs_y, rhs_y))
     it = 0
     while it < maxiter:
-        if math.sqrt(np.dot(rx, rx) + np.dot(ry, ry)) <= target:
+        if math.sqrt(np.dot(res, res)) <= target:
             break
-        _newton_matvec(indptr, indices, data, r, c, px, py, qx, qy)
-        pq = np.dot(px, qx) + np.dot(py, qy)
+        # q = S p = c p - P^T (P p / r)
+        _csr_matvec(indptr, indices, data, p, m1, tn)
+        for i in range(n):
+            tn[i] /= r[i]
+        _csr_rmatvec(indptr, indices, data, tn, m1, q)
+        for j in range(m1):
+            q[j] = c[j] * p[j] - q[j]
+        pq = np.dot(p, q)
         if not pq > 0.0:
             break
         alpha = rz / pq
-        x += alpha * px
-        y += alpha * py
-        rx -= alpha * qx
-        ry -= alpha * qy
-        zx = rx / r
-        zy = ry / c[:m1]
-        rz_new = np.dot(rx, zx) + np.dot(ry, zy)
+        for j in range(m1):
+            y[j] += alpha * p[j]
+            res[j] -= alpha * q[j]
+            z[j] = res[j] / d[j]
+        rz_new = np.dot(res, z)
         beta = rz_new / rz
         rz = rz_new
-        px = zx + beta * px
-        py = zy + beta * py
+        for j in range(m1):
+            p[j] = z[j] + beta * p[j]
         it += 1
+    _csr_matvec(indptr, indices, data, y, m1, tn)
+    x = (rhs_x - tn) / r
     return x, y, it
 
 

@@ -55,41 +55,44 @@ def gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any) -> Any:
 
 
 def newton_cg(Ps: Any, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol: float, maxiter: int) -> tuple[Any, Any, int]:
-    """Jacobi-preconditioned CG on :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]`
-    with the last dual variable fixed (``rhs_y`` has ``m - 1`` entries). Returns ``(x, y, iterations)``."""
+    """Jacobi-preconditioned CG on the Schur complement
+    :math:`S = \\operatorname{diag}(c) - P_s^T\\operatorname{diag}(1/r)P_s` of the sparsified Newton system,
+    the last dual variable fixed (``rhs_y`` has ``m - 1`` entries). Returns ``(x, y, iterations)``."""
     xp = get_namespace(Ps)
     m1 = rhs_y.shape[0]
     Q = Ps[:, :m1]
     cy = c[:m1]
+    b = rhs_y - (rhs_x / r) @ Q
+    d = cy - xp.sum(Q * Q / r[:, None], axis=0)
+    d = xp.where(d < 1e-12 * cy, 1e-12 * cy, d)
 
-    def matvec(px: Any, py: Any) -> tuple[Any, Any]:
-        return r * px + Q @ py, px @ Q + cy * py
+    def matvec(p: Any) -> Any:
+        return cy * p - ((Q @ p) / r) @ Q
 
-    x = xp.zeros_like(rhs_x)
     y = xp.zeros_like(rhs_y)
-    rx, ry = rhs_x, rhs_y
-    zx, zy = rx / r, ry / cy
-    px, py = zx, zy
-    rz = float(xp.sum(rx * zx) + xp.sum(ry * zy))
+    res = b
+    z = res / d
+    p = z
+    rz = float(xp.sum(res * z))
     target = rtol * math.sqrt(float(xp.sum(rhs_x * rhs_x) + xp.sum(rhs_y * rhs_y)))
     it = 0
     while it < maxiter:
-        if math.sqrt(float(xp.sum(rx * rx) + xp.sum(ry * ry))) <= target:
+        if math.sqrt(float(xp.sum(res * res))) <= target:
             break
-        qx, qy = matvec(px, py)
-        pq = float(xp.sum(px * qx) + xp.sum(py * qy))
+        q = matvec(p)
+        pq = float(xp.sum(p * q))
         if not pq > 0.0:
             break
         alpha = rz / pq
-        x, y = x + alpha * px, y + alpha * py
-        rx, ry = rx - alpha * qx, ry - alpha * qy
-        zx, zy = rx / r, ry / cy
-        rz_new = float(xp.sum(rx * zx) + xp.sum(ry * zy))
+        y = y + alpha * p
+        res = res - alpha * q
+        z = res / d
+        rz_new = float(xp.sum(res * z))
         beta = rz_new / rz
         rz = rz_new
-        px, py = zx + beta * px, zy + beta * py
+        p = z + beta * p
         it += 1
-    return x, y, it
+    return (rhs_x - Q @ y) / r, y, it
 
 
 def gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
