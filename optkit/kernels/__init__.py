@@ -142,9 +142,12 @@ def ot_newton_cg(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol:
     if plan.dense is None:
         from . import _cpu_transport as k  # noqa: PLC0415
 
+        import numba  # noqa: PLC0415
+
         f64 = np.float64
+        chunks = 1 if plan.data.shape[0] < 20_000 else numba.get_num_threads()
         x, y, it = k.newton_cg(plan.indptr, plan.indices, plan.data, r.astype(f64), c.astype(f64),
-                               rhs_x.astype(f64), rhs_y.astype(f64), float(rtol), int(maxiter))
+                               rhs_x.astype(f64), rhs_y.astype(f64), float(rtol), int(maxiter), chunks)
         return x.astype(r.dtype, copy=False), y.astype(r.dtype, copy=False), int(it)
     return reference_transport.newton_cg(plan.dense, r, c, rhs_x, rhs_y, rtol, maxiter)
 

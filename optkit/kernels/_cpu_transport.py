@@ -126,10 +126,10 @@ def gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  
     return indptr, indices, data
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compiled)
-    # out = P[:, :m1] @ y
-    for i in range(out.size):
+    # out = P[:, :m1] @ y, parallel over rows
+    for i in numba.prange(out.size):
         s = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
@@ -138,20 +138,28 @@ def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compil
         out[i] = s
 
 
-@numba.njit(cache=True)
-def _csr_rmatvec(indptr, indices, data, x, m1, out):  # pragma: no cover  (compiled)
-    # out = P[:, :m1]^T @ x
-    out[:] = 0.0
-    for i in range(x.size):
-        xi = x[i]
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if j < m1:
-                out[j] += data[k] * xi
+@numba.njit(cache=True, parallel=True)
+def _csr_rmatvec(indptr, indices, data, x, m1, out, acc):  # pragma: no cover  (compiled)
+    # out = P[:, :m1]^T @ x: row blocks in parallel, each into its own accumulator row of acc
+    nchunks = acc.shape[0]
+    n = x.size
+    step = (n + nchunks - 1) // nchunks
+    for c in numba.prange(nchunks):
+        buf = acc[c]
+        buf[:] = 0.0
+        for i in range(c * step, min(n, (c + 1) * step)):
+            xi = x[i]
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                if j < m1:
+                    buf[j] += data[k] * xi
+    out[:] = acc[0, :m1]
+    for c in range(1, nchunks):
+        out += acc[c, :m1]
 
 
 @numba.njit(cache=True)
-def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # pragma: no cover  (compiled)
+def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks):  # pragma: no cover  (compiled)
     """Solve the sparsified Newton system by Jacobi-preconditioned CG on its Schur complement.
 
     The system :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]\\,(x, y) = (b_x, b_y)`,
@@ -167,10 +175,11 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # prag
     m1 = rhs_y.size
     tn = np.empty(n)
     tm = np.empty(m1)
+    acc = np.empty((nchunks, m1))
     # right-hand side and the diagonal of S
     for i in range(n):
         tn[i] = rhs_x[i] / r[i]
-    _csr_rmatvec(indptr, indices, data, tn, m1, tm)
+    _csr_rmatvec(indptr, indices, data, tn, m1, tm, acc)
     b = rhs_y - tm
     d = c[:m1].copy()
     for i in range(n):
@@ -197,7 +206,7 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter):  # prag
         _csr_matvec(indptr, indices, data, p, m1, tn)
         for i in range(n):
             tn[i] /= r[i]
-        _csr_rmatvec(indptr, indices, data, tn, m1, q)
+        _csr_rmatvec(indptr, indices, data, tn, m1, q, acc)
         for j in range(m1):
             q[j] = c[j] * p[j] - q[j]
         pq = np.dot(p, q)
