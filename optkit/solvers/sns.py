@@ -95,12 +95,20 @@ class SinkhornNewtonSparse(_OTSolver):
     the full marginals, so the matrix stays diagonally dominant. The last
     potential :math:`g_m` is fixed (the dual is invariant under
     :math:`(f + t, g - t)`), the system is solved inexactly by Jacobi-preconditioned
-    CG (relative residual :math:`\\min(\\mathrm{cg\\_tol}, \\sqrt{\\epsilon})` at
+    CG on its Schur complement :math:`\\operatorname{diag}(c) - P_s^T\\operatorname{diag}(1/r)P_s`
+    (relative residual :math:`\\min(\\mathrm{cg\\_tol}, \\sqrt{\\epsilon})` at
     marginal error :math:`\\epsilon`), and the step length by an Armijo
     backtracking search on :math:`D`. Should the search fail, one exact
     log-domain Sinkhorn iteration (which always increases :math:`D`) replaces the
     step. The Hessian-vector products run on CSR arrays in Numba on NumPy and on
     a dense masked plan in the array-API twin.
+
+    Beyond the paper (see ``docs/transport.md``): below
+    ``reg_start * (max C - min C)`` the problems with ``reg * reg_factor^k`` are
+    solved first, each to ``level_tol``, as warm starts (continuation; skipped
+    when ``x0`` is given); the diagonal is scaled by ``1 + shift * err``
+    (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
+    plan splits into nearly independent blocks at tiny ``reg``.
     """
 
     Options = SNSOptions
@@ -111,7 +119,7 @@ class SinkhornNewtonSparse(_OTSolver):
         n, m = p.shape
         spread = float(xp.max(p.C) - xp.min(p.C))
         levels = [p.reg]
-        while levels[-1] * o.reg_factor <= o.reg_start * spread:
+        while x0 is None and levels[-1] * o.reg_factor <= o.reg_start * spread:
             levels.append(levels[-1] * o.reg_factor)
         self.levels = levels[::-1]          # decreasing; the last is the problem's reg
         self.engine = SinkhornEngine(p, reg=self.levels[0])
