@@ -113,6 +113,7 @@ class EntropicOT(Problem):
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "C", C)
         object.__setattr__(self, "reg", float(self.reg))
+        object.__setattr__(self, "_spread", float(xp.max(C) - xp.min(C)))
 
     # -- constructors --------------------------------------------------------------------------------------------
 
@@ -184,6 +185,11 @@ class EntropicOT(Problem):
         return float(get_namespace(self.a).sum(self.a))
 
     @property
+    def cost_spread(self) -> float:
+        """:math:`\\max C - \\min C`, the scale ``reg`` is compared with."""
+        return self._spread
+
+    @property
     def default_method(self) -> str:  # type: ignore[override]
         """``"sinkhorn"`` when ``reg`` is large next to the cost spread, ``"sns"`` otherwise.
 
@@ -191,9 +197,7 @@ class EntropicOT(Problem):
         while the plan, and with it the Newton system, gets sparser as ``reg``
         shrinks; the switch point comes from ``benchmarks/transport.py``.
         """
-        xp = self.xp
-        spread = float(xp.max(self.C) - xp.min(self.C))
-        return "sinkhorn" if self.reg >= SNS_BELOW * max(spread, 1e-300) else "sns"
+        return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
 
     def plan(self, f: Any, g: Any) -> Any:
         """The Gibbs plan :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})` of potentials ``(f, g)``."""

@@ -117,7 +117,7 @@ class SinkhornNewtonSparse(_OTSolver):
         p, o = self.problem, self.options
         xp = self.xp
         n, m = p.shape
-        spread = float(xp.max(p.C) - xp.min(p.C))
+        spread = p.cost_spread
         levels = [p.reg]
         while x0 is None and levels[-1] * o.reg_factor <= o.reg_start * spread:
             levels.append(levels[-1] * o.reg_factor)
