@@ -137,7 +137,8 @@ def _regot(problem, method):
 
     def run(tol, max_iter):
         res = fn(M, a, b, reg, tol=tol, max_iter=max_iter)
-        return np.asarray(res.plan), int(res.niter), (list(res.run_times), list(res.mar_errs))
+        # regot records run_times in milliseconds
+        return np.asarray(res.plan), int(res.niter), ([t / 1000.0 for t in res.run_times], list(res.mar_errs))
 
     return run
 
