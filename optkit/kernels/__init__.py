@@ -92,7 +92,7 @@ def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
 
 
 def ot_gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -float("inf")) -> Any:
-    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= ``cutoff``."""
+    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= ``cutoff``."""
     if _ot_numba(C, f, g):
         from . import _cpu_transport as k  # noqa: PLC0415
 

@@ -36,7 +36,7 @@ def softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
 
 @numba.njit(cache=True, parallel=True)
 def gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
-    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= cutoff."""
+    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= cutoff."""
     n, m = C.shape
     out = np.empty((n, m), dtype=C.dtype)
     inv = 1.0 / reg

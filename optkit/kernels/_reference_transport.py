@@ -26,7 +26,7 @@ def softmin_rows(C: Any, g: Any, reg: float) -> Any:
 
 
 def gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -math.inf) -> Any:
-    """The dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent is <= cutoff."""
+    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= cutoff."""
     xp = get_namespace(C)
     z = (f[:, None] + g[None, :] - C) / reg
     K = xp.exp(xp.clip(z, max=_EXP_MAX))

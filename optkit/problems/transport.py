@@ -206,7 +206,7 @@ class EntropicOT(Problem):
         return ot_gibbs(self.C, f, g, self.reg)
 
     def objective(self, P: Any) -> float:
-        """:math:`\\langle C, P\\rangle + \\mathrm{reg}\\sum_{ij} P_{ij}(\\log P_{ij} - 1)`, with :math:`0\\log 0 = 0`."""
+        """:math:`\\langle C, P\\rangle + \\mathrm{reg}\\sum_{ij} P_{ij}(\\log P_{ij} - 1)` (:math:`0\\log 0 = 0`)."""
         xp = get_namespace(P)
         if tuple(P.shape) != self.shape:
             raise ValueError(f"P must have shape {self.shape}, got {tuple(P.shape)}")
