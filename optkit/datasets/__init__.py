@@ -3,3 +3,6 @@
 from .synthetic import lasso_instance, sics_instance
 
 __all__ = ["lasso_instance", "sics_instance"]
+from .transport import digit_image, digits_pair, uniform_clouds  # noqa: E402
+
+__all__ += ["uniform_clouds", "digits_pair", "digit_image"]

@@ -5,3 +5,8 @@ from .base import Check, Options, Snapshot, Solver
 from .fista import FISTA
 
 __all__ = ["Solver", "Options", "Check", "Snapshot", "ALM", "FastALM", "FISTA"]
+from . import sinkhorn, sns  # noqa: F401,E402  (entropic optimal transport)
+from .sinkhorn import Sinkhorn  # noqa: E402
+from .sns import SinkhornNewtonSparse  # noqa: E402
+
+__all__ += ["Sinkhorn", "SinkhornNewtonSparse"]
