@@ -120,6 +120,7 @@ class _AlternatingLinearization(Solver):
         self.adapt_mu = o.mu is None and o.mu_factor == 1.0 and not o.skipping
         self.mu_min = o.mu_min if o.mu_min is not None else mu / 100
         self.mu_floor = 1e-10 * mu  # backtracking stops here: below it rounding decides the test
+        self.mu_cap = mu  # backtracking lets mu grow back up to its starting value
         # First y-step from x0 so that -lam is a subgradient of g at y from the start.
         gx = p.f.grad(x)
         y = p.g.prox(x - mu * gx, mu)
@@ -136,6 +137,10 @@ class _AlternatingLinearization(Solver):
         p, o = self.problem, self.options
         f, g, mu = p.f, p.g, s.mu
         xp = get_namespace(s.y)
+        if self.majorize and mu < self.mu_cap:
+            # As in backtracking FISTA: each iteration first tries a slightly larger mu, so that
+            # one strongly curved region (log det near a singular X) does not shrink mu for good.
+            mu = min(mu * 2.0 ** 0.25, self.mu_cap)
         zy, zlam = (s.zy, s.zlam) if self.accelerated else (s.y, s.lam)
         skipped, streak = s.skipped, s.streak
         # Skipping means linearising f at zy next, possible only inside dom f.
@@ -205,6 +210,7 @@ class _AlternatingLinearization(Solver):
             # Continuation changes mu only after the multiplier update (the skip test must use
             # the mu that produced x). The multiplier stays a subgradient of g at y.
             new.mu = max(mu / o.mu_factor, self.mu_min)
+            self.mu_cap = min(self.mu_cap, new.mu)
             if self.accelerated:
                 new.zy, new.zlam, new.t = y, lam, 1.0
         return new
