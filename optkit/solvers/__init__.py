@@ -5,3 +5,7 @@ from .base import Check, Options, Snapshot, Solver
 from .fista import FISTA
 
 __all__ = ["Solver", "Options", "Check", "Snapshot", "ALM", "FastALM", "FISTA"]
+from . import frank_wolfe  # noqa: E402,F401
+from .frank_wolfe import FWP, FWT  # noqa: E402
+
+__all__ += ["FWT", "FWP"]
