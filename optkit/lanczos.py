@@ -104,45 +104,45 @@ def top_singular_triplet(A: Any, v0: Any = None, *, tol: float = 1e-8, max_steps
     eps = float(xp.finfo(A.dtype).eps)
     tol = max(tol, 10 * eps)
     for _restart in range(50):
-        Us: list[Any] = []
-        Vs: list[Any] = [v]
+        Um = xp.zeros((m, kmax), dtype=A.dtype)
+        Vm = xp.zeros((n, kmax + 1), dtype=A.dtype)
+        Vm[:, 0] = v
         alphas: list[float] = []
         betas: list[float] = []
         u_prev = None
-        best = None
         for j in range(kmax):
-            u = xp.matmul(A, Vs[j])
+            u = xp.matmul(A, Vm[:, j])
             if u_prev is not None:
                 u = u - betas[-1] * u_prev
-            if Us:
-                Um = xp.stack(Us, axis=1)
-                u = u - xp.matmul(Um, xp.matmul(xp.matrix_transpose(Um), u))
+            if j:
+                Uj = Um[:, :j]
+                u = u - xp.matmul(Uj, xp.matmul(xp.matrix_transpose(Uj), u))
             alpha = _norm(u)
             total += 1
             if alpha <= eps * (alphas[0] if alphas else 1.0) * 10:
-                # invariant subspace: A v_j lies in span(U); B_{j-1} is exact
+                # invariant subspace: A v_j lies in span(U)
                 if not alphas:
                     return Triplet(xp.zeros((m,), dtype=A.dtype), 0.0, v, total, 0.0)
                 break
             u = u / alpha
-            Us.append(u)
+            Um[:, j] = u
             alphas.append(alpha)
-            w = xp.matmul(xp.matrix_transpose(A), u) - alpha * Vs[j]
-            Vm = xp.stack(Vs, axis=1)
-            w = w - xp.matmul(Vm, xp.matmul(xp.matrix_transpose(Vm), w))
-            w = w - xp.matmul(Vm, xp.matmul(xp.matrix_transpose(Vm), w))
+            Vj = Vm[:, : j + 1]
+            w = xp.matmul(xp.matrix_transpose(A), u) - alpha * Vm[:, j]
+            w = w - xp.matmul(Vj, xp.matmul(xp.matrix_transpose(Vj), w))
+            w = w - xp.matmul(Vj, xp.matmul(xp.matrix_transpose(Vj), w))
             beta = _norm(w)
             betas.append(beta)
-            best = _ritz(xp, alphas, betas, A.dtype)
-            theta, x, y = best
-            resid = abs(beta * float(x[len(alphas) - 1]))
-            if resid <= tol * theta or beta <= eps * theta or len(Vs) >= n:
-                return _assemble(xp, Us, Vs, theta, x, y, total, resid)
-            Vs.append(w / beta)
+            theta, x, y = _ritz(xp, alphas, betas, A.dtype)
+            resid = abs(beta * float(x[j]))
+            if resid <= tol * theta or beta <= eps * theta or j + 1 >= n:
+                return _assemble(xp, Um[:, : j + 1], Vm[:, : j + 1], theta, x, y, total, resid)
+            Vm[:, j + 1] = w / beta
             u_prev = u
-        theta, x, y = _ritz(xp, alphas, betas, A.dtype)
-        resid = abs(betas[-1] * float(x[len(alphas) - 1])) if len(betas) == len(alphas) else 0.0
-        trip = _assemble(xp, Us, Vs, theta, x, y, total, resid)
+        k = len(alphas)
+        theta, x, y = _ritz(xp, alphas, betas[:k], A.dtype)
+        resid = abs(betas[k - 1] * float(x[k - 1]))
+        trip = _assemble(xp, Um[:, :k], Vm[:, :k], theta, x, y, total, resid)
         if resid <= tol * theta:
             return trip
         # explicit restart from one power step on the Ritz left vector (it also moves a
@@ -169,12 +169,10 @@ def _ritz(xp: Any, alphas: list[float], betas: list[float], dtype: Any) -> tuple
     return float(th[0]), X[:, 0], Yt[0, :]
 
 
-def _assemble(xp: Any, Us: list[Any], Vs: list[Any], theta: float, x: Any, y: Any, steps: int,
-              resid: float) -> Triplet:
-    k = len(Us)
-    dtype = Us[0].dtype
-    u = xp.matmul(xp.stack(Us, axis=1), xp.astype(x[:k], dtype))
-    v = xp.matmul(xp.stack(Vs[:k], axis=1), xp.astype(y[:k], dtype))
+def _assemble(xp: Any, Uk: Any, Vk: Any, theta: float, x: Any, y: Any, steps: int, resid: float) -> Triplet:
+    dtype = Uk.dtype
+    u = xp.matmul(Uk, xp.astype(x, dtype))
+    v = xp.matmul(Vk, xp.astype(y, dtype))
     u = u / _norm(u)
     v = v / _norm(v)
     return Triplet(u, theta, v, steps, resid)
@@ -187,7 +185,8 @@ def _orth(Y: Any) -> Any:
 
 
 def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: int = 30,
-                converge: int | None = None, threshold: float | None = None) -> tuple[PartialSVD, int]:
+                converge: int | None = None, threshold: float | None = None,
+                by_value: bool = False) -> tuple[PartialSVD, int]:
     """The ``k`` leading singular triplets of ``A`` by subspace iteration with Rayleigh-Ritz.
 
     Each sweep computes :math:`Q = \\operatorname{orth}(AV)`, the small SVD
@@ -211,6 +210,11 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     threshold : float, optional
         Instead of ``converge``: the triplets with :math:`s_i > \mathrm{threshold}`
         must meet ``tol`` (thresholding needs only those).
+    by_value : bool
+        Stop instead when :math:`s_1` changes by at most ``tol`` (relative) between
+        sweeps. The Ritz pair satisfies :math:`u_1^TAv_1 = s_1 \le \sigma_1` exactly,
+        so a settled :math:`s_1` is what a linear minimisation oracle needs, even
+        inside a cluster of singular values where the vectors are ill-determined.
 
     Returns
     -------
@@ -223,6 +227,7 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     need = k if converge is None else max(1, min(converge, k))
     sweeps = 0
     AV = xp.matmul(A, V)
+    s_old = -1.0
     while True:
         sweeps += 1
         Q = _orth(AV)
@@ -230,6 +235,13 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
         W, s, Zt = xp.linalg.svd(Bt, full_matrices=False)   # Bt = W diag(s) Zt  ->  Q^T A = Zt^T s W^T
         V = W
         U = xp.matmul(Q, xp.matrix_transpose(Zt))
+        if by_value:
+            s1 = float(s[0])
+            if abs(s1 - s_old) <= tol * s1 or sweeps >= max_iter or s1 == 0.0:
+                return PartialSVD(U, s, V), sweeps
+            s_old = s1
+            AV = xp.matmul(A, V)
+            continue
         AV = xp.matmul(A, V)
         R = AV - U * s
         if threshold is not None:

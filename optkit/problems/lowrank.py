@@ -190,8 +190,10 @@ class RobustPCA(_LowRankSparseProblem):
         return nuc + self.lam * float(xp.sum(xp.abs(S)))
 
     def measures(self, x: Any, *, dual: Any = None, nuclear: float | None = None,
-                 dual_v0: Any = None) -> dict[str, float]:
-        """``fun``, ``optimality``, ``primal_residual`` and, with a multiplier ``dual``, ``gap``."""
+                 dual_sigma: float | None = None) -> dict[str, float]:
+        """``fun``, ``optimality``, ``primal_residual`` and, with a multiplier ``dual``, ``gap``.
+
+        ``nuclear`` and ``dual_sigma`` may pass known :math:`\\|L\\|_*` and :math:`\\|Y\\|_2`."""
         L, S = _blocks(x)
         xp = get_namespace(L, S)
         fun = self.objective((L, S), nuclear=nuclear)
@@ -201,7 +203,7 @@ class RobustPCA(_LowRankSparseProblem):
         out = {"fun": fun, "optimality": primal, "primal_residual": primal}
         if dual is not None:
             Y = dual if self.W is None else dual * self.W
-            s1 = top_singular_triplet(Y, dual_v0, tol=1e-6).sigma
+            s1 = top_singular_triplet(Y, tol=1e-10).sigma if dual_sigma is None else dual_sigma
             ymax = float(xp.max(xp.abs(Y)))
             Yhat_scale = 1.0 / max(1.0, s1, ymax / self.lam)
             dval = Yhat_scale * float(xp.sum(Y * self.M_obs))
@@ -307,7 +309,8 @@ class CompressivePCP(_LowRankSparseProblem):
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
         dval = -0.5 * scale * scale * sq - scale * float(xp.sum(R * self.M_obs))
-        return max(fun - dval, 0.0), dval
+        # a negative gap means sigma1 was underestimated: report its size, never a false zero
+        return abs(fun - dval), dval
 
     def measures(self, x: Any, *, nuclear: float | None = None, sigma1: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality`` (relative duality gap) and ``gap``."""
@@ -391,7 +394,7 @@ class ConstrainedCPCP(_LowRankSparseProblem):
         R = self.residual(L, S)
         fun = 0.5 * float(xp.sum(R * R))
         s1, rmax = _cpcp_dual(self, R, sigma1)
-        gap = max(self.fw_gap(R, L, S, s1, rmax), 0.0)
+        gap = abs(self.fw_gap(R, L, S, s1, rmax))
         nuc = nuclear_norm(L) if nuclear is None else nuclear
         infeas = max(0.0, nuc / self.tau_L - 1.0, float(xp.sum(xp.abs(S))) / self.tau_S - 1.0)
         f0 = 0.5 * self.norm_M ** 2

@@ -9,3 +9,7 @@ from . import frank_wolfe  # noqa: E402,F401
 from .frank_wolfe import FWP, FWT  # noqa: E402
 
 __all__ += ["FWT", "FWP"]
+from . import rpca_baselines  # noqa: E402,F401
+from .rpca_baselines import APG, IALM  # noqa: E402
+
+__all__ += ["IALM", "APG"]
