@@ -3,3 +3,6 @@
 from .synthetic import lasso_instance, sics_instance
 
 __all__ = ["lasso_instance", "sics_instance"]
+from .video import Video, f_measure, surveillance_video  # noqa: E402
+
+__all__ += ["surveillance_video", "Video", "f_measure"]

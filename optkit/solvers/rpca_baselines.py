@@ -47,6 +47,8 @@ class IALMOptions(Options):
     mu: float | None = option(None, "initial penalty; None: 1.25 / ||P M||_2 (Lin-Chen-Ma)")
     mu_max_ratio: float = option(1e7, "cap of mu relative to its start")
     svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets")
+    balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
+                                 "shrink it in the opposite case (residual balancing); False: always grow")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -125,7 +127,20 @@ class IALM(Solver):
             Z = Z * p.W
         Y = s.Y + mu * Z
         self._fresh_nuclear = False
-        return _IALMState(L=L, S=S, Y=Y, mu=min(mu * o.rho, self.mu_max), factors=factors, k=s.k + 1, yv=s.yv)
+        new_mu = min(mu * o.rho, self.mu_max)
+        if o.balance:
+            # Residual balancing (Boyd et al. 2011, sec. 3.4.1) [D]: with missing entries the plain
+            # geometric growth can freeze the iterates before the solution; the dual residual is the
+            # change of the second block (S and the free block -P_{Omega^c} L).
+            xp = self.xp
+            dB = S - s.S
+            if p.W is not None:
+                dB = dB - (1.0 - p.W) * (L - s.L)
+            r_p = float(xp.linalg.vector_norm(Z))
+            r_d = mu * float(xp.linalg.vector_norm(dB))
+            if r_p < 10.0 * r_d:
+                new_mu = mu / o.rho if r_d > 10.0 * r_p else mu
+        return _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, k=s.k + 1, yv=s.yv)
 
     def check(self, s: _IALMState) -> Check:
         p = self.problem
