@@ -187,7 +187,7 @@ def _orth(Y: Any) -> Any:
 def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: int = 30,
                 converge: int | None = None, threshold: float | None = None,
                 by_value: bool = False) -> tuple[PartialSVD, int]:
-    """The ``k`` leading singular triplets of ``A`` by subspace iteration with Rayleigh-Ritz.
+    r"""The ``k`` leading singular triplets of ``A`` by subspace iteration with Rayleigh-Ritz.
 
     Each sweep computes :math:`Q = \\operatorname{orth}(AV)`, the small SVD
     :math:`Q^TA = \\hat U\\,\\mathrm{diag}(s)\\,V^T` and :math:`U = Q\\hat U`;
@@ -257,9 +257,11 @@ def _initial_block(A: Any, k: int, V0: Any) -> Any:
     xp = get_namespace(A)
     n = A.shape[1]
     cols = []
+    if V0 is not None and V0.shape[1] == 0:
+        V0 = None
     if V0 is not None:
         V0 = xp.astype(V0, A.dtype)
-        cols.append(V0[:, :k])
+        cols.append(V0[:, : min(k, V0.shape[1])])
     have = 0 if V0 is None else min(V0.shape[1], k)
     if have < k:
         norms = xp.sum(A * A, axis=1)
@@ -277,7 +279,7 @@ def _initial_block(A: Any, k: int, V0: Any) -> Any:
 
 
 def partial_svt(X: Any, tau: float, V0: Any = None, *, rank_guess: int = 10, tol: float = 1e-7,
-                full_ratio: float = 0.3) -> tuple[Any, PartialSVD]:
+                full_ratio: float = 0.3, oversample: int = 5) -> tuple[Any, PartialSVD]:
     """Singular-value thresholding through a partial SVD.
 
     .. math:: \\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X) = \\sum_{\\sigma_i > \\tau} (\\sigma_i - \\tau) u_i v_i^T
@@ -300,6 +302,8 @@ def partial_svt(X: Any, tau: float, V0: Any = None, *, rank_guess: int = 10, tol
         Residual target of the triplets kept, relative to :math:`\\sigma_1`.
     full_ratio : float
         Fraction of ``min(m, n)`` from which the dense SVD is used.
+    oversample : int
+        Columns beyond ``rank_guess`` (more columns, fewer sweeps).
 
     Returns
     -------
@@ -311,7 +315,7 @@ def partial_svt(X: Any, tau: float, V0: Any = None, *, rank_guess: int = 10, tol
     xp = get_namespace(X)
     m, n = X.shape
     p = min(m, n)
-    k = max(1, min(int(rank_guess) + 5, p))
+    k = max(1, min(int(rank_guess) + int(oversample), p))
     while True:
         if k >= full_ratio * p:
             U, s, Vt = xp.linalg.svd(X, full_matrices=False)

@@ -6,3 +6,6 @@ __all__ = ["lasso_instance", "sics_instance"]
 from .video import Video, f_measure, surveillance_video  # noqa: E402
 
 __all__ += ["surveillance_video", "Video", "f_measure"]
+from .lowrank import lowrank_sparse_instance  # noqa: E402
+
+__all__ += ["lowrank_sparse_instance"]

@@ -215,9 +215,13 @@ class RobustPCA(_LowRankSparseProblem):
     def to_cvxpy(self) -> tuple[Any, Any]:
         import cvxpy as cp  # noqa: PLC0415
 
-        L, S = cp.Variable(self.shape), cp.Variable(self.shape)
-        prob = cp.Problem(cp.Minimize(cp.normNuc(L) + self.lam * cp.sum(cp.abs(S))),
-                          [self._cvx_residual(L, S) == 0])
+        # S is eliminated through the constraint (S = P_Omega(M - L); S = 0 off Omega at any
+        # solution), which leaves an unconstrained conic problem the interior-point reference
+        # solves to full accuracy; the second block is that expression.
+        M, W = self._cvx_data()
+        L = cp.Variable(self.shape)
+        S = M - L if W is None else cp.multiply(W, M - L)
+        prob = cp.Problem(cp.Minimize(cp.normNuc(L) + self.lam * cp.sum(cp.abs(S))))
         return prob, LowRankSparse(L, S)
 
 

@@ -73,8 +73,21 @@ class _IALMState:
     yv: Any = None   # top right singular vector of Y (warm start of the certificate)
 
 
+class _AdaptiveSVD(Solver):
+    """Partial SVDs only as accurate as the iterate needs: the residual target of the kept
+    triplets is 1% of the last optimality measure, between ``svd_tol`` and 1e-4 [D]."""
+
+    _last_optimality = math.inf
+
+    def _svd_tol(self) -> float:
+        return min(1e-4, max(self.options.svd_tol, 0.01 * self._last_optimality))
+
+    def _seen(self, optimality: float) -> None:
+        self._last_optimality = optimality
+
+
 @register("ialm", aliases=("inexact_alm",))
-class IALM(Solver):
+class IALM(_AdaptiveSVD):
     """Inexact augmented Lagrangian method (Lin, Chen & Ma 2010) for :class:`~optkit.problems.RobustPCA`.
 
     .. math::
@@ -117,7 +130,8 @@ class IALM(Solver):
         if p.W is not None:
             X = X + (1.0 - p.W) * s.L
         V0 = s.factors.V if s.factors.s.shape[0] else None
-        L, factors = partial_svt(X, 1.0 / mu, V0, rank_guess=max(s.factors.s.shape[0], 1), tol=o.svd_tol)
+        L, factors = partial_svt(X, 1.0 / mu, V0, rank_guess=max(s.factors.s.shape[0], 1),
+                                 tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
         T = p.M_obs - L + s.Y / mu
         S = kernels.soft_threshold(T, p.lam / mu)
         if p.W is not None:
@@ -150,6 +164,7 @@ class IALM(Solver):
         sigma, s.yv = _top_sigma(s.Y, V0, 1e-8)
         m = p.measures((s.L, s.S), dual=s.Y, nuclear=nuc, dual_sigma=sigma)
         fun, opt = m.pop("fun"), m.pop("optimality")
+        self._seen(opt)
         return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=opt, measures=m, dual=s.Y)
 
     def info(self, s: _IALMState) -> dict[str, Any]:
@@ -183,7 +198,7 @@ class _APGState:
 
 
 @register("apg", aliases=("fista_rpca",))
-class APG(Solver):
+class APG(_AdaptiveSVD):
     """Accelerated proximal gradient for :class:`~optkit.problems.CompressivePCP`.
 
     With :math:`f(L,S) = \\tfrac12\\|P_\\Omega(L+S-M)\\|_F^2` (gradient Lipschitz
@@ -225,7 +240,7 @@ class APG(Solver):
         R = p.residual(YL, YS)
         V0 = s.factors.V if s.factors.s.shape[0] else None
         L, factors = partial_svt(YL - 0.5 * R, 0.5 * p.lam_L, V0, rank_guess=max(s.factors.s.shape[0], 1),
-                                 tol=o.svd_tol)
+                                 tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
         S = kernels.soft_threshold(YS - 0.5 * R, 0.5 * p.lam_S)
         self._fresh_nuclear = False
         restarts = s.restarts
@@ -249,6 +264,7 @@ class APG(Solver):
         V0 = s.factors.V if s.v is None else xp.concat([s.v, s.factors.V], axis=1)
         sigma, s.v = _top_sigma(R, V0, 1e-10)
         gap, _ = p.dual_gap(fun, R, sq, sigma, rmax)
+        self._seen(gap / max(fun, 1e-300))
         return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=gap / max(fun, 1e-300), measures={"gap": gap})
 
     def info(self, s: _APGState) -> dict[str, Any]:
