@@ -161,6 +161,7 @@ class _FrankWolfe(Solver):
             xp = self.xp
             p = self.problem
             tol = self.options.svd_tol if tol is None else tol
+            tol = max(tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
             V0 = s.factors.V if s.v is None else xp.concat([xp.reshape(s.v, (-1, 1)), s.factors.V], axis=1)
             k = min(V0.shape[1] + 2, min(p.shape))
             svd, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
