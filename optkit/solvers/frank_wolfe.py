@@ -117,7 +117,8 @@ class _FrankWolfe(Solver):
         m, n = p.shape
         if x0 is None:
             L, S = p.initial_point()
-            empty = xp.zeros((m, 0), dtype=p.dtype), xp.zeros((0,), dtype=p.dtype), xp.zeros((n, 0), dtype=p.dtype)
+            f64 = xp.float64
+            empty = xp.zeros((m, 0), dtype=f64), xp.zeros((0,), dtype=f64), xp.zeros((n, 0), dtype=f64)
             factors = ThinSVD(*empty)
         else:
             factors, L, S = self._start(x0)
@@ -139,7 +140,7 @@ class _FrankWolfe(Solver):
         except (TypeError, ValueError):
             raise TypeError("x0 must be a pair (L, S)") from None
         if isinstance(L0, ThinSVD):
-            factors = ThinSVD(*(xp.astype(a, p.dtype) for a in L0))
+            factors = ThinSVD(*(xp.astype(a, xp.float64) for a in L0))
             if tuple(factors.U.shape[:1]) + tuple(factors.V.shape[:1]) != tuple(p.shape):
                 raise ValueError(f"x0.L factors do not match the shape {p.shape}")
             _, S = p.check_x0((dense(factors, p.shape), S0))
@@ -148,7 +149,9 @@ class _FrankWolfe(Solver):
         U, s, Vt = xp.linalg.svd(L, full_matrices=False)
         r = int(xp.sum(xp.astype(s > 100 * float(xp.finfo(p.dtype).eps) * float(s[0]), xp.int64))) \
             if float(s[0]) > 0 else 0
-        return ThinSVD(U[:, :r], s[:r], xp.matrix_transpose(Vt)[:, :r]), L, S
+        f64 = xp.float64
+        return ThinSVD(xp.astype(U[:, :r], f64), xp.astype(s[:r], f64),
+                       xp.astype(xp.matrix_transpose(Vt)[:, :r], f64)), L, S
 
     def _triplet(self, s: _State, tol: float | None = None) -> Triplet:
         """Top singular triplet of G by block subspace iteration started from the previous
@@ -162,7 +165,8 @@ class _FrankWolfe(Solver):
             p = self.problem
             tol = self.options.svd_tol if tol is None else tol
             tol = max(tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
-            V0 = s.factors.V if s.v is None else xp.concat([xp.reshape(s.v, (-1, 1)), s.factors.V], axis=1)
+            FV = xp.astype(s.factors.V, p.dtype)
+            V0 = FV if s.v is None else xp.concat([xp.reshape(s.v, (-1, 1)), FV], axis=1)
             k = min(V0.shape[1] + 2, min(p.shape))
             svd, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
             t = Triplet(svd.U[:, 0], float(svd.s[0]), svd.V[:, 0], sweeps * k, 0.0)
@@ -193,7 +197,11 @@ class _FrankWolfe(Solver):
         if c == 0.0:
             out = ThinSVD(f.U, f.s * (1.0 - alpha), f.V) if alpha < 1.0 else ThinSVD(f.U[:, :0], f.s[:0], f.V[:, :0])
         else:
-            out = rank_one_update(f, 1.0 - alpha, (alpha * c) * u, v)
+            # the factors are kept in float64 whatever the data's dtype: in float32 the small late
+            # Frank-Wolfe steps were lost in the rotations of the bases, and the refinement, which
+            # rebuilds L from the factors, then undid them (the run stalled near a 1e-3 gap) [D]
+            xp = self.xp
+            out = rank_one_update(f, 1.0 - alpha, (alpha * c) * xp.astype(u, xp.float64), xp.astype(v, xp.float64))
         if (s.k + 1) % self.options.reorth_every == 0:
             out = reorthogonalize(out)
         return out
@@ -215,13 +223,14 @@ class _FrankWolfe(Solver):
             f = s.factors
             if f.rank == 0:
                 break
-            B = xp.matmul(xp.matrix_transpose(f.U), xp.matmul(s.G, f.V))          # U^T G V, (r, r)
-            C = xp.eye(f.rank, dtype=p.dtype) * xp.reshape(f.s, (1, -1)) - B
+            GV = xp.astype(xp.matmul(s.G, xp.astype(f.V, p.dtype)), xp.float64)
+            B = xp.matmul(xp.matrix_transpose(f.U), GV)                              # U^T G V, (r, r)
+            C = xp.eye(f.rank, dtype=xp.float64) * xp.reshape(f.s, (1, -1)) - B
             Wc, sc, Zct = xp.linalg.svd(C, full_matrices=False)
             sc = core_prox(sc)
             r = int(xp.sum(xp.astype(sc > 0, xp.int64)))
             f = ThinSVD(xp.matmul(f.U, Wc[:, :r]), sc[:r], xp.matmul(f.V, xp.matrix_transpose(Zct)[:, :r]))
-            L = dense(f, p.shape, p.dtype, xp)
+            L = xp.astype(dense(f, p.shape, xp.float64, xp), p.dtype)
             s = self._s_step(s, L, f)
         return s
 
