@@ -94,10 +94,12 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 
 
 def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
-              i0: int, j0: int, sv: float, lam_s: float) -> tuple[Any, Any, Any, float, int, float, float]:
+              i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
     """The FW-T update and proximal step in one pass (see ``_reference.fw_update``).
 
-    The inputs are not modified; new ``L``, ``S`` and ``G`` are returned.
+    The inputs are not modified; new ``L`` and ``S`` are returned, and ``G`` is
+    written into ``G_out`` when given (a NumPy buffer of the right shape and
+    dtype, reused across iterations: fresh pages cost as much as a pass).
     """
     if _numba_operands(L, S, M, W, u, v):
         from . import _cpu  # noqa: PLC0415
@@ -109,9 +111,15 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
                                                 float(lam_s), np.empty_like(L), np.empty_like(S),
-                                                np.empty_like(L))
+                                                _buffer(G_out, L))
         return L, S, G, float(sq), int(k), float(mx), float(l1)
     return reference.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def _buffer(out: Any, like: Any) -> Any:
+    ok = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == like.dtype
+          and out.flags.c_contiguous and out.flags.writeable)
+    return out if ok else np.empty_like(like)
 
 
 def l1_ball_threshold(z: Any, radius: float) -> float:

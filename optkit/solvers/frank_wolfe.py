@@ -165,7 +165,7 @@ class _FrankWolfe(Solver):
             p = self.problem
             tol = self.options.svd_tol if tol is None else tol
             tol = max(tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
-            FV = xp.astype(s.factors.V, p.dtype)
+            FV = xp.astype(s.factors.V, p.dtype, copy=False)
             V0 = FV if s.v is None else xp.concat([xp.reshape(s.v, (-1, 1)), FV], axis=1)
             k = min(V0.shape[1] + 2, min(p.shape))
             svd, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
@@ -223,14 +223,14 @@ class _FrankWolfe(Solver):
             f = s.factors
             if f.rank == 0:
                 break
-            GV = xp.astype(xp.matmul(s.G, xp.astype(f.V, p.dtype)), xp.float64)
+            GV = xp.astype(xp.matmul(s.G, xp.astype(f.V, p.dtype, copy=False)), xp.float64, copy=False)
             B = xp.matmul(xp.matrix_transpose(f.U), GV)                              # U^T G V, (r, r)
             C = xp.eye(f.rank, dtype=xp.float64) * xp.reshape(f.s, (1, -1)) - B
             Wc, sc, Zct = xp.linalg.svd(C, full_matrices=False)
             sc = core_prox(sc)
             r = int(xp.sum(xp.astype(sc > 0, xp.int64)))
             f = ThinSVD(xp.matmul(f.U, Wc[:, :r]), sc[:r], xp.matmul(f.V, xp.matrix_transpose(Zct)[:, :r]))
-            L = xp.astype(dense(f, p.shape, xp.float64, xp), p.dtype)
+            L = xp.astype(dense(f, p.shape, xp.float64, xp), p.dtype, copy=False)
             s = self._s_step(s, L, f)
         return s
 
@@ -312,7 +312,7 @@ class FWT(_FrankWolfe):
             e, vt_s = 0.0, 0.0
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
         L, S, G, sq, gk, gmax, l1 = kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
-                                                      i0, j0, beta * e, p.lam_S)
+                                                      i0, j0, beta * e, p.lam_S, G_out=s.G)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1,
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, v=s.v, matvecs=s.matvecs, alpha=alpha, beta=beta)
@@ -329,7 +329,7 @@ class FWT(_FrankWolfe):
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         L, S, G, sq, gk, gmax, l1 = kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0,
-                                                      p.lam_S)
+                                                      p.lam_S, G_out=s.G)
         return _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors, bound_L=s.bound_L,
                       bound_S=s.bound_S, k=s.k, v=s.v, matvecs=s.matvecs, alpha=s.alpha, beta=s.beta)
 
