@@ -141,3 +141,20 @@ def test_l1_ball_threshold_matches_twin(radius):
     assert t1 == pytest.approx(t2, rel=1e-12, abs=1e-15)
     out = kernels.soft_threshold(z, t1)
     assert np.abs(out).sum() == pytest.approx(min(radius, np.abs(z).sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_ialm_kernels_match_twins(masked):
+    rng = np.random.default_rng(6)
+    m, n = 23, 31
+    M, L, Lp, S, Y = (rng.standard_normal((m, n)) for _ in range(5))
+    W = (rng.random((m, n)) < 0.6).astype(float) if masked else None
+    if W is not None:
+        M, Y, S = M * W, Y * W, S * W
+    np.testing.assert_allclose(kernels.ialm_svt_input(M, S, Y, L, W, 2.5),
+                               kernels.reference.ialm_svt_input(M, S, Y, L, W, 2.5), rtol=1e-13)
+    out1 = kernels.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    out2 = kernels.reference.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    for a, b in zip(out1[:2], out2[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    assert out1[2] == pytest.approx(out2[2], rel=1e-12) and out1[3] == pytest.approx(out2[3], rel=1e-12)

@@ -130,3 +130,31 @@ def l1_ball_threshold(z: Any, radius: float) -> float:
 
         return float(_cpu.l1_ball_threshold(np.ascontiguousarray(z), float(radius)))
     return reference.l1_ball_threshold(z, radius)
+
+
+__all__ += ["ialm_svt_input", "ialm_multiplier_step"]
+
+
+def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
+    """iALM's thresholding input in one pass (see ``_reference.ialm_svt_input``)."""
+    if _numba_operands(M, S, Y, L, W):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
+        return _cpu.ialm_svt_input(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
+    return reference.ialm_svt_input(M, S, Y, L, W, mu)
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
+                         lam: float) -> tuple[Any, Any, float, float]:
+    """iALM's S-step and multiplier step in one pass (see ``_reference.ialm_multiplier_step``)."""
+    if _numba_operands(M, L, L_prev, S, Y, W):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
+        S2, Y2, zz, dd = _cpu.ialm_multiplier_step(*args, Wk, masked, float(mu), float(lam),
+                                                   np.empty_like(args[0]), np.empty_like(args[0]))
+        return S2, Y2, float(zz), float(dd)
+    return reference.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)

@@ -192,3 +192,52 @@ def l1_ball_threshold(z, radius):  # pragma: no cover  (compiled)
             break
         theta = new
     return theta
+
+
+@numba.njit(cache=True, parallel=True)
+def ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
+    m, n = M.shape
+    for i in numba.prange(m):
+        for j in range(n):
+            x = M[i, j] - S[i, j] + Y[i, j] * inv_mu
+            if masked:
+                x += (1.0 - W[i, j]) * L[i, j]
+            out[i, j] = x
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):  # pragma: no cover
+    m, n = M.shape
+    acc = np.zeros((m, 2))
+    t_s = lam / mu
+    inv_mu = 1.0 / mu
+    for i in numba.prange(m):
+        zz = 0.0
+        dd = 0.0
+        for j in range(n):
+            w = W[i, j] if masked else 1.0
+            t = M[i, j] - L[i, j] + Y[i, j] * inv_mu
+            if t > t_s:
+                s = t - t_s
+            elif t < -t_s:
+                s = t + t_s
+            else:
+                s = 0.0
+            s *= w
+            z = (M[i, j] - L[i, j] - s) * w
+            Y_out[i, j] = Y[i, j] + mu * z
+            S_out[i, j] = s
+            db = s - S[i, j]
+            if masked:
+                db -= (1.0 - w) * (L[i, j] - L_prev[i, j])
+            zz += z * z
+            dd += db * db
+        acc[i, 0] = zz
+        acc[i, 1] = dd
+    zsum = 0.0
+    dsum = 0.0
+    for i in range(m):
+        zsum += acc[i, 0]
+        dsum += acc[i, 1]
+    return S_out, Y_out, zsum, dsum

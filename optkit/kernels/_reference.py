@@ -99,3 +99,27 @@ def l1_ball_threshold(z: Any, radius: float) -> float:
     cond = (u - css / idx) > 0
     rho = int(xp.max(xp.nonzero(cond)[0]))
     return float(css[rho]) / (rho + 1)
+
+
+def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
+    """iALM's thresholding input :math:`M - S + Y/\\mu + (1 - W)\\odot L` (the last term only with a mask)."""
+    X = M - S + Y / mu
+    return X if W is None else X + (1.0 - W) * L
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
+                         lam: float) -> tuple[Any, Any, float, float]:
+    """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
+    ``Y+ = Y + mu Z``; returns ``(S+, Y+, ||Z||^2, ||dB||^2)`` with ``dB = S+ - S - (1-W)*(L - L_prev)``,
+    the change of the second block."""
+    xp = get_namespace(M)
+    S_new = soft_threshold(M - L + Y / mu, lam / mu)
+    if W is not None:
+        S_new = S_new * W
+    Z = M - L - S_new
+    if W is not None:
+        Z = Z * W
+    dB = S_new - S
+    if W is not None:
+        dB = dB - (1.0 - W) * (L - L_prev)
+    return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB))

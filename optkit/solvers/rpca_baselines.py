@@ -126,32 +126,21 @@ class IALM(_AdaptiveSVD):
     def step(self, s: _IALMState) -> _IALMState:
         p, o = self.problem, self.options
         mu = s.mu
-        X = p.M_obs - s.S + s.Y / mu
-        if p.W is not None:
-            X = X + (1.0 - p.W) * s.L
+        X = kernels.ialm_svt_input(p.M_obs, s.S, s.Y, s.L, p.W, mu)
         V0 = s.factors.V if s.factors.s.shape[0] else None
         L, factors = partial_svt(X, 1.0 / mu, V0, rank_guess=max(s.factors.s.shape[0], 1),
                                  tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
-        T = p.M_obs - L + s.Y / mu
-        S = kernels.soft_threshold(T, p.lam / mu)
-        if p.W is not None:
-            S = S * p.W
-        Z = p.M_obs - L - S
-        if p.W is not None:
-            Z = Z * p.W
-        Y = s.Y + mu * Z
+        del X
+        # S-step, multiplier step and the two residuals in one pass
+        S, Y, zz, dd = kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
         self._fresh_nuclear = False
         new_mu = min(mu * o.rho, self.mu_max)
         if o.balance:
             # Residual balancing (Boyd et al. 2011, sec. 3.4.1) [D]: with missing entries the plain
             # geometric growth can freeze the iterates before the solution; the dual residual is the
             # change of the second block (S and the free block -P_{Omega^c} L).
-            xp = self.xp
-            dB = S - s.S
-            if p.W is not None:
-                dB = dB - (1.0 - p.W) * (L - s.L)
-            r_p = float(xp.linalg.vector_norm(Z))
-            r_d = mu * float(xp.linalg.vector_norm(dB))
+            r_p = math.sqrt(zz)
+            r_d = mu * math.sqrt(dd)
             if r_p < 10.0 * r_d:
                 new_mu = mu / o.rho if r_d > 10.0 * r_p else mu
         return _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, k=s.k + 1, yv=s.yv)
