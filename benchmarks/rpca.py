@@ -53,6 +53,7 @@ def _scs(name, problem, fstar, eps, limit, curves):
     x = tuple(np.asarray(v.value) for v in var)
     f = problem.objective(x)
     err = _rel(f, fstar)
+    print(f"  {name:32s} SCS({eps:g}) {prob.status:9s} t={t:8.3f}s err={err:.1e}", flush=True)
     nit = prob.solver_stats.num_iters if prob.solver_stats else None
     curves[name]["cvxpy SCS"] = ([t], [err])
     return Row(name, f"SCS(eps={eps:g})", "cvxpy", t, nit, f, "rel_objective_error", err, err <= 1e-4)
@@ -61,6 +62,7 @@ def _scs(name, problem, fstar, eps, limit, curves):
 def _optkit(name, problem, method, fstar, curves, target, **opts):
     res, t = timed(lambda: optkit.solve(problem, method=method, **opts))
     err = _rel(res.fun, fstar)
+    print(f"  {name:32s} optkit {method:5s} {res.status.name:9s} it={res.nit:5d} t={t:8.3f}s err={err:.1e}", flush=True)
     h = res.history
     curves[name][f"optkit {method}"] = (list(h["time"]), [max(_rel(f, fstar), 1e-16) for f in h["fun"]])
     return Row(name, method, "optkit", t, res.nit, res.fun, "rel_objective_error", err,
