@@ -73,8 +73,9 @@ def lowrank_residual(L: Any, S: Any, M: Any, W: Any = None) -> tuple[Any, float,
         from . import _cpu  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, L)
-        R, sq, k, mx = _cpu.lowrank_residual(np.ascontiguousarray(L), np.ascontiguousarray(S),
-                                             np.ascontiguousarray(M), Wk, masked, np.empty_like(L))
+        kernel = _pick(_cpu, "lowrank_residual", L)
+        R, sq, k, mx = kernel(np.ascontiguousarray(L), np.ascontiguousarray(S), np.ascontiguousarray(M), Wk, masked,
+                              np.empty_like(L))
         return R, float(sq), int(k), float(mx)
     return reference.lowrank_residual(L, S, M, W)
 
@@ -87,8 +88,8 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 
         Wk, masked = _mask_arg(W, L)
         G, L, S = (np.ascontiguousarray(a) for a in (G, L, S))
-        out = _cpu.fw_quadratic(G, L, S, Wk, masked, np.ascontiguousarray(u), np.ascontiguousarray(v),
-                                float(c))
+        kernel = _pick(_cpu, "fw_quadratic", L)
+        out = kernel(G, L, S, Wk, masked, np.ascontiguousarray(u), np.ascontiguousarray(v), float(c))
         return tuple(float(x) for x in out)
     return reference.fw_quadratic(G, L, S, W, u, v, c)
 
@@ -107,13 +108,19 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
         Wk, masked = _mask_arg(W, L)
         L = np.ascontiguousarray(L)
         S = np.ascontiguousarray(S)
-        L, S, G, sq, k, mx, l1 = _cpu.fw_update(L, S, np.ascontiguousarray(M), Wk, masked,
+        kernel = _pick(_cpu, "fw_update", L)
+        L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
                                                 float(lam_s), np.empty_like(L), np.empty_like(S),
                                                 _buffer(G_out, L))
         return L, S, G, float(sq), int(k), float(mx), float(l1)
     return reference.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def _pick(module: Any, name: str, like: Any) -> Any:
+    """The threaded build of a kernel for arrays of at least ``PARALLEL_MIN_SIZE`` entries, else the serial one."""
+    return getattr(module, f"{name}_parallel" if like.size >= module.PARALLEL_MIN_SIZE else f"{name}_serial")
 
 
 def _buffer(out: Any, like: Any) -> Any:
@@ -142,7 +149,8 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
 
         Wk, masked = _mask_arg(W, M)
         args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
-        return _cpu.ialm_svt_input(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
+        kernel = _pick(_cpu, "ialm_svt_input", M)
+        return kernel(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
     return reference.ialm_svt_input(M, S, Y, L, W, mu)
 
 
@@ -154,7 +162,8 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
 
         Wk, masked = _mask_arg(W, M)
         args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
-        S2, Y2, zz, dd = _cpu.ialm_multiplier_step(*args, Wk, masked, float(mu), float(lam),
+        kernel = _pick(_cpu, "ialm_multiplier_step", M)
+        S2, Y2, zz, dd = kernel(*args, Wk, masked, float(mu), float(lam),
                                                    np.empty_like(args[0]), np.empty_like(args[0]))
         return S2, Y2, float(zz), float(dd)
     return reference.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)

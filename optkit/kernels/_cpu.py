@@ -48,8 +48,7 @@ def project_simplex(v, radius):  # pragma: no cover  (compiled)
 # accumulated in float64 whatever the dtype.
 
 
-@numba.njit(cache=True, parallel=True)
-def lowrank_residual(L, S, M, W, masked, out):  # pragma: no cover  (compiled)
+def _lowrank_residual(L, S, M, W, masked, out):  # pragma: no cover  (compiled)
     m, n = L.shape
     rowsq = np.zeros(m)
     rowmax = np.zeros(m)
@@ -82,8 +81,7 @@ def lowrank_residual(L, S, M, W, masked, out):  # pragma: no cover  (compiled)
     return out, total, at, best
 
 
-@numba.njit(cache=True, parallel=True)
-def fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
+def _fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
     m, n = L.shape
     acc = np.zeros((m, 5))
     for i in numba.prange(m):
@@ -115,8 +113,7 @@ def fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G):  # pragma: no cover
+def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G):  # pragma: no cover
     m, n = L.shape
     rows = np.zeros((m, 3))
     rowarg = np.zeros(m, np.int64)
@@ -194,8 +191,7 @@ def l1_ball_threshold(z, radius):  # pragma: no cover  (compiled)
     return theta
 
 
-@numba.njit(cache=True, parallel=True)
-def ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
+def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
     m, n = M.shape
     for i in numba.prange(m):
         for j in range(n):
@@ -206,8 +202,7 @@ def ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (co
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):  # pragma: no cover
+def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):  # pragma: no cover
     m, n = M.shape
     acc = np.zeros((m, 2))
     t_s = lam / mu
@@ -241,3 +236,17 @@ def ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out): 
         zsum += acc[i, 0]
         dsum += acc[i, 1]
     return S_out, Y_out, zsum, dsum
+
+
+# Serial and threaded builds, as for soft_threshold: threads pay off only on large arrays
+# (on small ones, and on a loaded machine, waking them costs more than the pass).
+lowrank_residual_serial = numba.njit(cache=True)(_lowrank_residual)
+lowrank_residual_parallel = numba.njit(cache=True, parallel=True)(_lowrank_residual)
+fw_quadratic_serial = numba.njit(cache=True)(_fw_quadratic)
+fw_quadratic_parallel = numba.njit(cache=True, parallel=True)(_fw_quadratic)
+fw_update_serial = numba.njit(cache=True)(_fw_update)
+fw_update_parallel = numba.njit(cache=True, parallel=True)(_fw_update)
+ialm_svt_input_serial = numba.njit(cache=True)(_ialm_svt_input)
+ialm_svt_input_parallel = numba.njit(cache=True, parallel=True)(_ialm_svt_input)
+ialm_multiplier_step_serial = numba.njit(cache=True)(_ialm_multiplier_step)
+ialm_multiplier_step_parallel = numba.njit(cache=True, parallel=True)(_ialm_multiplier_step)
