@@ -133,15 +133,15 @@ def video_part(quick: bool, records: list, frames_for_pictures: dict) -> list[Ro
                 # FW-T stops by the authors' rule (relative objective change < 1e-3 for 5 iterations,
                 # status STALLED) unless the 1e-3 duality gap comes first
                 opts = (dict(tol=1e-3, ftol=1e-3, max_iter=300) if method == "fw_t"
-                        else dict(tol=1e-3, max_iter=100))
+                        else dict(tol=1e-3, max_iter=60))
             elif method == "fw_p":
                 L0 = v.low_rank()
                 p = ConstrainedCPCP(v.M, v.observed, tau_L=nuclear_norm(L0), tau_S=float(np.abs(v.sparse()).sum()))
                 del L0
-                opts = dict(tol=1e-3, ftol=1e-3, max_iter=300)
+                opts = dict(tol=1e-3, ftol=1e-3, max_iter=100)
             else:
                 p = RobustPCA(v.M, mask=v.observed)
-                opts = dict(tol=1e-4, max_iter=60 if frames >= 1000 else 150)
+                opts = dict(tol=1e-4, max_iter=40 if frames >= 1000 else 100)
             start = time.perf_counter()
             res = optkit.solve(p, method=method, **opts)
             elapsed = time.perf_counter() - start
