@@ -183,6 +183,7 @@ def main(argv=None):
     parser.add_argument("--scs-time-limit", type=float, default=300.0, help="seconds SCS may take per instance")
     parser.add_argument("--skip-video", action="store_true")
     parser.add_argument("--skip-cvxpy", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. a thread count)")
     args = parser.parse_args(argv)
     M, _, _, _ = lowrank_sparse_instance(20, 15, seed=0)  # compile the Numba kernels before timing
     optkit.solve(CompressivePCP.from_noise_level(M), tol=1e-2)
@@ -191,7 +192,7 @@ def main(argv=None):
     records: list = []
     pictures: dict = {}
     video_rows = [] if args.skip_video else video_part(args.quick, records, pictures)
-    family = "rpca_quick" if args.quick else "rpca"
+    family = ("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else "")
     scaling = {}
     for method in ("fw_t", "ialm"):
         per = {r["instance"]: r["time_per_iteration_s"] for r in records if r["method"] == method and "rho=1" in r["instance"]}
