@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [family ...]``: run every family's benchmark in turn.
+"""``python -m benchmarks [--quick] [family ...]``: run every family's benchmark in turn,
+then rebuild ``benchmarks/results/README.md``.
 
 A family is a module ``benchmarks/<family>.py`` with a ``main(argv)`` function.
 """
@@ -24,6 +25,9 @@ def main(argv: list[str]) -> None:
     for name in chosen:
         print(f"\n=== benchmarks.{name} ===", flush=True)
         importlib.import_module(f"benchmarks.{name}").main(quick)
+    from . import _report  # noqa: PLC0415
+
+    _report.main([])
 
 
 if __name__ == "__main__":

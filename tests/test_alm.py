@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import optkit
+from optkit.backend import asarray, namespace_by_name
 from optkit.datasets import lasso_instance, sics_instance
 from optkit.functions import SquaredLoss
 from optkit.problems import Composite, Lasso, SparseInverseCovariance
@@ -58,3 +61,27 @@ def test_plain_falm_with_two_smooth_terms(rng):
     assert res.success
     x_star = np.linalg.solve(A1.T @ A1 + A2.T @ A2, A1.T @ b1 + A2.T @ b2)
     np.testing.assert_allclose(res.x, x_star, rtol=1e-6, atol=1e-8)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**31 - 1), m=st.integers(10, 60), n=st.integers(10, 80),
+       lam_ratio=st.floats(0.02, 0.8), backend=st.sampled_from(["numpy", "array_api_strict"]))
+def test_falm_on_lasso_instances_nobody_tuned_on(seed, m, n, lam_ratio, backend):
+    A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=lam_ratio)
+    xp = namespace_by_name(backend)
+    res = optkit.solve(Lasso(asarray(A, xp=xp), asarray(b, xp=xp), lam), method="fast_alm", tol=1e-8,
+                       max_iter=50000)
+    assert res.success, res
+    assert _rel_gap(Lasso(A, b, lam), res) <= 1e-6
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), p=st.integers(4, 25), lam=st.floats(0.01, 0.5),
+       backend=st.sampled_from(["numpy", "array_api_strict"]))
+def test_falm_on_sics_instances_nobody_tuned_on(seed, p, lam, backend):
+    S, _ = sics_instance(p, seed=seed)
+    xp = namespace_by_name(backend)
+    res = optkit.solve(SparseInverseCovariance(asarray(S, xp=xp), lam), method="fast_alm", tol=1e-8,
+                       max_iter=50000)
+    assert res.success, res
+    assert _rel_gap(SparseInverseCovariance(S, lam), res) <= 1e-6

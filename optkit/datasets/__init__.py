@@ -9,3 +9,7 @@ __all__ += ["surveillance_video", "Video", "f_measure"]
 from .lowrank import lowrank_sparse_instance  # noqa: E402
 
 __all__ += ["lowrank_sparse_instance"]
+
+from .transport import digit_image, digits_pair, uniform_clouds  # noqa: E402
+
+__all__ += ["uniform_clouds", "digits_pair", "digit_image"]

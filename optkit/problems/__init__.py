@@ -6,3 +6,7 @@ __all__ = ["Problem", "Composite", "Lasso", "SparseInverseCovariance"]
 from .lowrank import CompressivePCP, ConstrainedCPCP, LowRankSparse, RobustPCA  # noqa: E402
 
 __all__ += ["RobustPCA", "CompressivePCP", "ConstrainedCPCP", "LowRankSparse"]
+
+from .transport import EntropicOT  # noqa: E402
+
+__all__ += ["EntropicOT"]

@@ -13,3 +13,9 @@ from . import rpca_baselines  # noqa: E402,F401
 from .rpca_baselines import APG, IALM  # noqa: E402
 
 __all__ += ["IALM", "APG"]
+
+from . import sinkhorn, sns  # noqa: F401,E402  (entropic optimal transport)
+from .sinkhorn import Sinkhorn  # noqa: E402
+from .sns import SinkhornNewtonSparse  # noqa: E402
+
+__all__ += ["Sinkhorn", "SinkhornNewtonSparse"]

@@ -90,7 +90,10 @@ class Solver:
     - ``check(state) -> Check``: objective and optimality measure at the
       current iterate (host floats);
     - optionally ``terminate(state, check) -> Status | None`` for method-specific
-      stops, and ``info(state) -> dict`` for extras reported in ``Result.info``.
+      stops, ``info(state) -> dict`` for extras reported in ``Result.info``, and
+      ``finalize(check) -> Check`` to turn a cheap check (one whose ``x`` is a
+      compact stand-in, e.g. OT potentials instead of the n x m plan) into the
+      reported one: it runs on the final check and on what ``callback`` sees.
     """
 
     name: ClassVar[str] = ""
@@ -122,6 +125,9 @@ class Solver:
 
     def info(self, state: Any) -> dict[str, Any]:
         return {}
+
+    def finalize(self, check: Check) -> Check:
+        return check
 
 
 def _finite(check: Check) -> bool:
@@ -206,7 +212,8 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
                 break
             status = solver.terminate(state, check)
             if status is None and callback is not None:
-                snap = Snapshot(nit, elapsed, check.x, check.fun, check.optimality, dict(check.measures))
+                shown = solver.finalize(check)
+                snap = Snapshot(nit, elapsed, shown.x, shown.fun, shown.optimality, dict(shown.measures))
                 try:
                     stop = callback(snap)
                 except StopIteration:
@@ -220,6 +227,7 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
         final = best
     else:
         final = check if _finite(check) or best is None else best
+    final = solver.finalize(final)
     measures = dict(final.measures)
     return Result(
         x=final.x,

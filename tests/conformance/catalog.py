@@ -65,6 +65,27 @@ CATALOG = [
 ]
 
 
+# --- entropic optimal transport (issue 3) ---
+from optkit.problems import EntropicOT  # noqa: E402
+
+
+def _ot_clouds(seed: int, n: int, m: int, reg: float):
+    def make(xp, dtype):
+        rng = np.random.default_rng(seed)
+        X, Y = rng.random((n, 2)), rng.random((m, 2)) + 0.2
+        a, b = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, m)
+        p = EntropicOT.from_point_clouds(X, Y, reg, a / a.sum(), b / b.sum())
+        return EntropicOT(_arr(np.asarray(p.a), xp, dtype), _arr(np.asarray(p.b), xp, dtype),
+                          _arr(np.asarray(p.C), xp, dtype), reg)
+    return make
+
+
+CATALOG += [
+    Case("ot_clouds_12x9", _ot_clouds(21, 12, 9, 0.05)),
+    Case("ot_clouds_16x14", _ot_clouds(22, 16, 14, 0.05)),
+]
+
+
 # --- robust matrix recovery (issue 4): RobustPCA cases (iALM). The penalised and constrained
 # CPCP forms are solved by Frank-Wolfe methods whose O(1/k) tail cannot reach the suite's 1e-8;
 # tests/test_rpca.py covers FW-T, FW-P and APG with the same checks at their own tolerances.
