@@ -84,3 +84,25 @@ CATALOG += [
     Case("ot_clouds_12x9", _ot_clouds(21, 12, 9, 0.05)),
     Case("ot_clouds_16x14", _ot_clouds(22, 16, 14, 0.05)),
 ]
+
+
+# --- robust matrix recovery (issue 4): RobustPCA cases (iALM). The penalised and constrained
+# CPCP forms are solved by Frank-Wolfe methods whose O(1/k) tail cannot reach the suite's 1e-8;
+# tests/test_rpca.py covers FW-T, FW-P and APG with the same checks at their own tolerances.
+from optkit.datasets import lowrank_sparse_instance  # noqa: E402
+from optkit.problems import RobustPCA  # noqa: E402
+
+
+def _rpca(seed: int, m: int, n: int, observed: float, noise: float):
+    # noise keeps the reference interior-point solve nondegenerate (noise-free exact recovery
+    # leaves Clarabel at "optimal_inaccurate")
+    def make(xp, dtype):
+        M, _, _, mask = lowrank_sparse_instance(m, n, rank=2, observed=observed, noise=noise, seed=seed)
+        return RobustPCA(_arr(M, xp, dtype), mask=None if mask is None else asarray(mask, xp=xp))
+    return make
+
+
+CATALOG += [
+    Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1)),
+    Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5)),
+]

@@ -1,0 +1,160 @@
+"""Partial SVDs, thin-SVD updates, the 2-d box QP and the robust-recovery kernels against their twins."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optkit import kernels
+from optkit.backend import asarray, namespace_by_name, to_numpy
+from optkit.factored import ThinSVD, dense, rank_one_update, reorthogonalize
+from optkit.lanczos import partial_svd, partial_svt, top_singular_triplet
+from optkit.solvers.frank_wolfe import box_qp
+
+BACKENDS = ["numpy", "array_api_strict"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(40, 25), (25, 40), (7, 1), (1, 6), (30, 30)])
+def test_top_singular_triplet(backend, shape):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(sum(shape))
+    A = rng.standard_normal(shape)
+    t = top_singular_triplet(asarray(A, xp=xp), tol=1e-10)
+    s = np.linalg.svd(A, compute_uv=False)
+    assert t.sigma == pytest.approx(s[0], rel=1e-10)
+    u, v = to_numpy(t.u), to_numpy(t.v)
+    assert np.linalg.norm(A @ v - t.sigma * u) <= 1e-8 * s[0]
+    # a warm start from the answer converges at once
+    again = top_singular_triplet(asarray(A, xp=xp), t.v, tol=1e-10)
+    assert again.steps <= 3 and again.sigma == pytest.approx(s[0], rel=1e-12)
+
+
+def test_top_singular_triplet_zero_and_low_rank():
+    t = top_singular_triplet(np.zeros((4, 3)))
+    assert t.sigma == 0.0
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((50, 2)) @ rng.standard_normal((2, 40))
+    t = top_singular_triplet(A)
+    assert t.sigma == pytest.approx(np.linalg.svd(A, compute_uv=False)[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_partial_svd_and_svt(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((120, 6)) @ np.diag([50, 40, 30, 20, 10, 5.0]) @ rng.standard_normal((6, 90))
+    A += 0.1 * rng.standard_normal(A.shape)
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    svd, _ = partial_svd(asarray(A, xp=xp), 8, tol=1e-10, max_iter=200, converge=6)
+    np.testing.assert_allclose(to_numpy(svd.s)[:6], s[:6], rtol=1e-9)
+    tau = 15.0
+    Y, f = partial_svt(asarray(A, xp=xp), tau, rank_guess=2, tol=1e-11)
+    r = int(np.sum(s > tau))
+    ref = (U[:, :r] * (s[:r] - tau)) @ Vt[:r]
+    np.testing.assert_allclose(to_numpy(Y), ref, atol=1e-8 * s[0])
+    assert f.s.shape[0] == r
+    by_value, _ = partial_svd(asarray(A, xp=xp), 3, tol=1e-12, max_iter=300, by_value=True)
+    assert float(by_value.s[0]) == pytest.approx(s[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rank_one_updates_track_the_dense_matrix(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(2)
+    m, n = 30, 20
+    f = None
+    L = np.zeros((m, n))
+    for k in range(25):
+        a, b = rng.standard_normal(m), rng.standard_normal(n)
+        scale = 1.0 - 1.0 / (k + 2)
+        L = scale * L + np.outer(a, b)
+        f = rank_one_update(f, scale, asarray(a, xp=xp), asarray(b, xp=xp))
+    np.testing.assert_allclose(to_numpy(dense(f, (m, n))), L, atol=1e-10 * np.abs(L).max())
+    assert f.nuclear_norm() == pytest.approx(np.linalg.svd(L, compute_uv=False).sum(), rel=1e-12)
+    g = reorthogonalize(f)
+    np.testing.assert_allclose(to_numpy(g.U).T @ to_numpy(g.U), np.eye(g.rank), atol=1e-13)
+    np.testing.assert_allclose(to_numpy(dense(g, (m, n))), L, atol=1e-10 * np.abs(L).max())
+    # a repeated direction does not grow the rank
+    a, b = to_numpy(f.U)[:, 0], to_numpy(f.V)[:, 0]
+    h = rank_one_update(f, 0.5, asarray(a, xp=xp), asarray(b, xp=xp))
+    assert h.rank == f.rank
+    empty = ThinSVD(xp.zeros((m, 0)), xp.zeros((0,)), xp.zeros((n, 0)))
+    assert rank_one_update(empty, 1.0, asarray(a, xp=xp), asarray(b, xp=xp)).rank == 1
+
+
+def test_box_qp_is_the_exact_minimiser():
+    rng = np.random.default_rng(3)
+    X, Y = np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201))
+    for _ in range(100):
+        B = rng.standard_normal((2, 2)) * rng.choice([0.0, 1.0], size=(2, 1))
+        H = B @ B.T
+        f = rng.standard_normal(2)
+        a, b = box_qp(H[0, 0], H[0, 1], H[1, 1], f[0], f[1])
+        assert 0 <= a <= 1 and 0 <= b <= 1
+
+        def q(x, y):
+            return 0.5 * (H[0, 0] * x * x + 2 * H[0, 1] * x * y + H[1, 1] * y * y) + f[0] * x + f[1] * y
+
+        best = float(np.min(q(X, Y)))
+        assert q(a, b) <= best + 1e-12
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_kernels_match_twins(masked, dtype):
+    rng = np.random.default_rng(4)
+    m, n = 37, 29
+    L, S, M = (rng.standard_normal((m, n)).astype(dtype) for _ in range(3))
+    W = (rng.random((m, n)) < 0.7).astype(dtype) if masked else None
+    M = M if W is None else M * W
+    u, v = rng.standard_normal(m).astype(dtype), rng.standard_normal(n).astype(dtype)
+    ref = kernels.reference
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    R1, sq1, k1, mx1 = kernels.lowrank_residual(L, S, M, W)
+    R2, sq2, k2, mx2 = ref.lowrank_residual(L, S, M, W)
+    np.testing.assert_allclose(R1, R2, rtol=rtol)
+    assert sq1 == pytest.approx(sq2, rel=rtol) and mx1 == pytest.approx(mx2, rel=rtol)
+    assert abs(float(R1.reshape(-1)[k1])) == mx1
+    q1 = kernels.fw_quadratic(R1, L, S, W, u, v, -1.7)
+    q2 = ref.fw_quadratic(R1, L, S, W, u, v, -1.7)
+    np.testing.assert_allclose(q1, q2, rtol=1e-4 if dtype == np.float32 else 1e-11)
+    L0, S0 = L.copy(), S.copy()
+    out1 = kernels.fw_update(L, S, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2)
+    out2 = ref.fw_update(L, S, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2)
+    np.testing.assert_array_equal(L, L0)  # inputs untouched
+    np.testing.assert_array_equal(S, S0)
+    for a, b in zip(out1[:3], out2[:3]):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
+    sq, k, mx, l1 = out1[3:]
+    assert sq == pytest.approx(out2[3], rel=1e-4 if dtype == np.float32 else 1e-11)
+    assert l1 == pytest.approx(out2[6], rel=1e-4 if dtype == np.float32 else 1e-11)
+    assert mx == pytest.approx(out2[5], rel=rtol)
+    assert abs(float(out1[2].reshape(-1)[k])) == pytest.approx(mx, rel=rtol)  # ties may pick another index
+
+
+@pytest.mark.parametrize("radius", [0.5, 3.0, 1e3])
+def test_l1_ball_threshold_matches_twin(radius):
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((20, 15))
+    t1 = kernels.l1_ball_threshold(z, radius)
+    t2 = kernels.reference.l1_ball_threshold(z, radius)
+    assert t1 == pytest.approx(t2, rel=1e-12, abs=1e-15)
+    out = kernels.soft_threshold(z, t1)
+    assert np.abs(out).sum() == pytest.approx(min(radius, np.abs(z).sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_ialm_kernels_match_twins(masked):
+    rng = np.random.default_rng(6)
+    m, n = 23, 31
+    M, L, Lp, S, Y = (rng.standard_normal((m, n)) for _ in range(5))
+    W = (rng.random((m, n)) < 0.6).astype(float) if masked else None
+    if W is not None:
+        M, Y, S = M * W, Y * W, S * W
+    np.testing.assert_allclose(kernels.ialm_svt_input(M, S, Y, L, W, 2.5),
+                               kernels.reference.ialm_svt_input(M, S, Y, L, W, 2.5), rtol=1e-13)
+    out1 = kernels.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    out2 = kernels.reference.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    for a, b in zip(out1[:2], out2[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    assert out1[2] == pytest.approx(out2[2], rel=1e-12) and out1[3] == pytest.approx(out2[3], rel=1e-12)
