@@ -71,7 +71,7 @@ class ADALOptions(Options):
 @dataclass(frozen=True, kw_only=True)
 class NCXOptions(ADALOptions):
     rank: Any = option(None, "Tucker rank bound: an int (every matricization) or one int per matricization; "
-                             "None estimates it from the largest gap of each unfolding's spectrum")
+                             "None takes the ranks of a convex ADAL solution at tol 1e-4")
     balance: bool = option(False, "residual balancing (off: the paper's continuation drives mu)")
     mu_factor: float = option(0.9, "continuation: mu <- max(mu_factor * mu, mu_min) every mu_every iterations")
     mu_every: int = option(10, "iterations between continuation steps")
@@ -300,8 +300,9 @@ class NonconvexADAL(_ADALBase):
     truncation and the l1 threshold :math:`\\mu`, and continuation
     :math:`\\mu \\leftarrow \\max(0.9\\mu, \\mu_{\\min})` every 10 iterations (Goldfarb & Qin 2014,
     HoRPCA-S-NCX). There is no convergence guarantee; with the right or an over-estimated rank
-    it reaches the planted tensor in the recovery regime. Applies to the singleton
-    constrained model; the reported ``fun`` is the convex objective at the returned point.
+    it reaches the planted tensor in the recovery regime. Applies, as in the paper, to the
+    singleton constrained model with every entry observed (missing data: ``adal``); the
+    reported ``fun`` is the convex objective at the returned point.
     """
 
     Options = NCXOptions
@@ -309,7 +310,8 @@ class NonconvexADAL(_ADALBase):
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:
-        return isinstance(problem, RobustTensorRecovery) and problem.model == "singleton" and not problem.penalized
+        return (isinstance(problem, RobustTensorRecovery) and problem.model == "singleton" and not problem.penalized
+                and problem.mask is None)
 
     def init(self, x0: Any) -> _State:
         s = super().init(x0)
@@ -321,7 +323,7 @@ class NonconvexADAL(_ADALBase):
         p, rank = self.problem, self.options.rank
         mats = p.matricizations
         if rank is None:
-            return tuple(self._estimate_rank(m) for m in mats)
+            return self._estimate_ranks()
         ranks = (rank,) * len(mats) if isinstance(rank, int) and not isinstance(rank, bool) else tuple(rank)
         if len(ranks) != len(mats) or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 1
                                               for r in ranks):
@@ -329,18 +331,13 @@ class NonconvexADAL(_ADALBase):
                              f"matricization), got {rank!r}")
         return tuple(min(r, min(m.matrix_shape)) for r, m in zip(ranks, mats))
 
-    def _estimate_rank(self, m: Any) -> int:
-        """Position of the largest ratio between consecutive singular values of ``P_Omega(T)``'s
-        matricization, among the leading half: a heuristic for well-separated low-rank data."""
-        xp = self.xp
-        sv = m.singular_values(self.problem.T)
-        n = sv.shape[0]
-        half = max(2, n // 2)
-        head = sv[:half]
-        floor = float(head[0]) * 1e-12 + 1e-300
-        head = xp.clip(head, min=floor)
-        ratios = head[:-1] / head[1:]
-        return int(xp.argmax(ratios)) + 1
+    def _estimate_ranks(self) -> tuple[int, ...]:
+        """Ranks of a convex ADAL solution at ``tol = 1e-4``: in the recovery regime the convex model
+        already finds the Tucker rank, and the nonconvex iteration then removes its bias."""
+        from .base import run  # noqa: PLC0415
+
+        res = run(ADAL(self.problem, ADALOptions(tol=1e-4, max_iter=1000)), None, None, False)
+        return tuple(max(1, int(r)) for r in res.info["ranks"])
 
     def low_rank_step(self, k: int, W: Any, mu: float) -> tuple[Any, int]:
         return self.problem.matricizations[k].truncate(W, self.ranks[k]), self.ranks[k]

@@ -63,3 +63,25 @@ CATALOG = [
     Case("box_least_squares", _box_ls),
     Case("l1ball_least_squares", _l1ball_ls),
 ]
+
+
+# --- robust tensor recovery (issue 5): small tensors on which CVXPY + Clarabel is accurate
+# (the nonconvex ADAL is checked against planted tensors in tests/test_tensor_ncx.py).
+from optkit.datasets import planted_tucker  # noqa: E402
+from optkit.problems import RobustTensorRecovery  # noqa: E402
+
+
+def _tensor(shape, rank, corruption, observed, seed, lam, **kw):
+    def make(xp, dtype):
+        P = planted_tucker(shape, rank, corruption=corruption, observed=observed, seed=seed)
+        mask = None if P.mask is None else asarray(P.mask, xp=xp, dtype=xp.bool)
+        return RobustTensorRecovery(_arr(P.T, xp, dtype), lam=lam, mask=mask, **kw)
+    return make
+
+
+CATALOG += [
+    Case("tensor_completion_6x7x5", _tensor((6, 7, 5), 2, 0.1, 0.8, 3, 0.3)),
+    Case("tensor_penalized_6x7x5", _tensor((6, 7, 5), 2, 0.1, 0.8, 4, 0.3, formulation="penalized", alpha=0.05)),
+    Case("tensor_square_penalized_4x3x4x3", _tensor((4, 3, 4, 3), 1, 0.05, 0.8, 5, 0.5, norm="square",
+                                                   formulation="penalized", alpha=0.05)),
+]
