@@ -73,9 +73,11 @@ class RobustTensorRecovery(Problem):
     T : array, shape (n_1, ..., n_N), N >= 2
         The observed tensor. Entries outside ``mask`` are ignored (they may be NaN).
     lam : float, optional
-        Weight :math:`\\lambda > 0` of the l1 term. Default :math:`1/\\sqrt{\\max_i n_i}` (sum of
-        nuclear norms, Goldfarb & Qin's choice with rRatio = 1) and
-        :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization.
+        Weight :math:`\\lambda > 0` of the l1 term. Default :math:`1/\\sqrt{\\max_i n_i}` for the
+        singleton sum of nuclear norms (Goldfarb & Qin's phase-transition setting, rRatio = 1),
+        :math:`1/(4\\sqrt{\\max_i n_i})` for the mixture (their code's default rRatio = 1/4: each
+        component's single nuclear norm competes with the l1 term, so the weight is smaller)
+        and :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization.
     mask : bool array of T's shape, optional
         ``True`` where the entry is observed. ``None``: all observed.
     model : {"singleton", "mixture"}
@@ -150,7 +152,7 @@ class RobustTensorRecovery(Problem):
         mats = (square_matricization(shape),) if self.norm == "square" else mode_unfoldings(shape)
         if self.lam is None:
             big = max(mats[0].matrix_shape) if self.norm == "square" else max(shape)
-            lam = 1.0 / math.sqrt(big)
+            lam = (0.25 if self.model == "mixture" else 1.0) / math.sqrt(big)
         else:
             lam = check_scalar("lam", self.lam, positive=True)
         if self.formulation == "penalized":
