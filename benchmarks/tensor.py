@@ -40,9 +40,11 @@ def _optkit(name, make, method, X0, target, curves, repeat, **options):
     """Time the loosest tol whose answer reaches the target; one untimed run records the curve."""
     row, previous = None, float("inf")
     for tol in TOLS:
-        res, t = timed(lambda tol=tol: optkit.solve(make(), method=method, tol=tol, max_iter=5000, **options),
-                       repeat=repeat)
+        res, t = timed(lambda tol=tol: optkit.solve(make(), method=method, tol=tol, max_iter=2000, **options))
         err = _rel(res.x.X, X0)
+        if err <= target and repeat > 1:   # best of `repeat` for the run that is reported
+            res, t = timed(lambda tol=tol: optkit.solve(make(), method=method, tol=tol, max_iter=2000, **options),
+                           repeat=repeat)
         row = Row(name, method, "optkit", t, res.nit, res.fun, "relative_recovery_error", err, err <= target)
         TOL_USED[(name, method)] = tol
         if err <= target or err > 0.9 * previous:   # reached, or tightening no longer helps (model bias)
