@@ -77,7 +77,9 @@ class RobustTensorRecovery(Problem):
         singleton sum of nuclear norms (Goldfarb & Qin's phase-transition setting, rRatio = 1),
         :math:`1/(4\\sqrt{\\max_i n_i})` for the mixture (their code's default rRatio = 1/4: each
         component's single nuclear norm competes with the l1 term, so the weight is smaller)
-        and :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization.
+        and :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization; with a fraction
+        :math:`\\rho` of the entries observed, ``max n`` becomes :math:`\\rho \\max n` (Candes, Li,
+        Ma & Wright 2011: :math:`\\lambda = 1/\\sqrt{\\rho n}` for robust PCA with missing entries).
     mask : bool array of T's shape, optional
         ``True`` where the entry is observed. ``None``: all observed.
     model : {"singleton", "mixture"}
@@ -152,7 +154,10 @@ class RobustTensorRecovery(Problem):
         mats = (square_matricization(shape),) if self.norm == "square" else mode_unfoldings(shape)
         if self.lam is None:
             big = max(mats[0].matrix_shape) if self.norm == "square" else max(shape)
-            lam = (0.25 if self.model == "mixture" else 1.0) / math.sqrt(big)
+            # with a fraction rho of the entries observed, 1/sqrt(rho n) (Candes, Li, Ma & Wright 2011,
+            # robust PCA with missing entries)
+            rho = 1.0 if mask is None else float(xp.sum(xp.astype(mask, xp.float64))) / math.prod(shape)
+            lam = (0.25 if self.model == "mixture" else 1.0) / math.sqrt(rho * big)
         else:
             lam = check_scalar("lam", self.lam, positive=True)
         if self.formulation == "penalized":
