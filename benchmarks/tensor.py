@@ -108,6 +108,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="*", help="cube sizes n (default 50 80 100)")
     parser.add_argument("--target", type=float, default=1e-3, help="relative recovery error to reach")
     parser.add_argument("--repeat", type=int, default=3, help="best-of repeats for optkit timings")
+    parser.add_argument("--name", default=None, help="results file stem (default tensor / tensor_quick)")
     parser.add_argument("--max-budget", type=int, default=1600, help="largest TensorLy n_iter_max tried")
     args = parser.parse_args(argv)
     sizes = args.sizes or ([30, 50] if args.quick else [50, 80, 100])
@@ -119,7 +120,7 @@ def main(argv=None):
     for n in sizes:
         rows += case(n, curves, args.target, args.repeat, args.max_budget)
         print(ratio_table([r for r in rows if r.instance.startswith(f"{n}^3")], "adal"), flush=True)
-    family = "tensor_quick" if args.quick else "tensor"
+    family = args.name or ("tensor_quick" if args.quick else "tensor")
     path = write(family, rows, {"target": f"relative recovery error <= {args.target:g}",
                                 "note": "TensorLy timed at the smallest n_iter_max reaching the target; optkit at "
                                         "the loosest tol reaching it",
