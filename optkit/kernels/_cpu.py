@@ -250,3 +250,64 @@ ialm_svt_input_serial = numba.njit(cache=True)(_ialm_svt_input)
 ialm_svt_input_parallel = numba.njit(cache=True, parallel=True)(_ialm_svt_input)
 ialm_multiplier_step_serial = numba.njit(cache=True)(_ialm_multiplier_step)
 ialm_multiplier_step_parallel = numba.njit(cache=True, parallel=True)(_ialm_multiplier_step)
+
+# --- robust tensor recovery (issue 5) --------------------------------------------------------
+def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_norms):  # pragma: no cover
+    # One fused pass of the ADAL multiplier/averaging step for the singleton constrained model
+    # (optkit.solvers.tensor_adal); see kernels/_reference.py:adal_singleton for the math.
+    K = Lam.shape[0]
+    n = T.size
+    has_mask = mask.size > 0
+    prim = 0.0
+    nu = 0.0
+    nz = 0.0
+    dz = 0.0
+    nl = 0.0
+    for j in numba.prange(n):
+        v = ZE[j] - LamE[j]
+        if v > thr:
+            e = v - thr
+        elif v < -thr:
+            e = v + thr
+        else:
+            e = 0.0
+        ve = e + LamE[j]
+        s = 0.0
+        for k in range(K):
+            s += Ls[k][j] + Lam[k, j]
+        if has_mask and not mask[j]:
+            y = s / K
+            ze = ve
+        else:
+            y = (s + T[j] - ve) / (K + 1)
+            ze = T[j] - y
+        Y[j] = y
+        ZE_out[j] = ze
+        le = ve - ze
+        LamE[j] = le
+        pk = 0.0
+        uk = 0.0
+        lk = 0.0
+        for k in range(K):
+            lam_new = Ls[k][j] + Lam[k, j] - y
+            Lam[k, j] = lam_new
+            W[k, j] = y - lam_new
+            if want_norms:
+                d = Ls[k][j] - y
+                pk += d * d
+                uk += Ls[k][j] * Ls[k][j]
+                lk += lam_new * lam_new
+        if want_norms:
+            d = e - ze
+            prim += pk + d * d
+            nu += uk + e * e
+            nz += K * y * y + ze * ze
+            dy = y - Yprev[j]
+            dze = ze - ZE[j]
+            dz += K * dy * dy + dze * dze
+            nl += lk + le * le
+    return prim, nu, nz, dz, nl
+
+
+adal_singleton_serial = numba.njit(cache=True)(_adal_singleton)
+adal_singleton_parallel = numba.njit(cache=True, parallel=True)(_adal_singleton)

@@ -1,0 +1,91 @@
+"""Robust tensor recovery data: seeded planted low-Tucker-rank instances (Goldfarb & Qin's
+protocol) and TensorLy's Indian Pines hyperspectral cube for the example (bench extra)."""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["PlantedTensor", "planted_tucker", "load_indian_pines", "relative_error"]
+
+
+class PlantedTensor(NamedTuple):
+    """A corrupted observation ``T = X + E`` of a planted low-rank ``X``, with its ``mask``."""
+
+    T: np.ndarray
+    X: np.ndarray
+    E: np.ndarray
+    mask: np.ndarray | None
+
+
+def planted_tucker(shape: tuple, rank: tuple | int, *, corruption: float = 0.1, magnitude: float = 1.0,
+                   observed: float = 1.0, seed: int = 0) -> PlantedTensor:
+    """A planted robust tensor recovery instance (Goldfarb & Qin 2014, synthetic protocol).
+
+    ``X = G x_1 U_1 ... x_N U_N`` with a standard Gaussian core ``G`` of size ``rank`` and
+    factors ``U_i`` the first ``r_i`` columns of a random orthogonal ``n_i x n_i`` matrix;
+    a fraction ``corruption`` of the entries gets an additive Uniform[-magnitude, magnitude]
+    error ``E``; a fraction ``observed`` of the entries is observed (``mask``; ``None`` when
+    all are).
+
+    Parameters
+    ----------
+    shape : tuple of int
+    rank : int or tuple of int
+        Tucker rank (an int applies to every mode).
+    corruption, observed : float in [0, 1]
+    magnitude : float
+    seed : int
+
+    Returns
+    -------
+    PlantedTensor
+        ``(T, X, E, mask)`` as NumPy float64 arrays (``mask`` boolean or ``None``).
+    """
+    shape = tuple(int(n) for n in shape)
+    ranks = (int(rank),) * len(shape) if isinstance(rank, (int, np.integer)) else tuple(int(r) for r in rank)
+    if len(ranks) != len(shape) or any(not 1 <= r <= n for r, n in zip(ranks, shape)):
+        raise ValueError(f"rank must give 1 <= r_i <= n_i for each of the {len(shape)} modes, got {rank!r}")
+    for name, value in (("corruption", corruption), ("observed", observed)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+    if observed == 0.0:
+        raise ValueError("observed must be positive")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal(ranks)
+    for i, (n, r) in enumerate(zip(shape, ranks)):
+        Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        X = np.moveaxis(np.tensordot(Q[:, :r], X, axes=([1], [i])), 0, i)
+    E = np.zeros(shape)
+    hit = rng.random(shape) < corruption
+    E[hit] = rng.uniform(-magnitude, magnitude, int(hit.sum()))
+    mask = rng.random(shape) < observed if observed < 1.0 else None
+    return PlantedTensor(X + E, X, E, mask)
+
+
+def load_indian_pines(*, bands: int | None = None, size: int | None = None) -> np.ndarray:
+    """TensorLy's Indian Pines hyperspectral cube (145 x 145 x 200, AVIRIS, CC BY 3.0), scaled to [0, 1].
+
+    Needs the ``bench`` extra (TensorLy ships the array; nothing is downloaded). ``size`` crops
+    the two spatial modes, ``bands`` keeps the first spectral bands.
+    """
+    try:
+        from tensorly.datasets import load_indian_pines as _load  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover  (optional dependency)
+        raise ImportError("load_indian_pines needs TensorLy (pip install optkit[bench])") from exc
+    cube = np.asarray(_load().tensor, dtype=float)
+    if size is not None:
+        cube = cube[:size, :size, :]
+    if bands is not None:
+        cube = cube[:, :, :bands]
+    lo, hi = float(cube.min()), float(cube.max())
+    return (cube - lo) / (hi - lo) if hi > lo else cube - lo
+
+
+def relative_error(X: Any, X0: Any) -> float:
+    """:math:`\\|X - X_0\\|_F / \\|X_0\\|_F` on the host."""
+    from ..backend import to_numpy  # noqa: PLC0415
+
+    a, b = np.asarray(to_numpy(X), dtype=float), np.asarray(to_numpy(X0), dtype=float)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), math.ulp(1.0)))
