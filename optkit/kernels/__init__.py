@@ -288,6 +288,7 @@ def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
 
 __all__ += ["ot_gibbs_init", "ot_scale_kernel"]
 
+
 def adal_singleton(Ls: tuple, Lam: Any, W: Any, ZE: Any, LamE: Any, T: Any, mask: Any, thr: float, Yprev: Any,
                    want_norms: bool) -> tuple:
     """Fused ADAL averaging/multiplier step of the singleton constrained tensor model.

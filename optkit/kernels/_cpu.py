@@ -251,6 +251,7 @@ ialm_svt_input_parallel = numba.njit(cache=True, parallel=True)(_ialm_svt_input)
 ialm_multiplier_step_serial = numba.njit(cache=True)(_ialm_multiplier_step)
 ialm_multiplier_step_parallel = numba.njit(cache=True, parallel=True)(_ialm_multiplier_step)
 
+
 # --- robust tensor recovery (issue 5) --------------------------------------------------------
 def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_norms):  # pragma: no cover
     # One fused pass of the ADAL multiplier/averaging step for the singleton constrained model

@@ -124,6 +124,7 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
         dB = dB - (1.0 - W) * (L - L_prev)
     return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB))
 
+
 def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):
     """One ADAL averaging/multiplier step of the singleton constrained HoRPCA model (flat arrays).
 

@@ -77,18 +77,6 @@ def _ot_clouds(seed: int, n: int, m: int, reg: float):
         p = EntropicOT.from_point_clouds(X, Y, reg, a / a.sum(), b / b.sum())
         return EntropicOT(_arr(np.asarray(p.a), xp, dtype), _arr(np.asarray(p.b), xp, dtype),
                           _arr(np.asarray(p.C), xp, dtype), reg)
-
-# --- robust tensor recovery (issue 5): small tensors on which CVXPY + Clarabel is accurate
-# (the nonconvex ADAL is checked against planted tensors in tests/test_tensor_ncx.py).
-from optkit.datasets import planted_tucker  # noqa: E402
-from optkit.problems import RobustTensorRecovery  # noqa: E402
-
-
-def _tensor(shape, rank, corruption, observed, seed, lam, **kw):
-    def make(xp, dtype):
-        P = planted_tucker(shape, rank, corruption=corruption, observed=observed, seed=seed)
-        mask = None if P.mask is None else asarray(P.mask, xp=xp, dtype=xp.bool)
-        return RobustTensorRecovery(_arr(P.T, xp, dtype), lam=lam, mask=mask, **kw)
     return make
 
 
@@ -117,7 +105,24 @@ def _rpca(seed: int, m: int, n: int, observed: float, noise: float):
 CATALOG += [
     Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1)),
     Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5)),
+]
 
+
+# --- robust tensor recovery (issue 5): small tensors on which CVXPY + Clarabel is accurate
+# (the nonconvex ADAL is checked against planted tensors in tests/test_tensor_ncx.py).
+from optkit.datasets import planted_tucker  # noqa: E402
+from optkit.problems import RobustTensorRecovery  # noqa: E402
+
+
+def _tensor(shape, rank, corruption, observed, seed, lam, **kw):
+    def make(xp, dtype):
+        P = planted_tucker(shape, rank, corruption=corruption, observed=observed, seed=seed)
+        mask = None if P.mask is None else asarray(P.mask, xp=xp, dtype=xp.bool)
+        return RobustTensorRecovery(_arr(P.T, xp, dtype), lam=lam, mask=mask, **kw)
+    return make
+
+
+CATALOG += [
     Case("tensor_completion_6x7x5", _tensor((6, 7, 5), 2, 0.1, 0.8, 3, 0.3)),
     Case("tensor_penalized_6x7x5", _tensor((6, 7, 5), 2, 0.1, 0.8, 4, 0.3, formulation="penalized", alpha=0.05)),
     Case("tensor_square_penalized_4x3x4x3", _tensor((4, 3, 4, 3), 1, 0.05, 0.8, 5, 0.5, norm="square",
