@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backend import get_namespace
-from .functions.nuclear import GRAM_ASPECT, nuclear_norm, svt
+from .functions.nuclear import GRAM_ASPECT, gram_threshold, nuclear_norm, svt
 
 __all__ = ["Matricization", "mode_unfoldings", "square_matricization", "unfold", "fold"]
 
@@ -160,15 +160,10 @@ class Matricization:
         if G is None:
             Y, rank = svt(self.unfold(X), tau)
             return self.fold(Y), rank
-        xp = get_namespace(X)
-        evals, V = xp.linalg.eigh(G)
-        keep = evals > tau * tau
-        rank = int(xp.sum(xp.astype(keep, xp.int64)))
-        if rank == 0:
-            return xp.zeros_like(X), 0
-        Vk = V[:, V.shape[1] - rank:]
-        sigma = xp.sqrt(evals[evals.shape[0] - rank:])
-        return self._apply_rows(Vk, 1.0 - tau / sigma, X), rank
+        Vk, shrink = gram_threshold(G, tau)
+        if Vk is None:
+            return get_namespace(X).zeros_like(X), 0
+        return self._apply_rows(Vk, shrink, X), int(shrink.shape[0])
 
     def truncate(self, X: Any, rank: int) -> Any:
         """Best rank-``rank`` approximation of the matricization (Eckart-Young), folded back.

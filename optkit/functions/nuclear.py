@@ -28,7 +28,7 @@ from typing import Any
 from ..backend import get_namespace
 from .base import Function, check_scalar
 
-__all__ = ["NuclearNorm", "svt", "nuclear_norm"]
+__all__ = ["NuclearNorm", "svt", "nuclear_norm", "gram_threshold"]
 
 #: Aspect ratio from which the Gram route beats the thin SVD.
 GRAM_ASPECT = 2.0
@@ -71,15 +71,28 @@ def svt(X: Any, tau: float) -> tuple[Any, int]:
         shrunk = xp.where(keep, s - tau, xp.zeros_like(s))
         return xp.matmul(U[:, :rank] * shrunk[:rank], Vt[:rank, :]), rank
     G, transposed = _small_side_gram(X)
-    evals, V = xp.linalg.eigh(G)  # ascending
-    keep = evals > tau * tau
-    rank = int(xp.sum(xp.astype(keep, xp.int64)))
-    if rank == 0:
+    Vk, shrink = gram_threshold(G, tau)
+    if Vk is None:
         return xp.zeros_like(X), 0
-    Vk = V[:, V.shape[1] - rank:]
+    W = xp.matmul(Vk * shrink, xp.matrix_transpose(Vk))
+    return (xp.matmul(W, X) if transposed else xp.matmul(X, W)), int(shrink.shape[0])
+
+
+def gram_threshold(G: Any, tau: float) -> tuple[Any, Any]:
+    """Singular-value thresholding read off a Gram matrix :math:`G = X^TX`.
+
+    Returns ``(V_k, 1 - tau / sigma_k)`` over the ``k`` singular values
+    :math:`\\sigma = \\sqrt{\\operatorname{eig}(G)}` above ``tau``, so that
+    :math:`\\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X) = X V_k \\operatorname{diag}(1-\\tau/\\sigma_k) V_k^T`;
+    ``(None, None)`` when none is.
+    """
+    xp = get_namespace(G)
+    evals, V = xp.linalg.eigh(G)  # ascending
+    rank = int(xp.sum(xp.astype(evals > tau * tau, xp.int64)))
+    if rank == 0:
+        return None, None
     sigma = xp.sqrt(evals[evals.shape[0] - rank:])
-    W = xp.matmul(Vk * (1.0 - tau / sigma), xp.matrix_transpose(Vk))
-    return (xp.matmul(W, X) if transposed else xp.matmul(X, W)), rank
+    return V[:, V.shape[1] - rank:], 1.0 - tau / sigma
 
 
 def nuclear_norm(X: Any) -> float:
