@@ -4,8 +4,8 @@ Part 1 (CVXPY): RobustPCA at n x n, n in {100, 200}, and CompressivePCP at 60 x 
 (with a mask) and 300 x 300. ``f*`` comes from a tight optkit run (iALM / APG at
 tol 1e-10, both certified by the duality gap); each solver's relative objective
 error ``|f - f*| / f*`` is reported. optkit runs stop on their certificate: iALM at
-tol 1e-7, FW-T at a relative duality gap of 1e-4 (hence relative objective error
-<= 1e-4); SCS runs at eps 1e-6.
+tol 1e-7 and SCS at eps 1e-6 on RobustPCA; on CompressivePCP every solver (FW-T, APG and SCS)
+is timed at the loosest of its tolerances that reaches relative objective error 1e-4.
 
 Part 2 (video): ``optkit.datasets.surveillance_video`` (144 x 176 frames, 25344
 pixels), frames in {200, 1000} (and 800 for the scaling of FW-T), observed
@@ -89,10 +89,26 @@ def cvxpy_part(quick: bool, curves: dict, limit: float) -> list[Row]:
         name = f"CompressivePCP {m}x{n} rho={obs:g}"
         curves[name] = {}
         fstar = optkit.solve(p, method="apg", tol=1e-10, max_iter=20000).fun
-        rows.append(_optkit(name, p, "fw_t", fstar, curves, 1e-4, tol=1e-4, max_iter=20000))
-        rows.append(_optkit(name, p, "apg", fstar, curves, 1e-4, tol=1e-4, max_iter=20000))
-        rows.append(_scs(name, p, fstar, 1e-6, limit, curves))
+        # Every solver, optkit's and SCS, is timed at the loosest of its tolerances that reaches
+        # a relative objective error of 1e-4: a certificate is conservative by a solver-specific
+        # factor (FW-T's gap 1e-4 lands near 1e-6 error), so no tolerance is fair to both.
+        for method in ("fw_t", "apg"):
+            rows.append(_loosest([lambda tol=tol, m=method: _optkit(name, p, m, fstar, curves, 1e-4, tol=tol,
+                                                                     max_iter=20000)
+                                  for tol in (1e-3, 3e-4, 1e-4)]))
+        rows.append(_loosest([lambda eps=eps: _scs(name, p, fstar, eps, limit, curves)
+                              for eps in (1e-3, 1e-4, 1e-5, 1e-6)]))
     return rows
+
+
+def _loosest(runs):
+    """Run from the loosest tolerance on; the first row that reaches its target, else the last."""
+    row = None
+    for run in runs:
+        row = run()
+        if row.success:
+            break
+    return row
 
 
 def _video_row(name, method, v, problem, res, elapsed, records):
