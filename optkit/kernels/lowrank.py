@@ -1,0 +1,124 @@
+"""Dispatch of the robust matrix recovery kernels (FW-T, FW-P, iALM): Numba on NumPy, twins otherwise."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _reference as reference
+from ._dispatch import use_numba
+
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "l1_ball_threshold", "ialm_svt_input",
+           "ialm_multiplier_step"]
+
+
+def _numba_operands(*arrays: Any) -> bool:
+    """All given arrays are NumPy floating arrays of one dtype (``None`` entries are skipped)."""
+    arrs = [a for a in arrays if a is not None]
+    return all(use_numba(a) for a in arrs) and len({a.dtype for a in arrs}) == 1
+
+
+def _mask_arg(W: Any, like: Any) -> tuple[Any, bool]:
+    return (np.ones((1, 1), dtype=like.dtype), False) if W is None else (np.ascontiguousarray(W), True)
+
+
+def lowrank_residual(L: Any, S: Any, M: Any, W: Any = None) -> tuple[Any, float, int, float]:
+    """``R = W * (L + S - M)`` (``W = None``: no mask) in one pass, with :math:`\\|R\\|_F^2`,
+    the flat (C-order) index of :math:`\\max|R_{ij}|` and that maximum."""
+    if _numba_operands(L, S, M, W):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        kernel = _pick(_cpu, "lowrank_residual", L)
+        R, sq, k, mx = kernel(np.ascontiguousarray(L), np.ascontiguousarray(S), np.ascontiguousarray(M), Wk, masked,
+                              np.empty_like(L))
+        return R, float(sq), int(k), float(mx)
+    return reference.lowrank_residual(L, S, M, W)
+
+
+def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tuple[float, ...]:
+    """The five inner products of the FW-T exact line search (see ``_reference.fw_quadratic``),
+    without forming the direction matrices."""
+    if _numba_operands(G, L, S, W, u, v):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        G, L, S = (np.ascontiguousarray(a) for a in (G, L, S))
+        kernel = _pick(_cpu, "fw_quadratic", L)
+        out = kernel(G, L, S, Wk, masked, np.ascontiguousarray(u), np.ascontiguousarray(v), float(c))
+        return tuple(float(x) for x in out)
+    return reference.fw_quadratic(G, L, S, W, u, v, c)
+
+
+def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
+              i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
+    """The FW-T update and proximal step in one pass (see ``_reference.fw_update``).
+
+    The inputs are not modified; new ``L`` and ``S`` are returned, and ``G`` is
+    written into ``G_out`` when given (a NumPy buffer of the right shape and
+    dtype, reused across iterations: fresh pages cost as much as a pass).
+    """
+    if _numba_operands(L, S, M, W, u, v):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        L = np.ascontiguousarray(L)
+        S = np.ascontiguousarray(S)
+        kernel = _pick(_cpu, "fw_update", L)
+        L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
+                                                np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
+                                                float(alpha), float(beta), int(i0), int(j0), float(sv),
+                                                float(lam_s), np.empty_like(L), np.empty_like(S),
+                                                _buffer(G_out, L))
+        return L, S, G, float(sq), int(k), float(mx), float(l1)
+    return reference.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def _pick(module: Any, name: str, like: Any) -> Any:
+    """The threaded build of a kernel for arrays of at least ``PARALLEL_MIN_SIZE`` entries, else the serial one."""
+    return getattr(module, f"{name}_parallel" if like.size >= module.PARALLEL_MIN_SIZE else f"{name}_serial")
+
+
+def _buffer(out: Any, like: Any) -> Any:
+    ok = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == like.dtype
+          and out.flags.c_contiguous and out.flags.writeable)
+    return out if ok else np.empty_like(like)
+
+
+def l1_ball_threshold(z: Any, radius: float) -> float:
+    """:math:`\\theta \\ge 0` such that :math:`\\|\\operatorname{soft}(z,\\theta)\\|_1 = r` (0 inside the
+    ball): the projection onto the l1 ball of radius ``r`` is ``soft_threshold(z, theta)``."""
+    if use_numba(z):
+        from . import _cpu  # noqa: PLC0415
+
+        return float(_cpu.l1_ball_threshold(np.ascontiguousarray(z), float(radius)))
+    return reference.l1_ball_threshold(z, radius)
+
+
+
+
+def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
+    """iALM's thresholding input in one pass (see ``_reference.ialm_svt_input``)."""
+    if _numba_operands(M, S, Y, L, W):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
+        kernel = _pick(_cpu, "ialm_svt_input", M)
+        return kernel(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
+    return reference.ialm_svt_input(M, S, Y, L, W, mu)
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
+                         lam: float) -> tuple[Any, Any, float, float]:
+    """iALM's S-step and multiplier step in one pass (see ``_reference.ialm_multiplier_step``)."""
+    if _numba_operands(M, L, L_prev, S, Y, W):
+        from . import _cpu  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
+        kernel = _pick(_cpu, "ialm_multiplier_step", M)
+        S2, Y2, zz, dd = kernel(*args, Wk, masked, float(mu), float(lam),
+                                                   np.empty_like(args[0]), np.empty_like(args[0]))
+        return S2, Y2, float(zz), float(dd)
+    return reference.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)
