@@ -121,7 +121,8 @@ def show_options(method: str, *, file: Any = None) -> str:
     if cls.aliases:
         lines.append(f"aliases: {', '.join(cls.aliases)}")
     for f in dataclasses.fields(cls.Options):
-        lines.append(f"  {f.name} = {f.default!r}\n      {f.metadata.get('doc', '')}")
+        domain = f" (domain: {f.metadata['domain']})" if f.metadata.get("domain") else ""
+        lines.append(f"  {f.name} = {f.default!r}{domain}\n      {f.metadata.get('doc', '')}")
     text = "\n".join(lines)
     print(text, file=file)
     return text

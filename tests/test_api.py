@@ -205,3 +205,16 @@ def test_lasso_matches_scikit_learn():
     res = optkit.solve(Lasso(A, b, lam), tol=1e-10)
     model = linear_model.Lasso(alpha=lam / 50, fit_intercept=False, tol=1e-12, max_iter=100000).fit(A, b)
     np.testing.assert_allclose(res.x, model.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("method,options,name", [
+    ("alm", {"mu_factor": 0.5}, "mu_factor"),
+    ("fista", {"backtrack": 1.0}, "backtrack"),
+    ("fista", {"step_size": float("nan")}, "step_size"),
+    ("alm", {"skip_probe": True}, "skip_probe"),
+])
+def test_declared_option_domains_are_enforced(method, options, name):
+    """Options declared with ``option(..., domain=...)`` reject values outside it, naming the option."""
+    problem = Lasso(*lasso_instance(10, 20, seed=0))
+    with pytest.raises(ValueError, match=name):
+        optkit.solve(problem, method=method, **options)

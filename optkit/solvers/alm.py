@@ -25,26 +25,15 @@ class ALMOptions(Options):
     max_iter: int = option(5000, "iteration limit")
     check_every: int = option(5, "iterations between convergence checks")
     mu: float | None = option(None, "proximal parameter mu; None balances the curvature of f, tracking it "
-                                    "along the iterates where f reports it")
-    mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 100")
-    mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations")
-    mu_every: int = option(20, "iterations between continuation steps")
+                                    "along the iterates where f reports it", domain="(0, inf)")
+    mu_min: float | None = option(None, "floor of the mu continuation; None means mu / 100",
+                                    domain="(0, inf)")
+    mu_factor: float = option(1.0, "continuation: mu <- max(mu / mu_factor, mu_min) every mu_every iterations",
+                              domain="[1, inf)")
+    mu_every: int = option(20, "iterations between continuation steps", domain="int >= 1")
     skipping: bool = option(False, "ALM-S: skip the x-step when the linearization of g fails to majorize it")
     skip_probe: int = option(5, "with skipping: after this many skips in a row, try the x-step only every "
-                                "skip_probe iterations (1 tries it every time)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.mu is not None and not (self.mu > 0 and math.isfinite(self.mu)):
-            raise ValueError(f"mu must be positive and finite, got {self.mu!r}")
-        if self.mu_min is not None and not self.mu_min > 0:
-            raise ValueError(f"mu_min must be positive, got {self.mu_min!r}")
-        if not self.mu_factor >= 1.0:
-            raise ValueError(f"mu_factor must be >= 1, got {self.mu_factor!r}")
-        if not (isinstance(self.skip_probe, int) and self.skip_probe >= 1):
-            raise ValueError(f"skip_probe must be a positive integer, got {self.skip_probe!r}")
-        if not (isinstance(self.mu_every, int) and self.mu_every >= 1):
-            raise ValueError(f"mu_every must be a positive integer, got {self.mu_every!r}")
+                                "skip_probe iterations (1 tries it every time)", domain="int >= 1")
 
 
 @dataclass(frozen=True, kw_only=True)

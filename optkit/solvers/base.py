@@ -20,9 +20,30 @@ from ..backend import backend_name
 __all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run"]
 
 
-def option(default: Any, doc: str) -> Any:
-    """A dataclass field with a default and a one-line meaning for ``show_options``."""
-    return field(default=default, metadata={"doc": doc})
+def option(default: Any, doc: str, *, domain: str | None = None) -> Any:
+    """A dataclass field with a default and a one-line meaning for ``show_options``.
+
+    ``domain`` declares the admissible values, checked by :class:`Options` with a
+    ``ValueError`` naming the option: an interval of finite reals such as
+    ``"(0, 1)"``, ``"[1, inf)"``, ``"(0, 1]"``, or ``"int >= k"`` for integers.
+    ``None`` is admissible wherever it is the default.
+    """
+    return field(default=default, metadata={"doc": doc, "domain": domain})
+
+
+def _check_domain(name: str, value: Any, domain: str) -> None:
+    """Raise ``ValueError`` unless ``value`` lies in ``domain`` (see :func:`option`)."""
+    if domain.startswith("int >="):
+        low = int(domain.split(">=")[1])
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        return
+    left, right = domain[0], domain[-1]
+    low, high = (float(v) for v in domain[1:-1].split(","))
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+          and (value > low if left == "(" else value >= low) and (value < high if right == ")" else value <= high))
+    if not ok:
+        raise ValueError(f"{name} must be a finite number in {domain}, got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +61,11 @@ class Options:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "max_iter" else 1):
                 raise ValueError(f"{name} must be an integer >= {0 if name == 'max_iter' else 1}, got {value!r}")
+        for f in dataclasses.fields(self):
+            domain = f.metadata.get("domain")
+            value = getattr(self, f.name)
+            if domain is not None and not (value is None and f.default is None):
+                _check_domain(f.name, value, domain)
 
     @classmethod
     def build(cls, method: str, **kwargs: Any) -> "Options":

@@ -22,16 +22,10 @@ class FISTAOptions(Options):
     tol: float = option(1e-6, "stop when the relative optimality measure is <= tol")
     max_iter: int = option(20000, "iteration limit")
     check_every: int = option(10, "iterations between convergence checks")
-    step_size: float | None = option(None, "fixed step 1/L; None uses f's Lipschitz constant or backtracking")
-    backtrack: float = option(0.5, "step shrink factor of the backtracking line search")
+    step_size: float | None = option(None, "fixed step 1/L; None uses f's Lipschitz constant or backtracking",
+                                     domain="(0, inf)")
+    backtrack: float = option(0.5, "step shrink factor of the backtracking line search", domain="(0, 1)")
     restart: bool = option(True, "adaptive gradient restart (O'Donoghue & Candes 2015)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.step_size is not None and not self.step_size > 0:
-            raise ValueError(f"step_size must be positive, got {self.step_size!r}")
-        if not 0 < self.backtrack < 1:
-            raise ValueError(f"backtrack must lie in (0, 1), got {self.backtrack!r}")
 
 
 @dataclass

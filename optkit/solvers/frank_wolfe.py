@@ -12,7 +12,6 @@ SVD of ``L``; no SVD of an ``m x n`` matrix is ever taken.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,26 +31,15 @@ class FWOptions(Options):
     tol: float = option(1e-3, "stop when the relative duality gap (FW-T) or Frank-Wolfe gap (FW-P) is <= tol")
     max_iter: int = option(1000, "iteration limit")
     ftol: float = option(0.0, "the authors' rule: stop (status STALLED) once the relative objective change "
-                              "stays below ftol for `patience` checks in a row; 0 disables it")
-    patience: int = option(5, "checks in a row for the ftol rule")
+                              "stays below ftol for `patience` checks in a row; 0 disables it", domain="[0, inf)")
+    patience: int = option(5, "checks in a row for the ftol rule", domain="int >= 1")
     svd_tol: float = option(1e-6, "relative change of the top Ritz value that ends the subspace iteration "
-                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap nears tol)")
-    reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L")
+                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap nears tol)",
+                                  domain="(0, 1)")
+    reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L", domain="int >= 1")
     refine: int = option(1, "proximal gradient steps on the core of L within its current row and column "
-                            "spaces after each Frank-Wolfe step (0: the paper's method as published)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not (self.ftol >= 0 and math.isfinite(self.ftol)):
-            raise ValueError(f"ftol must be a nonnegative finite number, got {self.ftol!r}")
-        if not isinstance(self.refine, int) or isinstance(self.refine, bool) or self.refine < 0:
-            raise ValueError(f"refine must be a nonnegative integer, got {self.refine!r}")
-        for name in ("patience", "reorth_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (0 < self.svd_tol < 1):
-            raise ValueError(f"svd_tol must lie in (0, 1), got {self.svd_tol!r}")
+                            "spaces after each Frank-Wolfe step (0: the paper's method as published)",
+                            domain="int >= 0")
 
 
 @dataclass

@@ -43,23 +43,14 @@ def _empty(xp: Any, m: int, n: int, dtype: Any) -> PartialSVD:
 class IALMOptions(Options):
     tol: float = option(1e-7, "stop when max(relative primal residual, relative duality gap) <= tol")
     max_iter: int = option(500, "iteration limit")
-    rho: float = option(1.5, "growth factor of the penalty mu per iteration (Lin-Chen-Ma: 1.5)")
-    mu: float | None = option(None, "initial penalty; None: 1.25 / ||P M||_2 (Lin-Chen-Ma)")
-    mu_max_ratio: float = option(1e7, "cap of mu relative to its start")
-    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets")
+    rho: float = option(1.5, "growth factor of the penalty mu per iteration (Lin-Chen-Ma: 1.5)",
+                              domain="[1, inf)")
+    mu: float | None = option(None, "initial penalty; None: 1.25 / ||P M||_2 (Lin-Chen-Ma)",
+                                    domain="(0, inf)")
+    mu_max_ratio: float = option(1e7, "cap of mu relative to its start", domain="[1, inf)")
+    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets", domain="(0, 1)")
     balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
                                  "shrink it in the opposite case (residual balancing); False: always grow")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not (self.rho >= 1.0 and math.isfinite(self.rho)):
-            raise ValueError(f"rho must be >= 1 and finite, got {self.rho!r}")
-        if self.mu is not None and not (self.mu > 0 and math.isfinite(self.mu)):
-            raise ValueError(f"mu must be positive and finite, got {self.mu!r}")
-        if not self.mu_max_ratio >= 1.0:
-            raise ValueError(f"mu_max_ratio must be >= 1, got {self.mu_max_ratio!r}")
-        if not (0 < self.svd_tol < 1):
-            raise ValueError(f"svd_tol must lie in (0, 1), got {self.svd_tol!r}")
 
 
 @dataclass
@@ -165,12 +156,7 @@ class APGOptions(Options):
     tol: float = option(1e-4, "stop when the relative duality gap is <= tol")
     max_iter: int = option(5000, "iteration limit")
     restart: bool = option(True, "gradient-based adaptive restart of the momentum")
-    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not (0 < self.svd_tol < 1):
-            raise ValueError(f"svd_tol must lie in (0, 1), got {self.svd_tol!r}")
+    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets", domain="(0, 1)")
 
 
 @dataclass

@@ -33,14 +33,13 @@ class SinkhornOptions(Options):
                                  "of the potentials; 'auto': kernel")
     relaxation: bool = option(True, "kernel domain: over-relax the updates with a weight chosen from the "
                                     "observed rate (back to plain Sinkhorn if the error grows)")
-    stall_checks: int = option(50, "stop with STALLED after this many checks without a 0.1% improvement")
+    stall_checks: int = option(50, "stop with STALLED after this many checks without a 0.1% improvement",
+                                   domain="int >= 1")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.domain not in ("auto", "kernel", "log"):
             raise ValueError(f"domain must be 'auto', 'kernel' or 'log', got {self.domain!r}")
-        if not (isinstance(self.stall_checks, int) and self.stall_checks >= 1):
-            raise ValueError(f"stall_checks must be a positive integer, got {self.stall_checks!r}")
 
 
 @dataclass

@@ -24,38 +24,24 @@ class SNSOptions(Options):
     tol: float = option(1e-9, "stop when the L1 marginal error / mass is <= tol")
     max_iter: int = option(2000, "iteration limit (Sinkhorn and Newton iterations together)")
     check_every: int = option(1, "iterations between marginal-error checks")
-    sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)")
-    switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol")
-    sparsity: float = option(1e-6, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)")
+    sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)", domain="int >= 0")
+    switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol", domain="(0, 1)")
+    sparsity: float = option(1e-6, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)", domain="(0, 1)")
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
-                                "sqrt of the marginal error)")
+                                "sqrt of the marginal error)", domain="(0, 1)")
     shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
-                               "1 + shift * (relative marginal error)")
-    cg_max_iter: int = option(500, "CG iteration limit per Newton step")
-    armijo: float = option(1e-4, "sufficient-increase constant c1 of the Armijo line search")
-    max_backtracks: int = option(12, "step halvings before falling back to one Sinkhorn iteration")
-    reg_factor: float = option(3.0, "continuation: intermediate problems with reg * reg_factor^k, k = K..1")
+                               "1 + shift * (relative marginal error)", domain="[0, inf)")
+    cg_max_iter: int = option(500, "CG iteration limit per Newton step", domain="int >= 1")
+    armijo: float = option(1e-4, "sufficient-increase constant c1 of the Armijo line search", domain="(0, 1)")
+    max_backtracks: int = option(12, "step halvings before falling back to one Sinkhorn iteration", domain="int >= 1")
+    reg_factor: float = option(3.0, "continuation: intermediate problems with reg * reg_factor^k, k = K..1",
+                               domain="(1, inf)")
     reg_start: float = option(1e-3, "continuation starts at the largest reg * reg_factor^k <= reg_start * "
-                                    "(max C - min C); none when reg is already above it")
-    level_tol: float = option(1e-5, "relative marginal error at which an intermediate problem counts as solved")
-    stall_checks: int = option(50, "stop with STALLED after this many checks without a 0.1% improvement")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        for name in ("sinkhorn_iters", "cg_max_iter", "max_backtracks", "stall_checks"):
-            v = getattr(self, name)
-            if not (isinstance(v, int) and not isinstance(v, bool) and v >= (0 if name == "sinkhorn_iters" else 1)):
-                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
-        if not (isinstance(self.shift, (int, float)) and self.shift >= 0):
-            raise ValueError(f"shift must be >= 0, got {self.shift!r}")
-        if not (isinstance(self.reg_factor, (int, float)) and self.reg_factor > 1):
-            raise ValueError(f"reg_factor must be > 1, got {self.reg_factor!r}")
-        if not (isinstance(self.reg_start, (int, float)) and self.reg_start > 0):
-            raise ValueError(f"reg_start must be positive, got {self.reg_start!r}")
-        for name in ("switch_tol", "sparsity", "cg_tol", "armijo", "level_tol"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and 0 < v < 1):
-                raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+                                    "(max C - min C); none when reg is already above it", domain="(0, inf)")
+    level_tol: float = option(1e-5, "relative marginal error at which an intermediate problem counts as solved",
+                              domain="(0, 1)")
+    stall_checks: int = option(50, "stop with STALLED after this many checks without a 0.1% improvement",
+                               domain="int >= 1")
 
 
 @dataclass

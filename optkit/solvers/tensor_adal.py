@@ -55,19 +55,11 @@ class ADALOptions(Options):
     check_every: int = option(10, "iterations between convergence checks (each computes the objective: one "
                                   "LAPACK singular-value pass per matricization)")
     mu: float | None = option(None, "penalty parameter (the prox step of F); None: std of the observed entries "
-                                    "of T")
+                                    "of T", domain="(0, inf)")
     balance: bool = option(True, "rescale mu by 2 when one relative residual exceeds the other 10-fold")
-    balance_every: int = option(10, "iterations between residual-balancing tests")
-    max_balance: int = option(30, "largest number of mu changes (bounded, so ADMM's convergence proof applies)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.mu is not None and not (isinstance(self.mu, (int, float)) and self.mu > 0 and math.isfinite(self.mu)):
-            raise ValueError(f"mu must be a positive finite number, got {self.mu!r}")
-        for name in ("balance_every", "max_balance"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "balance_every" else 0):
-                raise ValueError(f"{name} must be a nonnegative integer (balance_every >= 1), got {value!r}")
+    balance_every: int = option(10, "iterations between residual-balancing tests", domain="int >= 1")
+    max_balance: int = option(30, "largest number of mu changes (bounded, so ADMM's convergence proof applies)",
+                             domain="int >= 0")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,18 +67,10 @@ class NCXOptions(ADALOptions):
     rank: Any = option(None, "Tucker rank bound: an int (every matricization) or one int per matricization; "
                              "None takes the ranks of a convex ADAL solution at tol 1e-4")
     balance: bool = option(False, "residual balancing (off: the paper's continuation drives mu)")
-    mu_factor: float = option(0.9, "continuation: mu <- max(mu_factor * mu, mu_min) every mu_every iterations")
-    mu_every: int = option(10, "iterations between continuation steps")
-    mu_min_ratio: float = option(1e-5, "mu_min = mu_min_ratio * starting mu")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 0 < self.mu_factor <= 1:
-            raise ValueError(f"mu_factor must be in (0, 1], got {self.mu_factor!r}")
-        if not (isinstance(self.mu_every, int) and self.mu_every >= 1):
-            raise ValueError(f"mu_every must be a positive integer, got {self.mu_every!r}")
-        if not 0 < self.mu_min_ratio <= 1:
-            raise ValueError(f"mu_min_ratio must be in (0, 1], got {self.mu_min_ratio!r}")
+    mu_factor: float = option(0.9, "continuation: mu <- max(mu_factor * mu, mu_min) every mu_every iterations",
+                              domain="(0, 1]")
+    mu_every: int = option(10, "iterations between continuation steps", domain="int >= 1")
+    mu_min_ratio: float = option(1e-5, "mu_min = mu_min_ratio * starting mu", domain="(0, 1]")
 
 
 @dataclass

@@ -28,13 +28,9 @@ class APGOptions(Options):
     max_iter: int = option(5000, "iteration limit")
     check_every: int = option(5, "iterations between convergence checks")
     continuation: bool = option(True, "start alpha where the solution is zero and shrink it to the target")
-    eta: float = option(0.97, "continuation factor per iteration: alpha_k = max(eta^k alpha_0, alpha)")
+    eta: float = option(0.97, "continuation factor per iteration: alpha_k = max(eta^k alpha_0, alpha)",
+                        domain="(0, 1)")
     restart: bool = option(True, "adaptive (gradient) restart of the momentum")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 0 < self.eta < 1:
-            raise ValueError(f"eta must be in (0, 1), got {self.eta!r}")
 
 
 @dataclass
