@@ -5,17 +5,22 @@ import numba
 import numpy as np
 
 
+@numba.njit(cache=True, inline="always")
+def _shrink(v, t):  # pragma: no cover  (compiled)
+    """Scalar soft-thresholding :math:`\\operatorname{sign}(v)\\max(|v| - t, 0)`, inlined into the kernels."""
+    if v > t:
+        return v - t
+    if v < -t:
+        return v + t
+    return 0.0
+
+
 def _soft_threshold(x, t, out):  # pragma: no cover  (compiled)
     flat_x = x.ravel()
     flat_o = out.ravel()
     for i in numba.prange(flat_x.size):
         v = flat_x[i]
-        if v > t:
-            flat_o[i] = v - t
-        elif v < -t:
-            flat_o[i] = v + t
-        else:
-            flat_o[i] = 0.0
+        flat_o[i] = _shrink(v, t)
     return out
 
 
@@ -132,12 +137,7 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
             if i == i0 and j == j0:
                 s += sv
             z = s - (lij + s - M[i, j]) * w
-            if z > lam_s:
-                s = z - lam_s
-            elif z < -lam_s:
-                s = z + lam_s
-            else:
-                s = 0.0
+            s = _shrink(z, lam_s)
             L2[i, j] = lij
             S2[i, j] = s
             r = (lij + s - M[i, j]) * w
@@ -213,12 +213,7 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):
         for j in range(n):
             w = W[i, j] if masked else 1.0
             t = M[i, j] - L[i, j] + Y[i, j] * inv_mu
-            if t > t_s:
-                s = t - t_s
-            elif t < -t_s:
-                s = t + t_s
-            else:
-                s = 0.0
+            s = _shrink(t, t_s)
             s *= w
             z = (M[i, j] - L[i, j] - s) * w
             Y_out[i, j] = Y[i, j] + mu * z
@@ -266,12 +261,7 @@ def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_n
     nl = 0.0
     for j in numba.prange(n):
         v = ZE[j] - LamE[j]
-        if v > thr:
-            e = v - thr
-        elif v < -thr:
-            e = v + thr
-        else:
-            e = 0.0
+        e = _shrink(v, thr)
         ve = e + LamE[j]
         s = 0.0
         for k in range(K):
