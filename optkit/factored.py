@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from .backend import get_namespace
 
-__all__ = ["ThinSVD", "rank_one_update", "reorthogonalize", "dense"]
+__all__ = ["ThinSVD", "rank_one_update", "reorthogonalize", "extend_basis", "dense"]
 
 
 class ThinSVD(NamedTuple):
@@ -121,6 +121,32 @@ def reorthogonalize(f: ThinSVD) -> ThinSVD:
     C = xp.matmul(Ru * xp.reshape(f.s, (1, -1)), xp.matrix_transpose(Rv))
     W, s, Zt = xp.linalg.svd(C, full_matrices=False)
     return ThinSVD(xp.matmul(Qu, W), s, xp.matmul(Qv, xp.matrix_transpose(Zt)))
+
+
+def extend_basis(B: Any, X: Any, *, rtol: float = 1e-8) -> Any:
+    """An orthonormal basis of :math:`\\operatorname{span}[B\\; X]` whose first columns are ``B``.
+
+    ``B`` (shape ``(m, r)``) has orthonormal columns. The part of ``X`` (shape
+    ``(m, j)``) off ``span(B)`` (two Gram-Schmidt passes) is orthonormalised by
+    its thin SVD, keeping the directions whose singular value exceeds
+    ``rtol * max(1, sigma_1)`` (a column of unit norm already in ``span(B)``
+    adds nothing), and projected off ``B`` once more so that rounding amplified
+    by small singular values cannot tilt them towards it. The result has
+    between ``r`` and ``r + j`` columns.
+    """
+    xp = get_namespace(B, X)
+    if X.shape[1] == 0:
+        return B
+
+    def off_B(Y: Any) -> Any:
+        return Y - xp.matmul(B, xp.matmul(xp.matrix_transpose(B), Y))
+
+    W, sv, _ = xp.linalg.svd(off_B(off_B(X)), full_matrices=False)
+    k = int(xp.sum(xp.astype(sv > rtol * max(float(sv[0]), 1.0), xp.int64)))
+    if k == 0:
+        return B
+    Q, _ = xp.linalg.qr(off_B(W[:, :k]))
+    return xp.concat([B, Q], axis=1)
 
 
 def dense(f: ThinSVD, shape: tuple[int, int], dtype: Any = None, xp: Any = None) -> Any:

@@ -140,6 +140,19 @@ def test_plain_fw_t_without_refinement_descends_and_bounds_stay_valid():
     assert res.info["bound_L"] * p.lam_L >= f_ref and res.info["bound_S"] * p.lam_S >= f_ref
 
 
+
+@pytest.mark.parametrize("method", ["fw_t", "fw_p"])
+def test_grown_refinement_adds_several_directions_and_descends(method):
+    M, L0, S0, mask = lowrank_sparse_instance(60, 50, rank=6, noise=0.01, observed=0.9, seed=11)
+    p = (CompressivePCP.from_noise_level(M, mask, delta=0.02) if method == "fw_t"
+         else ConstrainedCPCP(M, mask, tau_L=nuclear_norm(L0), tau_S=float(np.abs(S0[mask]).sum())))
+    grown = optkit.solve(p, method=method, max_iter=3, tol=1e-12)
+    plain = optkit.solve(p, method=method, max_iter=3, tol=1e-12, grow=False)
+    assert plain.info["rank"] <= 3 < grown.info["rank"]
+    fun = optkit.solve(p, method=method, tol=1e-12, max_iter=300).history["fun"]
+    assert np.all(np.diff(fun) <= 1e-12 * fun[0])
+
+
 def test_ftol_rule_stops_as_stalled():
     res = optkit.solve(_cpcp(), method="fw_t", tol=1e-12, ftol=1e-3, patience=5, refine=0)
     assert res.status is Status.STALLED and not res.success

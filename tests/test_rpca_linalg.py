@@ -6,7 +6,7 @@ import pytest
 
 from optkit import kernels
 from optkit.backend import asarray, namespace_by_name, to_numpy
-from optkit.factored import ThinSVD, dense, rank_one_update, reorthogonalize
+from optkit.factored import ThinSVD, dense, extend_basis, rank_one_update, reorthogonalize
 from optkit.lanczos import partial_svd, partial_svt, top_singular_triplet
 from optkit.solvers.frank_wolfe import box_qp
 
@@ -80,6 +80,25 @@ def test_rank_one_updates_track_the_dense_matrix(backend):
     assert h.rank == f.rank
     empty = ThinSVD(xp.zeros((m, 0)), xp.zeros((0,)), xp.zeros((n, 0)))
     assert rank_one_update(empty, 1.0, asarray(a, xp=xp), asarray(b, xp=xp)).rank == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extend_basis_spans_both_and_keeps_b(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(4)
+    B = np.linalg.qr(rng.standard_normal((40, 3)))[0]
+    fresh = rng.standard_normal((40, 2))
+    # one column already in span(B), one repeated: only the two fresh directions are new
+    X = np.column_stack([B @ rng.standard_normal(3), fresh, fresh[:, 0] + fresh[:, 1]])
+    E = to_numpy(extend_basis(asarray(B, xp=xp), asarray(X, xp=xp)))
+    assert E.shape == (40, 5)
+    np.testing.assert_allclose(E[:, :3], B)
+    np.testing.assert_allclose(E.T @ E, np.eye(5), atol=1e-13)
+    np.testing.assert_allclose(E @ (E.T @ X), X, atol=1e-12 * np.abs(X).max())
+    # nothing new, and an empty B
+    assert extend_basis(asarray(B, xp=xp), asarray(B[:, :2], xp=xp)).shape == (40, 3)
+    E0 = to_numpy(extend_basis(xp.zeros((40, 0), dtype=xp.float64), asarray(fresh, xp=xp)))
+    np.testing.assert_allclose(E0.T @ E0, np.eye(2), atol=1e-13)
 
 
 def test_box_qp_is_the_exact_minimiser():

@@ -18,8 +18,8 @@ from typing import Any
 from .. import kernels
 from .._registry import register
 from .._result import Status
-from ..factored import ThinSVD, dense, rank_one_update, reorthogonalize
-from ..lanczos import Triplet, partial_svd
+from ..factored import ThinSVD, dense, extend_basis, rank_one_update, reorthogonalize
+from ..lanczos import PartialSVD, Triplet, partial_svd
 from ..problems.lowrank import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from .base import Check, Options, Solver, option
 
@@ -40,6 +40,9 @@ class FWOptions(Options):
     refine: int = option(1, "proximal gradient steps on the core of L within its current row and column "
                             "spaces after each Frank-Wolfe step (0: the paper's method as published)",
                             domain="int >= 0")
+    grow: bool = option(True, "the first refinement step also spans the LMO block's leading singular vectors "
+                              "of the gradient (FW-T: Ritz value above lam_L), so the rank can grow by several "
+                              "per iteration (False: only the span of L's factors)")
 
 
 @dataclass
@@ -56,6 +59,7 @@ class _State:
     bound_S: float
     k: int = 0
     triplet: Triplet | None = None
+    block: PartialSVD | None = None  # the LMO's Ritz triplets of G (the first is `triplet`)
     v: Any = None       # last right singular vector (warm start)
     matvecs: int = 0
     alpha: float = 0.0
@@ -158,7 +162,7 @@ class _FrankWolfe(Solver):
             k = min(V0.shape[1] + 2, min(p.shape))
             svd, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
             t = Triplet(svd.U[:, 0], float(svd.s[0]), svd.V[:, 0], sweeps * k, 0.0)
-            s.triplet, s.v = t, t.v
+            s.triplet, s.v, s.block = t, t.v, svd
             s.matvecs += 2 * sweeps * k
         return s.triplet
 
@@ -194,33 +198,56 @@ class _FrankWolfe(Solver):
             out = reorthogonalize(out)
         return out
 
-    def _refine(self, s: _State, core_prox) -> _State:
+    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None) -> _State:
         """Proximal gradient steps on the core :math:`C` of :math:`L = U C V^T` (``U``, ``V`` fixed).
 
         The L-part of the gradient is :math:`U^T G V` and, as :math:`P_\\Omega` is a
         projection, its Lipschitz constant is 1, so each step
         :math:`C \\leftarrow \\operatorname{prox}(C - U^TGV)` decreases the objective; a
         proximal step on ``S`` follows (FW-T: soft threshold; FW-P: l1-ball projection).
-        ``core_prox`` maps the singular values of the ``r x r`` core to the new ones
-        (soft threshold by :math:`\\lambda_L`, or projection onto the :math:`\\tau_L` simplex),
-        which drops directions that Frank-Wolfe added and no longer needs [D].
+        ``core_prox`` maps the singular values of the core to the new ones (soft threshold
+        by :math:`\\lambda_L`, or projection onto the :math:`\\tau_L` simplex), which drops
+        directions that Frank-Wolfe added and no longer needs [D].
+
+        ``grow = (X, Y)`` (shapes ``(m, j)``, ``(n, j)``) widens the bases of the first step
+        to :math:`[U\\; X]`, :math:`[V\\; Y]` with the core padded by zeros; ``L`` lies in the
+        wider space, so the step still decreases the objective, and with ``X``, ``Y`` the
+        LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
+        to them: the rank grows by up to ``j`` per iteration instead of one [D].
         """
         p = self.problem
         xp = self.xp
-        for _ in range(self.options.refine):
+        f64 = xp.float64
+        for step in range(self.options.refine):
             f = s.factors
-            if f.rank == 0:
+            U, V = f.U, f.V
+            if step == 0 and grow is not None:
+                U = extend_basis(U, xp.astype(grow[0], f64))
+                V = extend_basis(V, xp.astype(grow[1], f64))
+            ku, kv = U.shape[1], V.shape[1]
+            if ku == 0 or kv == 0:
                 break
-            GV = xp.astype(xp.matmul(s.G, xp.astype(f.V, p.dtype, copy=False)), xp.float64, copy=False)
-            B = xp.matmul(xp.matrix_transpose(f.U), GV)                              # U^T G V, (r, r)
-            C = xp.eye(f.rank, dtype=xp.float64) * xp.reshape(f.s, (1, -1)) - B
+            GV = xp.astype(xp.matmul(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
+            B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
+            core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
+            C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B
             Wc, sc, Zct = xp.linalg.svd(C, full_matrices=False)
             sc = core_prox(sc)
             r = int(xp.sum(xp.astype(sc > 0, xp.int64)))
-            f = ThinSVD(xp.matmul(f.U, Wc[:, :r]), sc[:r], xp.matmul(f.V, xp.matrix_transpose(Zct)[:, :r]))
-            L = xp.astype(dense(f, p.shape, xp.float64, xp), p.dtype, copy=False)
+            f = ThinSVD(xp.matmul(U, Wc[:, :r]), sc[:r], xp.matmul(V, xp.matrix_transpose(Zct)[:, :r]))
+            L = xp.astype(dense(f, p.shape, f64, xp), p.dtype, copy=False)
             s = self._s_step(s, L, f)
         return s
+
+    def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
+        """The LMO block's singular vectors of ``G`` with Ritz value above ``above``, if ``grow``."""
+        if not self.options.grow or s.block is None:
+            return None
+        xp = self.xp
+        idx = xp.nonzero(s.block.s > above)[0]
+        if idx.shape[0] == 0:
+            return None
+        return xp.take(s.block.U, idx, axis=1), xp.take(s.block.V, idx, axis=1)
 
     def _certified_sigma(self, s: _State, rel_gap) -> float:
         """sigma_1(G) for the certificate: the LMO's Ritz value, or, once the gap it gives is within
@@ -305,7 +332,7 @@ class FWT(_FrankWolfe):
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, v=s.v, matvecs=s.matvecs, alpha=alpha, beta=beta)
         lam_l = p.lam_L
-        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0))
+        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l))
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
@@ -382,7 +409,7 @@ class FWP(_FrankWolfe):
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, v=s.v, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        return self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L))
+        return self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The projected gradient step on ``S`` at a new ``L``."""
