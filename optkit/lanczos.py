@@ -52,7 +52,7 @@ def _norm(x: Any) -> float:
 def _start_vector(A: Any) -> Any:
     """A deterministic start: the row of ``A`` with the largest norm (in the row space of ``A``)."""
     xp = get_namespace(A)
-    i = int(xp.argmax(xp.sum(A * A, axis=1)))
+    i = int(xp.argmax(xp.vecdot(A, A, axis=-1)))
     return A[i, :]
 
 
@@ -264,7 +264,7 @@ def _initial_block(A: Any, k: int, V0: Any) -> Any:
         cols.append(V0[:, : min(k, V0.shape[1])])
     have = 0 if V0 is None else min(V0.shape[1], k)
     if have < k:
-        norms = xp.sum(A * A, axis=1)
+        norms = xp.vecdot(A, A, axis=-1)
         order = xp.argsort(-norms)
         take = order[: k - have]
         rows = xp.take(A, take, axis=0)                      # (k - have, n)

@@ -27,3 +27,12 @@ def xp(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(params=["serial", "threaded"])
+def numba_build(request, monkeypatch):
+    """Run a kernel test with each Numba build: the dispatch picks one by ``PARALLEL_MIN_SIZE``."""
+    from optkit.kernels import _cpu  # noqa: PLC0415
+
+    monkeypatch.setattr(_cpu, "PARALLEL_MIN_SIZE", 0 if request.param == "threaded" else 1 << 62)
+    return request.param

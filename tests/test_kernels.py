@@ -45,8 +45,18 @@ def test_disable_numba_env(monkeypatch):
     np.testing.assert_array_equal(kernels.soft_threshold(np.array([-2.0, 0.5, 3.0]), 1.0), [-1.0, 0.0, 2.0])
 
 
-def test_parallel_soft_threshold_on_large_arrays(rng):
-    from optkit.kernels import _cpu
-
-    x = rng.standard_normal(_cpu.PARALLEL_MIN_SIZE + 7)
+def test_soft_threshold_builds_match_twin(rng, numba_build):
+    x = rng.standard_normal(1000)
     np.testing.assert_array_equal(kernels.soft_threshold(x, 0.3), kernels.reference.soft_threshold(x, 0.3))
+
+
+def test_threaded_builds_are_cached_apart():
+    """Numba caches by function name, not by the parallel flag: each build needs its own function."""
+    from optkit.kernels import _cpu  # noqa: PLC0415
+
+    pairs = [n[: -len("_serial")] for n in dir(_cpu) if n.endswith("_serial")]
+    assert pairs
+    for name in pairs:
+        serial, threaded = getattr(_cpu, f"{name}_serial"), getattr(_cpu, f"{name}_parallel")
+        assert serial.py_func.__qualname__ != threaded.py_func.__qualname__
+        assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")

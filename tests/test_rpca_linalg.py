@@ -120,7 +120,7 @@ def test_box_qp_is_the_exact_minimiser():
 
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fused_kernels_match_twins(masked, dtype):
+def test_fused_kernels_match_twins(masked, dtype, numba_build):
     rng = np.random.default_rng(4)
     m, n = 37, 29
     L, S, M = (rng.standard_normal((m, n)).astype(dtype) for _ in range(3))
@@ -149,6 +149,29 @@ def test_fused_kernels_match_twins(masked, dtype):
     assert l1 == pytest.approx(out2[6], rel=1e-4 if dtype == np.float32 else 1e-11)
     assert mx == pytest.approx(out2[5], rel=rtol)
     assert abs(float(out1[2].reshape(-1)[k])) == pytest.approx(mx, rel=rtol)  # ties may pick another index
+    # in place: the pass is elementwise, so the outputs may overwrite L and S
+    L3, S3, G3 = L.copy(), S.copy(), np.empty_like(L)
+    out3 = kernels.fw_update(L3, S3, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2, G_out=G3, L_out=L3, S_out=S3)
+    assert out3[0] is L3 and out3[1] is S3 and out3[2] is G3
+    for a, b in zip(out3, out1):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_lowrank_dense_fills_the_buffer(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(9)
+    U, s, V = rng.standard_normal((7, 3)), np.array([3.0, 2.0, 0.5]), rng.standard_normal((5, 3))
+    want = (U * s) @ V.T
+    args = [asarray(a, xp=xp) for a in (U, s, V)]
+    out = xp.zeros((7, 5), dtype=xp.float64)
+    got = kernels.lowrank_dense(*args, (7, 5), xp.float64, out=out)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-13)
+    if backend == "numpy":
+        assert got is out
+    got32 = kernels.lowrank_dense(*args, (7, 5), xp.float32, out=out)
+    assert got32.dtype == xp.float32
+    np.testing.assert_allclose(to_numpy(got32), want, rtol=1e-6)
 
 
 @pytest.mark.parametrize("radius", [0.5, 3.0, 1e3])
@@ -163,7 +186,7 @@ def test_l1_ball_threshold_matches_twin(radius):
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_ialm_kernels_match_twins(masked):
+def test_ialm_kernels_match_twins(masked, numba_build):
     rng = np.random.default_rng(6)
     m, n = 23, 31
     M, L, Lp, S, Y = (rng.standard_normal((m, n)) for _ in range(5))

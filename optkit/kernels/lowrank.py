@@ -5,11 +5,13 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import get_namespace
+from ..factored import ThinSVD, dense
 from . import _reference as reference
 from ._dispatch import use_numba
 
-__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "l1_ball_threshold", "ialm_svt_input",
-           "ialm_multiplier_step"]
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "lowrank_dense", "l1_ball_threshold",
+           "ialm_svt_input", "ialm_multiplier_step"]
 
 
 def _numba_operands(*arrays: Any) -> bool:
@@ -51,12 +53,16 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 
 
 def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
-              i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
+              i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None, L_out: Any = None,
+              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
     """The FW-T update and proximal step in one pass (see ``_reference.fw_update``).
 
-    The inputs are not modified; new ``L`` and ``S`` are returned, and ``G`` is
-    written into ``G_out`` when given (a NumPy buffer of the right shape and
-    dtype, reused across iterations: fresh pages cost as much as a pass).
+    On NumPy the new ``L``, ``S`` and ``G`` are written into ``L_out``, ``S_out``
+    and ``G_out`` where given (C-contiguous buffers of the right shape and
+    dtype; ``L_out`` may be ``L`` and ``S_out`` may be ``S``, as the pass is
+    elementwise), else into new arrays; the inputs are modified only through
+    such aliases. Fresh pages of an ``m x n`` array cost more than the pass
+    itself (page faults, zeroing), hence the buffers.
     """
     if _numba_operands(L, S, M, W, u, v):
         from . import _cpu  # noqa: PLC0415
@@ -68,10 +74,20 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
         L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
-                                                float(lam_s), np.empty_like(L), np.empty_like(S),
+                                                float(lam_s), _buffer(L_out, L), _buffer(S_out, S),
                                                 _buffer(G_out, L))
         return L, S, G, float(sq), int(k), float(mx), float(l1)
     return reference.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:
+    """:math:`U\\operatorname{diag}(s)V^T` as an ``m x n`` array of ``dtype``, written into ``out``
+    on NumPy when it is a buffer of that shape and dtype and the factors have that dtype."""
+    if (isinstance(U, np.ndarray) and isinstance(out, np.ndarray) and U.dtype == dtype == out.dtype
+            and out.shape == tuple(shape) and out.flags.c_contiguous and out.flags.writeable and U.shape[1] > 0):
+        return np.matmul(U * s, V.T, out=out)
+    xp = get_namespace(U)
+    return xp.astype(dense(ThinSVD(U, s, V), shape, U.dtype, xp), dtype, copy=False)
 
 
 def _pick(module: Any, name: str, like: Any) -> Any:

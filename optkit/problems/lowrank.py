@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..backend import get_namespace, to_numpy
+from ..backend import get_namespace, inner, to_numpy
 from ..functions.base import check_array, check_scalar
 from ..functions.nuclear import nuclear_norm
 from ..lanczos import top_singular_triplet
@@ -206,7 +206,7 @@ class RobustPCA(_LowRankSparseProblem):
             s1 = top_singular_triplet(Y, tol=1e-10).sigma if dual_sigma is None else dual_sigma
             ymax = float(xp.max(xp.abs(Y)))
             Yhat_scale = 1.0 / max(1.0, s1, ymax / self.lam)
-            dval = Yhat_scale * float(xp.sum(Y * self.M_obs))
+            dval = Yhat_scale * inner(Y, self.M_obs)
             gap = fun - dval
             out["gap"] = gap
             out["optimality"] = max(primal, abs(gap) / max(abs(fun), 1e-300))
@@ -302,7 +302,7 @@ class CompressivePCP(_LowRankSparseProblem):
         xp = get_namespace(L, S)
         R = self.residual(L, S)
         nuc = nuclear_norm(L) if nuclear is None else nuclear
-        return 0.5 * float(xp.sum(R * R)) + self.lam_L * nuc + self.lam_S * float(xp.sum(xp.abs(S)))
+        return 0.5 * inner(R, R) + self.lam_L * nuc + self.lam_S * float(xp.sum(xp.abs(S)))
 
     def dual_gap(self, fun: float, R: Any, sq: float, sigma1: float, rmax: float) -> tuple[float, float]:
         """``(gap, dual value)`` from the residual's squared norm, top singular value and max entry."""
@@ -312,7 +312,7 @@ class CompressivePCP(_LowRankSparseProblem):
             scale = self.lam_L / sigma1
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
-        dval = -0.5 * scale * scale * sq - scale * float(xp.sum(R * self.M_obs))
+        dval = -0.5 * scale * scale * sq - scale * inner(R, self.M_obs)
         # a negative gap means sigma1 was underestimated: report its size, never a false zero
         return abs(fun - dval), dval
 
@@ -321,7 +321,7 @@ class CompressivePCP(_LowRankSparseProblem):
         L, S = _blocks(x)
         xp = get_namespace(L, S)
         R = self.residual(L, S)
-        sq = float(xp.sum(R * R))
+        sq = inner(R, R)
         nuc = nuclear_norm(L) if nuclear is None else nuclear
         fun = 0.5 * sq + self.lam_L * nuc + self.lam_S * float(xp.sum(xp.abs(S)))
         s1, rmax = _cpcp_dual(self, R, sigma1)
@@ -384,19 +384,19 @@ class ConstrainedCPCP(_LowRankSparseProblem):
         L, S = _blocks(x)
         xp = get_namespace(L, S)
         R = self.residual(L, S)
-        return 0.5 * float(xp.sum(R * R))
+        return 0.5 * inner(R, R)
 
     def fw_gap(self, R: Any, L: Any, S: Any, sigma1: float, rmax: float) -> float:
         """The Frank-Wolfe gap :math:`\\max_{V \\in C}\\langle R, X - V\\rangle` over both balls."""
         xp = get_namespace(R)
-        return float(xp.sum(R * L)) + float(xp.sum(R * S)) + self.tau_L * sigma1 + self.tau_S * rmax
+        return inner(R, L) + inner(R, S) + self.tau_L * sigma1 + self.tau_S * rmax
 
     def measures(self, x: Any, *, nuclear: float | None = None, sigma1: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality``, ``gap`` and ``infeasibility``."""
         L, S = _blocks(x)
         xp = get_namespace(L, S)
         R = self.residual(L, S)
-        fun = 0.5 * float(xp.sum(R * R))
+        fun = 0.5 * inner(R, R)
         s1, rmax = _cpcp_dual(self, R, sigma1)
         gap = abs(self.fw_gap(R, L, S, s1, rmax))
         nuc = nuclear_norm(L) if nuclear is None else nuclear

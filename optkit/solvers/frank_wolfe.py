@@ -235,7 +235,8 @@ class _FrankWolfe(Solver):
             sc = core_prox(sc)
             r = int(xp.sum(xp.astype(sc > 0, xp.int64)))
             f = ThinSVD(xp.matmul(U, Wc[:, :r]), sc[:r], xp.matmul(V, xp.matrix_transpose(Zct)[:, :r]))
-            L = xp.astype(dense(f, p.shape, f64, xp), p.dtype, copy=False)
+            # s.L (this step's Frank-Wolfe iterate) is no longer needed: its buffer takes the new L
+            L = kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
             s = self._s_step(s, L, f)
         return s
 
@@ -343,8 +344,9 @@ class FWT(_FrankWolfe):
         p = self.problem
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
+        # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
         L, S, G, sq, gk, gmax, l1 = kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0,
-                                                      p.lam_S, G_out=s.G)
+                                                      p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
         return _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors, bound_L=s.bound_L,
                       bound_S=s.bound_S, k=s.k, v=s.v, matvecs=s.matvecs, alpha=s.alpha, beta=s.beta)
 
