@@ -33,7 +33,7 @@ class FWOptions(Options):
     ftol: float = option(0.0, "the authors' rule: stop (status STALLED) once the relative objective change "
                               "stays below ftol for `patience` checks in a row; 0 disables it", domain="[0, inf)")
     patience: int = option(5, "checks in a row for the ftol rule", domain="int >= 1")
-    svd_tol: float = option(1e-6, "relative change of the top Ritz value that ends the subspace iteration "
+    svd_tol: float = option(1e-3, "relative change of the top Ritz value that ends the subspace iteration "
                                   "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap nears tol)",
                                   domain="(0, 1)")
     reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L", domain="int >= 1")
