@@ -15,7 +15,14 @@ from optkit.validate import reference_solve
 
 
 def _rel_gap(problem, res):
-    x_ref, _, _, _ = reference_solve(problem)
+    import cvxpy as cp  # noqa: PLC0415
+
+    try:
+        x_ref, _, _, _ = reference_solve(problem)
+    except cp.error.SolverError:
+        # Clarabel fails on some log-det instances (sics_instance(22, seed=1), lam=0.5, even at its
+        # default settings); SCS at eps 1e-9 agrees there with FALM's certified value to 2e-9
+        x_ref, _, _, _ = reference_solve(problem, "SCS")
     f_ref = problem.objective(x_ref)
     return abs(res.fun - f_ref) / max(1.0, abs(f_ref))
 

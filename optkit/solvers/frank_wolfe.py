@@ -5,9 +5,10 @@ recovery: Frank-Wolfe meets proximal methods", SIAM J. Sci. Comput. 38 (2016),
 arXiv:1403.7588; constants and the order of the steps follow the authors' code
 (``FW_T.m``, Mu & Wright 2014 and Mu 2016), see ``papers/algorithms_A.md`` §3.
 
-Each iteration costs one warm-started Lanczos top singular triplet of the
-residual (a handful of matrix-vector products), two fused passes over the
-``m x n`` iterates (Numba on NumPy) and an ``O((m+n) r^2)`` update of the thin
+Each iteration costs a warm-started block subspace iteration for the top
+singular triplet of the residual (``rank(L) + 3`` columns, a few sweeps), three
+fused passes over the ``m x n`` iterates (Numba on NumPy), products of the
+residual with the ``r``-column bases of ``L`` and ``O((m+n) r^2)`` work on the thin
 SVD of ``L``; no SVD of an ``m x n`` matrix is ever taken.
 """
 from __future__ import annotations
@@ -300,7 +301,11 @@ class FWT(_FrankWolfe):
     (Mu, Zhang, Wright & Goldfarb 2016, Algorithm FW-T; code ``FW_T.m``).
     Our own choices ([D]): :math:`t_L` is reset to the exact
     :math:`\\|L\\|_* = \\sum_i s_i` from the thin SVD kept of ``L`` (the authors reset
-    only :math:`t_S = \\|S\\|_1`), and the stopping test is the relative duality gap.
+    only :math:`t_S = \\|S\\|_1`), and the stopping test is the relative duality gap. After each
+    step a proximal gradient step on the core of ``L`` within its bases, widened by the LMO
+    block's singular vectors of ``G`` above :math:`\\lambda_L` (``refine``, ``grow``; see
+    ``_refine``), lets the rank grow by several per iteration and drop atoms no longer needed;
+    ``refine=0`` is the published method.
     """
 
     problem_types = (CompressivePCP,)
