@@ -306,7 +306,6 @@ class CompressivePCP(_LowRankSparseProblem):
 
     def dual_gap(self, fun: float, R: Any, sq: float, sigma1: float, rmax: float) -> tuple[float, float]:
         """``(gap, dual value)`` from the residual's squared norm, top singular value and max entry."""
-        xp = get_namespace(R)
         scale = 1.0
         if sigma1 > self.lam_L:
             scale = self.lam_L / sigma1
@@ -382,13 +381,11 @@ class ConstrainedCPCP(_LowRankSparseProblem):
 
     def objective(self, x: Any) -> float:
         L, S = _blocks(x)
-        xp = get_namespace(L, S)
         R = self.residual(L, S)
         return 0.5 * inner(R, R)
 
     def fw_gap(self, R: Any, L: Any, S: Any, sigma1: float, rmax: float) -> float:
         """The Frank-Wolfe gap :math:`\\max_{V \\in C}\\langle R, X - V\\rangle` over both balls."""
-        xp = get_namespace(R)
         return inner(R, L) + inner(R, S) + self.tau_L * sigma1 + self.tau_S * rmax
 
     def measures(self, x: Any, *, nuclear: float | None = None, sigma1: float | None = None) -> dict[str, float]:
