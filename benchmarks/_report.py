@@ -39,9 +39,10 @@ def _section(payload: dict) -> list[str]:
             nit = r["iterations"] if r["iterations"] is not None else "-"
             out.append(f"| {inst} | {r['package']} | {r['method']} | {r['time_s']:.3f} | {nit} | "
                        f"{r['measure_name']} | {r['measure']:.2e} | {r['success']} | {ratio} |")
-    image = RESULTS / f"{payload['family']}.png"
-    if image.exists():
-        out += ["", f"![{payload['family']}]({image.name})"]
+    for suffix in ("", "_video", "_frames"):   # the family's plots: histories, video histories, frames
+        image = RESULTS / f"{payload['family']}{suffix}.png"
+        if image.exists():
+            out += ["", f"![{image.stem}]({image.name})"]
     return out + [""]
 
 

@@ -13,7 +13,8 @@ fraction rho in {1, 0.75}; CompressivePCP with the authors' weights (delta =
 1e-3) for FW-T and APG, ConstrainedCPCP with the planted radii for FW-P,
 RobustPCA for iALM. Reported: time, iterations, time per iteration, the time at
 which the relative objective change first stays below 1e-3 for 5 checks (the
-authors' rule), relative error of L and foreground F-measure.
+authors' rule), relative error of L and foreground F-measure; plots of the objective
+against time (``rpca_video.png``) and of frames of L and S (``rpca_frames.png``).
 
 Run: ``python -m benchmarks.rpca`` (``--quick`` for a small smoke run).
 """
@@ -134,12 +135,31 @@ def _video_row(name, method, v, problem, res, elapsed, records):
                res.status is optkit.Status.OPTIMAL)
 
 
-def video_part(quick: bool, records: list, frames_for_pictures: dict) -> list[Row]:
+_PROBLEM_OF = {"fw_t": "CompressivePCP", "apg": "CompressivePCP", "fw_p": "ConstrainedCPCP", "ialm": "RobustPCA"}
+
+
+def _video_curves(traces: list) -> dict:
+    """Objective against time per video instance: ``|f - f_best| / f_best``, with ``f_best`` the lowest
+    final objective among the methods that solve the same problem (FW-T and APG share one)."""
+    best: dict = {}
+    for name, method, _, fun in traces:
+        key = (name, _PROBLEM_OF[method])
+        best[key] = min(best.get(key, float("inf")), fun[-1])
+    curves: dict = {}
+    for name, method, time_s, fun in traces:
+        fb = best[(name, _PROBLEM_OF[method])]
+        pts = [(t, abs(f - fb) / abs(fb)) for t, f in zip(time_s, fun) if f != fb]
+        curves.setdefault(name, {})[f"{method} ({_PROBLEM_OF[method]})"] = ([p[0] for p in pts], [p[1] for p in pts])
+    return curves
+
+
+def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list) -> list[Row]:
     rows: list[Row] = []
     plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "apg")), (160, 1.0, ("fw_t",)), (40, 0.75, ("fw_t", "ialm"))]
             if quick else
             [(200, 1.0, ("fw_t", "fw_p", "ialm", "apg")), (200, 0.75, ("fw_t", "fw_p", "ialm", "apg")),
-             (800, 1.0, ("fw_t",)), (1000, 1.0, ("fw_t", "fw_p", "ialm", "apg")), (1000, 0.75, ("fw_t",))])
+             (800, 1.0, ("fw_t",)), (1000, 1.0, ("fw_t", "fw_p", "ialm", "apg")),
+             (1000, 0.75, ("fw_t", "fw_p", "ialm", "apg"))])
     for frames, rho, methods in plan:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
         name = f"video 25344x{frames} rho={rho:g}"
@@ -164,6 +184,7 @@ def video_part(quick: bool, records: list, frames_for_pictures: dict) -> list[Ro
             res = optkit.solve(p, method=method, **opts)
             elapsed = time.perf_counter() - start
             rows.append(_video_row(name, method, v, p, res, elapsed, records))
+            traces.append((name, method, list(res.history["time"]), list(res.history["fun"])))
             if method == "fw_t" and rho == 1.0 and name not in frames_for_pictures:
                 frames_for_pictures[name] = (v, optkit.backend.to_numpy(res.x.L), optkit.backend.to_numpy(res.x.S))
             del res, p
@@ -209,7 +230,8 @@ def main(argv=None):
     rows: list[Row] = [] if args.skip_cvxpy else cvxpy_part(args.quick, curves, args.scs_time_limit)
     records: list = []
     pictures: dict = {}
-    video_rows = [] if args.skip_video else video_part(args.quick, records, pictures)
+    traces: list = []
+    video_rows = [] if args.skip_video else video_part(args.quick, records, pictures, traces)
     family = ("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else "")
     scaling = {}
     for method in ("fw_t", "fw_p", "ialm", "apg"):
@@ -220,6 +242,9 @@ def main(argv=None):
                                              "note": "f* from tight optkit runs (iALM / APG, tol 1e-10)"})
     if curves:
         plot_histories(family, curves, "relative objective error")
+    if traces:
+        plot_histories(f"{family}_video", _video_curves(traces),
+                       "(f - f_best) / f_best, f_best: best final (same problem)")
     _pictures(family, pictures)
     if rows:
         for inst in dict.fromkeys(r.instance for r in rows):
