@@ -221,12 +221,13 @@ def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (c
 
 def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):  # pragma: no cover
     m, n = M.shape
-    acc = np.zeros((m, 2))
+    acc = np.zeros((m, 3))
     t_s = lam / mu
     inv_mu = 1.0 / mu
     for i in numba.prange(m):
         zz = 0.0
         dd = 0.0
+        l1 = 0.0
         for j in range(n):
             w = W[i, j] if masked else 1.0
             t = M[i, j] - L[i, j] + Y[i, j] * inv_mu
@@ -240,14 +241,18 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):
                 db -= (1.0 - w) * (L[i, j] - L_prev[i, j])
             zz += z * z
             dd += db * db
+            l1 += abs(s)
         acc[i, 0] = zz
         acc[i, 1] = dd
+        acc[i, 2] = l1
     zsum = 0.0
     dsum = 0.0
+    l1sum = 0.0
     for i in range(m):
         zsum += acc[i, 0]
         dsum += acc[i, 1]
-    return S_out, Y_out, zsum, dsum
+        l1sum += acc[i, 2]
+    return S_out, Y_out, zsum, dsum, l1sum
 
 
 # Serial and threaded builds, as for soft_threshold (see PARALLEL_MIN_SIZE).

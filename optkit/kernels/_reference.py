@@ -108,10 +108,10 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
-                         lam: float) -> tuple[Any, Any, float, float]:
+                         lam: float) -> tuple[Any, Any, float, float, float]:
     """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
-    ``Y+ = Y + mu Z``; returns ``(S+, Y+, ||Z||^2, ||dB||^2)`` with ``dB = S+ - S - (1-W)*(L - L_prev)``,
-    the change of the second block."""
+    ``Y+ = Y + mu Z``; returns ``(S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1)`` with
+    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block."""
     xp = get_namespace(M)
     S_new = soft_threshold(M - L + Y / mu, lam / mu)
     if W is not None:
@@ -122,7 +122,7 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     dB = S_new - S
     if W is not None:
         dB = dB - (1.0 - W) * (L - L_prev)
-    return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB))
+    return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new)))
 
 
 def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):

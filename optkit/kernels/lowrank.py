@@ -126,7 +126,7 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
-                         lam: float) -> tuple[Any, Any, float, float]:
+                         lam: float) -> tuple[Any, Any, float, float, float]:
     """iALM's S-step and multiplier step in one pass (see ``_reference.ialm_multiplier_step``)."""
     if _numba_operands(M, L, L_prev, S, Y, W):
         from . import _cpu  # noqa: PLC0415
@@ -134,7 +134,7 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
         Wk, masked = _mask_arg(W, M)
         args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
         kernel = _pick(_cpu, "ialm_multiplier_step", M)
-        S2, Y2, zz, dd = kernel(*args, Wk, masked, float(mu), float(lam),
-                                                   np.empty_like(args[0]), np.empty_like(args[0]))
-        return S2, Y2, float(zz), float(dd)
+        S2, Y2, zz, dd, l1 = kernel(*args, Wk, masked, float(mu), float(lam), np.empty_like(args[0]),
+                                    np.empty_like(args[0]))
+        return S2, Y2, float(zz), float(dd), float(l1)
     return reference.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)

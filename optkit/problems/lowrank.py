@@ -182,29 +182,35 @@ class RobustPCA(_LowRankSparseProblem):
         lam = 1.0 / math.sqrt(max(m, n)) if self.lam is None else check_scalar("lam", self.lam, positive=True)
         object.__setattr__(self, "lam", lam)
 
-    def objective(self, x: Any, *, nuclear: float | None = None) -> float:
-        """:math:`\\|L\\|_* + \\lambda\\|S\\|_1` (``nuclear`` may pass a known :math:`\\|L\\|_*`)."""
+    def objective(self, x: Any, *, nuclear: float | None = None, l1: float | None = None) -> float:
+        """:math:`\\|L\\|_* + \\lambda\\|S\\|_1` (``nuclear``, ``l1`` may pass known :math:`\\|L\\|_*`,
+        :math:`\\|S\\|_1`)."""
         L, S = _blocks(x)
         xp = get_namespace(L, S)
         nuc = nuclear_norm(L) if nuclear is None else nuclear
-        return nuc + self.lam * float(xp.sum(xp.abs(S)))
+        return nuc + self.lam * (float(xp.sum(xp.abs(S))) if l1 is None else l1)
 
     def measures(self, x: Any, *, dual: Any = None, nuclear: float | None = None,
-                 dual_sigma: float | None = None) -> dict[str, float]:
+                 dual_sigma: float | None = None, l1: float | None = None,
+                 residual_sq: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality``, ``primal_residual`` and, with a multiplier ``dual``, ``gap``.
 
-        ``nuclear`` and ``dual_sigma`` may pass known :math:`\\|L\\|_*` and :math:`\\|Y\\|_2`."""
+        ``nuclear``, ``dual_sigma``, ``l1`` and ``residual_sq`` may pass known :math:`\\|L\\|_*`,
+        :math:`\\|Y\\|_2`, :math:`\\|S\\|_1` and :math:`\\|P_\\Omega(L+S-M)\\|_F^2` (each an
+        ``m x n`` pass otherwise)."""
         L, S = _blocks(x)
         xp = get_namespace(L, S)
-        fun = self.objective((L, S), nuclear=nuclear)
-        R = self.residual(L, S)
+        fun = self.objective((L, S), nuclear=nuclear, l1=l1)
+        if residual_sq is None:
+            R = self.residual(L, S)
+            residual_sq = inner(R, R)
         scale = max(self.norm_M, 1e-300)
-        primal = float(xp.linalg.vector_norm(R)) / scale
+        primal = math.sqrt(residual_sq) / scale
         out = {"fun": fun, "optimality": primal, "primal_residual": primal}
         if dual is not None:
             Y = dual if self.W is None else dual * self.W
             s1 = top_singular_triplet(Y, tol=1e-10).sigma if dual_sigma is None else dual_sigma
-            ymax = float(xp.max(xp.abs(Y)))
+            ymax = max(float(xp.max(Y)), -float(xp.min(Y)))  # no |Y| temporary
             Yhat_scale = 1.0 / max(1.0, s1, ymax / self.lam)
             dval = Yhat_scale * inner(Y, self.M_obs)
             gap = fun - dval

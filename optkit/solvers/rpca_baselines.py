@@ -62,6 +62,8 @@ class _IALMState:
     factors: PartialSVD
     k: int = 0
     yv: Any = None   # top right singular vector of Y (warm start of the certificate)
+    residual_sq: float | None = None  # ||P(L + S - M)||^2 and ||S||_1, from the step's fused pass
+    l1: float | None = None
 
 
 class _AdaptiveSVD(Solver):
@@ -123,7 +125,7 @@ class IALM(_AdaptiveSVD):
                                  tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
         del X
         # S-step, multiplier step and the two residuals in one pass
-        S, Y, zz, dd = kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
+        S, Y, zz, dd, l1 = kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
         self._fresh_nuclear = False
         new_mu = min(mu * o.rho, self.mu_max)
         if o.balance:
@@ -134,7 +136,7 @@ class IALM(_AdaptiveSVD):
             r_d = mu * math.sqrt(dd)
             if r_p < 10.0 * r_d:
                 new_mu = mu / o.rho if r_d > 10.0 * r_p else mu
-        return _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, k=s.k + 1, yv=s.yv)
+        return _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, k=s.k + 1, yv=s.yv, residual_sq=zz, l1=l1)
 
     def check(self, s: _IALMState) -> Check:
         p = self.problem
@@ -142,7 +144,7 @@ class IALM(_AdaptiveSVD):
         nuc = None if self._fresh_nuclear else float(xp.sum(s.factors.s))
         V0 = s.factors.V if s.yv is None else xp.concat([s.yv, s.factors.V], axis=1)
         sigma, s.yv = _top_sigma(s.Y, V0, 1e-8)
-        m = p.measures((s.L, s.S), dual=s.Y, nuclear=nuc, dual_sigma=sigma)
+        m = p.measures((s.L, s.S), dual=s.Y, nuclear=nuc, dual_sigma=sigma, l1=s.l1, residual_sq=s.residual_sq)
         fun, opt = m.pop("fun"), m.pop("optimality")
         self._seen(opt)
         return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=opt, measures=m, dual=s.Y)
