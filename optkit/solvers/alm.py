@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import register
-from ..backend import get_namespace
+from ..backend import get_namespace, inner
 from ..problems.composite import Composite, Lasso, SparseInverseCovariance
 from .base import Check, Options, Solver, option
 
@@ -180,7 +180,7 @@ class _AlternatingLinearization(Solver):
             # ALM-S step without the lower-bound property the acceleration needs: momentum is
             # carried only through skipped (proximal-gradient) steps and restarts after the others.
             accepted_x_step = o.skipping and streak == 0
-            if accepted_x_step or float(xp.sum((zy - y) * (y - s.y))) > 0:
+            if accepted_x_step or inner(zy - y, y - s.y) > 0:
                 new.t, new.restarts, beta = 1.0, s.restarts + 1, 0.0
             else:
                 t_next = (1 + math.sqrt(1 + 4 * s.t * s.t)) / 2

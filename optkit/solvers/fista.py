@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import register
-from ..backend import get_namespace
+from ..backend import get_namespace, inner
 from ..problems.composite import Composite, Lasso, SparseInverseCovariance
 from .base import Check, Options, Solver, option
 
@@ -91,7 +91,7 @@ class FISTA(Solver):
                 if step < 1e-20:
                     break
         new = _State(x=x, z=x, step=step, t=s.t, restarts=s.restarts, backtracks=backtracks)
-        if o.restart and float(xp.sum((s.z - x) * (x - s.x))) > 0:
+        if o.restart and inner(s.z - x, x - s.x) > 0:
             new.t, new.restarts = 1.0, s.restarts + 1
             return new
         t_next = (1 + math.sqrt(1 + 4 * s.t * s.t)) / 2

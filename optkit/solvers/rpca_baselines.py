@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import kernels
-from ..backend import get_namespace
+from ..backend import get_namespace, inner
 from .._registry import register
 from ..lanczos import PartialSVD, partial_svd, partial_svt, top_singular_triplet
 from ..problems.lowrank import CompressivePCP, LowRankSparse, RobustPCA
@@ -219,7 +219,6 @@ class APG(_AdaptiveSVD):
 
     def step(self, s: _APGState) -> _APGState:
         p, o = self.problem, self.options
-        xp = self.xp
         t_next = (1.0 + math.sqrt(1.0 + 4.0 * s.t * s.t)) / 2.0
         beta = (s.t - 1.0) / t_next
         if beta > 0:
@@ -236,7 +235,7 @@ class APG(_AdaptiveSVD):
         restarts = s.restarts
         if o.restart and beta > 0:
             # momentum against the proximal step: <Y - X+, X+ - X> > 0
-            ip = float(xp.sum((YL - L) * (L - s.L))) + float(xp.sum((YS - S) * (S - s.S)))
+            ip = inner(YL - L, L - s.L) + inner(YS - S, S - s.S)
             if ip > 0:
                 t_next, restarts = 1.0, restarts + 1
         return _APGState(L=L, S=S, L_prev=s.L, S_prev=s.S, factors=factors, t=t_next, k=s.k + 1,

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._registry import register
-from ..backend import get_namespace
+from ..backend import get_namespace, inner
 from .. import kernels
 from ..kernels import soft_threshold
 from ..problems.tensor import RobustTensorRecovery
@@ -264,10 +264,9 @@ class _ADALBase(Solver):
         if s.LamS is not None:
             prim, nu, nz, dz, nl = s.norms
             return _rel(math.sqrt(prim), math.sqrt(max(nu, nz))), _rel(math.sqrt(dz), math.sqrt(nl))
-        xp = get_namespace(s.E)
 
         def sq(a: Any) -> float:
-            return float(xp.sum(a * a))
+            return inner(a, a)
 
         Zk = (lambda Z, k: Z[0]) if self.single else (lambda Z, k: Z[k])
         prim = sum(sq(s.L[k] - Zk(s.Z, k)) for k in range(self.K)) + sq(s.E - s.ZE)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._registry import register
-from ..backend import get_namespace
+from ..backend import get_namespace, inner
 from ..kernels import soft_threshold
 from ..problems.tensor import RobustTensorRecovery
 from .base import Check, Options, Solver, option
@@ -120,12 +120,15 @@ class TensorAPG(Solver):
             P.append(Pk)
             ranks.append(r)
         E = soft_threshold(s.YE - step * G, step * s.alpha * p.lam)
-        # ||Z+ - Y|| (the proximal-gradient residual) and the momentum test, in one pass
-        diff2 = float(xp.sum((E - s.YE) ** 2)) + sum(float(xp.sum((P[k] - s.YP[k]) ** 2)) for k in range(self.K))
+        # ||Z+ - Y|| (the proximal-gradient residual) and the momentum test
+        diff2 = 0.0
+        for z, y in zip([E, *P], [s.YE, *s.YP]):
+            d = z - y
+            diff2 += inner(d, d)
         gnorm = math.sqrt(self.K + 1) * float(xp.linalg.vector_norm(G))
         restarts, t = s.restarts, s.t
-        oppose = (float(xp.sum((s.YE - E) * (E - s.E)))
-                  + sum(float(xp.sum((s.YP[k] - P[k]) * (P[k] - s.P[k]))) for k in range(self.K))) > 0
+        oppose = (inner(s.YE - E, E - s.E)
+                  + sum(inner(s.YP[k] - P[k], P[k] - s.P[k]) for k in range(self.K))) > 0
         if o.restart and oppose:
             beta, t = 0.0, 1.0
             restarts += 1
