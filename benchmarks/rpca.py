@@ -28,7 +28,7 @@ import numpy as np
 
 import optkit
 from optkit.datasets import f_measure, lowrank_sparse_instance, surveillance_video
-from optkit.functions.nuclear import nuclear_norm
+from optkit.linalg import nuclear_norm
 from optkit.problems import CompressivePCP, ConstrainedCPCP, RobustPCA
 
 from ._harness import RESULTS, Row, plot_histories, ratio_table, timed, write
@@ -89,11 +89,11 @@ def cvxpy_part(quick: bool, curves: dict, limit: float) -> list[Row]:
         p = CompressivePCP.from_noise_level(M, mask, delta=0.02)
         name = f"CompressivePCP {m}x{n} rho={obs:g}"
         curves[name] = {}
-        fstar = optkit.solve(p, method="apg", tol=1e-10, max_iter=20000).fun
+        fstar = optkit.solve(p, method="pcp_apg", tol=1e-10, max_iter=20000).fun
         # Every solver, optkit's and SCS, is timed at the loosest of its tolerances that reaches
         # a relative objective error of 1e-4: a certificate is conservative by a solver-specific
         # factor (FW-T's gap 1e-4 lands near 1e-6 error), so no tolerance is fair to both.
-        for method in ("fw_t", "apg"):
+        for method in ("fw_t", "pcp_apg"):
             rows.append(_loosest([lambda tol=tol, m=method: _optkit(name, p, m, fstar, curves, 1e-4, tol=tol,
                                                                      max_iter=20000)
                                   for tol in (1e-3, 3e-4, 1e-4)]))
@@ -135,7 +135,7 @@ def _video_row(name, method, v, problem, res, elapsed, records):
                res.status is optkit.Status.OPTIMAL)
 
 
-_PROBLEM_OF = {"fw_t": "CompressivePCP", "apg": "CompressivePCP", "fw_p": "ConstrainedCPCP", "ialm": "RobustPCA"}
+_PROBLEM_OF = {"fw_t": "CompressivePCP", "pcp_apg": "CompressivePCP", "fw_p": "ConstrainedCPCP", "ialm": "RobustPCA"}
 
 
 def _video_curves(traces: list) -> dict:
@@ -155,20 +155,20 @@ def _video_curves(traces: list) -> dict:
 
 def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list) -> list[Row]:
     rows: list[Row] = []
-    plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "apg")), (160, 1.0, ("fw_t",)), (40, 0.75, ("fw_t", "ialm"))]
+    plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (160, 1.0, ("fw_t",)), (40, 0.75, ("fw_t", "ialm"))]
             if quick else
-            [(200, 1.0, ("fw_t", "fw_p", "ialm", "apg")), (200, 0.75, ("fw_t", "fw_p", "ialm", "apg")),
-             (800, 1.0, ("fw_t",)), (1000, 1.0, ("fw_t", "fw_p", "ialm", "apg")),
-             (1000, 0.75, ("fw_t", "fw_p", "ialm", "apg"))])
+            [(200, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (200, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg")),
+             (800, 1.0, ("fw_t",)), (1000, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")),
+             (1000, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg"))])
     for frames, rho, methods in plan:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
         name = f"video 25344x{frames} rho={rho:g}"
         for method in methods:
-            if method in ("fw_t", "apg"):
+            if method in ("fw_t", "pcp_apg"):
                 p = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
                 # FW-T stops by the authors' rule (relative objective change < 1e-3 for 5 iterations,
                 # status STALLED) unless the 1e-3 duality gap comes first
-                opts = (dict(tol=1e-3, ftol=1e-3, max_iter=300) if method == "fw_t"
+                opts = (dict(tol=1e-3, ftol=1e-3, stall_checks=5, max_iter=300) if method == "fw_t"
                         else dict(tol=1e-3, max_iter=100))
             elif method == "fw_p":
                 L0 = v.low_rank()
@@ -176,7 +176,7 @@ def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: li
                 p = ConstrainedCPCP(v.M, v.observed, tau_L=nuclear_norm(L0),
                                     tau_S=float(np.nansum(np.abs(v.sparse()))))
                 del L0
-                opts = dict(tol=1e-3, ftol=1e-3, max_iter=50)
+                opts = dict(tol=1e-3, ftol=1e-3, stall_checks=5, max_iter=50)
             else:
                 p = RobustPCA(v.M, mask=v.observed)
                 opts = dict(tol=1e-4, max_iter=30 if frames >= 1000 else 100)
@@ -234,7 +234,7 @@ def main(argv=None):
     video_rows = [] if args.skip_video else video_part(args.quick, records, pictures, traces)
     family = ("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else "")
     scaling = {}
-    for method in ("fw_t", "fw_p", "ialm", "apg"):
+    for method in ("fw_t", "fw_p", "ialm", "pcp_apg"):
         per = {r["instance"]: r["time_per_iteration_s"] for r in records if r["method"] == method and "rho=1" in r["instance"]}
         if len(per) >= 2:
             scaling[method] = per

@@ -4,9 +4,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-__all__ = ["Status", "Result"]
+__all__ = ["Status", "Result", "Measures"]
 
 
 class Status(IntEnum):
@@ -19,6 +19,8 @@ class Status(IntEnum):
     INTERRUPTED = 4
     STALLED = 5
     INFEASIBLE = 6
+    CALLBACK_ERROR = 7
+    UNBOUNDED = 8
 
     @property
     def message(self) -> str:
@@ -27,6 +29,9 @@ class Status(IntEnum):
     @property
     def success(self) -> bool:
         return self is Status.OPTIMAL
+
+    def __str__(self) -> str:
+        return self.name
 
 
 _MESSAGES = {
@@ -37,7 +42,37 @@ _MESSAGES = {
     Status.INTERRUPTED: "Interrupted by the user; the best iterate so far is returned.",
     Status.STALLED: "No further progress is possible at this precision before the tolerance.",
     Status.INFEASIBLE: "The problem data admit no feasible point.",
+    Status.CALLBACK_ERROR: "The callback raised an exception (in info['error']); the best iterate so far "
+                           "is returned.",
+    Status.UNBOUNDED: "The objective is unbounded below on the feasible set.",
 }
+
+
+class Measures(Mapping):
+    """A read-only mapping of measure names to floats (picklable, unlike ``MappingProxyType``)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, float] = ()) -> None:
+        object.__setattr__(self, "_data", dict(data))
+
+    def __getitem__(self, key: str) -> float:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("measures are read-only")
+
+    def __reduce__(self) -> tuple:
+        return (Measures, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"Measures({self._data!r})"
 
 
 @dataclass(frozen=True)
@@ -64,10 +99,12 @@ class Result:
     backend : str
         Array library of the data (``"numpy"``, ``"cupy"``, ``"array_api_strict"`` ...).
     optimality : float
-        The family's relative optimality measure at ``x``; ``tol`` applies to it.
-    gap, primal_residual, dual_residual, marginal_error : float or None
-        The measures the family defines (duality gap, residuals, L1 marginal
-        error); ``None`` where a family has no such measure.
+        The family's relative optimality measure at ``x``, computed by the problem;
+        ``tol`` applies to it.
+    measures : mapping of str to float
+        The named measures the problem's family defines at ``x`` (duality ``gap``,
+        ``primal_residual``, ``marginal_error``, ...), read-only. Each is also an
+        attribute: ``res.gap`` is ``res.measures["gap"]``.
     dual : array, tuple of arrays or None
         Dual variables or potentials where the method has them.
     history : dict of str to numpy.ndarray
@@ -85,13 +122,23 @@ class Result:
     method: str
     backend: str
     optimality: float
-    gap: float | None = None
-    primal_residual: float | None = None
-    dual_residual: float | None = None
-    marginal_error: float | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)
     dual: Any = None
     history: Mapping[str, Any] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", Measures(self.measures))
+
+    def __getattr__(self, name: str) -> float:
+        # only reached when normal lookup fails: the family's named measures
+        if name.startswith("__") or name == "measures":
+            raise AttributeError(name)
+        try:
+            return self.measures[name]
+        except KeyError:
+            raise AttributeError(f"Result has no attribute or measure {name!r}; measures: "
+                                 f"{sorted(self.measures)}") from None
 
     @property
     def success(self) -> bool:
@@ -121,18 +168,19 @@ class Result:
             if isinstance(v, tuple) and hasattr(v, "_fields"):
                 inner = ", ".join(f"{k}={short(getattr(v, k))}" for k in v._fields)
                 return f"{type(v).__name__}({inner})"
+            if isinstance(v, tuple):
+                return "(" + ", ".join(short(e) for e in v) + ")"
             if isinstance(v, float):
                 return f"{v:.6g}"
-            return repr(v)
+            return repr(v) if not isinstance(v, Status) else v.name
 
         rows = [
-            ("message", self.message), ("success", self.success), ("status", self.status.name),
+            ("message", self.message), ("success", self.success), ("status", self.status),
             ("fun", self.fun), ("x", self.x), ("nit", self.nit), ("time", self.time),
             ("method", self.method), ("backend", self.backend), ("optimality", self.optimality),
         ]
-        for name in ("gap", "primal_residual", "dual_residual", "marginal_error", "dual"):
-            value = getattr(self, name)
-            if value is not None:
-                rows.append((name, value))
+        rows += list(self.measures.items())
+        if self.dual is not None:
+            rows.append(("dual", self.dual))
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k.rjust(width)}: {short(v)}" for k, v in rows)

@@ -68,7 +68,8 @@ def solve(
         A registered method name (see :func:`methods`); ``None`` uses
         ``problem.default_method``.
     x0 : array or tuple of arrays, optional
-        Starting point; each method documents its default.
+        Starting point, validated by ``problem.check_x0`` (the problem documents the
+        layouts it takes); default ``problem.initial_point()`` or the method's own.
     tol : float, optional
         Target for the family's *relative* optimality measure (duality gap,
         KKT residual, marginal error ...). Default: the method's own.
@@ -77,8 +78,10 @@ def solve(
     callback : callable, optional
         ``callback(info)`` at every convergence check with a read-only
         :class:`~optkit.solvers.base.Snapshot` (``nit``, ``time``, ``x``,
-        ``fun``, ``optimality`` and the measures). Returning ``True`` or raising
-        ``StopIteration`` stops the run with ``Status.CALLBACK_STOP``.
+        ``fun``, ``optimality`` and the measures; its arrays are copies). Returning
+        ``True`` or raising ``StopIteration`` stops the run with ``Status.CALLBACK_STOP``;
+        any other exception stops it with ``Status.CALLBACK_ERROR``, the exception in
+        ``Result.info["error"]``.
     verbose : bool
         Print an iteration table (iteration, objective, measures, time).
     backend : {"numpy", "cupy", "array_api_strict"}, optional
@@ -91,7 +94,7 @@ def solve(
     -------
     Result
         ``x``, ``fun``, ``status``, ``success``, ``message``, ``nit``, ``time``,
-        the optimality measures and a per-check ``history``.
+        ``optimality``, the family's ``measures`` and a per-check ``history``.
 
     Examples
     --------
@@ -114,14 +117,21 @@ def solve(
     return run(solver, x0, callback, verbose)
 
 
-def show_options(method: str, *, file: Any = None) -> str:
-    """Print (and return) the options of ``method`` with their defaults and meaning."""
-    cls = get_solver(method)
+def show_options(method: str | type[Solver], *, file: Any = None) -> str:
+    """Print (and return) the options of ``method`` (a name or a Solver subclass, as :func:`solve`
+    takes) with their defaults, admissible values and meaning."""
+    if inspect.isclass(method) and issubclass(method, Solver):
+        cls = method
+    elif isinstance(method, str):
+        cls = get_solver(method)
+    else:
+        raise TypeError(f"method must be a method name or a Solver subclass, got {type(method).__name__}")
     lines = [f"{cls.name}: {(cls.__doc__ or '').strip().splitlines()[0]}"]
     if cls.aliases:
         lines.append(f"aliases: {', '.join(cls.aliases)}")
     for f in dataclasses.fields(cls.Options):
-        domain = f" (domain: {f.metadata['domain']})" if f.metadata.get("domain") else ""
+        d = f.metadata.get("domain")
+        domain = f" (one of {sorted(d)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
         lines.append(f"  {f.name} = {f.default!r}{domain}\n      {f.metadata.get('doc', '')}")
     text = "\n".join(lines)
     print(text, file=file)

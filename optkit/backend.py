@@ -7,7 +7,6 @@ state: the namespace always travels with the arrays.
 """
 from __future__ import annotations
 
-import math
 from types import ModuleType
 from typing import Any
 
@@ -22,9 +21,7 @@ __all__ = [
     "asarray",
     "namespace_by_name",
     "backend_name",
-    "linalg_for",
-    "sparse_for",
-    "as_float",
+    "inner",
     "is_floating",
 ]
 
@@ -122,41 +119,6 @@ def asarray(x: Any, *, like: Any = None, xp: ModuleType | None = None, dtype: An
     return xp.asarray(x, dtype=dtype)
 
 
-def linalg_for(xp: ModuleType) -> ModuleType:
-    """SciPy-style dense linear algebra for ``xp``: ``scipy.linalg`` or ``cupyx.scipy.linalg``.
-
-    Returns ``None`` for namespaces without one; callers then stay within
-    ``xp.linalg`` from the standard.
-    """
-    if is_numpy(xp):
-        import scipy.linalg  # noqa: PLC0415
-
-        return scipy.linalg
-    if is_cupy(xp):
-        import cupyx.scipy.linalg  # noqa: PLC0415
-
-        return cupyx.scipy.linalg
-    return None
-
-
-def sparse_for(xp: ModuleType) -> ModuleType | None:
-    """Sparse-matrix module for ``xp``: ``scipy.sparse``, ``cupyx.scipy.sparse`` or ``None``."""
-    if is_numpy(xp):
-        import scipy.sparse  # noqa: PLC0415
-
-        return scipy.sparse
-    if is_cupy(xp):
-        import cupyx.scipy.sparse  # noqa: PLC0415
-
-        return cupyx.scipy.sparse
-    return None
-
-
-def as_float(x: Any) -> float:
-    """A 0-d array (any library) as a Python float: one device sync on GPU backends."""
-    return float(x)
-
-
 def inner(a: Any, b: Any) -> float:
     """:math:`\\sum_{ij} a_{ij} b_{ij}` for real arrays of one shape, without the temporary ``a * b``
     (on an ``m x n`` array the temporary's fresh pages cost several times the product)."""
@@ -168,8 +130,3 @@ def is_floating(x: Any) -> bool:
     """True when ``x`` has a real floating dtype (float32 or float64)."""
     xp = get_namespace(x)
     return x.dtype in (xp.float32, xp.float64)
-
-
-def finite(value: float) -> bool:
-    """``math.isfinite`` that accepts ``None`` as not finite."""
-    return value is not None and math.isfinite(value)

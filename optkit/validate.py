@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import to_numpy
+from .backend import asarray, to_numpy
 
 __all__ = ["validate", "Report", "reference_solve"]
 
@@ -84,15 +84,10 @@ def validate(problem: Any, result: Any, solver: str = "CLARABEL") -> Report:
     refs = _blocks(x_ref)
     if len(xs) != len(refs):
         raise ValueError(f"result has {len(xs)} blocks, the reference {len(refs)}")
-    xp = problem.xp
-    from .backend import asarray  # noqa: PLC0415
-
-    ref_in_ns = x_ref if not isinstance(x_ref, tuple) else x_ref
-    f_ref = problem.objective(_like(ref_in_ns, x, xp))
+    f_ref = problem.objective(_like(x_ref, x))
     f_x = problem.objective(x)
     num = math.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(xs, refs)))
     den = math.sqrt(sum(float(np.sum(b ** 2)) for b in refs))
-    del asarray
     return Report(
         objective_gap=abs(f_x - f_ref) / max(1.0, abs(f_ref)),
         solution_distance=num / max(1.0, den),
@@ -110,10 +105,8 @@ def _blocks(x: Any) -> list[np.ndarray]:
     return [np.asarray(to_numpy(x), dtype=float)]
 
 
-def _like(ref: Any, x: Any, xp: Any) -> Any:
+def _like(ref: Any, x: Any) -> Any:
     """The reference solution in the namespace and dtype of ``x`` (same block structure)."""
-    from .backend import asarray  # noqa: PLC0415
-
     if isinstance(ref, tuple):
         blocks = [asarray(np.ascontiguousarray(r), like=xi) for r, xi in zip(ref, x)]
         return type(x)(*blocks) if hasattr(x, "_fields") else tuple(blocks)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the backend x dtype matrix and the tolerance table."""
+"""Shared fixtures: the backends every solver runs on (the one place they are listed), the dtype
+tolerance table, and the Numba build switch."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,22 +7,36 @@ import pytest
 
 from optkit.backend import namespace_by_name
 
+
+def _cupy_with_device() -> bool:
+    try:
+        import cupy  # noqa: PLC0415
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001  (no CuPy, no driver, no device)
+        return False
+
+
+#: Array libraries the tests run solvers on: NumPy, array_api_strict (standing in for CuPy on
+#: machines without a GPU) and CuPy where a device exists (marker ``gpu``).
 BACKENDS = ["numpy", "array_api_strict"]
-try:  # CuPy runs only where a GPU exists (marker `gpu`)
-    import cupy  # noqa: F401
-
+if _cupy_with_device():
     BACKENDS.append(pytest.param("cupy", marks=pytest.mark.gpu))
-except ImportError:
-    pass
 
-# Relative objective tolerance against the CVXPY reference, by dtype.
+# Relative objective tolerance against the reference, by dtype.
 TOL = {"float64": 1e-6, "float32": 1e-3}
 
 
 @pytest.fixture(params=BACKENDS)
-def xp(request):
-    """An array namespace: NumPy (wrapped by array_api_compat) or array_api_strict."""
-    return namespace_by_name(request.param)
+def backend(request):
+    """A backend name from :data:`BACKENDS`."""
+    return request.param
+
+
+@pytest.fixture
+def xp(backend):
+    """An array namespace: NumPy (wrapped by array_api_compat), array_api_strict or CuPy."""
+    return namespace_by_name(backend)
 
 
 @pytest.fixture
@@ -32,7 +47,7 @@ def rng():
 @pytest.fixture(params=["serial", "threaded"])
 def numba_build(request, monkeypatch):
     """Run a kernel test with each Numba build: the dispatch picks one by ``PARALLEL_MIN_SIZE``."""
-    from optkit.kernels import _cpu  # noqa: PLC0415
+    from optkit.kernels import _dispatch  # noqa: PLC0415
 
-    monkeypatch.setattr(_cpu, "PARALLEL_MIN_SIZE", 0 if request.param == "threaded" else 1 << 62)
+    monkeypatch.setattr(_dispatch, "PARALLEL_MIN_SIZE", 0 if request.param == "threaded" else 1 << 62)
     return request.param

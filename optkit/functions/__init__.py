@@ -1,8 +1,8 @@
 """Convex building blocks with value, gradient and/or prox, and their CVXPY forms."""
 from .base import Function
 from .nonsmooth import Box, L1Ball, L1Norm, OffDiagL1, Simplex
-from .nuclear import NuclearNorm, nuclear_norm, svt
+from .nuclear import NuclearNorm
 from .smooth import LogDetTrace, SquaredLoss, spectral_norm_sq
 
 __all__ = ["Function", "SquaredLoss", "LogDetTrace", "L1Norm", "OffDiagL1", "Box", "Simplex", "L1Ball",
-           "spectral_norm_sq", "NuclearNorm", "nuclear_norm", "svt"]
+           "spectral_norm_sq", "NuclearNorm"]

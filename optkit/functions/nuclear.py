@@ -1,109 +1,13 @@
-"""The nuclear norm and singular-value thresholding, shared by the low-rank families.
-
-Singular-value thresholding (SVT) is the prox of the nuclear norm
-(Cai, Candes and Shen, 2010):
-
-.. math::
-    \\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X) = U \\operatorname{diag}(\\max(\\sigma - \\tau, 0)) V^T,
-    \\qquad X = U \\operatorname{diag}(\\sigma) V^T .
-
-For a long matrix (an unfolding of a tensor, a video with many pixels per
-frame) the thin SVD is wasteful: with :math:`X \\in \\mathbb{R}^{m\\times n}`,
-:math:`n \\ll m`, the eigen-decomposition :math:`X^TX = V\\operatorname{diag}(\\sigma^2)V^T`
-of the small side gives
-
-.. math:: \\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X) = X\\, V_k \\operatorname{diag}(1 - \\tau/\\sigma_k)\\, V_k^T
-
-over the :math:`k` singular values above :math:`\\tau`, at the cost of one
-:math:`n\\times n` Gram matrix, its eigen-decomposition and one product -- no
-:math:`m\\times n` factor :math:`U` is ever formed. Squaring loses accuracy only
-in singular values near :math:`\\sqrt{\\epsilon}\\,\\sigma_{\\max}`, far below any
-threshold in practice; near-square matrices take the LAPACK thin SVD instead.
-"""
+"""The nuclear norm as a :class:`Function` (value and prox); the linear algebra is in :mod:`optkit.linalg`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from ..backend import get_namespace
+from ..linalg.svt import nuclear_norm, svt
 from .base import Function, check_scalar
 
-__all__ = ["NuclearNorm", "svt", "nuclear_norm", "gram_threshold"]
-
-#: Aspect ratio from which the Gram route beats the thin SVD.
-GRAM_ASPECT = 2.0
-
-
-def _small_side_gram(X: Any) -> tuple[Any, bool]:
-    """``(G, transposed)`` with ``G`` the Gram matrix of the smaller side of ``X``."""
-    xp = get_namespace(X)
-    m, n = X.shape
-    if n <= m:
-        return xp.matmul(xp.matrix_transpose(X), X), False
-    return xp.matmul(X, xp.matrix_transpose(X)), True
-
-
-def svt(X: Any, tau: float) -> tuple[Any, int]:
-    """Singular-value thresholding of a 2-d array.
-
-    Parameters
-    ----------
-    X : array, shape (m, n)
-    tau : float
-        Threshold, :math:`\\tau \\ge 0`.
-
-    Returns
-    -------
-    Y : array, shape (m, n)
-        :math:`\\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X)`.
-    rank : int
-        Number of singular values above ``tau`` (the rank of ``Y``).
-    """
-    xp = get_namespace(X)
-    tau = float(tau)
-    m, n = X.shape
-    if min(m, n) == 0:
-        return X, 0
-    if max(m, n) < GRAM_ASPECT * min(m, n):
-        U, s, Vt = xp.linalg.svd(X, full_matrices=False)
-        keep = s > tau
-        rank = int(xp.sum(xp.astype(keep, xp.int64)))
-        shrunk = xp.where(keep, s - tau, xp.zeros_like(s))
-        return xp.matmul(U[:, :rank] * shrunk[:rank], Vt[:rank, :]), rank
-    G, transposed = _small_side_gram(X)
-    Vk, shrink = gram_threshold(G, tau)
-    if Vk is None:
-        return xp.zeros_like(X), 0
-    W = xp.matmul(Vk * shrink, xp.matrix_transpose(Vk))
-    return (xp.matmul(W, X) if transposed else xp.matmul(X, W)), int(shrink.shape[0])
-
-
-def gram_threshold(G: Any, tau: float) -> tuple[Any, Any]:
-    """Singular-value thresholding read off a Gram matrix :math:`G = X^TX`.
-
-    Returns ``(V_k, 1 - tau / sigma_k)`` over the ``k`` singular values
-    :math:`\\sigma = \\sqrt{\\operatorname{eig}(G)}` above ``tau``, so that
-    :math:`\\operatorname{prox}_{\\tau\\|\\cdot\\|_*}(X) = X V_k \\operatorname{diag}(1-\\tau/\\sigma_k) V_k^T`;
-    ``(None, None)`` when none is.
-    """
-    xp = get_namespace(G)
-    evals, V = xp.linalg.eigh(G)  # ascending
-    rank = int(xp.sum(xp.astype(evals > tau * tau, xp.int64)))
-    if rank == 0:
-        return None, None
-    sigma = xp.sqrt(evals[evals.shape[0] - rank:])
-    return V[:, V.shape[1] - rank:], 1.0 - tau / sigma
-
-
-def nuclear_norm(X: Any) -> float:
-    """:math:`\\|X\\|_* = \\sum_i \\sigma_i(X)`.
-
-    Through LAPACK's singular values (no singular vectors are formed): the Gram
-    route would add :math:`\\sqrt{\\epsilon}\\,\\sigma_{\\max}` per numerically
-    zero singular value, visible in the objective of a low-rank iterate.
-    """
-    xp = get_namespace(X)
-    return float(xp.sum(xp.linalg.svdvals(X)))
+__all__ = ["NuclearNorm"]
 
 
 @dataclass(frozen=True)

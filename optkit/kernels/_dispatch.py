@@ -1,14 +1,22 @@
-"""The one test that routes a call to a Numba kernel or to its array-API twin."""
+"""The one test that routes a call to a Numba kernel or to its array-API twin, and the choice
+between a kernel's serial and threaded builds."""
 from __future__ import annotations
 
 import os
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from ..backend import get_namespace, is_numpy
 
-__all__ = ["use_numba"]
+__all__ = ["use_numba", "pick", "PARALLEL_MIN_SIZE"]
+
+# Threads pay off only on large arrays; smaller ones run the serial build. Right after a BLAS
+# call the BLAS threads still hold the cores, and waking Numba's OpenMP threads then cost 12-23 ms
+# per kernel on a 2-core machine (a 300 x 300 pass: 0.1 ms serial, 18 ms threaded); on the
+# 25344 x 1000 video the threaded passes still won (FW-T 6.3 s against 7.4 s serial).
+PARALLEL_MIN_SIZE = 1 << 22
 
 
 def use_numba(x: Any) -> bool:
@@ -16,3 +24,9 @@ def use_numba(x: Any) -> bool:
     if os.environ.get("OPTKIT_DISABLE_NUMBA") == "1":
         return False
     return is_numpy(get_namespace(x)) and isinstance(x, np.ndarray) and x.dtype in (np.float32, np.float64)
+
+
+def pick(module: ModuleType, name: str, like: Any) -> Any:
+    """``module.<name>_parallel`` for arrays of at least :data:`PARALLEL_MIN_SIZE` entries, else
+    ``module.<name>_serial`` (builds made by ``_jit._builds``)."""
+    return getattr(module, f"{name}_parallel" if like.size >= PARALLEL_MIN_SIZE else f"{name}_serial")

@@ -1,11 +1,6 @@
-"""Problem families. Each problem owns its data, validates it, and knows its CVXPY reference."""
+"""Problem families. Each problem owns its data, validates it, computes its own optimality
+certificate and, when convex, knows its CVXPY reference. One module per family."""
+from .._families import export
 from .base import Problem
-from .composite import Composite, Lasso, SparseInverseCovariance
-from .lowrank import CompressivePCP, ConstrainedCPCP, LowRankSparse, RobustPCA
-from .tensor import MixtureSplit, RobustTensorRecovery, TensorSplit
-from .transport import EntropicOT
 
-__all__ = ["Problem", "Composite", "Lasso", "SparseInverseCovariance",
-           "RobustPCA", "CompressivePCP", "ConstrainedCPCP", "LowRankSparse",
-           "RobustTensorRecovery", "TensorSplit", "MixtureSplit",
-           "EntropicOT"]
+__all__ = ["Problem", *export(globals(), __name__)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ..backend import asarray, get_namespace, to_numpy
 
 __all__ = ["Problem"]
@@ -12,12 +14,23 @@ __all__ = ["Problem"]
 class Problem:
     """Base of the problem classes (each a frozen dataclass owning its arrays).
 
-    A problem validates its input in ``__post_init__``, offers what its family's
-    solvers need, ``objective(x)``, ``measures(x)`` (a dict with ``fun``,
-    ``optimality`` -- the relative measure ``tol`` applies to -- and the family's
-    named measures), ``to(xp)`` and, when convex, ``to_cvxpy()`` returning
-    ``(cvxpy.Problem, variable)``. ``default_method`` names the method
-    :func:`optkit.solve` uses when none is given.
+    A problem validates its input in ``__post_init__`` and offers what its family's
+    solvers need, and it is the one owner of its optimality certificate:
+
+    - ``objective(x)``: the objective value;
+    - ``measures(x, **pieces)``: a dict with ``fun``, ``optimality`` (the relative
+      measure ``tol`` applies to: a duality gap, KKT residual, marginal error ...)
+      and the family's named measures. Solvers pass pieces they already computed
+      (a residual, its norm, a dual point, a top singular value) under the names
+      the problem documents and never re-derive the formula; with only ``x`` (and the
+      ``dual`` a Result carries, where the certificate needs one) the problem computes
+      everything itself, so ``problem.measures(res.x, dual=res.dual)`` reproduces
+      ``res.optimality``;
+    - ``initial_point()`` and ``check_x0(x0)``: the default start and the one place a
+      user's start is validated (shape, finiteness, namespace, dtype; a copy);
+    - ``to(xp)`` and, when convex, ``to_cvxpy()`` returning ``(cvxpy.Problem, variable)``.
+
+    ``default_method`` names the method :func:`optkit.solve` uses when none is given.
     """
 
     default_method: ClassVar[str] = ""
@@ -39,11 +52,58 @@ class Problem:
         moved = {k: asarray(to_numpy(v), xp=xp) for k, v in self.arrays().items()}
         return dataclasses.replace(self, **moved)
 
+    def initial_point(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no default starting point")
+
+    def check_x0(self, x0: Any) -> Any:
+        """Validate a starting point against :meth:`initial_point`'s layout.
+
+        ``x0`` is an array (or a tuple of arrays, block by block, for multi-block
+        problems) of the same shape: NumPy input, lists and NumPy scalars are
+        converted to the problem's namespace, every block must be finite, and the
+        result is a copy in the problem's dtype.
+        """
+        return _like_template("x0", x0, self.initial_point())
+
     def objective(self, x: Any) -> float:
         raise NotImplementedError
 
-    def measures(self, x: Any) -> dict[str, float]:
+    def measures(self, x: Any, **pieces: Any) -> dict[str, float]:
         raise NotImplementedError
 
     def to_cvxpy(self) -> tuple[Any, Any]:
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY reference formulation")
+
+
+def _like_template(name: str, x: Any, template: Any) -> Any:
+    """``x`` validated and converted block by block into the namespace, dtype and shape of ``template``."""
+    if isinstance(template, tuple):
+        if not isinstance(x, (tuple, list)) or len(x) != len(template):
+            fields = getattr(template, "_fields", None)
+            what = f"({', '.join(fields)})" if fields else f"a tuple of {len(template)} arrays"
+            raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
+        names = getattr(template, "_fields", None) or [str(i) for i in range(len(template))]
+        blocks = [_like_template(f"{name}.{n}", xi, ti) for n, xi, ti in zip(names, x, template)]
+        return type(template)(*blocks) if hasattr(template, "_fields") else tuple(blocks)
+    xp = get_namespace(template)
+    if isinstance(x, (list, tuple)) or np.isscalar(x):
+        x = np.asarray(x)
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+    try:
+        same_library = get_namespace(x) is xp
+    except TypeError:
+        same_library = False
+    if not same_library:
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{name} comes from another array library than the problem's data; "
+                            f"use one array library (or a NumPy array, converted once)")
+        x = asarray(x, like=template)
+    if tuple(x.shape) != tuple(template.shape):
+        raise ValueError(f"{name} must have shape {tuple(template.shape)}, got {tuple(x.shape)}")
+    if xp.isdtype(x.dtype, "complex floating") or not (xp.isdtype(x.dtype, "numeric") or x.dtype == xp.bool):
+        raise TypeError(f"{name} must be real, got dtype {x.dtype}")
+    x = xp.astype(x, template.dtype, copy=True)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} contains NaN or infinite entries")
+    return x

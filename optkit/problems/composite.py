@@ -10,11 +10,25 @@ from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_array, check_scalar
 from .base import Problem
 
-__all__ = ["Composite", "Lasso", "SparseInverseCovariance"]
+__all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "two_terms"]
 
 
-class _TwoTerm(Problem):
-    """Shared behaviour of :math:`\\min_x f(x) + g(x)` problems with smooth ``f`` and prox-friendly ``g``."""
+def two_terms(problem: Any) -> tuple[Function, Function] | None:
+    """``(f, g)`` when ``problem`` is a sum of two terms, smooth ``f`` and prox-friendly ``g``, else ``None``.
+
+    The capability the two-term methods (ALM, FALM, FISTA) accept: attributes ``f`` and
+    ``g`` holding :class:`~optkit.functions.Function` objects, plus ``shape``,
+    ``initial_point()`` and ``measures(x)``. :class:`CompositeProblem` has it; a problem of
+    another family may offer it too (a sum of K = 2 functions).
+    """
+    f, g = getattr(problem, "f", None), getattr(problem, "g", None)
+    if isinstance(f, Function) and isinstance(g, Function) and f.smooth:
+        return f, g
+    return None
+
+
+class CompositeProblem(Problem):
+    """Base of :math:`\\min_x f(x) + g(x)` problems with smooth ``f`` and prox-friendly ``g``."""
 
     default_method = "fast_alm"
     f: Function
@@ -48,7 +62,7 @@ class _TwoTerm(Problem):
 
 
 @dataclass(frozen=True)
-class Composite(_TwoTerm):
+class Composite(CompositeProblem):
     """:math:`\\min_x f(x) + g(x)` for a smooth convex ``f`` and a convex ``g`` with a cheap prox.
 
     Parameters
@@ -113,7 +127,7 @@ class Composite(_TwoTerm):
 
 
 @dataclass(frozen=True)
-class Lasso(_TwoTerm):
+class Lasso(CompositeProblem):
     """The Lasso :math:`\\min_x \\tfrac12\\|Ax - b\\|_2^2 + \\lambda\\|x\\|_1`.
 
     Parameters
@@ -170,7 +184,7 @@ class Lasso(_TwoTerm):
 
 
 @dataclass(frozen=True)
-class SparseInverseCovariance(_TwoTerm):
+class SparseInverseCovariance(CompositeProblem):
     """Sparse inverse covariance selection (the graphical lasso).
 
     .. math:: \\min_{X \\succ 0}\\; -\\log\\det X + \\operatorname{tr}(SX) + \\lambda \\sum_{i \\ne j} |X_{ij}|

@@ -1,0 +1,91 @@
+"""Numba kernels shared by several families, and the serial/threaded build helper.
+
+Reached only through :mod:`optkit.kernels` (and the family dispatchers).
+"""
+from __future__ import annotations
+
+import types
+
+import numba
+import numpy as np
+
+
+def _builds(body):
+    """Serial and threaded builds of one kernel body.
+
+    Numba's on-disk cache files a function under its qualified name and
+    bytecode, not under the ``parallel`` flag: with one Python function behind
+    both builds, whichever build was cached first was loaded for both (the
+    "threaded" FW-T pass ran serially, or a small array ran threaded). The
+    threaded build therefore compiles a copy of the function with its own name.
+    """
+    name = body.__name__ + "_threaded"
+    twin = types.FunctionType(body.__code__, body.__globals__, name, body.__defaults__, body.__closure__)
+    twin.__qualname__ = body.__qualname__ + "_threaded"
+    return numba.njit(cache=True)(body), numba.njit(cache=True, parallel=True)(twin)
+
+
+@numba.njit(cache=True, inline="always")
+def _shrink(v, t):  # pragma: no cover  (compiled)
+    """Scalar soft-thresholding :math:`\\operatorname{sign}(v)\\max(|v| - t, 0) = v - \\operatorname{clip}(v, -t, t)`,
+    inlined into the kernels; branch-free, so that the loops around it vectorise (the two-branch
+    form made the fused FW-T pass 2.4 times slower on 25344 x 1000)."""
+    return v - min(max(v, -t), t)
+
+
+def _soft_threshold(x, t, out):  # pragma: no cover  (compiled)
+    flat_x = x.ravel()
+    flat_o = out.ravel()
+    for i in numba.prange(flat_x.size):
+        v = flat_x[i]
+        flat_o[i] = _shrink(v, t)
+    return out
+
+
+soft_threshold_serial, soft_threshold_parallel = _builds(_soft_threshold)
+
+
+@numba.njit(cache=True)
+def project_simplex(v, radius):  # pragma: no cover  (compiled)
+    # Sort-based projection (Held, Wolfe & Crowder 1974; Duchi et al. 2008).
+    u = np.sort(v)[::-1]
+    css = 0.0
+    theta = 0.0
+    for i in range(u.size):
+        css += u[i]
+        t = (css - radius) / (i + 1)
+        if u[i] - t > 0:
+            theta = t
+    out = np.empty_like(v)
+    for i in range(v.size):
+        d = v[i] - theta
+        out[i] = d if d > 0 else 0.0
+    return out
+
+
+
+
+@numba.njit(cache=True)
+def l1_ball_threshold(z, radius):  # pragma: no cover  (compiled)
+    # Michelot's (1986) fixed point: theta <- (sum_{|z|>theta} |z| - r) / #{|z|>theta}, increasing
+    # monotonically to the soft threshold whose output has l1 norm r; finite (active set shrinks).
+    flat = z.ravel()
+    total = 0.0
+    for k in range(flat.size):
+        total += abs(flat[k])
+    if total <= radius:
+        return 0.0
+    theta = 0.0
+    for _ in range(flat.size + 1):
+        s = 0.0
+        cnt = 0
+        for k in range(flat.size):
+            a = abs(flat[k])
+            if a > theta:
+                s += a
+                cnt += 1
+        new = (s - radius) / cnt
+        if new <= theta:
+            break
+        theta = new
+    return theta

@@ -1,0 +1,124 @@
+"""Robust matrix recovery kernels (FW-T, FW-P, iALM): Numba (``_jit.py``) on NumPy, the array-API
+twins (``_twin.py``) otherwise."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...backend import get_namespace
+from ...linalg.thin_svd import ThinSVD, dense
+from .._dispatch import pick, use_numba
+from . import _twin as twin
+
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "lowrank_dense",
+           "ialm_svt_input", "ialm_multiplier_step"]
+
+
+def _numba_operands(*arrays: Any) -> bool:
+    """All given arrays are NumPy floating arrays of one dtype (``None`` entries are skipped)."""
+    arrs = [a for a in arrays if a is not None]
+    return all(use_numba(a) for a in arrs) and len({a.dtype for a in arrs}) == 1
+
+
+def _mask_arg(W: Any, like: Any) -> tuple[Any, bool]:
+    return (np.ones((1, 1), dtype=like.dtype), False) if W is None else (np.ascontiguousarray(W), True)
+
+
+def lowrank_residual(L: Any, S: Any, M: Any, W: Any = None) -> tuple[Any, float, int, float]:
+    """``R = W * (L + S - M)`` (``W = None``: no mask) in one pass, with :math:`\\|R\\|_F^2`,
+    the flat (C-order) index of :math:`\\max|R_{ij}|` and that maximum."""
+    if _numba_operands(L, S, M, W):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        kernel = pick(_jit, "lowrank_residual", L)
+        R, sq, k, mx = kernel(np.ascontiguousarray(L), np.ascontiguousarray(S), np.ascontiguousarray(M), Wk, masked,
+                              np.empty_like(L))
+        return R, float(sq), int(k), float(mx)
+    return twin.lowrank_residual(L, S, M, W)
+
+
+def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tuple[float, ...]:
+    """The five inner products of the FW-T exact line search (see ``_twin.fw_quadratic``),
+    without forming the direction matrices."""
+    if _numba_operands(G, L, S, W, u, v):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        G, L, S = (np.ascontiguousarray(a) for a in (G, L, S))
+        kernel = pick(_jit, "fw_quadratic", L)
+        out = kernel(G, L, S, Wk, masked, np.ascontiguousarray(u), np.ascontiguousarray(v), float(c))
+        return tuple(float(x) for x in out)
+    return twin.fw_quadratic(G, L, S, W, u, v, c)
+
+
+def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
+              i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None, L_out: Any = None,
+              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
+    """The FW-T update and proximal step in one pass (see ``_twin.fw_update``).
+
+    On NumPy the new ``L``, ``S`` and ``G`` are written into ``L_out``, ``S_out``
+    and ``G_out`` where given (C-contiguous buffers of the right shape and
+    dtype; ``L_out`` may be ``L`` and ``S_out`` may be ``S``, as the pass is
+    elementwise), else into new arrays; the inputs are modified only through
+    such aliases. Fresh pages of an ``m x n`` array cost more than the pass
+    itself (page faults, zeroing), hence the buffers.
+    """
+    if _numba_operands(L, S, M, W, u, v):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, L)
+        L = np.ascontiguousarray(L)
+        S = np.ascontiguousarray(S)
+        kernel = pick(_jit, "fw_update", L)
+        L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
+                                                np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
+                                                float(alpha), float(beta), int(i0), int(j0), float(sv),
+                                                float(lam_s), _buffer(L_out, L), _buffer(S_out, S),
+                                                _buffer(G_out, L))
+        return L, S, G, float(sq), int(k), float(mx), float(l1)
+    return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:
+    """:math:`U\\operatorname{diag}(s)V^T` as an ``m x n`` array of ``dtype``, written into ``out``
+    on NumPy when it is a buffer of that shape and dtype and the factors have that dtype."""
+    if (isinstance(U, np.ndarray) and isinstance(out, np.ndarray) and U.dtype == dtype == out.dtype
+            and out.shape == tuple(shape) and out.flags.c_contiguous and out.flags.writeable and U.shape[1] > 0):
+        return np.matmul(U * s, V.T, out=out)
+    xp = get_namespace(U)
+    return xp.astype(dense(ThinSVD(U, s, V), shape, U.dtype, xp), dtype, copy=False)
+
+
+def _buffer(out: Any, like: Any) -> Any:
+    ok = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == like.dtype
+          and out.flags.c_contiguous and out.flags.writeable)
+    return out if ok else np.empty_like(like)
+
+
+def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
+    """iALM's thresholding input in one pass (see ``_twin.ialm_svt_input``)."""
+    if _numba_operands(M, S, Y, L, W):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
+        kernel = pick(_jit, "ialm_svt_input", M)
+        return kernel(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
+    return twin.ialm_svt_input(M, S, Y, L, W, mu)
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
+                         lam: float) -> tuple[Any, Any, float, float, float]:
+    """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``)."""
+    if _numba_operands(M, L, L_prev, S, Y, W):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
+        kernel = pick(_jit, "ialm_multiplier_step", M)
+        S2, Y2, zz, dd, l1 = kernel(*args, Wk, masked, float(mu), float(lam), np.empty_like(args[0]),
+                                    np.empty_like(args[0]))
+        return S2, Y2, float(zz), float(dd), float(l1)
+    return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)

@@ -1,0 +1,178 @@
+"""Numba kernels of the robust matrix recovery family: fused passes over the ``m x n`` iterates.
+
+Each loop runs over rows in parallel and reduces per row, then serially over rows; sums are
+accumulated in float64 whatever the dtype. Twins in ``_twin.py``; dispatch in ``__init__``.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .._jit import _builds, _shrink
+
+
+def _lowrank_residual(L, S, M, W, masked, out):  # pragma: no cover  (compiled)
+    m, n = L.shape
+    rowsq = np.zeros(m)
+    rowmax = np.zeros(m)
+    rowarg = np.zeros(m, np.int64)
+    for i in numba.prange(m):
+        sq = 0.0
+        mx = -1.0
+        am = 0
+        for j in range(n):
+            r = L[i, j] + S[i, j] - M[i, j]
+            if masked:
+                r *= W[i, j]
+            out[i, j] = r
+            sq += r * r
+            a = abs(r)
+            if a > mx:
+                mx = a
+                am = j
+        rowsq[i] = sq
+        rowmax[i] = mx
+        rowarg[i] = am
+    total = 0.0
+    best = -1.0
+    at = 0
+    for i in range(m):
+        total += rowsq[i]
+        if rowmax[i] > best:
+            best = rowmax[i]
+            at = i * n + rowarg[i]
+    return out, total, at, best
+
+
+def _fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
+    m, n = L.shape
+    acc = np.zeros((m, 5))
+    for i in numba.prange(m):
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        a4 = 0.0
+        cu = c * u[i]
+        for j in range(n):
+            w = W[i, j] if masked else 1.0
+            dl = (cu * v[j] - L[i, j]) * w
+            ds = -S[i, j] * w
+            g = G[i, j]
+            a0 += dl * dl
+            a1 += dl * ds
+            a2 += ds * ds
+            a3 += g * dl
+            a4 += g * ds
+        acc[i, 0] = a0
+        acc[i, 1] = a1
+        acc[i, 2] = a2
+        acc[i, 3] = a3
+        acc[i, 4] = a4
+    out = np.zeros(5)
+    for i in range(m):
+        for k in range(5):
+            out[k] += acc[i, k]
+    return out
+
+
+def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G):  # pragma: no cover
+    m, n = L.shape
+    rows = np.zeros((m, 3))
+    rowarg = np.zeros(m, np.int64)
+    keep = 1.0 - alpha
+    shrink = 1.0 - beta
+    for i in numba.prange(m):
+        sq = 0.0
+        mx = -1.0
+        am = 0
+        l1 = 0.0
+        cu = alpha * c * u[i]
+        for j in range(n):
+            w = W[i, j] if masked else 1.0
+            lij = keep * L[i, j] + cu * v[j]
+            s = shrink * S[i, j]
+            if i == i0 and j == j0:
+                s += sv
+            z = s - (lij + s - M[i, j]) * w
+            s = _shrink(z, lam_s)
+            L2[i, j] = lij
+            S2[i, j] = s
+            r = (lij + s - M[i, j]) * w
+            G[i, j] = r
+            sq += r * r
+            l1 += abs(s)
+            a = abs(r)
+            if a > mx:
+                mx = a
+                am = j
+        rows[i, 0] = sq
+        rows[i, 1] = mx
+        rows[i, 2] = l1
+        rowarg[i] = am
+    total = 0.0
+    l1s = 0.0
+    best = -1.0
+    at = 0
+    for i in range(m):
+        total += rows[i, 0]
+        l1s += rows[i, 2]
+        if rows[i, 1] > best:
+            best = rows[i, 1]
+            at = i * n + rowarg[i]
+    return L2, S2, G, total, at, best, l1s
+
+
+def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
+    m, n = M.shape
+    for i in numba.prange(m):
+        for j in range(n):
+            x = M[i, j] - S[i, j] + Y[i, j] * inv_mu
+            if masked:
+                x += (1.0 - W[i, j]) * L[i, j]
+            out[i, j] = x
+    return out
+
+
+def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):  # pragma: no cover
+    m, n = M.shape
+    acc = np.zeros((m, 3))
+    t_s = lam / mu
+    inv_mu = 1.0 / mu
+    for i in numba.prange(m):
+        zz = 0.0
+        dd = 0.0
+        l1 = 0.0
+        for j in range(n):
+            w = W[i, j] if masked else 1.0
+            t = M[i, j] - L[i, j] + Y[i, j] * inv_mu
+            s = _shrink(t, t_s)
+            s *= w
+            z = (M[i, j] - L[i, j] - s) * w
+            Y_out[i, j] = Y[i, j] + mu * z
+            S_out[i, j] = s
+            db = s - S[i, j]
+            if masked:
+                db -= (1.0 - w) * (L[i, j] - L_prev[i, j])
+            zz += z * z
+            dd += db * db
+            l1 += abs(s)
+        acc[i, 0] = zz
+        acc[i, 1] = dd
+        acc[i, 2] = l1
+    zsum = 0.0
+    dsum = 0.0
+    l1sum = 0.0
+    for i in range(m):
+        zsum += acc[i, 0]
+        dsum += acc[i, 1]
+        l1sum += acc[i, 2]
+    return S_out, Y_out, zsum, dsum, l1sum
+
+
+# Serial and threaded builds, as for soft_threshold (see PARALLEL_MIN_SIZE).
+lowrank_residual_serial, lowrank_residual_parallel = _builds(_lowrank_residual)
+fw_quadratic_serial, fw_quadratic_parallel = _builds(_fw_quadratic)
+fw_update_serial, fw_update_parallel = _builds(_fw_update)
+ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
+ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)

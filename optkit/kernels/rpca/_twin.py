@@ -1,0 +1,80 @@
+"""Array-API twins of the robust matrix recovery kernels in ``_jit.py``."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...backend import get_namespace
+from .._twin import soft_threshold
+
+
+def _argmax_abs(R: Any) -> tuple[int, float]:
+    xp = get_namespace(R)
+    flat = xp.reshape(xp.abs(R), (-1,))
+    k = int(xp.argmax(flat))
+    return k, float(flat[k])
+
+
+def lowrank_residual(L: Any, S: Any, M: Any, W: Any = None) -> tuple[Any, float, int, float]:
+    """``R = W * (L + S - M)`` with ``||R||_F^2``, the flat index of ``max |R|`` and that maximum."""
+    xp = get_namespace(L)
+    R = L + S - M
+    if W is not None:
+        R = R * W
+    k, mx = _argmax_abs(R)
+    return R, float(xp.sum(R * R)), k, mx
+
+
+def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tuple[float, ...]:
+    """Inner products of the Frank-Wolfe directions ``dL = W*(c u v^T - L)``, ``dS0 = -W*S`` and ``G``:
+    ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)``."""
+    xp = get_namespace(L)
+    dL = c * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1)) - L
+    dS = -S
+    if W is not None:
+        dL, dS = dL * W, dS * W
+    return (float(xp.sum(dL * dL)), float(xp.sum(dL * dS)), float(xp.sum(dS * dS)),
+            float(xp.sum(G * dL)), float(xp.sum(G * dS)))
+
+
+def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
+              i0: int, j0: int, sv: float, lam_s: float) -> tuple[Any, Any, Any, float, int, float, float]:
+    """One FW-T update: ``L <- (1-a)L + a c u v^T``, ``S <- (1-b)S + sv e_{i0 j0}``, then the proximal
+    step ``S <- soft(S - W*(L+S-M), lam_s)``; returns ``(L, S, G, ||G||^2, argmax|G|, max|G|, ||S||_1)``
+    with ``G = W*(L+S-M)`` at the new point."""
+    xp = get_namespace(L)
+    m, n = L.shape
+    L = (1.0 - alpha) * L + (alpha * c) * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1))
+    S = (1.0 - beta) * S
+    if sv != 0.0:
+        hit = xp.reshape(xp.arange(m * n) == (i0 * n + j0), (m, n))
+        S = S + xp.astype(hit, S.dtype) * sv
+    R = L + S - M
+    if W is not None:
+        R = R * W
+    S = soft_threshold(S - R, lam_s)
+    G, sq, k, mx = lowrank_residual(L, S, M, W)
+    return L, S, G, sq, k, mx, float(xp.sum(xp.abs(S)))
+
+
+def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
+    """iALM's thresholding input :math:`M - S + Y/\\mu + (1 - W)\\odot L` (the last term only with a mask)."""
+    X = M - S + Y / mu
+    return X if W is None else X + (1.0 - W) * L
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
+                         lam: float) -> tuple[Any, Any, float, float, float]:
+    """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
+    ``Y+ = Y + mu Z``; returns ``(S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1)`` with
+    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block."""
+    xp = get_namespace(M)
+    S_new = soft_threshold(M - L + Y / mu, lam / mu)
+    if W is not None:
+        S_new = S_new * W
+    Z = M - L - S_new
+    if W is not None:
+        Z = Z * W
+    dB = S_new - S
+    if W is not None:
+        dB = dB - (1.0 - W) * (L - L_prev)
+    return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new)))

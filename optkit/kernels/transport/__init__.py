@@ -1,0 +1,123 @@
+"""Entropic optimal transport kernels: Numba (``_jit.py``) on NumPy, the array-API twins
+(``_twin.py``) otherwise."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ...backend import get_namespace
+from .._dispatch import use_numba
+from . import _twin as twin
+
+__all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
+           "ot_gibbs_init", "ot_scale_kernel"]
+
+
+class SparsePlan(NamedTuple):
+    """A sparsified Gibbs plan: CSR arrays (Numba path) or a dense masked array (twin path)."""
+
+    indptr: Any
+    indices: Any
+    data: Any
+    dense: Any
+    shape: tuple
+
+    @property
+    def nnz(self) -> int:
+        if self.dense is not None:
+            xp = get_namespace(self.dense)
+            return int(xp.sum(xp.astype(self.dense != 0, xp.int64)))
+        return int(self.data.shape[0])
+
+
+def _ot_numba(*arrays: Any) -> bool:
+    return all(use_numba(a) for a in arrays)
+
+
+def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
+    """:math:`\\mathrm{reg}\\log\\sum_j\\exp((g_j - C_{ij})/\\mathrm{reg})` for every row ``i``."""
+    if _ot_numba(C, g):
+        from . import _jit as k  # noqa: PLC0415
+
+        return k.softmin_rows(np.ascontiguousarray(C), np.ascontiguousarray(g, dtype=C.dtype), C.dtype.type(reg))
+    return twin.softmin_rows(C, g, reg)
+
+
+def ot_gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -float("inf")) -> Any:
+    """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= ``cutoff``."""
+    if _ot_numba(C, f, g):
+        from . import _jit as k  # noqa: PLC0415
+
+        return k.gibbs(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), float(reg), float(cutoff))
+    return twin.gibbs(C, f, g, reg, cutoff)
+
+
+def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
+                       log_threshold: Any = None) -> tuple[Any, ...]:
+    """Row and column sums of the Gibbs plan, leaving out entries with exponent <= ``cutoff``.
+
+    With ``log_threshold`` (per row) the per-row counts of the entries ``ot_gibbs_sparse``
+    would keep come back third, from the same pass; pass them on to it as ``counts``.
+    """
+    if _ot_numba(C, f, g):
+        from . import _jit as k  # noqa: PLC0415
+        import numba  # noqa: PLC0415
+
+        chunks = max(1, min(C.shape[0], 4 * numba.get_num_threads()))
+        thr = (np.full(C.shape[0], np.inf) if log_threshold is None
+               else np.ascontiguousarray(log_threshold, dtype=np.float64))
+        r, c, counts = k.gibbs_marginals(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr)
+        out = (r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False))
+        return out if log_threshold is None else (*out, counts)
+    return twin.gibbs_marginals(C, f, g, reg, cutoff, log_threshold)
+
+
+def ot_gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any, counts: Any = None) -> SparsePlan:
+    """The Gibbs entries with exponent >= ``log_threshold[i]`` (per row) as a :class:`SparsePlan`.
+
+    ``counts``: the row lengths from ``ot_gibbs_marginals`` at the same point (saves a pass).
+    """
+    shape = tuple(C.shape)
+    if _ot_numba(C, f, g):
+        from . import _jit as k  # noqa: PLC0415
+
+        rc = np.zeros(0, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+        indptr, indices, data = k.gibbs_sparse(np.ascontiguousarray(C), f, g, float(reg),
+                                               np.ascontiguousarray(log_threshold, dtype=np.float64), rc)
+        return SparsePlan(indptr, indices, data, None, shape)
+    return SparsePlan(None, None, None, twin.gibbs_sparse(C, f, g, reg, log_threshold), shape)
+
+
+def ot_newton_cg(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol: float,
+                 maxiter: int) -> tuple[Any, Any, int]:
+    """PCG on the sparsified Newton system of the entropic OT dual (last dual variable fixed)."""
+    if plan.dense is None:
+        from . import _jit as k  # noqa: PLC0415
+
+        import numba  # noqa: PLC0415
+
+        f64 = np.float64
+        chunks = 1 if plan.data.shape[0] < 20_000 else numba.get_num_threads()
+        x, y, it = k.newton_cg(plan.indptr, plan.indices, plan.data, r.astype(f64), c.astype(f64),
+                               rhs_x.astype(f64), rhs_y.astype(f64), float(rtol), int(maxiter), chunks)
+        return x.astype(r.dtype, copy=False), y.astype(r.dtype, copy=False), int(it)
+    return twin.newton_cg(plan.dense, r, c, rhs_x, rhs_y, rtol, maxiter)
+
+
+def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
+    """``(K, f)``: exact f-update from ``g`` (``log_a = log a``) and the Gibbs kernel at ``(f, g)``, one pass."""
+    if _ot_numba(C, g, log_a):
+        from . import _jit as k  # noqa: PLC0415
+
+        return k.gibbs_init(np.ascontiguousarray(C), g.astype(C.dtype), float(reg), log_a.astype(np.float64))
+    return twin.gibbs_init(C, g, reg, log_a)
+
+
+def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
+    """:math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` (the plan of a scaled kernel)."""
+    if _ot_numba(K, u, v):
+        from . import _jit as k  # noqa: PLC0415
+
+        return k.scale_kernel(np.ascontiguousarray(K), u, v)
+    return twin.scale_kernel(K, u, v)

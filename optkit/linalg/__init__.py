@@ -1,0 +1,11 @@
+"""Linear algebra the families share: thin SVDs and their updates, partial SVDs, singular-value
+thresholding and tensor matricizations, all written against the array API."""
+from .lanczos import Triplet, top_singular_triplet
+from .matricization import Matricization, fold, mode_unfoldings, square_matricization, unfold
+from .subspace import partial_svd
+from .svt import gram_threshold, nuclear_norm, partial_svt, svt
+from .thin_svd import ThinSVD, dense, extend_basis, rank_one_update, reorthogonalize
+
+__all__ = ["ThinSVD", "rank_one_update", "reorthogonalize", "extend_basis", "dense",
+           "Triplet", "top_singular_triplet", "partial_svd", "svt", "partial_svt", "gram_threshold",
+           "nuclear_norm", "Matricization", "mode_unfoldings", "square_matricization", "unfold", "fold"]

@@ -1,0 +1,247 @@
+"""Sinkhorn-Newton-Sparse (SNS) for entropic optimal transport.
+
+Reference: X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, T. Xiao
+and L. Ying, "Accelerating Sinkhorn algorithm with sparse Newton iterations", ICLR 2024,
+arXiv:2401.12253 (Algorithm 1). The sign conventions, the fixed dual variable and the
+Armijo test follow ``shared/papers/algorithms_B.md`` section 4.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..._registry import register
+from ...kernels.transport import ot_gibbs, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
+from ..base import Check, Options, option
+from .sinkhorn import OTState, SinkhornEngine, _OTSolver, potential_check
+
+__all__ = ["SinkhornNewtonSparse"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SNSOptions(Options):
+    tol: float = option(1e-9, "stop when the L1 marginal error / mass is <= tol")
+    max_iter: int = option(2000, "iteration limit (Sinkhorn and Newton iterations together)")
+    check_every: int = option(1, "iterations between marginal-error checks")
+    sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)", domain="int >= 0")
+    switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol", domain="(0, 1)")
+    sparsity: float = option(1e-6, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)", domain="(0, 1)")
+    cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
+                                "sqrt of the marginal error)", domain="(0, 1)")
+    shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
+                               "1 + shift * (relative marginal error)", domain="[0, inf)")
+    cg_max_iter: int = option(500, "CG iteration limit per Newton step", domain="int >= 1")
+    armijo: float = option(1e-4, "sufficient-increase constant c1 of the Armijo line search", domain="(0, 1)")
+    max_backtracks: int = option(12, "step halvings before falling back to one Sinkhorn iteration", domain="int >= 1")
+    reg_factor: float = option(3.0, "continuation: intermediate problems with reg * reg_factor^k, k = K..1",
+                               domain="(1, inf)")
+    reg_start: float = option(1e-3, "continuation starts at the largest reg * reg_factor^k <= reg_start * "
+                                    "(max C - min C); none when reg is already above it", domain="(0, inf)")
+    level_tol: float = option(1e-5, "relative marginal error at which an intermediate problem counts as solved",
+                              domain="(0, 1)")
+    stall_checks: int = option(50, "stop with STALLED after this many checks in a row without a 0.1% "
+                               "better marginal error (0: never)", domain="int >= 0")
+
+
+@dataclass
+class _NewtonState:
+    f: Any
+    g: Any
+    rows: Any
+    cols: Any
+    reg: float
+    counts: Any = None    # per-row lengths of the sparsified plan at (f, g), from the marginal pass
+    k: int = 0
+    newton: int = 0
+    cg_iters: int = 0
+    backtracks: int = 0
+    fallbacks: int = 0
+    nnz: int = 0
+
+
+@register("sns", aliases=("sinkhorn_newton_sparse",))
+class SinkhornNewtonSparse(_OTSolver):
+    """Sinkhorn-Newton-Sparse: early-stopped Sinkhorn, then sparsified Newton steps on the dual.
+
+    Stage 1 runs stabilised Sinkhorn iterations (see :class:`~optkit.solvers.Sinkhorn`)
+    until the relative marginal error is below ``switch_tol`` or
+    ``sinkhorn_iters`` are done. Stage 2 maximises the concave dual
+    :math:`D(f, g)` by Newton steps. With the plan
+    :math:`P = e^{(f \\oplus g - C)/\\mathrm{reg}}`, :math:`r = P\\mathbf 1` and
+    :math:`c = P^T\\mathbf 1`,
+
+    .. math::
+        \\nabla D = (a - r,\\; b - c), \\qquad
+        \\nabla^2 D = -\\frac{1}{\\mathrm{reg}}
+        \\begin{pmatrix}\\operatorname{diag}(r) & P \\\\ P^T & \\operatorname{diag}(c)\\end{pmatrix}.
+
+    The off-diagonal block is sparsified row by row (entries
+    :math:`P_{ij} < \\mathrm{sparsity}\\cdot a_i` dropped) while the diagonal keeps
+    the full marginals, so the matrix stays diagonally dominant. The last
+    potential :math:`g_m` is fixed (the dual is invariant under
+    :math:`(f + t, g - t)`), the system is solved inexactly by Jacobi-preconditioned
+    CG on its Schur complement :math:`\\operatorname{diag}(c) - P_s^T\\operatorname{diag}(1/r)P_s`
+    (relative residual :math:`\\min(\\mathrm{cg\\_tol}, \\sqrt{\\epsilon})` at
+    marginal error :math:`\\epsilon`), and the step length by an Armijo
+    backtracking search on :math:`D`. Should the search fail, one exact
+    log-domain Sinkhorn iteration (which always increases :math:`D`) replaces the
+    step. The Hessian-vector products run on CSR arrays in Numba on NumPy and on
+    a dense masked plan in the array-API twin.
+
+    Beyond the paper (see ``docs/transport.md``): below
+    ``reg_start * (max C - min C)`` the problems with ``reg * reg_factor^k`` are
+    solved first, each to ``level_tol``, as warm starts (continuation; skipped
+    when ``x0`` is given); the diagonal is scaled by ``1 + shift * err``
+    (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
+    plan splits into nearly independent blocks at tiny ``reg``.
+    """
+
+    Options = SNSOptions
+
+    def init(self, x0: Any) -> Any:
+        p, o = self.problem, self.options
+        xp = self.xp
+        n, m = p.shape
+        spread = p.cost_spread
+        levels = [p.reg]
+        while x0 is None and levels[-1] * o.reg_factor <= o.reg_start * spread:
+            levels.append(levels[-1] * o.reg_factor)
+        self.levels = levels[::-1]          # decreasing; the last is the problem's reg
+        self.engine = SinkhornEngine(p, reg=self.levels[0])
+        # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
+        self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
+        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
+        self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
+        self.sinkhorn_done = 0
+        s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
+        if o.sinkhorn_iters == 0:
+            return self._to_newton(s)
+        return s
+
+    # -- stage switch ------------------------------------------------------------------------------------------------
+
+    def _to_newton(self, s: OTState) -> _NewtonState:
+        reg = self.engine.reg
+        f, g = s.f, s.g
+        if s.u is not None:
+            f, g = f + reg * self.xp.log(s.u), g + reg * self.xp.log(s.v)
+        ns = _NewtonState(f=f, g=g, rows=None, cols=None, reg=reg, k=s.k)
+        self._gauge(ns)
+        return ns
+
+    def _gauge(self, s: _NewtonState) -> None:
+        """Shift ``(f + t, g - t)`` so that the fixed potential ``g_m`` is zero; refresh the marginals."""
+        t = s.g[-1]
+        s.f, s.g = s.f + t, s.g - t
+        s.rows, s.cols, s.counts = ot_gibbs_marginals(self.problem.C, s.f, s.g, s.reg, self.cutoff, self.log_thr)
+
+    # -- iterations ------------------------------------------------------------------------------------------------
+
+    def step(self, s: Any, measure: bool = False) -> Any:
+        if isinstance(s, OTState):
+            s = self.engine.kernel_step(s)
+            self.sinkhorn_done += 1
+            if self.sinkhorn_done >= self.options.sinkhorn_iters or (
+                    self.sinkhorn_done % 5 == 0 and self._stage1_error(s) <= self.options.switch_tol):
+                return self._to_newton(s)
+            return s
+        s = self._newton_step(s)
+        if s.reg != self.problem.reg and self._error(s) <= self.options.level_tol:
+            # next problem of the continuation: one exact Sinkhorn iteration at the new reg, then Newton
+            s.reg = self.levels[self.levels.index(s.reg) + 1]
+            self._sinkhorn_iteration(s)
+        return s
+
+    def _error(self, s: _NewtonState) -> float:
+        xp, p = self.xp, self.problem
+        return float(xp.sum(xp.abs(p.a - s.rows)) + xp.sum(xp.abs(p.b - s.cols))) / p.mass
+
+    def _stage1_error(self, s: OTState) -> float:
+        xp, p = self.xp, self.problem
+        _, _, rows, cols = self.engine.marginals(s)
+        return float(xp.sum(xp.abs(rows - p.a)) + xp.sum(xp.abs(cols - p.b))) / p.mass
+
+    def _newton_step(self, s: _NewtonState) -> _NewtonState:
+        p, o, xp = self.problem, self.options, self.xp
+        reg = s.reg
+        ga, gb = p.a - s.rows, p.b - s.cols
+        err = float(xp.sum(xp.abs(ga)) + xp.sum(xp.abs(gb))) / p.mass
+        plan = ot_gibbs_sparse(p.C, s.f, s.g, reg, self.log_thr, s.counts)
+        s.nnz = plan.nnz
+        m1 = p.shape[1] - 1
+        rtol = min(o.cg_tol, math.sqrt(max(err, 1e-300)))
+        # Levenberg-Marquardt shift proportional to the error: bounds the step along the gauge
+        # directions of nearly disconnected blocks of the sparsified plan, vanishes at the solution
+        shift = 1.0 + o.shift * err
+        x, y, it = ot_newton_cg(plan, shift * s.rows, shift * s.cols, ga, gb[:m1], rtol, o.cg_max_iter)
+        s.cg_iters += it
+        df = reg * x
+        dg = xp.concat([reg * y, xp.zeros((1,), dtype=y.dtype)])
+        slope = float(xp.sum(ga * df) + xp.sum(gb * dg))
+        lin = float(xp.sum(p.a * df) + xp.sum(p.b * dg))
+        mass = float(xp.sum(s.rows))
+        if not (slope > 0 and math.isfinite(slope)):
+            return self._fallback(s)
+        alpha = 1.0
+        for _ in range(o.max_backtracks):
+            f1, g1 = s.f + alpha * df, s.g + alpha * dg
+            r1, c1, n1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff, self.log_thr)
+            gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
+            if math.isfinite(gain) and gain >= o.armijo * alpha * slope:
+                break
+            if err <= 1e-6 and math.isfinite(gain):
+                # near the solution the gain is below the rounding of D: judge by the gradient
+                err1 = float(xp.sum(xp.abs(p.a - r1)) + xp.sum(xp.abs(p.b - c1))) / p.mass
+                if err1 <= 0.5 * err:
+                    break
+            alpha *= 0.5
+            s.backtracks += 1
+        else:
+            return self._fallback(s)
+        s.f, s.g, s.rows, s.cols, s.counts = f1, g1, r1, c1, n1
+        s.newton += 1
+        s.k += 1
+        return s
+
+    def _sinkhorn_iteration(self, s: _NewtonState) -> None:
+        """One exact log-domain Sinkhorn iteration at ``s.reg`` (it increases the dual)."""
+        p, xp, reg = self.problem, self.xp, s.reg
+        s.f = reg * xp.log(p.a) - ot_softmin_rows(p.C, s.g, reg)
+        s.g = reg * xp.log(p.b) - ot_softmin_rows(self.engine.CT, s.f, reg)
+        self._gauge(s)
+
+    def _fallback(self, s: _NewtonState) -> _NewtonState:
+        """The Newton step failed the line search: one Sinkhorn iteration instead, which always ascends."""
+        self._sinkhorn_iteration(s)
+        s.fallbacks += 1
+        s.k += 1
+        return s
+
+    def check(self, s: Any) -> Check:
+        p = self.problem
+        if isinstance(s, OTState):
+            c = potential_check(p, *self.engine.marginals(s))
+            reg = self.engine.reg
+        else:
+            c = potential_check(p, s.f, s.g, s.rows, s.cols, reg=s.reg)
+            reg = s.reg
+        if reg != p.reg:  # an intermediate problem: no certificate for the one asked
+            return Check(x=c.x, fun=c.fun, optimality=math.inf, measures={"marginal_error": math.inf}, dual=c.dual)
+        return c
+
+    def finalize(self, check: Check) -> Check:
+        if check.optimality == math.inf or not isinstance(check.x, tuple):
+            return check
+        # the plan without the entries below the cutoff (together < 1e-3 tol of the mass), as measured
+        p, xp, (f, g) = self.problem, self.xp, check.x
+        P = ot_gibbs(p.C, f, g, p.reg, self.cutoff)
+        final = potential_check(p, f, g, xp.sum(P, axis=1), xp.sum(P, axis=0))
+        return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
+
+    def info(self, s: Any) -> dict[str, Any]:
+        out = {"sinkhorn_iterations": self.sinkhorn_done, "regs": list(self.levels)}
+        if isinstance(s, _NewtonState):
+            out.update(newton_iterations=s.newton, cg_iterations=s.cg_iters, backtracks=s.backtracks,
+                       sinkhorn_fallbacks=s.fallbacks, hessian_nnz=s.nnz)
+        return out

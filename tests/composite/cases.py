@@ -1,0 +1,53 @@
+"""Conformance cases of the composite family (Lasso, SICS, generic two-term problems)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optkit.backend import asarray
+from optkit.datasets import lasso_instance, sics_instance
+from optkit.functions import Box, L1Ball, SquaredLoss
+from optkit.problems import Composite, Lasso, SparseInverseCovariance
+
+from ..conformance.cases import Case
+
+
+def _arr(x: np.ndarray, xp: Any, dtype: Any) -> Any:
+    return asarray(x, xp=xp, dtype=dtype)
+
+
+def _lasso(seed: int, m: int, n: int):
+    def make(xp, dtype):
+        A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=0.2)
+        return Lasso(_arr(A, xp, dtype), _arr(b, xp, dtype), lam)
+    return make
+
+
+def _sics(seed: int, p: int, lam: float):
+    def make(xp, dtype):
+        S, _ = sics_instance(p, seed=seed)
+        return SparseInverseCovariance(_arr(S, xp, dtype), lam)
+    return make
+
+
+def _box_ls(xp, dtype):
+    rng = np.random.default_rng(7)
+    A, b = rng.standard_normal((30, 20)), rng.standard_normal(30)
+    return Composite(SquaredLoss(_arr(A, xp, dtype), _arr(b, xp, dtype)), Box(-0.1, 0.2), (20,))
+
+
+def _l1ball_ls(xp, dtype):
+    rng = np.random.default_rng(8)
+    A, b = rng.standard_normal((25, 40)), rng.standard_normal(25)
+    return Composite(SquaredLoss(_arr(A, xp, dtype), _arr(b, xp, dtype)), L1Ball(1.5), (40,))
+
+
+CASES = [
+    Case("lasso_wide", _lasso(11, 40, 90)),
+    Case("lasso_tall", _lasso(12, 80, 30)),
+    Case("sics_p15", _sics(13, 15, 0.1)),
+    Case("sics_p25", _sics(14, 25, 0.05)),
+    Case("box_least_squares", _box_ls),
+    Case("l1ball_least_squares", _l1ball_ls),
+]

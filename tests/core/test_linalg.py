@@ -1,0 +1,98 @@
+"""Partial SVDs, the top singular triplet and thin-SVD updates (optkit.linalg)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optkit.backend import asarray, namespace_by_name, to_numpy
+from optkit.linalg import ThinSVD, dense, extend_basis, partial_svd, partial_svt, rank_one_update, reorthogonalize, top_singular_triplet
+
+from ..conftest import BACKENDS
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(40, 25), (25, 40), (7, 1), (1, 6), (30, 30)])
+def test_top_singular_triplet(backend, shape):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(sum(shape))
+    A = rng.standard_normal(shape)
+    t = top_singular_triplet(asarray(A, xp=xp), tol=1e-10)
+    s = np.linalg.svd(A, compute_uv=False)
+    assert t.sigma == pytest.approx(s[0], rel=1e-10)
+    u, v = to_numpy(t.u), to_numpy(t.v)
+    assert np.linalg.norm(A @ v - t.sigma * u) <= 1e-8 * s[0]
+    # a warm start from the answer converges at once
+    again = top_singular_triplet(asarray(A, xp=xp), t.v, tol=1e-10)
+    assert again.steps <= 3 and again.sigma == pytest.approx(s[0], rel=1e-12)
+
+
+def test_top_singular_triplet_zero_and_low_rank():
+    t = top_singular_triplet(np.zeros((4, 3)))
+    assert t.sigma == 0.0
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((50, 2)) @ rng.standard_normal((2, 40))
+    t = top_singular_triplet(A)
+    assert t.sigma == pytest.approx(np.linalg.svd(A, compute_uv=False)[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_partial_svd_and_svt(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((120, 6)) @ np.diag([50, 40, 30, 20, 10, 5.0]) @ rng.standard_normal((6, 90))
+    A += 0.1 * rng.standard_normal(A.shape)
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    svd, _ = partial_svd(asarray(A, xp=xp), 8, tol=1e-10, max_iter=200, converge=6)
+    np.testing.assert_allclose(to_numpy(svd.s)[:6], s[:6], rtol=1e-9)
+    tau = 15.0
+    Y, f = partial_svt(asarray(A, xp=xp), tau, rank_guess=2, tol=1e-11)
+    r = int(np.sum(s > tau))
+    ref = (U[:, :r] * (s[:r] - tau)) @ Vt[:r]
+    np.testing.assert_allclose(to_numpy(Y), ref, atol=1e-8 * s[0])
+    assert f.s.shape[0] == r
+    by_value, _ = partial_svd(asarray(A, xp=xp), 3, tol=1e-12, max_iter=300, by_value=True)
+    assert float(by_value.s[0]) == pytest.approx(s[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rank_one_updates_track_the_dense_matrix(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(2)
+    m, n = 30, 20
+    f = None
+    L = np.zeros((m, n))
+    for k in range(25):
+        a, b = rng.standard_normal(m), rng.standard_normal(n)
+        scale = 1.0 - 1.0 / (k + 2)
+        L = scale * L + np.outer(a, b)
+        f = rank_one_update(f, scale, asarray(a, xp=xp), asarray(b, xp=xp))
+    np.testing.assert_allclose(to_numpy(dense(f, (m, n))), L, atol=1e-10 * np.abs(L).max())
+    assert f.nuclear_norm() == pytest.approx(np.linalg.svd(L, compute_uv=False).sum(), rel=1e-12)
+    g = reorthogonalize(f)
+    np.testing.assert_allclose(to_numpy(g.U).T @ to_numpy(g.U), np.eye(g.rank), atol=1e-13)
+    np.testing.assert_allclose(to_numpy(dense(g, (m, n))), L, atol=1e-10 * np.abs(L).max())
+    # a repeated direction does not grow the rank
+    a, b = to_numpy(f.U)[:, 0], to_numpy(f.V)[:, 0]
+    h = rank_one_update(f, 0.5, asarray(a, xp=xp), asarray(b, xp=xp))
+    assert h.rank == f.rank
+    empty = ThinSVD(xp.zeros((m, 0)), xp.zeros((0,)), xp.zeros((n, 0)))
+    assert rank_one_update(empty, 1.0, asarray(a, xp=xp), asarray(b, xp=xp)).rank == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extend_basis_spans_both_and_keeps_b(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(4)
+    B = np.linalg.qr(rng.standard_normal((40, 3)))[0]
+    fresh = rng.standard_normal((40, 2))
+    # one column already in span(B), one repeated: only the two fresh directions are new
+    X = np.column_stack([B @ rng.standard_normal(3), fresh, fresh[:, 0] + fresh[:, 1]])
+    E = to_numpy(extend_basis(asarray(B, xp=xp), asarray(X, xp=xp)))
+    assert E.shape == (40, 5)
+    np.testing.assert_allclose(E[:, :3], B)
+    np.testing.assert_allclose(E.T @ E, np.eye(5), atol=1e-13)
+    np.testing.assert_allclose(E @ (E.T @ X), X, atol=1e-12 * np.abs(X).max())
+    # nothing new, and an empty B
+    assert extend_basis(asarray(B, xp=xp), asarray(B[:, :2], xp=xp)).shape == (40, 3)
+    E0 = to_numpy(extend_basis(xp.zeros((40, 0), dtype=xp.float64), asarray(fresh, xp=xp)))
+    np.testing.assert_allclose(E0.T @ E0, np.eye(2), atol=1e-13)

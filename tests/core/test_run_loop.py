@@ -1,0 +1,140 @@
+"""The core: Result and its measures, Options and their domains, the run loop's stall rule,
+callbacks, the verbose table and the validation of starting points."""
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+
+import optkit
+from optkit import Status
+from optkit.datasets import lasso_instance
+from optkit.problems import Lasso
+from optkit.solvers.base import Check, Options, Solver, make_rng, option, run
+
+
+@pytest.fixture
+def lasso():
+    return Lasso(*lasso_instance(30, 60, seed=1))
+
+
+def test_measures_are_data_with_attribute_access(lasso):
+    res = optkit.solve(lasso, tol=1e-8)
+    assert set(res.measures) == {"gap"} and res.gap == res.measures["gap"]
+    with pytest.raises(TypeError):
+        res.measures["gap"] = 0.0  # read-only
+    with pytest.raises(AttributeError, match="measures: \\['gap'\\]"):
+        res.marginal_error
+    again = pickle.loads(pickle.dumps(res))
+    assert again.gap == res.gap and again.status is Status.OPTIMAL
+    assert str(res.status) == "OPTIMAL" and "gap:" in repr(res)
+
+
+@pytest.mark.parametrize("value", [np.float32(1e-6), np.float64(1e-7), 1e-6])
+def test_numpy_scalars_are_numbers(lasso, value):
+    res = optkit.solve(lasso, tol=value, max_iter=np.int64(500))
+    assert isinstance(res.nit, int) and res.success
+
+
+@pytest.mark.parametrize("bad", [dict(tol=True), dict(max_iter=2.5), dict(skipping="yes"), dict(check_every=0),
+                                 dict(stall_checks=-1), dict(ftol=1e-3), dict(tol=float("inf"))])
+def test_options_reject_wrong_types_and_values(lasso, bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        optkit.solve(lasso, method="fast_alm", **bad)
+
+
+def test_choice_and_seed_domains():
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Opts(Options):
+        mode: str = option("a", "a choice", domain={"a", "b"})
+        seed: object = option(None, "a seed", domain="seed")
+
+    assert Opts(mode="b", seed=np.int64(3)).seed == 3
+    gen = np.random.default_rng(1)
+    assert Opts(seed=gen).seed is gen and make_rng(gen) is gen
+    with pytest.raises(ValueError, match="mode must be one of \\['a', 'b'\\]"):
+        Opts(mode="c")
+    with pytest.raises(ValueError, match="seed"):
+        Opts(seed=-1)
+    a, b = make_rng(5).standard_normal(3), make_rng(5).standard_normal(3)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_stall_rule_by_objective_change(lasso):
+    res = optkit.solve(lasso, method="fista", tol=1e-300, max_iter=10000, check_every=1, ftol=1e-3,
+                       stall_checks=3)
+    assert res.status is Status.STALLED and res.nit < 10000
+    f = res.history["fun"]
+    assert np.all(np.abs(np.diff(f[-4:])) <= 1e-3 * np.abs(f[-4:-1]))
+
+
+def test_stall_rule_by_optimality(lasso):
+    res = optkit.solve(lasso, method="fista", tol=1e-300, max_iter=100000, check_every=1, stall_checks=20)
+    assert res.status is Status.STALLED and not res.success
+
+
+def test_a_raising_callback_returns_the_run_so_far(lasso):
+    def boom(info):
+        if info.nit >= 10:
+            raise RuntimeError("boom")
+
+    res = optkit.solve(lasso, method="fista", callback=boom, check_every=1, tol=1e-14)
+    assert res.status is Status.CALLBACK_ERROR and not res.success and res.nit == 10
+    assert isinstance(res.info["error"], RuntimeError) and np.all(np.isfinite(res.x))
+
+
+def test_snapshots_do_not_alias_the_solver(lasso):
+    def scribble(info):
+        info.x[:] = 1e6
+
+    res = optkit.solve(lasso, method="alm", callback=scribble, tol=1e-8)
+    assert res.success and res.fun == pytest.approx(lasso.objective(res.x), rel=1e-12)
+
+
+def test_verbose_table_is_bounded(lasso, capsys):
+    optkit.solve(lasso, method="fista", verbose=True, tol=1e-300, max_iter=3000, check_every=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) < 60 and lines[-1].startswith("status: MAX_ITER")
+
+
+def test_x0_is_validated_once_by_the_problem(lasso):
+    res = optkit.solve(lasso, method="alm", x0=[0.0] * 60, tol=1e-8)
+    assert res.success
+    with pytest.raises(ValueError, match="x0 must have shape \\(60,\\)"):
+        optkit.solve(lasso, x0=np.zeros(3))
+    with pytest.raises(ValueError, match="x0 contains NaN"):
+        optkit.solve(lasso, x0=np.full(60, np.nan))
+    with pytest.raises(TypeError, match="x0 must be an array"):
+        optkit.solve(lasso, x0={"a": 1})
+
+
+def test_show_options_takes_a_class(capsys):
+    cls = optkit.solvers.FISTA
+    assert optkit.show_options(cls) == optkit.show_options("fista")
+    assert "stall_checks" in capsys.readouterr().out
+
+
+class _Counting(Solver):
+    """Counts the steps told that a check follows."""
+
+    problem_types = (Lasso,)
+    name = "counting"
+
+    def init(self, x0):
+        return (0, 0)
+
+    def step(self, s, measure):
+        return (s[0] + 1, s[1] + int(measure))
+
+    def check(self, s):
+        return Check(x=self.problem.initial_point(), fun=1.0, optimality=1.0, measures={"measured": float(s[1])})
+
+
+@pytest.mark.parametrize("every,max_iter", [(1, 5), (3, 10), (4, 4)])
+def test_step_is_told_when_a_check_follows(lasso, every, max_iter):
+    res = run(_Counting(lasso, Options(max_iter=max_iter, check_every=every)), None, None, False)
+    checks = [n for n in range(1, max_iter + 1) if n % every == 0 or n == max_iter]
+    assert list(res.history["nit"][1:]) == checks
+    assert list(res.history["measured"][1:]) == list(range(1, len(checks) + 1))

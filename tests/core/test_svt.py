@@ -1,0 +1,52 @@
+"""Singular-value thresholding: the thin-SVD and Gram routes against a full SVD, and the
+prox optimality condition of the nuclear norm."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optkit.backend import asarray, to_numpy
+from optkit.functions import NuclearNorm
+from optkit.linalg import nuclear_norm, svt
+
+SHAPES = [(6, 9), (9, 6), (40, 5), (5, 40), (7, 7)]
+
+
+def _reference_svt(X, tau):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return (U * np.maximum(s - tau, 0)) @ Vt, int(np.sum(s > tau))
+
+
+def _low_rank_plus_noise(rng, shape, rank=3):
+    m, n = shape
+    return rng.standard_normal((m, rank)) @ rng.standard_normal((rank, n)) + 0.1 * rng.standard_normal(shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svt_matches_full_svd(xp, rng, shape):
+    X = _low_rank_plus_noise(rng, shape)
+    s = np.linalg.svd(X, compute_uv=False)
+    for tau in (0.0, 0.5 * (s[2] + s[3]), s[0] + 1.0):
+        Y, rank = svt(asarray(X, xp=xp), tau)
+        Y_ref, rank_ref = _reference_svt(X, tau)
+        assert rank == rank_ref
+        np.testing.assert_allclose(to_numpy(Y), Y_ref, atol=1e-10 * s[0])
+    assert nuclear_norm(asarray(X, xp=xp)) == pytest.approx(float(np.sum(s)), rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_nuclear_prox_optimality(rng, shape):
+    """``(V - Y) / (s lam)`` is a subgradient of the nuclear norm at ``Y``: spectral norm at
+    most one and inner product with ``Y`` equal to the nuclear norm of ``Y``."""
+    V = _low_rank_plus_noise(rng, shape)
+    g, step = NuclearNorm(0.8), 0.9
+    Y = g.prox(V, step)
+    G = (V - Y) / (step * g.lam)
+    assert np.linalg.norm(G, 2) <= 1 + 1e-10
+    assert np.sum(G * Y) == pytest.approx(np.linalg.svd(Y, compute_uv=False).sum(), rel=1e-10)
+    assert g.value(Y) == pytest.approx(g.lam * np.linalg.svd(Y, compute_uv=False).sum(), rel=1e-12)
+
+
+def test_nuclear_norm_checks_lam():
+    with pytest.raises(ValueError, match="lam"):
+        NuclearNorm(-1.0)

@@ -1,0 +1,115 @@
+"""The robust-recovery kernels against their twins, and the 2-d box QP of the Frank-Wolfe line search."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optkit import kernels
+from optkit.backend import asarray, namespace_by_name, to_numpy
+from optkit.kernels import rpca as rpca_kernels
+from optkit.solvers.rpca.frank_wolfe import box_qp
+
+from ..conftest import BACKENDS
+
+
+def test_box_qp_is_the_exact_minimiser():
+    rng = np.random.default_rng(3)
+    X, Y = np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201))
+    for _ in range(100):
+        B = rng.standard_normal((2, 2)) * rng.choice([0.0, 1.0], size=(2, 1))
+        H = B @ B.T
+        f = rng.standard_normal(2)
+        a, b = box_qp(H[0, 0], H[0, 1], H[1, 1], f[0], f[1])
+        assert 0 <= a <= 1 and 0 <= b <= 1
+
+        def q(x, y):
+            return 0.5 * (H[0, 0] * x * x + 2 * H[0, 1] * x * y + H[1, 1] * y * y) + f[0] * x + f[1] * y
+
+        best = float(np.min(q(X, Y)))
+        assert q(a, b) <= best + 1e-12
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_kernels_match_twins(masked, dtype, numba_build):
+    rng = np.random.default_rng(4)
+    m, n = 37, 29
+    L, S, M = (rng.standard_normal((m, n)).astype(dtype) for _ in range(3))
+    W = (rng.random((m, n)) < 0.7).astype(dtype) if masked else None
+    M = M if W is None else M * W
+    u, v = rng.standard_normal(m).astype(dtype), rng.standard_normal(n).astype(dtype)
+    ref = rpca_kernels.twin
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    R1, sq1, k1, mx1 = rpca_kernels.lowrank_residual(L, S, M, W)
+    R2, sq2, k2, mx2 = ref.lowrank_residual(L, S, M, W)
+    np.testing.assert_allclose(R1, R2, rtol=rtol)
+    assert sq1 == pytest.approx(sq2, rel=rtol) and mx1 == pytest.approx(mx2, rel=rtol)
+    assert abs(float(R1.reshape(-1)[k1])) == mx1
+    q1 = rpca_kernels.fw_quadratic(R1, L, S, W, u, v, -1.7)
+    q2 = ref.fw_quadratic(R1, L, S, W, u, v, -1.7)
+    np.testing.assert_allclose(q1, q2, rtol=1e-4 if dtype == np.float32 else 1e-11)
+    L0, S0 = L.copy(), S.copy()
+    out1 = rpca_kernels.fw_update(L, S, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2)
+    out2 = ref.fw_update(L, S, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2)
+    np.testing.assert_array_equal(L, L0)  # inputs untouched
+    np.testing.assert_array_equal(S, S0)
+    for a, b in zip(out1[:3], out2[:3]):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
+    sq, k, mx, l1 = out1[3:]
+    assert sq == pytest.approx(out2[3], rel=1e-4 if dtype == np.float32 else 1e-11)
+    assert l1 == pytest.approx(out2[6], rel=1e-4 if dtype == np.float32 else 1e-11)
+    assert mx == pytest.approx(out2[5], rel=rtol)
+    assert abs(float(out1[2].reshape(-1)[k])) == pytest.approx(mx, rel=rtol)  # ties may pick another index
+    # in place: the pass is elementwise, so the outputs may overwrite L and S
+    L3, S3, G3 = L.copy(), S.copy(), np.empty_like(L)
+    out3 = rpca_kernels.fw_update(L3, S3, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2, G_out=G3, L_out=L3, S_out=S3)
+    assert out3[0] is L3 and out3[1] is S3 and out3[2] is G3
+    for a, b in zip(out3, out1):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_lowrank_dense_fills_the_buffer(backend):
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(9)
+    U, s, V = rng.standard_normal((7, 3)), np.array([3.0, 2.0, 0.5]), rng.standard_normal((5, 3))
+    want = (U * s) @ V.T
+    args = [asarray(a, xp=xp) for a in (U, s, V)]
+    out = xp.zeros((7, 5), dtype=xp.float64)
+    got = rpca_kernels.lowrank_dense(*args, (7, 5), xp.float64, out=out)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-13)
+    if backend == "numpy":
+        assert got is out
+    got32 = rpca_kernels.lowrank_dense(*args, (7, 5), xp.float32, out=out)
+    assert got32.dtype == xp.float32
+    np.testing.assert_allclose(to_numpy(got32), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("radius", [0.5, 3.0, 1e3])
+def test_l1_ball_threshold_matches_twin(radius):
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((20, 15))
+    t1 = kernels.l1_ball_threshold(z, radius)
+    t2 = kernels.twin.l1_ball_threshold(z, radius)
+    assert t1 == pytest.approx(t2, rel=1e-12, abs=1e-15)
+    out = kernels.soft_threshold(z, t1)
+    assert np.abs(out).sum() == pytest.approx(min(radius, np.abs(z).sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_ialm_kernels_match_twins(masked, numba_build):
+    rng = np.random.default_rng(6)
+    m, n = 23, 31
+    M, L, Lp, S, Y = (rng.standard_normal((m, n)) for _ in range(5))
+    W = (rng.random((m, n)) < 0.6).astype(float) if masked else None
+    if W is not None:
+        M, Y, S = M * W, Y * W, S * W
+    np.testing.assert_allclose(rpca_kernels.ialm_svt_input(M, S, Y, L, W, 2.5),
+                               rpca_kernels.twin.ialm_svt_input(M, S, Y, L, W, 2.5), rtol=1e-13)
+    out1 = rpca_kernels.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    out2 = rpca_kernels.twin.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
+    for a, b in zip(out1[:2], out2[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    for a, b in zip(out1[2:], out2[2:]):
+        assert a == pytest.approx(b, rel=1e-12)
+    assert len(out1) == len(out2) == 5
