@@ -61,8 +61,11 @@ class Function:
 
     def to(self, xp: Any) -> "Function":
         """The same function with its arrays moved to namespace ``xp``."""
-        moved = {k: asarray(to_numpy(v), xp=xp) for k, v in self.arrays().items()}
-        return dataclasses.replace(self, **moved)
+        return self.map_arrays(lambda a: asarray(to_numpy(a), xp=xp))
+
+    def map_arrays(self, fn: Any) -> "Function":
+        """The same function with ``fn`` applied to each of its arrays."""
+        return dataclasses.replace(self, **{k: fn(v) for k, v in self.arrays().items()})
 
 
 def check_array(name: str, x: Any, ndim: int | None = None, finite: bool = True) -> Any:

@@ -111,11 +111,9 @@ class Composite(CompositeProblem):
             out["x0"] = self.x0
         return out
 
-    def to(self, xp: Any) -> "Composite":
-        from ..backend import asarray  # noqa: PLC0415
-
-        x0 = None if self.x0 is None else asarray(to_numpy(self.x0), xp=xp)
-        return Composite(self.f.to(xp), self.g.to(xp), self.shape, x0)
+    def map_arrays(self, fn: Any) -> "Composite":
+        x0 = None if self.x0 is None else fn(self.x0)
+        return Composite(self.f.map_arrays(fn), self.g.map_arrays(fn), self.shape, x0)
 
     def initial_point(self) -> Any:
         if self.x0 is not None:

@@ -10,10 +10,12 @@ function of the state, so the iterates never depend on ``check_every``.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import numbers
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -21,7 +23,11 @@ from .._result import Result, Status
 from ..backend import backend_name
 from ._table import Table
 
-__all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run", "make_rng"]
+__all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
+
+
+class ToleranceWarning(UserWarning):
+    """``tol`` is below what the data's floating-point type can certify."""
 
 
 def option(default: Any, doc: str, *, domain: Any = None) -> Any:
@@ -98,6 +104,8 @@ class Options:
                                   "(0: never)", domain="int >= 0")
     ftol: float = option(0.0, "with stall_checks: progress is a relative objective change above ftol "
                               "instead of a 0.1% better optimality measure (0: the latter)", domain="[0, inf)")
+    threads: int | None = option(None, "threads of the parallel kernels and of BLAS during the run (None: the "
+                                       "libraries' defaults)", domain="int >= 1")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -288,9 +296,72 @@ def _copy(x: Any) -> Any:
     return x
 
 
+@contextlib.contextmanager
+def _thread_limits(threads: int | None):
+    """Limit Numba's and BLAS's threads to ``threads`` for the duration (nothing when ``None``)."""
+    if threads is None:
+        yield
+        return
+    import numba  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _tolerance_floor(dtype_eps: float) -> float:
+    """The smallest relative certificate a dtype can resolve: ten rounding units."""
+    return 10.0 * dtype_eps
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C, also when a compiled kernel re-raises it as a ``SystemError`` (Numba's dispatcher)."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _in_float64(problem: Any, check: Check) -> Check | None:
+    """The check recomputed by the problem in float64 at ``check.x``; ``None`` for float64 data."""
+    xp = problem.xp
+    if problem.dtype == xp.float64:
+        return None
+
+    def up(v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, tuple):
+            blocks = [up(b) for b in v]
+            return type(v)(*blocks) if hasattr(v, "_fields") else tuple(blocks)
+        if hasattr(v, "dtype") and xp.isdtype(v.dtype, "real floating"):
+            return xp.astype(v, xp.float64)
+        return v
+
+    measures = problem.astype(xp.float64).measures(up(check.x), **({} if check.dual is None else {"dual": up(check.dual)}))
+    return Check.of(check.x, measures, check.dual)
+
+
 def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
-    """The single run loop shared by every solver."""
+    """The single run loop shared by every solver: :func:`_run` within the run's thread limits."""
+    with _thread_limits(solver.options.threads):
+        return _run(solver, x0, callback, verbose)
+
+
+def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
     opts = solver.options
+    problem = solver.problem
+    floor = _tolerance_floor(float(problem.xp.finfo(problem.dtype).eps))
+    if opts.tol < floor:
+        warnings.warn(f"tol={opts.tol:g} is below what {problem.dtype} data can certify (about {floor:.1e}); "
+                      f"success is reported only if the certificate recomputed in float64 meets it",
+                      ToleranceWarning, stacklevel=4)
     start = time.perf_counter()
     history: dict[str, list[float]] = {"nit": [], "time": [], "fun": [], "optimality": []}
     table: Table | None = None
@@ -309,7 +380,7 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
         return elapsed
 
     if x0 is not None:
-        x0 = solver.problem.check_x0(x0)
+        x0 = problem.check_x0(x0)
     state = solver.init(x0)
     check = solver.check(state)
     if verbose:
@@ -361,7 +432,9 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
                     break
                 if stop is True:
                     status = Status.CALLBACK_STOP
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not _interrupted(exc):
+            raise
         status = Status.INTERRUPTED
 
     if status in (Status.NUMERICAL_ERROR, Status.INTERRUPTED, Status.CALLBACK_ERROR) and best is not None:
@@ -369,6 +442,14 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
     else:
         final = check if _finite(check) or best is None else best
     final = solver.finalize(final)
+    if status is Status.OPTIMAL:
+        # success means the certificate at the answer, in float64, meets tol: a float32 run is
+        # re-certified (its own measure can round to zero below the dtype's resolution)
+        exact = _in_float64(problem, final)
+        if exact is not None:
+            final = exact
+            if not exact.optimality <= opts.tol:
+                status = Status.STALLED
     if table is not None:
         table.footer(nit, time.perf_counter() - start, status, final)
     info = {**solver.info(last_state), **info}

@@ -155,6 +155,7 @@ def test_deterministic_rerun(case, method):
         np.testing.assert_array_equal(u, v)
 
 
+@pytest.mark.filterwarnings("ignore::optkit.solvers.base.ToleranceWarning")
 @pytest.mark.parametrize("case,method", PAIRS)
 def test_iterates_do_not_depend_on_check_every(case, method):
     """Checks are read-only: 14 iterations checked every iteration or every 7th end at one point."""
