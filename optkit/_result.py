@@ -75,8 +75,22 @@ class Measures(Mapping):
         return f"Measures({self._data!r})"
 
 
+class MeasureAttributes:
+    """Attribute access to the entries of a ``measures`` mapping (``res.gap`` for ``res.measures["gap"]``)."""
+
+    def __getattr__(self, name: str) -> float:
+        # only reached when normal lookup fails
+        if name.startswith("__") or name == "measures":
+            raise AttributeError(name)
+        try:
+            return self.measures[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no attribute or measure {name!r}; measures: "
+                                 f"{sorted(self.measures)}") from None
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(MeasureAttributes):
     """Outcome of :func:`optkit.solve`.
 
     Attributes
@@ -129,16 +143,6 @@ class Result:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "measures", Measures(self.measures))
-
-    def __getattr__(self, name: str) -> float:
-        # only reached when normal lookup fails: the family's named measures
-        if name.startswith("__") or name == "measures":
-            raise AttributeError(name)
-        try:
-            return self.measures[name]
-        except KeyError:
-            raise AttributeError(f"Result has no attribute or measure {name!r}; measures: "
-                                 f"{sorted(self.measures)}") from None
 
     @property
     def success(self) -> bool:

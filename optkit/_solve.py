@@ -8,7 +8,7 @@ from typing import Any, Callable
 from ._registry import all_methods, get_solver
 from ._result import Result
 from .backend import namespace_by_name
-from .solvers.base import Options, Snapshot, Solver, run
+from .solvers.base import Snapshot, Solver, run
 
 __all__ = ["solve", "methods", "show_options"]
 

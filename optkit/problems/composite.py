@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backend import get_namespace, to_numpy
+from ..backend import get_namespace
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_array, check_scalar
 from .base import Problem

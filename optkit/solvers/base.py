@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
-from .._result import Result, Status
+from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._table import Table
 
@@ -169,8 +169,9 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """Read-only view handed to ``callback`` at every check; its arrays are copies."""
+class Snapshot(MeasureAttributes):
+    """Read-only view handed to ``callback`` at every check; its arrays are copies. The
+    family's measures are attributes too (``info.gap``)."""
 
     nit: int
     time: float
@@ -178,14 +179,6 @@ class Snapshot:
     fun: float
     optimality: float
     measures: Mapping[str, float]
-
-    def __getattr__(self, name: str) -> float:
-        if name.startswith("__") or name == "measures":
-            raise AttributeError(name)
-        try:
-            return self.measures[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class Solver:
@@ -282,18 +275,19 @@ class _Stall:
         return self.streak >= self.checks
 
 
-def _copy(x: Any) -> Any:
-    """A copy of an array or a (named) tuple of arrays, so a callback cannot alias solver state."""
-    if x is None:
-        return None
+def _map_blocks(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn`` applied to each array of ``x``: an array, a (named) tuple of them, or ``None``."""
     if isinstance(x, tuple):
-        blocks = [_copy(v) for v in x]
+        blocks = [_map_blocks(fn, v) for v in x]
         return type(x)(*blocks) if hasattr(x, "_fields") else tuple(blocks)
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        from ..backend import get_namespace  # noqa: PLC0415
+    return fn(x) if hasattr(x, "shape") and hasattr(x, "dtype") else x
 
-        return get_namespace(x).asarray(x, copy=True)
-    return x
+
+def _copy(x: Any) -> Any:
+    """A copy of the arrays of ``x``, so a callback cannot alias solver state."""
+    from ..backend import get_namespace  # noqa: PLC0415
+
+    return _map_blocks(lambda a: get_namespace(a).asarray(a, copy=True), x)
 
 
 @contextlib.contextmanager
@@ -334,15 +328,8 @@ def _in_float64(problem: Any, check: Check) -> Check | None:
     if problem.dtype == xp.float64:
         return None
 
-    def up(v: Any) -> Any:
-        if v is None:
-            return None
-        if isinstance(v, tuple):
-            blocks = [up(b) for b in v]
-            return type(v)(*blocks) if hasattr(v, "_fields") else tuple(blocks)
-        if hasattr(v, "dtype") and xp.isdtype(v.dtype, "real floating"):
-            return xp.astype(v, xp.float64)
-        return v
+    def up(x: Any) -> Any:
+        return _map_blocks(lambda a: xp.astype(a, xp.float64) if xp.isdtype(a.dtype, "real floating") else a, x)
 
     measures = problem.astype(xp.float64).measures(up(check.x), **({} if check.dual is None else {"dual": up(check.dual)}))
     return Check.of(check.x, measures, check.dual)

@@ -133,6 +133,11 @@ class _Counting(Solver):
         return Check(x=self.problem.initial_point(), fun=1.0, optimality=1.0, measures={"measured": float(s[1])})
 
 
+def test_custom_solver_class_is_accepted(lasso):
+    res = optkit.solve(lasso, method=_Counting, max_iter=2)
+    assert res.method == "counting" and res.status is Status.MAX_ITER and res.nit == 2
+
+
 @pytest.mark.parametrize("every,max_iter", [(1, 5), (3, 10), (4, 4)])
 def test_step_is_told_when_a_check_follows(lasso, every, max_iter):
     res = run(_Counting(lasso, Options(max_iter=max_iter, check_every=every)), None, None, False)
