@@ -20,7 +20,6 @@ class Status(IntEnum):
     STALLED = 5
     INFEASIBLE = 6
     CALLBACK_ERROR = 7
-    UNBOUNDED = 8
 
     @property
     def message(self) -> str:
@@ -44,7 +43,6 @@ _MESSAGES = {
     Status.INFEASIBLE: "The problem data admit no feasible point.",
     Status.CALLBACK_ERROR: "The callback raised an exception (in info['error']); the best iterate so far "
                            "is returned.",
-    Status.UNBOUNDED: "The objective is unbounded below on the feasible set.",
 }
 
 

@@ -105,6 +105,10 @@ def solve(
     >>> res.success
     True
     """
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {verbose!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     if backend is not None:
         problem = problem.to(namespace_by_name(backend))
     cls = _resolve(problem, method)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from ..backend import asarray, get_namespace, to_numpy
 
-__all__ = ["Function", "check_array", "check_scalar"]
+__all__ = ["Function", "check_array", "check_scalar", "check_same_library"]
 
 
 class Function:
@@ -103,3 +103,16 @@ def check_scalar(name: str, value: Any, *, positive: bool = False, allow_none: b
     if value < 0:
         raise ValueError(f"{name} must be nonnegative, got {value}")
     return value
+
+
+def check_same_library(**arrays: Any) -> Any:
+    """The namespace the named arrays share; a ``TypeError`` naming them when they come from
+    different array libraries (``None`` entries are skipped)."""
+    given = {k: v for k, v in arrays.items() if v is not None}
+    try:
+        return get_namespace(*given.values())
+    except TypeError:
+        kinds = ", ".join(f"{k} ({type(v).__module__.split('.')[0]})" for k, v in given.items())
+        raise TypeError(f"{' and '.join(given)} come from different array libraries: {kinds}; "
+                        f"use one array library for all the data") from None
+

@@ -100,7 +100,10 @@ def _like_template(name: str, x: Any, template: Any) -> Any:
         return type(template)(*blocks) if hasattr(template, "_fields") else tuple(blocks)
     xp = get_namespace(template)
     if isinstance(x, (list, tuple)) or np.isscalar(x):
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError:
+            raise ValueError(f"{name} must be a (rectangular) array; got a ragged nested sequence") from None
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{name} must be an array, got {type(x).__name__}")
     try:

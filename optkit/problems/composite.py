@@ -27,6 +27,13 @@ def two_terms(problem: Any) -> tuple[Function, Function] | None:
     return None
 
 
+def _certified_gap(primal: float, dual: float, dtype: Any, xp: Any) -> float:
+    """``primal - dual``, but never below the rounding of the two values in ``dtype``: a gap that
+    rounds to zero certifies only to that level."""
+    rounding = 4.0 * float(xp.finfo(dtype).eps) * (abs(primal) + abs(dual))
+    return max(primal - dual, rounding)
+
+
 class CompositeProblem(Problem):
     """Base of :math:`\\min_x f(x) + g(x)` problems with smooth ``f`` and prox-friendly ``g``."""
 
@@ -103,6 +110,13 @@ class Composite(CompositeProblem):
             object.__setattr__(self, "x0", x0)
         if not self.arrays():
             raise ValueError("Composite needs data arrays: give x0 when neither f nor g holds arrays")
+        x = self.initial_point()
+        for name in ("f", "g"):
+            try:
+                getattr(self, name).value(x)
+            except (ValueError, TypeError) as exc:  # an inconsistent shape fails inside the term
+                raise ValueError(f"shape {self.shape} does not fit {name} ({type(getattr(self, name)).__name__}): "
+                                 f"{exc}") from None
 
     def arrays(self) -> dict[str, Any]:
         out = {f"f.{k}": v for k, v in self.f.arrays().items()}
@@ -133,7 +147,8 @@ class Lasso(CompositeProblem):
     A : array, shape (m, n)
     b : array, shape (m,)
     lam : float
-        :math:`\\lambda \\ge 0`. scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``.
+        :math:`\\lambda > 0`. scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``
+        (``lam = 0`` is least squares, for which :func:`numpy.linalg.lstsq` is the tool).
 
     Notes
     -----
@@ -155,9 +170,11 @@ class Lasso(CompositeProblem):
 
     def __post_init__(self) -> None:
         f = SquaredLoss(self.A, self.b)
+        if f.A.shape[1] == 0:
+            raise ValueError(f"A must have at least one column (feature), got shape {tuple(f.A.shape)}")
         object.__setattr__(self, "A", f.A)
         object.__setattr__(self, "b", f.b)
-        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+        object.__setattr__(self, "lam", check_scalar("lam", self.lam, positive=True))
         object.__setattr__(self, "f", f)
         object.__setattr__(self, "g", L1Norm(self.lam))
 
@@ -176,9 +193,8 @@ class Lasso(CompositeProblem):
         scale = min(1.0, self.lam / corr) if corr > 0 else 1.0
         theta = scale * r
         dual = -0.5 * float(theta @ theta) - float(self.b @ theta)
-        gap = max(primal - dual, 0.0)
-        rel = gap / max(abs(primal), 1e-300) if gap > 0 else 0.0
-        return {"fun": primal, "optimality": rel, "gap": gap}
+        gap = _certified_gap(primal, dual, x.dtype, xp)
+        return {"fun": primal, "optimality": gap / max(abs(primal), 1e-300), "gap": gap}
 
 
 @dataclass(frozen=True)
@@ -213,12 +229,14 @@ class SparseInverseCovariance(CompositeProblem):
     def __post_init__(self) -> None:
         f = LogDetTrace(self.S)
         xp = get_namespace(f.S)
-        if f.S.shape[0] == 0:
-            raise ValueError("S must be non-empty")
         if not bool(xp.all(xp.linalg.diagonal(f.S) > 0)):
             raise ValueError("S must have a positive diagonal (the problem is unbounded otherwise)")
+        lam = check_scalar("lam", self.lam)
+        if lam == 0 and not float(xp.linalg.eigvalsh(f.S)[0]) > 0:
+            raise ValueError("lam = 0 with a singular S: the problem is unbounded below (no maximum likelihood "
+                             "precision exists); take lam > 0")
         object.__setattr__(self, "S", f.S)
-        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+        object.__setattr__(self, "lam", lam)
         object.__setattr__(self, "f", f)
         object.__setattr__(self, "g", OffDiagL1(self.lam))
 
@@ -252,5 +270,5 @@ class SparseInverseCovariance(CompositeProblem):
         if float(xp.min(w)) <= 0:
             gap = math.inf
         else:
-            gap = max(primal - float(xp.sum(xp.log(w))) - p, 0.0)
+            gap = _certified_gap(primal, float(xp.sum(xp.log(w))) + p, X.dtype, xp)
         return {"fun": primal, "optimality": gap / max(1.0, abs(primal)), "gap": gap}

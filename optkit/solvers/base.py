@@ -19,6 +19,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
+import numpy as np
+
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._table import Table
@@ -48,13 +50,7 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
 
 
 def _real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, _np_bool()))
-
-
-def _np_bool() -> type:
-    import numpy as np  # noqa: PLC0415
-
-    return np.bool_
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _coerce(name: str, value: Any, domain: Any) -> Any:
@@ -64,8 +60,6 @@ def _coerce(name: str, value: Any, domain: Any) -> Any:
             raise ValueError(f"{name} must be one of {sorted(domain)}, got {value!r}")
         return value
     if domain == "seed":
-        import numpy as np  # noqa: PLC0415
-
         if isinstance(value, np.random.Generator):
             return value
         if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= 0:
@@ -111,7 +105,7 @@ class Options:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(f.default, bool):
-                if not isinstance(value, (bool, _np_bool())):
+                if not isinstance(value, (bool, np.bool_)):
                     raise ValueError(f"{f.name} must be True or False, got {value!r}")
                 object.__setattr__(self, f.name, bool(value))
                 continue
@@ -143,8 +137,6 @@ def make_rng(seed: Any) -> Any:
     problem's namespace, so one seed gives the same iterates on every backend run twice.
     A ``Generator`` passed as the seed is used as it is (and advanced by the run).
     """
-    import numpy as np  # noqa: PLC0415  (random draws are host data)
-
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
@@ -313,6 +305,11 @@ def _tolerance_floor(dtype_eps: float) -> float:
     return 10.0 * dtype_eps
 
 
+#: Numerical failures a step can raise (overflow in a Python float, a singular factorisation): the
+#: run ends with NUMERICAL_ERROR and the best iterate, the exception in ``info["error"]``.
+_NUMERICAL: tuple[type[BaseException], ...] = (ArithmeticError, np.linalg.LinAlgError)
+
+
 def _interrupted(exc: BaseException) -> bool:
     """Ctrl-C, also when a compiled kernel re-raises it as a ``SystemError`` (Numba's dispatcher)."""
     while exc is not None:
@@ -323,7 +320,9 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def _in_float64(problem: Any, check: Check) -> Check | None:
-    """The check recomputed by the problem in float64 at ``check.x``; ``None`` for float64 data."""
+    """The check's certificate recomputed by the problem in float64 at ``check.x`` (the objective
+    stays the one in the data's precision, where a point feasible to that precision is feasible);
+    ``None`` for float64 data."""
     xp = problem.xp
     if problem.dtype == xp.float64:
         return None
@@ -332,7 +331,8 @@ def _in_float64(problem: Any, check: Check) -> Check | None:
         return _map_blocks(lambda a: xp.astype(a, xp.float64) if xp.isdtype(a.dtype, "real floating") else a, x)
 
     measures = problem.astype(xp.float64).measures(up(check.x), **({} if check.dual is None else {"dual": up(check.dual)}))
-    return Check.of(check.x, measures, check.dual)
+    exact = Check.of(check.x, measures, check.dual)
+    return dataclasses.replace(exact, fun=check.fun)
 
 
 def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
@@ -368,8 +368,13 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
 
     if x0 is not None:
         x0 = problem.check_x0(x0)
-    state = solver.init(x0)
-    check = solver.check(state)
+    try:
+        state = solver.init(x0)
+        check = solver.check(state)
+    except (KeyboardInterrupt, SystemError, *_NUMERICAL) as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemError)) and not _interrupted(exc):
+            raise
+        return _no_start(solver, x0, exc, time.perf_counter() - start)
     if verbose:
         table = Table(solver.name, list(check.measures), opts.max_iter, opts.check_every)
     record(0, check)
@@ -423,6 +428,9 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         if not _interrupted(exc):
             raise
         status = Status.INTERRUPTED
+    except _NUMERICAL as exc:  # overflow, division by zero, a singular factorisation: the run so far stands
+        info["error"] = exc
+        status = Status.NUMERICAL_ERROR
 
     if status in (Status.NUMERICAL_ERROR, Status.INTERRUPTED, Status.CALLBACK_ERROR) and best is not None:
         final = best
@@ -456,7 +464,17 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
     )
 
 
-def _as_host_array(values: list[float]) -> Any:
-    import numpy as np  # noqa: PLC0415  (history is host data by definition)
+def _no_start(solver: Solver, x0: Any, exc: BaseException, elapsed: float) -> Result:
+    """The Result of a run that failed before its first iterate (numerical error or Ctrl-C in set-up)."""
+    status = Status.INTERRUPTED if _interrupted(exc) else Status.NUMERICAL_ERROR
+    if x0 is None:
+        try:
+            x0 = solver.problem.initial_point()
+        except NotImplementedError:
+            x0 = None
+    return Result(x=x0, fun=math.inf, status=status, nit=0, time=elapsed, method=solver.name,
+                  backend=backend_name(solver.xp), optimality=math.inf, history={}, info={"error": exc})
 
+
+def _as_host_array(values: list[float]) -> Any:
     return np.asarray(values, dtype=float)
