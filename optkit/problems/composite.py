@@ -185,11 +185,14 @@ class Lasso(CompositeProblem):
     def initial_point(self) -> Any:
         return self.xp.zeros(self.shape, dtype=self.dtype)
 
-    def measures(self, x: Any) -> dict[str, float]:
+    def measures(self, x: Any, *, residual: Any = None, correlation: Any = None) -> dict[str, float]:
+        """``fun``, ``optimality`` (relative duality gap) and ``gap``; ``residual`` :math:`Ax - b` and
+        ``correlation`` :math:`A^T(Ax - b)` may pass what a solver already has."""
         xp = get_namespace(x)
-        r = self.A @ x - self.b
+        r = self.A @ x - self.b if residual is None else residual
         primal = 0.5 * float(r @ r) + self.lam * float(xp.sum(xp.abs(x)))
-        corr = float(xp.max(xp.abs(self.A.T @ r))) if r.shape[0] else 0.0
+        c = self.A.T @ r if correlation is None else correlation
+        corr = float(xp.max(xp.abs(c))) if r.shape[0] else 0.0
         scale = min(1.0, self.lam / corr) if corr > 0 else 1.0
         theta = scale * r
         dual = -0.5 * float(theta @ theta) - float(self.b @ theta)
