@@ -87,7 +87,7 @@ def sketch_solve(system: SketchSystem, b: Any, target: float, rng: np.random.Gen
     b : array, shape (N,)
     target : float
         Absolute residual norm to reach. It is raised to the attainable floor
-        ``floor_factor * eps * ||K||_F * ||z||`` (the rounding level of :math:`Kz`), so that a
+        ``floor_factor * eps * (||K||_F ||z|| + ||b||)`` (the rounding level of :math:`Kz - b`), so that a
         target below the working precision ends the solve instead of running to ``max_steps``.
     rng : numpy.random.Generator
         All random draws (row indices, Gaussian sketches) come from it, on the host.
@@ -110,13 +110,16 @@ def sketch_solve(system: SketchSystem, b: Any, target: float, rng: np.random.Gen
     eps = float(xp.finfo(b.dtype).eps)
     z = xp.zeros_like(b) if z0 is None else xp.asarray(z0, copy=True)
     r = _residual(system, z, b)
-    rr = float(xp.vecdot(r, r))
+    rr = float(r @ r)
     steps = 0
 
+    bnorm = float(xp.linalg.vector_norm(b))
+
     def goal() -> float:
-        floor = floor_factor * eps * system.frobenius * float(xp.linalg.vector_norm(z))
+        floor = floor_factor * eps * (system.frobenius * float(xp.linalg.vector_norm(z)) + bnorm)
         return max(target, floor)
 
+    grow = 8          # chunk lengths grow geometrically: the floor (which moves with ||z||) is rechecked early
     while True:
         tgt = goal()
         if rr <= tgt * tgt:
@@ -127,20 +130,20 @@ def sketch_solve(system: SketchSystem, b: Any, target: float, rng: np.random.Gen
         if kind == "kaczmarz":
             from ..kernels.nlp import kaczmarz_steps  # noqa: PLC0415
 
-            rows = rng.integers(0, N, size=min(left, max(4096, 8 * N)))
+            rows = rng.integers(0, N, size=min(left, grow * 16, max(4096, 8 * N)))
             Kk, K2k = (system.Kc, system.K2c) if system.Kc is not None else (system.K, system.K2)
             z, r, done, rr = kaczmarz_steps(Kk, K2k, system.rownorm2, rows, z, r, rr, tgt * tgt)
         elif kind == "gaussian":
             from ..kernels.nlp import gaussian_steps  # noqa: PLC0415
 
-            count = min(left, max(1, min(4096, (1 << 21) // N)))
+            count = min(left, grow, max(1, min(4096, (1 << 21) // N)))
             S = asarray(rng.standard_normal((count, N)), like=b)
             z, r, done, rr = gaussian_steps(system.Kc if system.Kc is not None else system.K, S, z, r, rr,
                                             tgt * tgt)
         elif block_kind == "rows":
             from ..kernels.nlp import block_rows_steps  # noqa: PLC0415
 
-            count, k = min(left, max(256, (1 << 16) // block_size)), min(block_size, N)
+            count, k = min(left, grow, max(256, (1 << 16) // block_size)), min(block_size, N)
             if N <= 64:   # k distinct rows: the first k of a random permutation
                 draws = np.argsort(rng.random((count, N)), axis=1)[:, :k]
             else:         # with replacement (a repeated row is dropped from its block)
@@ -148,11 +151,12 @@ def sketch_solve(system: SketchSystem, b: Any, target: float, rng: np.random.Gen
             Kk, K2k = (system.Kc, system.K2c) if system.Kc is not None else (system.K, system.K2)
             z, r, done, rr = block_rows_steps(Kk, K2k, draws, z, r, rr, tgt * tgt)
         else:
-            count = min(left, max(1, min(256, (1 << 21) // max(N * block_size, 1))))
+            count = min(left, grow, max(1, min(256, (1 << 21) // max(N * block_size, 1))))
             z, r, done, rr = _gaussian_blocks(system, z, r, rr, tgt * tgt, rng, count, block_size)
         steps += done
+        grow *= 2
         r = _residual(system, z, b)        # exact residual: no drift from the incremental updates
-        rr = float(xp.vecdot(r, r))
+        rr = float(r @ r)
 
 
 def _gaussian_blocks(system: SketchSystem, z: Any, r: Any, rr: float, target2: float, rng: np.random.Generator,
@@ -171,7 +175,7 @@ def _gaussian_blocks(system: SketchSystem, z: Any, r: Any, rr: float, target2: f
         Uy = U @ y
         z = z - Uy
         r = r - system.K @ Uy
-        rr = float(xp.vecdot(r, r))
+        rr = float(r @ r)
     return z, r, count, rr
 
 

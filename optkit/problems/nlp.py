@@ -193,6 +193,11 @@ class EqualityNLP(Problem):
         return self._shape[1]
 
     @property
+    def scales(self) -> tuple[float, float]:
+        """:math:`(s_g, s_c) = (\\max(1, \\|\\nabla f(x_0)\\|), \\max(1, \\|c(x_0)\\|))`, the fixed scales of ``optimality``."""
+        return self._scales
+
+    @property
     def sparse_jacobian(self) -> bool:
         return self._sparse_jac
 
@@ -248,16 +253,28 @@ class EqualityNLP(Problem):
     def multipliers(self, x: Any, grad: Any = None, jac: Any = None) -> Any:
         """Least-squares multipliers :math:`\\arg\\min_\\lambda \\|\\nabla f(x) + J(x)^T\\lambda\\|_2`.
 
-        Dense: from a QR factorisation of :math:`J^T`; sparse: LSQR to machine precision.
+        Dense: from a QR factorisation of :math:`J^T`; sparse: the normal equations
+        :math:`JJ^T\\lambda = -Jg` by a sparse LU (symmetric ordering) and one refinement step.
         Returns zeros when :math:`J` is rank deficient beyond repair (a singular ``R``).
         """
         xp = get_namespace(x)
         g = self.grad(x) if grad is None else grad
         J = self.jacobian(x) if jac is None else jac
         if is_sparse(J):
-            from scipy.sparse.linalg import lsqr  # noqa: PLC0415
+            import warnings  # noqa: PLC0415
 
-            lam = lsqr(J.T, -np.asarray(g, dtype=np.float64), atol=1e-15, btol=1e-15, iter_lim=10 * self.m + 100)[0]
+            from scipy.sparse.linalg import splu  # noqa: PLC0415
+
+            G = (J @ J.T).tocsc().astype(np.float64)
+            rhs = -(J @ np.asarray(g, dtype=np.float64))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    lu = splu(G, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+                    lam = lu.solve(rhs)
+                    lam = lam + lu.solve(rhs - G @ lam)
+            except RuntimeError:
+                return xp.zeros((self.m,), dtype=x.dtype)
             return asarray(lam, like=x)
         Q, R = xp.linalg.qr(J.T)
         d = xp.abs(xp.linalg.diagonal(R))
@@ -273,7 +290,10 @@ class EqualityNLP(Problem):
     def check_x0(self, x0: Any) -> Any:
         """A start ``x`` (n,) or, with multipliers, ``(x, lam)`` (:class:`NLPStart`, a pair of arrays).
 
-        Without multipliers the solvers start from the least-squares multipliers at ``x``.
+        Without multipliers the solvers start from the least-squares multipliers at ``x`` when the
+        Jacobian is dense, and from zero multipliers when it is sparse (a least-squares estimate
+        would cost a sparse factorisation of :math:`JJ^T`, as much as a Newton step, which sets
+        the multipliers itself).
         """
         template = self.x0
         if isinstance(x0, tuple) and len(x0) == 2 and all(hasattr(v, "shape") or isinstance(v, list) for v in x0):

@@ -35,8 +35,10 @@ class PoissonControl(EqualityNLP):
     and :math:`\\alpha = 0.1`: the PDE experiment of Hong, Na, Mahoney & Kolar (ICML 2023, their
     ``PDE/`` code), started from :math:`x_0 = \\mathbf 1`. Variables ``x = (w, z)`` (n = 2N^2),
     constraints ``c(x) = A w - z`` with :math:`A = -\\Delta_h` (m = N^2). A convex QP, so
-    :meth:`to_cvxpy` gives the reference. On NumPy the Jacobian and Hessian are
-    ``scipy.sparse``; on other namespaces dense arrays (keep N small there).
+    :meth:`to_cvxpy` gives the reference. Its default method is ``sqp``: one sparse factorisation
+    solves it, while the sketches' rate is governed by :math:`\\kappa(K)^2`, which grows like
+    :math:`N^4` here (``exact_al`` hits its sketch cap from N = 8 on; ``docs/nlp.md``). On NumPy
+    the Jacobian and Hessian are ``scipy.sparse``; on other namespaces dense arrays (keep N small there).
 
     Parameters
     ----------
@@ -46,6 +48,8 @@ class PoissonControl(EqualityNLP):
         Control cost, > 0.
     xp, dtype : namespace and dtype of the data (default NumPy, float64).
     """
+
+    default_method = "sqp"
 
     def __init__(self, N: int, alpha: float = 0.1, *, xp: Any = None, dtype: Any = None) -> None:
         if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 2:
@@ -78,7 +82,7 @@ class PoissonControl(EqualityNLP):
         def fun(x: Any) -> float:
             xq = get_namespace(x)
             d, z = x[:n2] - wt, x[n2:]
-            return float(0.5 * xq.vecdot(d, d) + 0.5 * alpha * xq.vecdot(z, z))
+            return float(0.5 * (d @ d) + 0.5 * alpha * (z @ z))
 
         def grad(x: Any) -> Any:
             return get_namespace(x).concat([x[:n2] - wt, alpha * x[n2:]])
@@ -167,7 +171,7 @@ class ConstrainedLogisticRegression(EqualityNLP):
             return -(yX.T @ xp.exp(-xp.logaddexp(xp.zeros_like(t), t))) / N
 
         def cons(w: Any) -> Any:
-            return xp.concat([A @ w - b, xp.reshape(xp.vecdot(w, w) - 1, (1,))])
+            return xp.concat([A @ w - b, xp.reshape(w @ w - 1, (1,))])
 
         def jac(w: Any) -> Any:
             return xp.concat([A, 2 * w[None, :]], axis=0)

@@ -75,29 +75,71 @@ def gaussian(indptr, indices, data, S, z, r, rr, target2):  # pragma: no cover
 @numba.njit(cache=True)
 def block_rows(indptr, indices, data, indptr2, indices2, data2, draws, z, r, rr, target2):  # pragma: no cover
     # Block sketch-and-project on the distinct rows I of each row of `draws` (sorted, duplicates dropped):
-    # y = (K^2)_{II}^{-1} r_I, z <- z - K_I^T y, r <- r - (K^2)_I^T y. Stops before the first step at which
-    # ||r||^2 <= target2; returns (steps, ||r||^2).
+    # y = (K^2)_{II}^{-1} r_I by a Cholesky factorisation, z <- z - K_I^T y, r <- r - (K^2)_I^T y. A block
+    # whose Gram matrix is not numerically positive definite is skipped. Stops before the first step at
+    # which ||r||^2 <= target2; returns (steps, ||r||^2).
     N = z.shape[0]
+    kmax = draws.shape[1]
     pos = -np.ones(N, dtype=np.int64)
+    rows = np.empty(kmax, dtype=np.int64)
+    G = np.empty((kmax, kmax))
+    y = np.empty(kmax)
     for s in range(draws.shape[0]):
         if rr <= target2:
             return s, rr
-        rows = np.unique(draws[s])
-        k = rows.shape[0]
+        k = 0                                    # insertion sort of the draw, dropping repeats
+        for a in range(kmax):
+            v = draws[s, a]
+            b = k
+            while b > 0 and rows[b - 1] > v:
+                b -= 1
+            if b > 0 and rows[b - 1] == v:
+                continue
+            for c in range(k, b, -1):
+                rows[c] = rows[c - 1]
+            rows[b] = v
+            k += 1
         for a in range(k):
             pos[rows[a]] = a
-        G = np.zeros((k, k))
-        rhs = np.empty(k)
+        for a in range(k):
+            for b in range(k):
+                G[a, b] = 0.0
         for a in range(k):
             i = rows[a]
-            rhs[a] = r[i]
+            y[a] = r[i]
             for p in range(indptr2[i], indptr2[i + 1]):
                 b = pos[indices2[p]]
                 if b >= 0:
                     G[a, b] = data2[p]
         for a in range(k):
             pos[rows[a]] = -1
-        y = np.linalg.solve(G, rhs)
+        ok = True                                # in-place Cholesky G = L L^T (lower triangle)
+        for a in range(k):
+            d = G[a, a]
+            for c in range(a):
+                d -= G[a, c] * G[a, c]
+            if d <= 1e-300 * (1.0 + abs(G[a, a])):
+                ok = False
+                break
+            d = np.sqrt(d)
+            G[a, a] = d
+            for b in range(a + 1, k):
+                v = G[b, a]
+                for c in range(a):
+                    v -= G[b, c] * G[a, c]
+                G[b, a] = v / d
+        if not ok:
+            continue
+        for a in range(k):                       # forward and back substitution
+            v = y[a]
+            for c in range(a):
+                v -= G[a, c] * y[c]
+            y[a] = v / G[a, a]
+        for a in range(k - 1, -1, -1):
+            v = y[a]
+            for c in range(a + 1, k):
+                v -= G[c, a] * y[c]
+            y[a] = v / G[a, a]
         for a in range(k):
             i = rows[a]
             t = y[a]

@@ -32,7 +32,7 @@ def kaczmarz(K: Any, K2: Any, rownorm2: Any, rows: list[int], z: Any, r: Any, rr
             continue
         z = z - t * K[i, :]
         r = r - t * K2[i, :]
-        rr = float(xp.vecdot(r, r))
+        rr = float(r @ r)
     return z, r, len(rows), rr
 
 
@@ -51,13 +51,13 @@ def gaussian(K: Any, S: Any, z: Any, r: Any, rr: float, target2: float) -> tuple
             return z, r, s, rr
         sv = S[s, :]
         u = K @ sv
-        den = float(xp.vecdot(u, u))
+        den = float(u @ u)
         if den <= 0.0:
             continue
-        t = float(xp.vecdot(sv, r)) / den
+        t = float(sv @ r) / den
         z = z - t * u
         r = r - t * (K @ u)
-        rr = float(xp.vecdot(r, r))
+        rr = float(r @ r)
     return z, r, S.shape[0], rr
 
 
@@ -69,7 +69,7 @@ def block_rows(K: Any, K2: Any, draws: list[list[int]], z: Any, r: Any, rr: floa
         y = (K^2)_{II}^{-1} r_I,\\qquad z \\leftarrow z - K_I^T y,\\qquad r \\leftarrow r - (K^2)_I^T y,
 
     (:math:`(K^2)_{II} = K_I K_I^T`, a small positive definite matrix for distinct rows of a
-    nonsingular ``K``), stopping before the first step at which :math:`\\|r\\|^2 \\le` ``target2``.
+    nonsingular ``K``; a block whose Cholesky factorisation fails is skipped), stopping before the first step at which :math:`\\|r\\|^2 \\le` ``target2``.
     Returns ``(z, r, steps, ||r||^2)``.
     """
     xp = get_namespace(z)
@@ -80,8 +80,14 @@ def block_rows(K: Any, K2: Any, draws: list[list[int]], z: Any, r: Any, rr: floa
         ix = xp.asarray(rows, dtype=xp.int64)
         KI = xp.take(K, ix, axis=0)
         K2I = xp.take(K2, ix, axis=0)
-        y = xp.linalg.solve(xp.take(K2I, ix, axis=1), xp.take(r, ix))
+        try:
+            L = xp.linalg.cholesky(xp.take(K2I, ix, axis=1))
+        except Exception:  # noqa: BLE001  (Gram not positive definite: the block is skipped, as in the kernel)
+            continue
+        if not bool(xp.all(xp.isfinite(L))):
+            continue
+        y = xp.linalg.solve(L.T, xp.linalg.solve(L, xp.take(r, ix)))
         z = z - y @ KI
         r = r - y @ K2I
-        rr = float(xp.vecdot(r, r))
+        rr = float(r @ r)
     return z, r, len(draws), rr

@@ -84,7 +84,7 @@ class NLPSolver(Solver):
         xp = get_namespace(x)
         x = xp.asarray(x, copy=True)
         if lam is None:
-            lam = p.multipliers(x)
+            lam = xp.zeros((p.m,), dtype=x.dtype) if p.sparse_jacobian else p.multipliers(x)
         lam = xp.asarray(lam, copy=True)
         o = self.options
         point = self._second(first_order(p, x, lam))
@@ -160,7 +160,7 @@ class NLPSolver(Solver):
         xp = get_namespace(z)
         n = self.problem.n
         gx, gl = merit_gradient(s.point, s.eta1, s.eta2)
-        return float(xp.vecdot(gx, z[:n]) + xp.vecdot(gl, z[n:]))
+        return float((gx @ z[:n]) + (gl @ z[n:]))
 
     def sufficient(self, s: NLPState, slope: float, bnorm2: float) -> bool:
         """The paper's descent test :math:`\\nabla L_\\eta^T z \\le -\\tfrac{\\eta_2}{2}\\|b\\|^2`."""

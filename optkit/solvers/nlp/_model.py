@@ -51,7 +51,7 @@ class Point:
 
 
 def _dot(a: Any, b: Any) -> float:
-    return float(get_namespace(a).vecdot(a, b))
+    return float(a @ b)
 
 
 def first_order(problem: EqualityNLP, x: Any, lam: Any) -> Point:
@@ -291,7 +291,7 @@ def _power(mul: Any, v: Any, iterations: int) -> float:
     lam = 0.0
     for _ in range(iterations):
         w = mul(v)
-        lam = float(xp.vecdot(v, w))
+        lam = float(v @ w)
         nw = float(xp.linalg.vector_norm(w))
         if not nw > 0:
             return 0.0
@@ -307,7 +307,7 @@ def _inverse(mul: Any, solve: Any, v: Any, iterations: int) -> float:
         if not (nw > 0 and math.isfinite(nw)):
             return 0.0
         v = w / nw
-    return float(xp.vecdot(v, mul(v)))
+    return float(v @ mul(v))
 
 
 def bfgs_update(B: Any, s: Any, y: Any, first: bool) -> Any:
@@ -319,16 +319,16 @@ def bfgs_update(B: Any, s: Any, y: Any, first: bool) -> Any:
     update ``B = I`` is rescaled by :math:`y^Ty/s^Ty` when that is positive.
     """
     xp = get_namespace(s)
-    sy = float(xp.vecdot(s, y))
+    sy = float(s @ y)
     if first and sy > 0:
-        B = (float(xp.vecdot(y, y)) / sy) * B
+        B = (float(y @ y) / sy) * B
     Bs = B @ s
-    sBs = float(xp.vecdot(s, Bs))
+    sBs = float(s @ Bs)
     if not sBs > 0:
         return B
     theta = 1.0 if sy >= 0.2 * sBs else 0.8 * sBs / (sBs - sy)
     r = theta * y + (1 - theta) * Bs
-    sr = float(xp.vecdot(s, r))
+    sr = float(s @ r)
     if not sr > 0:
         return B
     return B - xp.linalg.outer(Bs, Bs) / sBs + xp.linalg.outer(r, r) / sr

@@ -75,7 +75,7 @@ class ExactAL(NLPSolver):
     (not the objective's) in :math:`\\nabla L_\\eta`; the residual starts at :math:`-b`; the
     curvature and :math:`\\xi_G` tests use a Cholesky attempt, inverse iteration and Lanczos
     instead of QR/eigendecompositions of the whole matrices; the target residual is raised
-    to the rounding level :math:`10\\epsilon\\|K\\|_F\\|z\\|` (in float32 the paper's target is
+    to the rounding level :math:`10\\epsilon(\\|K\\|_F\\|z\\| + \\|b\\|)` (in float32 the paper's target is
     below it and the sketch would run to its cap); with ``sharpen`` (default)
     :math:`\\theta_k = \\theta\\min(1, \\|b_k\\|/\\|b_0\\|)`, the sharpened accuracy of the paper's
     superlinear variant. A solve that reaches ``max_sketch`` steps is used as it is (as the
