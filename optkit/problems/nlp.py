@@ -416,7 +416,7 @@ class EqualityNLP(Problem):
 
 
 def _as_1d(v: Any) -> Any:
-    if not hasattr(v, "shape"):
+    if not hasattr(v, "shape") or isinstance(v, (float, int, np.generic)):
         v = np.atleast_1d(np.asarray(v, dtype=float))
     return v if len(v.shape) == 1 else get_namespace(v).reshape(v, (-1,))
 
