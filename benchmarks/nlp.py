@@ -34,7 +34,7 @@ import optkit  # noqa: E402
 from optkit.datasets.nlp import breast_cancer_constrained, logistic_constrained_instance  # noqa: E402
 from optkit.problems import HS_NUMBERS, ConstrainedLogisticRegression, PoissonControl, hock_schittkowski  # noqa: E402
 
-from ._harness import RESULTS, Row, ratio_table, write  # noqa: E402
+from ._harness import Row, plot_histories, ratio_table, write  # noqa: E402
 from ._nlp_peers import PEERS  # noqa: E402
 
 OPTKIT = {"exact_al[block]": ("exact_al", {"sketch": "block"}),
@@ -166,35 +166,6 @@ def logistic(args, rows, extra, curves):
         print(f"... {inst}", flush=True)
 
 
-def plot(curves, name):
-    try:
-        import matplotlib  # noqa: PLC0415
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-    except ImportError:
-        return None
-    cols = min(2, len(curves))
-    nrows = -(-len(curves) // cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(6 * cols, 4 * nrows), squeeze=False)
-    for ax in axes.flat[len(curves):]:
-        ax.set_visible(False)
-    for ax, (inst, series) in zip(axes.flat, curves.items()):
-        for label, (it, y) in series.items():
-            ax.semilogy(it, [max(v, 1e-17) for v in y], marker=".", label=label)
-        ax.axhline(1e-8, color="grey", lw=0.5, ls="--")
-        ax.set_title(inst)
-        ax.set_xlabel("outer iteration")
-        ax.set_ylabel("KKT residual ||(grad L, c)||")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = RESULTS / f"{name}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="catalogue, N = 32 and 64, a 10^4 x 200 set")
@@ -216,7 +187,7 @@ def main(argv=None):
                                             for k, v in solved.items()}, "notes": extra,
                               "target": "KKT residual with least-squares multipliers: HS and logistic 1e-8, "
                                         "PoissonControl 1e-6"})
-    plot(curves, name)
+    plot_histories(name, curves, "KKT residual ||(grad L, c)||", xlabel="outer iteration", logx=False, hline=1e-8)
     print(ratio_table(rows, "sqp"))
     for k, v in solved.items():
         print(f"solved HS {k}: {v[0]}/{len(HS_NUMBERS)} absolute, {v[1]}/{len(HS_NUMBERS)} relative")

@@ -68,7 +68,8 @@ def sketch_system(K: Any) -> SketchSystem:
     if isinstance(K, np.ndarray):
         import scipy.sparse as sp  # noqa: PLC0415
 
-        csr = (sp.csr_matrix(K), sp.csr_matrix(K2))
+        K64 = K.astype(np.float64)   # the kernels' Gram blocks (K^2)_II in float64 also for float32 data
+        csr = (sp.csr_matrix(K64), sp.csr_matrix(K64 @ K64))
     return SketchSystem(K, K2, d, float(xp.sqrt(xp.sum(d))), K.shape[0], *csr)
 
 

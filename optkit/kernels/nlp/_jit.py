@@ -6,6 +6,20 @@ import numba
 import numpy as np
 
 
+@numba.njit(cache=True, inline="always")
+def _project_row(i, t, indptr, indices, data, indptr2, indices2, data2, z, r, rr):  # pragma: no cover
+    # z <- z - t K_i^T and r <- r - t (K^2)_i, with ||r||^2 updated on the entries that change
+    for p in range(indptr[i], indptr[i + 1]):
+        z[indices[p]] -= t * data[p]
+    for p in range(indptr2[i], indptr2[i + 1]):
+        j = indices2[p]
+        old = r[j]
+        new = old - t * data2[p]
+        r[j] = new
+        rr += new * new - old * old
+    return rr
+
+
 @numba.njit(cache=True)
 def kaczmarz(indptr, indices, data, indptr2, indices2, data2, rownorm2, rows, z, r, rr, target2):  # pragma: no cover
     # Randomized Kaczmarz on the rows drawn in `rows`: z <- z - (r_i / ||K_i||^2) K_i^T and the residual
@@ -21,14 +35,7 @@ def kaczmarz(indptr, indices, data, indptr2, indices2, data2, rownorm2, rows, z,
         t = r[i] / d
         if t == 0.0:
             continue
-        for p in range(indptr[i], indptr[i + 1]):
-            z[indices[p]] -= t * data[p]
-        for p in range(indptr2[i], indptr2[i + 1]):
-            j = indices2[p]
-            old = r[j]
-            new = old - t * data2[p]
-            r[j] = new
-            rr += new * new - old * old
+        rr = _project_row(i, t, indptr, indices, data, indptr2, indices2, data2, z, r, rr)
         if rr < 0.0:
             rr = 0.0
     return rows.shape[0], rr
@@ -141,16 +148,7 @@ def block_rows(indptr, indices, data, indptr2, indices2, data2, draws, z, r, rr,
                 v -= G[c, a] * y[c]
             y[a] = v / G[a, a]
         for a in range(k):
-            i = rows[a]
-            t = y[a]
-            for p in range(indptr[i], indptr[i + 1]):
-                z[indices[p]] -= t * data[p]
-            for p in range(indptr2[i], indptr2[i + 1]):
-                j = indices2[p]
-                old = r[j]
-                new = old - t * data2[p]
-                r[j] = new
-                rr += new * new - old * old
+            rr = _project_row(rows[a], y[a], indptr, indices, data, indptr2, indices2, data2, z, r, rr)
         if rr < 0.0:
             rr = 0.0
     return draws.shape[0], rr
