@@ -134,9 +134,9 @@ class EqualityNLP(Problem):
             raise ValueError("x0 contains NaN or infinite entries")
         object.__setattr__(self, "x0", x0)
         n = x0.shape[0]
-        f0 = self._value(x0)
-        g0 = self._vector("grad", self.grad(x0), n, x0)
-        c0 = self.cons(x0)
+        f0 = self._value(_at_x0("fun", self.fun, x0))
+        g0 = self._vector("grad", _at_x0("grad", self.grad, x0), n, x0)
+        c0 = _at_x0("cons", self.cons, x0)
         if not hasattr(c0, "shape") or len(c0.shape) != 1:
             raise ValueError(f"cons must return a 1-d array (m,), got {getattr(c0, 'shape', type(c0).__name__)}")
         m = c0.shape[0]
@@ -146,14 +146,14 @@ class EqualityNLP(Problem):
             raise ValueError(f"more equality constraints than variables (m = {m} > n = {n}): the Jacobian "
                              f"cannot have full row rank")
         c0 = self._vector("cons", c0, m, x0)
-        J0 = self.jacobian(x0, _check=(m, n))
+        J0 = _at_x0("jac", lambda x: self.jacobian(x, _check=(m, n)), x0)
         lam0 = self.lam0
         if lam0 is not None:
             lam0 = _like_template("lam0", lam0, xp.zeros((m,), dtype=x0.dtype))
             object.__setattr__(self, "lam0", lam0)
         if self.hess is not None:
             lam = lam0 if lam0 is not None else xp.zeros((m,), dtype=x0.dtype)
-            self.hessian(x0, lam, _check=n)
+            _at_x0("hess", lambda x: self.hessian(x, lam, _check=n), x0)
         if not math.isfinite(f0):
             raise ValueError(f"fun(x0) is not finite: {f0!r}")
         object.__setattr__(self, "_shape", (n, m))
@@ -162,8 +162,8 @@ class EqualityNLP(Problem):
 
     # -- evaluation helpers (shape/type normalisation) ---------------------------------------------------------
 
-    def _value(self, x: Any) -> float:
-        v = self.fun(x)
+    def _value(self, v: Any) -> float:
+        """``fun``'s return value ``v`` as a float (a scalar or a 1-element array)."""
         if hasattr(v, "shape") and tuple(v.shape) not in ((), (1,)):
             raise ValueError(f"fun must return a scalar, got shape {tuple(v.shape)}")
         try:
@@ -203,7 +203,7 @@ class EqualityNLP(Problem):
 
     def value(self, x: Any) -> float:
         """:math:`f(x)` as a float."""
-        return self._value(x)
+        return self._value(self.fun(x))
 
     def jacobian(self, x: Any, _check: tuple[int, int] | None = None) -> Any:
         """:math:`J(x)`: a dense array of ``x``'s namespace and dtype, or a CSR matrix."""
@@ -304,7 +304,7 @@ class EqualityNLP(Problem):
         return _like_template("x0", x0, template)
 
     def objective(self, x: Any) -> float:
-        return self._value(x)
+        return self._value(self.fun(x))
 
     def measures(self, x: Any, dual: Any = None, *, fun: float | None = None, grad: Any = None, cons: Any = None,
                  jac: Any = None) -> dict[str, float]:
@@ -313,7 +313,7 @@ class EqualityNLP(Problem):
         Pieces a solver already has at ``x``: ``fun`` (f(x)), ``grad``, ``cons`` and ``jac``.
         ``dual``: the multipliers; default the least-squares ones at ``x``.
         """
-        f = self._value(x) if fun is None else float(fun)
+        f = self._value(self.fun(x)) if fun is None else float(fun)
         g = self.grad(x) if grad is None else grad
         c = self.cons(x) if cons is None else cons
         J = self.jacobian(x) if jac is None else jac
@@ -332,6 +332,14 @@ class EqualityNLP(Problem):
 
         moved = {k: asarray(to_numpy(v), xp=xp) for k, v in (("x0", self.x0), ("lam0", self.lam0)) if v is not None}
         return dataclasses.replace(self, **moved)
+
+    def astype(self, dtype: Any) -> "EqualityNLP":
+        """The same problem with ``x0`` (and ``lam0``) in ``dtype``; the callables compute in the dtype of ``x``."""
+        import dataclasses  # noqa: PLC0415
+
+        xp = self.xp
+        cast = {k: xp.astype(v, dtype) for k, v in (("x0", self.x0), ("lam0", self.lam0)) if v is not None}
+        return dataclasses.replace(self, **cast)
 
     # -- scipy compatibility ---------------------------------------------------------------------------------
 
@@ -413,6 +421,14 @@ class EqualityNLP(Problem):
                 return out
 
         return cls(f, g, c, J, x0, hess=H, **kwargs)
+
+
+def _at_x0(label: str, fn: Any, x0: Any) -> Any:
+    """``fn(x0)``, a failure inside the user's callable reported as a ``ValueError`` naming it and ``x0``."""
+    try:
+        return fn(x0)
+    except Exception as exc:  # noqa: BLE001  (any error of user code at the start is reported by name)
+        raise ValueError(f"{label} failed at x0 (shape {tuple(x0.shape)}): {type(exc).__name__}: {exc}") from exc
 
 
 def _as_1d(v: Any) -> Any:

@@ -105,6 +105,9 @@ class PoissonControl(EqualityNLP):
     def to(self, xp: Any) -> "PoissonControl":
         return PoissonControl(self.N, self.alpha, xp=xp, dtype=getattr(xp, str(self.x0.dtype).split(".")[-1]))
 
+    def astype(self, dtype: Any) -> "PoissonControl":
+        return PoissonControl(self.N, self.alpha, xp=self.xp, dtype=dtype)
+
     def to_cvxpy(self) -> tuple[Any, Any]:
         import cvxpy as cp  # noqa: PLC0415
 
@@ -190,4 +193,9 @@ class ConstrainedLogisticRegression(EqualityNLP):
 
     def to(self, xp: Any) -> "ConstrainedLogisticRegression":
         conv = [asarray(to_numpy(v), xp=xp) for v in (self.X, self.y, self.A, self.b, self.x0)]
+        return ConstrainedLogisticRegression(*conv[:4], x0=conv[4])
+
+    def astype(self, dtype: Any) -> "ConstrainedLogisticRegression":
+        xp = self.xp
+        conv = [xp.astype(v, dtype) for v in (self.X, self.y, self.A, self.b, self.x0)]
         return ConstrainedLogisticRegression(*conv[:4], x0=conv[4])
