@@ -401,8 +401,9 @@ class EqualityNLP(Problem):
                 return sp.vstack([sp.csr_matrix(to_numpy(p)) if not is_sparse(p) else p for p in parts]).tocsr()
             return get_namespace(parts[0]).concat(parts, axis=0)
 
-        H = None
-        if hess is not None:
+        if hess is None:
+            H = None
+        else:
             missing = [k for k, d in enumerate(cdicts) if not callable(d.get("hess")) and not d.get("linear")]
             if missing:
                 raise ValueError(f"hess is the objective's Hessian; constraints {missing} have neither 'hess' "

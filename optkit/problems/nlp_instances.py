@@ -80,7 +80,6 @@ class PoissonControl(EqualityNLP):
             Aop = asarray(Ad, xp=xp, dtype=dtype)
 
         def fun(x: Any) -> float:
-            xq = get_namespace(x)
             d, z = x[:n2] - wt, x[n2:]
             return float(0.5 * (d @ d) + 0.5 * alpha * (z @ z))
 

@@ -157,7 +157,6 @@ class NLPSolver(Solver):
 
     def slope(self, s: NLPState, z: Any) -> float:
         """:math:`\\nabla L_\\eta(x, \\lambda)^T z` at the current penalties."""
-        xp = get_namespace(z)
         n = self.problem.n
         gx, gl = merit_gradient(s.point, s.eta1, s.eta2)
         return float((gx @ z[:n]) + (gl @ z[n:]))

@@ -13,7 +13,7 @@ from ...backend import get_namespace, is_numpy
 from ...problems.nlp import EqualityNLP, is_operator, is_sparse
 
 __all__ = ["Point", "first_order", "second_order", "merit", "merit_gradient", "kkt_matrix", "frobenius",
-           "curvature_ok", "modified_hessian", "gram_min_eig", "bfgs_update"]
+           "modified_hessian", "gram_min_eig", "bfgs_update"]
 
 #: Largest n at which an operator Hessian is materialised as a dense matrix (n products with H).
 DENSE_OPERATOR_MAX = 4096
