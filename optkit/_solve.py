@@ -1,7 +1,6 @@
 """The scipy-style entry point: ``solve(problem, method=..., **options)``."""
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from typing import Any, Callable
 
@@ -133,10 +132,9 @@ def show_options(method: str | type[Solver], *, file: Any = None) -> str:
     lines = [f"{cls.name}: {(cls.__doc__ or '').strip().splitlines()[0]}"]
     if cls.aliases:
         lines.append(f"aliases: {', '.join(cls.aliases)}")
-    for f in dataclasses.fields(cls.Options):
-        d = f.metadata.get("domain")
+    for name, default, d, doc in cls.Options.describe():
         domain = f" (one of {sorted(d)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
-        lines.append(f"  {f.name} = {f.default!r}{domain}\n      {f.metadata.get('doc', '')}")
+        lines.append(f"  {name} = {default!r}{domain}\n      {doc}")
     text = "\n".join(lines)
     print(text, file=file)
     return text

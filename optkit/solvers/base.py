@@ -17,7 +17,7 @@ import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, NamedTuple
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._table import Table
 
-__all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
+__all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
 
 
 class ToleranceWarning(UserWarning):
@@ -118,6 +118,18 @@ class Options:
             raise ValueError("ftol needs stall_checks >= 1 (the number of checks in a row it must hold)")
 
     @classmethod
+    def describe(cls) -> list["OptionInfo"]:
+        """Every option in declaration order, with its default, admissible values and meaning.
+
+        The one description of a method's options: :func:`optkit.show_options` prints it and
+        the documentation's option tables are generated from it. ``domain`` is the one
+        :class:`Options` checks (a re-declared common option such as ``tol`` keeps the
+        common domain).
+        """
+        return [OptionInfo(f.name, f.default, f.metadata.get("domain") or _COMMON_DOMAINS.get(f.name),
+                           f.metadata.get("doc", "")) for f in dataclasses.fields(cls)]
+
+    @classmethod
     def build(cls, method: str, **kwargs: Any) -> "Options":
         """Construct from keyword arguments, rejecting unknown names with a ``TypeError``."""
         valid = {f.name for f in dataclasses.fields(cls)}
@@ -128,6 +140,15 @@ class Options:
 
 
 _COMMON_DOMAINS = {f.name: f.metadata["domain"] for f in dataclasses.fields(Options)}
+
+
+class OptionInfo(NamedTuple):
+    """One option of a method, as :meth:`Options.describe` lists it."""
+
+    name: str
+    default: Any
+    domain: Any
+    doc: str
 
 
 def make_rng(seed: Any) -> Any:
