@@ -55,7 +55,13 @@ class Comparison:
     def __len__(self) -> int:
         return len(self.results)
 
-    def plot(self, *, axes: Any = None, measures: bool = False) -> Any:
+    @property
+    def best_objective(self) -> float:
+        """The least final objective among the successful runs (``nan`` if none succeeded)."""
+        funs = [r.fun for r in self.results.values() if r.success and math.isfinite(r.fun)]
+        return min(funs) if funs else math.nan
+
+    def plot(self, *, axes: Any = None, measures: bool = False, relative: bool = True) -> Any:
         """Every method's certificate and objective against iterations and time, on one grid.
 
         Parameters
@@ -64,6 +70,10 @@ class Comparison:
             Where to draw; by default a new figure.
         measures : bool
             Also draw each method's named measures, dashed.
+        relative : bool
+            Draw the objective as :math:`|f - f_{best}| / \\max(1, |f_{best}|)` on a
+            log scale, :math:`f_{best}` being :attr:`best_objective` (when some run
+            succeeded); ``False`` draws :math:`f` itself.
 
         Returns
         -------
@@ -75,7 +85,9 @@ class Comparison:
         """
         from .plotting import plot_results  # noqa: PLC0415  (matplotlib is optional)
 
-        return plot_results(self.results, axes=axes, measures=measures, title=self.problem)
+        best = self.best_objective
+        reference = best if relative and math.isfinite(best) else None
+        return plot_results(self.results, axes=axes, measures=measures, reference=reference, title=self.problem)
 
     def __repr__(self) -> str:
         head = ("method", "status", "success", "objective", "optimality", "iterations", "time (s)")
@@ -95,7 +107,8 @@ def _number(value: float, spec: str) -> str:
 
 
 def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
-            per_method: Mapping[str, Mapping[str, Any]] | None = None, **options: Any) -> Comparison:
+            per_method: Mapping[str, Mapping[str, Any]] | None = None, warmup: bool = False,
+            **options: Any) -> Comparison:
     """Run several methods on one problem and collect their results.
 
     Parameters
@@ -108,6 +121,10 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
     per_method : mapping of str to mapping, optional
         Options for one method only, e.g. ``{"fista": {"restart": False}}``, on top of
         ``options``.
+    warmup : bool
+        Solve once with the same options before the run that is kept, so that the
+        reported times leave out the compilation (or cache loading) of Numba kernels
+        on a method's first call in the process. Doubles the cost.
     **options
         Passed to every :func:`optkit.solve` call: ``tol``, ``max_iter``, ``x0``,
         ``backend``, ``check_every`` ... (an option some method does not have raises
@@ -121,9 +138,9 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
 
     Notes
     -----
-    Methods run one after the other in this process. The first run of a method
-    that uses Numba kernels includes their compilation (or loading from the cache);
-    for timings, run the comparison twice and read the second.
+    Methods run one after the other in this process. Without ``warmup``, the first
+    run of a method that uses Numba kernels includes their compilation (or loading
+    from the cache) in its time.
 
     Examples
     --------
@@ -146,5 +163,10 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
     unknown = sorted(set(extra) - set(names))
     if unknown:
         raise ValueError(f"per_method names methods that are not compared: {unknown}; compared: {names}")
-    results = {name: solve(problem, method=name, **{**options, **extra.get(name, {})}) for name in names}
+    results = {}
+    for name in names:
+        kwargs = {**options, **extra.get(name, {})}
+        if warmup:
+            solve(problem, method=name, **kwargs)
+        results[name] = solve(problem, method=name, **kwargs)
     return Comparison(type(problem).__name__, results)

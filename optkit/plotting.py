@@ -14,7 +14,8 @@ __all__ = ["plot_result", "plot_results"]
 #: The grid every plot draws on: rows (what), columns (against what).
 ROWS = ("optimality", "fun")
 COLUMNS = ("nit", "time")
-_LABELS = {"optimality": "optimality (relative)", "fun": "objective", "nit": "iteration", "time": "time (s)"}
+_LABELS = {"optimality": "optimality (relative)", "fun": "objective", "nit": "iteration", "time": "time (s)",
+           "relative": "|f - f_ref| / max(1, |f_ref|)"}
 
 
 def _pyplot() -> Any:
@@ -25,15 +26,16 @@ def _pyplot() -> Any:
     return plt
 
 
-def _axes(axes: Any) -> np.ndarray:
+def _axes(axes: Any, relative: bool) -> np.ndarray:
     """A 2 x 2 array of Axes: the ones given (checked) or a new figure's."""
     if axes is None:
         plt = _pyplot()
         fig, axes = plt.subplots(2, 2, figsize=(9.0, 6.0), sharex="col", layout="constrained")
         for ax, (row, col) in zip(axes.ravel(), [(r, c) for r in ROWS for c in COLUMNS]):
+            what = "relative" if row == "fun" and relative else row
             ax.set_xlabel(_LABELS[col] if row == ROWS[-1] else "")
-            ax.set_ylabel(_LABELS[row] if col == COLUMNS[0] else "")
-            ax.set_yscale("log" if row == "optimality" else "linear")
+            ax.set_ylabel(_LABELS[what] if col == COLUMNS[0] else "")
+            ax.set_yscale("linear" if what == "fun" else "log")
             ax.grid(True, which="major", alpha=0.3)
         return axes
     axes = np.asarray(axes, dtype=object)
@@ -53,7 +55,8 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-def plot_result(result: Any, *, axes: Any = None, label: str | None = None, measures: bool = False) -> np.ndarray:
+def plot_result(result: Any, *, axes: Any = None, label: str | None = None, measures: bool = False,
+                reference: float | None = None) -> np.ndarray:
     """Draw a result's certificate and objective against iterations and against time.
 
     Parameters
@@ -69,13 +72,17 @@ def plot_result(result: Any, *, axes: Any = None, label: str | None = None, meas
     measures : bool
         Also draw the family's named measures (``gap``, ``marginal_error`` ...) on the
         optimality axes, dashed.
+    reference : float, optional
+        A reference objective value :math:`f_{ref}` (a known optimum, a CVXPY
+        objective, the best of several runs): the objective row then shows
+        :math:`|f - f_{ref}| / \\max(1, |f_{ref}|)` on a log scale instead of :math:`f`.
 
     Returns
     -------
     numpy.ndarray of matplotlib Axes, shape (2, 2)
         The axes drawn on.
     """
-    axes = _axes(axes)
+    axes = _axes(axes, reference is not None)
     history = result.history
     label = result.method if label is None else label
     for j, col in enumerate(COLUMNS):
@@ -88,13 +95,15 @@ def plot_result(result: Any, *, axes: Any = None, label: str | None = None, meas
                 if name in history:
                     axes[0, j].plot(x, _positive(history[name]), linestyle="--", color=line.get_color(),
                                     label=f"{label}: {name}")
-        axes[1, j].plot(x, _finite(history["fun"]), marker=".", markersize=3, color=line.get_color(), label=label)
+        fun = np.asarray(history["fun"], dtype=float)
+        y = _finite(fun) if reference is None else _positive(np.abs(fun - reference) / max(1.0, abs(reference)))
+        axes[1, j].plot(x, y, marker=".", markersize=3, color=line.get_color(), label=label)
     axes[0, 0].legend(fontsize="small")
     return axes
 
 
 def plot_results(results: Mapping[str, Any], *, axes: Any = None, measures: bool = False,
-                 title: str | None = None) -> np.ndarray:
+                 reference: float | None = None, title: str | None = None) -> np.ndarray:
     """Draw several results on one 2 x 2 grid (see :func:`plot_result`), one colour per entry.
 
     Parameters
@@ -105,6 +114,8 @@ def plot_results(results: Mapping[str, Any], *, axes: Any = None, measures: bool
         Where to draw; by default a new figure.
     measures : bool
         Also draw each result's named measures, dashed.
+    reference : float, optional
+        Reference objective (see :func:`plot_result`).
     title : str, optional
         Figure title.
 
@@ -112,9 +123,9 @@ def plot_results(results: Mapping[str, Any], *, axes: Any = None, measures: bool
     -------
     numpy.ndarray of matplotlib Axes, shape (2, 2)
     """
-    axes = _axes(axes)
+    axes = _axes(axes, reference is not None)
     for name, result in results.items():
-        plot_result(result, axes=axes, label=name, measures=measures)
+        plot_result(result, axes=axes, label=name, measures=measures, reference=reference)
     if title is not None:
         axes[0, 0].figure.suptitle(title)
     return axes
