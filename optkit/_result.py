@@ -150,6 +150,47 @@ class Result(MeasureAttributes):
     def message(self) -> str:
         return self.status.message
 
+    def plot(self, *, axes: Any = None, label: str | None = None, measures: bool = False,
+             reference: float | None = None) -> Any:
+        """Plot the certificate and the objective against iterations and against time.
+
+        Draws ``history`` (one point per convergence check) on a 2 x 2 grid: the
+        relative optimality measure (log scale) and the objective, against the
+        iteration count and against wall time. Needs matplotlib (the ``plot``
+        extra); the drawing is done by :func:`optkit.plotting.plot_result`.
+
+        Parameters
+        ----------
+        axes : array of matplotlib Axes, shape (2, 2), optional
+            Where to draw (e.g. the axes of a previous plot, to overlay runs);
+            by default a new figure.
+        label : str, optional
+            Legend label of the curves; default ``method``.
+        measures : bool
+            Also draw the family's named measures (``gap`` ...), dashed.
+        reference : float, optional
+            A reference objective (known optimum, CVXPY's value): the objective
+            row then shows :math:`|f - f_{ref}| / \\max(1, |f_{ref}|)`, log scale.
+
+        Returns
+        -------
+        numpy.ndarray of matplotlib Axes, shape (2, 2)
+
+        Examples
+        --------
+        >>> import optkit
+        >>> from optkit.datasets import lasso_instance
+        >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+        >>> res = optkit.solve(problem, tol=1e-8)
+        >>> axes = res.plot(measures=True)
+        >>> axes.shape
+        (2, 2)
+        >>> axes = optkit.solve(problem, method="fista", tol=1e-8).plot(axes=axes)  # overlay a second run
+        """
+        from .plotting import plot_result  # noqa: PLC0415  (matplotlib is optional)
+
+        return plot_result(self, axes=axes, label=label, measures=measures, reference=reference)
+
     def to_numpy(self) -> "Result":
         """A copy whose arrays (``x``, ``dual``) are NumPy arrays on the host."""
         from .backend import to_numpy  # noqa: PLC0415
