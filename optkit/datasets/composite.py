@@ -13,6 +13,35 @@ def lasso_instance(m: int, n: int, *, density: float = 0.02, noise: float = 0.01
     ``A`` is Gaussian with unit-norm columns, the planted ``x`` has
     ``round(density * n)`` nonzeros, ``b = A x + noise * e`` and
     ``lam = lam_ratio * ||A^T b||_inf`` (``lam_ratio`` < 1 keeps the solution nonzero).
+
+    Parameters
+    ----------
+    m, n : int
+        Rows (observations) and columns (features) of ``A``.
+    density : float
+        Fraction of nonzeros of the planted ``x`` (at least one).
+    noise : float
+        Standard deviation of the Gaussian noise ``e``.
+    lam_ratio : float
+        ``lam`` over :math:`\\lambda_{max} = \\|A^Tb\\|_\\infty`, the smallest ``lam``
+        whose solution is zero.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    A : numpy.ndarray, shape (m, n)
+    b : numpy.ndarray, shape (m,)
+    lam : float
+
+    Examples
+    --------
+    >>> from optkit.datasets import lasso_instance
+    >>> from optkit.problems import Lasso
+    >>> A, b, lam = lasso_instance(20, 50, seed=1)
+    >>> A.shape, b.shape, lam > 0
+    ((20, 50), (20,), True)
+    >>> problem = Lasso(A, b, lam)
     """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, n))
@@ -32,6 +61,33 @@ def sics_instance(p: int, *, n_samples: int | None = None, density: float = 0.05
     A sparse positive definite precision matrix with about ``density * p^2``
     off-diagonal nonzeros is drawn, ``n_samples`` (default ``2 p``) Gaussian
     samples with that precision are taken, and ``S`` is their sample covariance.
+
+    Parameters
+    ----------
+    p : int
+        Dimension.
+    n_samples : int, optional
+        Samples behind ``S`` (default ``2 p``).
+    density : float
+        Probability of each off-diagonal nonzero of the precision matrix.
+    lam : float
+        Returned as it is, so that ``SparseInverseCovariance(*sics_instance(...))`` works.
+    seed : int
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    S : numpy.ndarray, shape (p, p)
+        Symmetric sample covariance.
+    lam : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import sics_instance
+    >>> S, lam = sics_instance(10, seed=0)
+    >>> S.shape, bool(np.allclose(S, S.T)), lam
+    ((10, 10), True, 0.1)
     """
     rng = np.random.default_rng(seed)
     mask = np.triu(rng.random((p, p)) < density, 1)

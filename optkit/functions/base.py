@@ -11,7 +11,7 @@ __all__ = ["Function", "check_array", "check_scalar", "check_same_library"]
 
 
 class Function:
-    """A closed convex function of one array variable.
+    """A closed convex function of one array variable: the building-block protocol.
 
     Subclasses are frozen dataclasses whose array fields hold the data. They
     implement ``value(x)`` (``+inf`` outside the domain) and whichever of
@@ -23,6 +23,32 @@ class Function:
     ``lipschitz`` is the Lipschitz constant of the gradient (``None`` when the
     gradient is not globally Lipschitz or the function is not smooth), and
     ``to_cvxpy(var)`` the same function in CVXPY, as ``(expression, constraints)``.
+    Two of them make a :class:`~optkit.problems.Composite` problem.
+
+    Attributes
+    ----------
+    smooth : bool
+        Whether ``grad`` is available (class attribute).
+    has_prox : bool
+        Whether ``prox`` is available (class attribute).
+
+    References
+    ----------
+    .. [1] N. Parikh and S. Boyd, "Proximal algorithms", Found. Trends Optim. 1
+       (2014), 127-239.
+
+    Examples
+    --------
+    The prox of :math:`\\lambda\\|x\\|_1` soft-thresholds; its optimality condition
+    :math:`v - u \\in s\\,\\partial f(u)` holds entry by entry:
+
+    >>> import numpy as np
+    >>> from optkit.functions import L1Norm
+    >>> f = L1Norm(lam=0.5)
+    >>> f.prox(np.array([2.0, -0.2, 0.7]), 1.0)
+    array([1.5, 0. , 0.2])
+    >>> f.smooth, f.has_prox, f.lipschitz
+    (False, True, None)
     """
 
     smooth: ClassVar[bool] = False
@@ -30,15 +56,19 @@ class Function:
 
     @property
     def lipschitz(self) -> float | None:
+        """Lipschitz constant of the gradient, or ``None`` (not smooth, or not globally Lipschitz)."""
         return None
 
     def value(self, x: Any) -> float:
+        """:math:`f(x)` as a Python float; ``inf`` outside the domain."""
         raise NotImplementedError(f"{type(self).__name__} has no value()")
 
     def grad(self, x: Any) -> Any:
+        """:math:`\\nabla f(x)`, an array like ``x`` (smooth functions only)."""
         raise NotImplementedError(f"{type(self).__name__} is not smooth")
 
     def prox(self, v: Any, step: float) -> Any:
+        """:math:`\\operatorname{prox}_{s f}(v)` for the step :math:`s` = ``step`` > 0, an array like ``v``."""
         raise NotImplementedError(f"{type(self).__name__} has no closed-form prox")
 
     def typical_curvature(self, x: Any) -> float | None:
@@ -52,6 +82,7 @@ class Function:
         """Precompute what ``prox`` needs (called once by methods that use it); default: nothing."""
 
     def to_cvxpy(self, var: Any) -> Any:
+        """The function of the CVXPY variable ``var``: ``(expression, list of constraints)``."""
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY form")
 
     def arrays(self) -> dict[str, Any]:
@@ -71,8 +102,40 @@ class Function:
 def check_array(name: str, x: Any, ndim: int | None = None, finite: bool = True) -> Any:
     """Validate an input array: array-API array, real floating dtype, ``ndim``, finite.
 
-    Integer input is promoted to float64. Raises ``TypeError``/``ValueError``
-    naming the argument.
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the error messages.
+    x : array
+        NumPy, CuPy or any array-API array. Integer and boolean input is promoted to
+        float64.
+    ndim : int, optional
+        Required number of dimensions.
+    finite : bool
+        Reject NaN and infinite entries.
+
+    Returns
+    -------
+    array
+        ``x``, promoted to float64 where it was integer or boolean.
+
+    Raises
+    ------
+    TypeError
+        Not an array, or not of a real dtype.
+    ValueError
+        Wrong ``ndim``, or non-finite entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions.base import check_array
+    >>> check_array("A", np.arange(3)).dtype
+    dtype('float64')
+    >>> check_array("A", np.ones(3), ndim=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: A must be 2-dimensional, got shape (3,)
     """
     try:
         xp = get_namespace(x)
@@ -90,7 +153,40 @@ def check_array(name: str, x: Any, ndim: int | None = None, finite: bool = True)
 
 
 def check_scalar(name: str, value: Any, *, positive: bool = False, allow_none: bool = False) -> float | None:
-    """Validate a real scalar parameter: finite, nonnegative (or positive)."""
+    """Validate a real scalar parameter: finite, nonnegative (or positive).
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error messages.
+    value : real number
+        Python or NumPy scalar (not a bool).
+    positive : bool
+        Require ``value > 0`` instead of ``value >= 0``.
+    allow_none : bool
+        Accept ``None`` (returned as is).
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    TypeError
+        Not a real number.
+    ValueError
+        Not finite, negative, or zero where ``positive``.
+
+    Examples
+    --------
+    >>> from optkit.functions.base import check_scalar
+    >>> check_scalar("lam", 2)
+    2.0
+    >>> check_scalar("lam", -1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lam must be nonnegative, got -1.0
+    """
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):

@@ -18,7 +18,25 @@ __all__ = ["L1Norm", "OffDiagL1", "Box", "Simplex", "L1Ball"]
 class L1Norm(Function):
     """:math:`g(x) = \\lambda\\|x\\|_1` (entrywise, any shape).
 
-    :math:`\\operatorname{prox}_{sg}(v) = \\operatorname{sign}(v)\\max(|v| - s\\lambda, 0)`.
+    Parameters
+    ----------
+    lam : float
+        :math:`\\lambda \\ge 0`.
+
+    Notes
+    -----
+    :math:`\\operatorname{prox}_{sg}(v) = \\operatorname{sign}(v)\\max(|v| - s\\lambda, 0)`
+    (soft-thresholding, a Numba kernel on NumPy arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import L1Norm
+    >>> g = L1Norm(2.0)
+    >>> g.value(np.array([1.0, -3.0]))
+    8.0
+    >>> g.prox(np.array([1.0, -3.0]), 0.25)
+    array([ 0.5, -2.5])
     """
 
     lam: float = 1.0
@@ -43,8 +61,24 @@ class L1Norm(Function):
 class OffDiagL1(Function):
     """:math:`g(X) = \\lambda\\sum_{i\\ne j}|X_{ij}|` for square ``X``; the diagonal is not penalised.
 
+    Parameters
+    ----------
+    lam : float
+        :math:`\\lambda \\ge 0`.
+
+    Notes
+    -----
     The prox soft-thresholds the off-diagonal entries by :math:`s\\lambda` and
-    keeps the diagonal.
+    keeps the diagonal. It is the penalty of
+    :class:`~optkit.problems.SparseInverseCovariance`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import OffDiagL1
+    >>> OffDiagL1(1.0).prox(np.array([[3.0, 0.5], [-2.0, 1.0]]), 1.0)
+    array([[ 3.,  0.],
+           [-1.,  1.]])
     """
 
     lam: float = 1.0
@@ -94,7 +128,27 @@ class _Indicator(Function):
 
 @dataclass(frozen=True)
 class Box(_Indicator):
-    """Indicator of the box :math:`\\{x : lo \\le x \\le hi\\}` (scalar bounds)."""
+    """Indicator of the box :math:`\\{x : lo \\le x \\le hi\\}` (scalar bounds).
+
+    Parameters
+    ----------
+    lo, hi : float
+        Bounds, :math:`lo \\le hi`; either may be infinite.
+
+    Notes
+    -----
+    The prox (at any step) is the projection, entrywise clipping. ``value`` is 0 on the
+    box up to the rounding of a projection in the array's precision, ``inf`` outside.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import Box
+    >>> Box(0.0, 1.0).prox(np.array([-0.5, 0.3, 2.0]), 1.0)
+    array([0. , 0.3, 1. ])
+    >>> Box(0.0, 1.0).value(np.array([2.0]))
+    inf
+    """
 
     lo: float = -math.inf
     hi: float = math.inf
@@ -124,7 +178,31 @@ class Box(_Indicator):
 
 @dataclass(frozen=True)
 class Simplex(_Indicator):
-    """Indicator of the scaled simplex :math:`\\{x \\ge 0, \\sum_i x_i = r\\}` (1-d)."""
+    """Indicator of the scaled simplex :math:`\\{x \\ge 0, \\sum_i x_i = r\\}` (1-d).
+
+    Parameters
+    ----------
+    radius : float
+        :math:`r > 0`.
+
+    Notes
+    -----
+    The projection sorts the entries, :math:`O(n \\log n)` [1]_ [2]_.
+
+    References
+    ----------
+    .. [1] M. Held, P. Wolfe and H. P. Crowder, "Validation of subgradient
+       optimization", Math. Program. 6 (1974), 62-88.
+    .. [2] J. Duchi, S. Shalev-Shwartz, Y. Singer and T. Chandra, "Efficient
+       projections onto the l1-ball for learning in high dimensions", ICML 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import Simplex
+    >>> Simplex(1.0).prox(np.array([0.5, 0.8, -1.0]), 1.0)
+    array([0.35, 0.65, 0.  ])
+    """
 
     radius: float = 1.0
 
@@ -142,7 +220,30 @@ class Simplex(_Indicator):
 
 @dataclass(frozen=True)
 class L1Ball(_Indicator):
-    """Indicator of the l1 ball :math:`\\{x : \\|x\\|_1 \\le r\\}` (1-d)."""
+    """Indicator of the l1 ball :math:`\\{x : \\|x\\|_1 \\le r\\}` (1-d).
+
+    Parameters
+    ----------
+    radius : float
+        :math:`r > 0`.
+
+    Notes
+    -----
+    Outside the ball the projection is :math:`\\operatorname{sign}(v)\\,P_\\Delta(|v|)`,
+    :math:`P_\\Delta` the projection onto the simplex of radius :math:`r` [1]_.
+
+    References
+    ----------
+    .. [1] J. Duchi, S. Shalev-Shwartz, Y. Singer and T. Chandra, "Efficient
+       projections onto the l1-ball for learning in high dimensions", ICML 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import L1Ball
+    >>> L1Ball(1.0).prox(np.array([2.0, -1.0]), 1.0)
+    array([ 1., -0.])
+    """
 
     radius: float = 1.0
 

@@ -12,7 +12,34 @@ __all__ = ["NuclearNorm"]
 
 @dataclass(frozen=True)
 class NuclearNorm(Function):
-    """:math:`g(X) = \\lambda\\|X\\|_*` for a 2-d ``X``; prox = singular-value thresholding at :math:`s\\lambda`."""
+    """:math:`g(X) = \\lambda\\|X\\|_*` for a 2-d ``X``, the sum of its singular values times :math:`\\lambda`.
+
+    Parameters
+    ----------
+    lam : float
+        :math:`\\lambda \\ge 0`.
+
+    Notes
+    -----
+    The prox is singular-value thresholding at :math:`s\\lambda` [1]_:
+    :math:`U\\max(\\Sigma - s\\lambda, 0)V^T` for :math:`X = U\\Sigma V^T`.
+
+    References
+    ----------
+    .. [1] J.-F. Cai, E. J. Candes and Z. Shen, "A singular value thresholding
+       algorithm for matrix completion", SIAM J. Optim. 20 (2010), 1956-1982.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import NuclearNorm
+    >>> X = np.diag([3.0, 1.0])
+    >>> NuclearNorm(1.0).value(X)
+    4.0
+    >>> np.round(NuclearNorm(1.0).prox(X, 2.0), 12)
+    array([[1., 0.],
+           [0., 0.]])
+    """
 
     lam: float = 1.0
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..._registry import register
 from ...backend import get_namespace
 from ...functions import SquaredLoss
-from ...problems.composite import two_terms
+from ...problems.composite import CompositeProblem, two_terms
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
 
@@ -88,6 +88,8 @@ def default_mu(problem: Any) -> float:
 
 class _AlternatingLinearization(Solver):
     Options = ALMOptions
+    # the classes the catalogue lists; accepts() takes any two-term problem (see two_terms)
+    problem_types = (CompositeProblem,)
     accelerated = False
 
     @classmethod
@@ -214,6 +216,17 @@ class _AlternatingLinearization(Solver):
 class ALM(_AlternatingLinearization):
     """Alternating linearization method (ALM; ALM-S with ``skipping=True``).
 
+    Parameters
+    ----------
+    problem : CompositeProblem
+        Or any problem with the :func:`~optkit.problems.two_terms` capability whose
+        ``f`` and ``g`` both have a prox.
+    options : ALMOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-alm`.
+
+    Notes
+    -----
     For :math:`\\min_x f(x) + g(x)` with smooth ``f``, each iteration takes
 
     .. math::
@@ -225,9 +238,30 @@ class ALM(_AlternatingLinearization):
     linearised ``g`` (so ``g`` may be nonsmooth). With skipping, the x-step is
     replaced by :math:`x^{k+1} = y^k` whenever
     :math:`g(x^{k+1}) > g(y^k) - \\langle\\lambda^k, x^{k+1} - y^k\\rangle + \\|x^{k+1} - y^k\\|^2/(2\\mu)`,
-    which keeps the O(1/k) guarantee for nonsmooth ``g``
-    (Goldfarb, Ma & Scheinberg, Math. Program. 2013, Algorithms 1 and 3).
-    The reported iterate is :math:`y^k`.
+    which keeps the O(1/k) guarantee for nonsmooth ``g`` ([1]_, Algorithms 1 and 3).
+    The reported iterate is :math:`y^k`. The default :math:`\\mu` balances the
+    curvature of ``f`` and is re-balanced along the iterates where ``f`` reports its
+    curvature (our design; see :doc:`/composite`); for SICS the x-step is the
+    closed-form prox of the log-determinant of [2]_.
+
+    References
+    ----------
+    .. [1] D. Goldfarb, S. Ma and K. Scheinberg, "Fast alternating linearization
+       methods for minimizing the sum of two convex functions", Math. Program.
+       141 (2013), 349-382, arXiv:0912.4571.
+    .. [2] K. Scheinberg, S. Ma and D. Goldfarb, "Sparse inverse covariance selection
+       via alternating linearization methods", NIPS 2010.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> res = optkit.solve(problem, method="alm", tol=1e-8)
+    >>> res.success, res.info["skipped"]
+    (True, 0)
+    >>> optkit.solve(problem, method="alm_s", tol=1e-8).success   # ALM-S, by its alias
+    True
     """
 
 
@@ -235,15 +269,43 @@ class ALM(_AlternatingLinearization):
 class FastALM(_AlternatingLinearization):
     """Fast alternating linearization method (FALM; FALM-S with ``skipping=True``).
 
+    Parameters
+    ----------
+    problem : CompositeProblem
+        Or any problem with the :func:`~optkit.problems.two_terms` capability whose
+        ``f`` and ``g`` both have a prox.
+    options : FALMOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-fast_alm`.
+
+    Notes
+    -----
     ALM with Nesterov/FISTA extrapolation of the pair :math:`(y, \\lambda)`:
     :math:`t_{k+1} = (1 + \\sqrt{1 + 4t_k^2})/2`,
     :math:`z^{k+1} = y^{k+1} + \\tfrac{t_k - 1}{t_{k+1}}(y^{k+1} - y^k)` and the
     same combination of multipliers, the next x-step starting from :math:`z`
-    (Goldfarb, Ma & Scheinberg 2013, Algorithm 2, O(1/k^2) for smooth ``f`` and
-    ``g``). For nonsmooth ``g`` the multiplier extrapolation and the safeguards
-    are our design, not the paper's: the skipping test of ALM-S at ``z``, and
-    a gradient-based adaptive restart (O'Donoghue & Candes 2015) that resets
-    :math:`t` when the momentum points against the last step.
+    ([1]_, Algorithm 2, O(1/k^2) for smooth ``f`` and ``g``). For nonsmooth ``g`` the
+    multiplier extrapolation and the safeguards are our design, not the paper's (its
+    FALM-S could not be confirmed): the skipping test of ALM-S at ``z``, and a
+    gradient-based adaptive restart [2]_ that resets :math:`t` when the momentum points
+    against the last step.
+
+    References
+    ----------
+    .. [1] D. Goldfarb, S. Ma and K. Scheinberg, "Fast alternating linearization
+       methods for minimizing the sum of two convex functions", Math. Program.
+       141 (2013), 349-382, arXiv:0912.4571.
+    .. [2] B. O'Donoghue and E. Candes, "Adaptive restart for accelerated gradient
+       schemes", Found. Comput. Math. 15 (2015), 715-732.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> res = optkit.solve(problem, method="fast_alm", tol=1e-8)
+    >>> res.success, res.info["skipped"] > 0     # FALM-S skips x-steps on the Lasso
+    (True, True)
     """
 
     Options = FALMOptions

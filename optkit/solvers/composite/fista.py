@@ -11,7 +11,7 @@ from typing import Any
 
 from ..._registry import register
 from ...backend import get_namespace
-from ...problems.composite import two_terms
+from ...problems.composite import CompositeProblem, two_terms
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
 
@@ -42,6 +42,17 @@ class _State:
 class FISTA(Solver):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
+    Parameters
+    ----------
+    problem : CompositeProblem
+        Or any problem with the :func:`~optkit.problems.two_terms` capability (no prox
+        of ``f`` needed).
+    options : FISTAOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-fista`.
+
+    Notes
+    -----
     .. math::
         x^{k+1} = \\operatorname{prox}_{s g}(z^k - s\\nabla f(z^k)),\\quad
         z^{k+1} = x^{k+1} + \\tfrac{t_k - 1}{t_{k+1}}(x^{k+1} - x^k),
@@ -50,10 +61,33 @@ class FISTA(Solver):
     otherwise ``s`` is found by backtracking on
     :math:`f(x^{k+1}) \\le f(z) + \\langle\\nabla f(z), x^{k+1} - z\\rangle + \\|x^{k+1} - z\\|^2/(2s)`
     (which also keeps the iterates in the domain of ``f``, e.g. positive
-    definite for SICS). O(1/k^2) in objective (Beck & Teboulle 2009).
+    definite for SICS), each iteration first trying a slightly longer step [3]_.
+    O(1/k^2) in objective [1]_; the momentum restarts when it points against the
+    latest step [2]_.
+
+    References
+    ----------
+    .. [1] A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding algorithm
+       for linear inverse problems", SIAM J. Imaging Sci. 2 (2009), 183-202.
+    .. [2] B. O'Donoghue and E. Candes, "Adaptive restart for accelerated gradient
+       schemes", Found. Comput. Math. 15 (2015), 715-732.
+    .. [3] K. Scheinberg, D. Goldfarb and X. Bai, "Fast first-order methods for
+       composite convex optimization with backtracking", Found. Comput. Math. 14
+       (2014), 389-417.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> res = optkit.solve(problem, method="fista", tol=1e-8)
+    >>> res.success, res.info["step_size"] > 0
+    (True, True)
     """
 
     Options = FISTAOptions
+    # the classes the catalogue lists; accepts() takes any two-term problem (see two_terms)
+    problem_types = (CompositeProblem,)
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:
