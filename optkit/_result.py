@@ -10,7 +10,40 @@ __all__ = ["Status", "Result", "Measures"]
 
 
 class Status(IntEnum):
-    """Why a solver stopped. ``success`` is true only for :attr:`OPTIMAL`."""
+    """Why a solver stopped. ``success`` is true only for :attr:`OPTIMAL`.
+
+    Attributes
+    ----------
+    OPTIMAL
+        The optimality measure reached ``tol``.
+    MAX_ITER
+        ``max_iter`` iterations without reaching ``tol``.
+    CALLBACK_STOP
+        The callback returned ``True`` or raised ``StopIteration``.
+    NUMERICAL_ERROR
+        A non-finite iterate appeared; the last finite one is returned.
+    INTERRUPTED
+        Ctrl-C; the best iterate so far is returned.
+    STALLED
+        The stall rule (``stall_checks``, ``ftol``) or the method found no further
+        progress possible before ``tol``.
+    INFEASIBLE
+        The problem data admit no feasible point.
+    CALLBACK_ERROR
+        The callback raised another exception (kept in ``Result.info["error"]``).
+    UNBOUNDED
+        The objective is unbounded below on the feasible set.
+
+    Examples
+    --------
+    >>> from optkit import Status
+    >>> Status.MAX_ITER.success, Status.OPTIMAL.success
+    (False, True)
+    >>> Status.MAX_ITER.message
+    'The iteration limit was reached before the tolerance.'
+    >>> str(Status.STALLED)
+    'STALLED'
+    """
 
     OPTIMAL = 0
     MAX_ITER = 1
@@ -23,10 +56,12 @@ class Status(IntEnum):
 
     @property
     def message(self) -> str:
+        """The status explained in one sentence."""
         return _MESSAGES[self]
 
     @property
     def success(self) -> bool:
+        """Whether this is :attr:`OPTIMAL`."""
         return self is Status.OPTIMAL
 
     def __str__(self) -> str:
@@ -124,6 +159,29 @@ class Result(MeasureAttributes):
         ``optimality`` and each measure.
     info : dict
         Method-specific extras (counts of skipped steps, ranks, ...).
+
+    See Also
+    --------
+    optkit.solve : returns it.
+    Result.plot : the history drawn against iterations and time.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> res = optkit.solve(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)), tol=1e-8)
+    >>> res.status, res.success
+    (<Status.OPTIMAL: 0>, True)
+    >>> res.message
+    'The optimality measure reached the requested tolerance.'
+    >>> res.optimality <= 1e-8          # the relative duality gap, for a Lasso
+    True
+    >>> dict(res.measures).keys(), res.gap == res.measures["gap"]
+    (dict_keys(['gap']), True)
+    >>> sorted(res.history)             # one entry per convergence check
+    ['fun', 'gap', 'nit', 'optimality', 'time']
+    >>> int(res.history["nit"][-1]) == res.nit
+    True
     """
 
     x: Any
@@ -144,10 +202,12 @@ class Result(MeasureAttributes):
 
     @property
     def success(self) -> bool:
+        """``status is Status.OPTIMAL``: the certificate at ``x`` is at or below ``tol``."""
         return self.status is Status.OPTIMAL
 
     @property
     def message(self) -> str:
+        """Why the solver stopped, in words (``status.message``)."""
         return self.status.message
 
     def plot(self, *, axes: Any = None, label: str | None = None, measures: bool = False,

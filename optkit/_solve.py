@@ -13,7 +13,32 @@ __all__ = ["solve", "methods", "show_options"]
 
 
 def methods(problem: Any) -> list[str]:
-    """Names of the registered methods that apply to ``problem``, the default first."""
+    """Names of the registered methods that apply to ``problem``, the default first.
+
+    Parameters
+    ----------
+    problem : Problem
+        A problem instance (applicability may depend on its data, e.g. whether a
+        function has a prox).
+
+    Returns
+    -------
+    list of str
+        Canonical method names (not aliases): ``problem.default_method`` first, then
+        the others in alphabetical order.
+
+    See Also
+    --------
+    show_options : the options of one method.
+    compare : run all of them.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> optkit.methods(optkit.problems.Lasso(*lasso_instance(10, 20)))
+    ['alm', 'fast_alm', 'fista']
+    """
     names = [name for name, cls in all_methods().items() if cls.accepts(problem)]
     default = getattr(problem, "default_method", None)
     return sorted(names, key=lambda n: (n != default, n))
@@ -95,6 +120,29 @@ def solve(
         ``x``, ``fun``, ``status``, ``success``, ``message``, ``nit``, ``time``,
         ``optimality``, the family's ``measures`` and a per-check ``history``.
 
+    Raises
+    ------
+    ValueError
+        Unknown method, a method that does not apply to ``problem``, an option
+        outside its domain, or an invalid ``x0``.
+    TypeError
+        Unknown option names (the message lists the valid ones), or a ``method``
+        that is neither a name nor a Solver subclass.
+
+    See Also
+    --------
+    methods : the methods that apply to a problem.
+    show_options : a method's options.
+    compare : several methods on one problem.
+    validate : a result checked against CVXPY.
+
+    Notes
+    -----
+    A run never raises for a numerical failure: a non-finite iterate ends it with
+    ``Status.NUMERICAL_ERROR`` and the best finite iterate, Ctrl-C with
+    ``Status.INTERRUPTED``; ``success`` means the certificate at ``res.x`` is at or
+    below ``tol``, whatever the data's scale.
+
     Examples
     --------
     >>> import numpy as np, optkit
@@ -103,6 +151,14 @@ def solve(
     >>> res = optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), method="fast_alm", tol=1e-8)
     >>> res.success
     True
+
+    Stopping early from a callback, and the same problem on another array library:
+
+    >>> res = optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), callback=lambda info: info.nit >= 10)
+    >>> res.status
+    <Status.CALLBACK_STOP: 2>
+    >>> optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), backend="array_api_strict").backend
+    'array_api_strict'
     """
     if not isinstance(verbose, bool):
         raise TypeError(f"verbose must be True or False, got {verbose!r}")
@@ -121,8 +177,35 @@ def solve(
 
 
 def show_options(method: str | type[Solver], *, file: Any = None) -> str:
-    """Print (and return) the options of ``method`` (a name or a Solver subclass, as :func:`solve`
-    takes) with their defaults, admissible values and meaning."""
+    """Print (and return) the options of a method with their defaults, admissible values and meaning.
+
+    Parameters
+    ----------
+    method : str or Solver subclass
+        A method name or alias, or a Solver subclass, as :func:`solve` takes.
+    file : file-like, optional
+        Where to print (default ``sys.stdout``).
+
+    Returns
+    -------
+    str
+        The text printed: the method's summary, its aliases, then each option as
+        ``name = default (domain)`` and its meaning.
+
+    See Also
+    --------
+    optkit.solvers.Options.describe : the same data, as a list.
+
+    Examples
+    --------
+    >>> import io, optkit
+    >>> text = optkit.show_options("fista", file=io.StringIO())
+    >>> print("\\n".join(text.splitlines()[:4]))
+    fista: Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
+    aliases: apg_composite
+      tol = 1e-06 (domain: (0, inf))
+          stop when the relative optimality measure is <= tol
+    """
     if inspect.isclass(method) and issubclass(method, Solver):
         cls = method
     elif isinstance(method, str):

@@ -52,7 +52,26 @@ class Report:
 
 
 def reference_solve(problem: Any, solver: str = "CLARABEL") -> tuple[Any, float, str, float]:
-    """Solve ``problem.to_cvxpy()``; returns ``(x_ref, objective, status, seconds)`` with NumPy arrays."""
+    """Solve ``problem.to_cvxpy()`` with CVXPY.
+
+    Parameters
+    ----------
+    problem : Problem
+        A convex optkit problem.
+    solver : str
+        CVXPY solver name (``"CLARABEL"`` or ``"SCS"``), run at ``REFERENCE_SETTINGS``.
+
+    Returns
+    -------
+    x_ref : numpy.ndarray or tuple of numpy.ndarray
+        The reference solution, block by block for multi-block problems.
+    objective : float
+        CVXPY's optimal value.
+    status : str
+        CVXPY's status.
+    seconds : float
+        Wall time of the solve.
+    """
     prob, var = problem.to_cvxpy()  # imports cvxpy (the `cvxpy` extra)
     start = time.perf_counter()
     prob.solve(solver=solver, **REFERENCE_SETTINGS.get(solver, {}))
@@ -67,6 +86,10 @@ def reference_solve(problem: Any, solver: str = "CLARABEL") -> tuple[Any, float,
 def validate(problem: Any, result: Any, solver: str = "CLARABEL") -> Report:
     """Solve the CVXPY reference of ``problem`` and compare ``result`` with it.
 
+    Needs the ``cvxpy`` extra. The reference is solved at the tight settings of
+    ``REFERENCE_SETTINGS`` (recorded in the report), and both objectives are evaluated
+    by the problem's own ``objective``.
+
     Parameters
     ----------
     problem : Problem
@@ -75,6 +98,22 @@ def validate(problem: Any, result: Any, solver: str = "CLARABEL") -> Report:
         An optkit result (or a solution in the problem's layout).
     solver : str
         CVXPY solver name; ``"CLARABEL"`` (interior point, default) or ``"SCS"``.
+
+    Returns
+    -------
+    Report
+        ``objective_gap`` (relative to :math:`\\max(1, |f_{ref}|)`),
+        ``solution_distance`` and the reference's solver, settings, objective, status
+        and time.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+    >>> report = optkit.validate(problem, optkit.solve(problem, tol=1e-9))
+    >>> report.reference_status, report.objective_gap < 1e-8
+    ('optimal', True)
     """
     x = result.x if hasattr(result, "x") and hasattr(result, "status") else result
     x_ref, _, status, elapsed = reference_solve(problem, solver)

@@ -30,21 +30,40 @@ class Problem:
       user's start is validated (shape, finiteness, namespace, dtype; a copy);
     - ``to(xp)`` and, when convex, ``to_cvxpy()`` returning ``(cvxpy.Problem, variable)``.
 
-    ``default_method`` names the method :func:`optkit.solve` uses when none is given.
+    ``default_method`` names the method :func:`optkit.solve` uses when none is given
+    (a class attribute, or a property where the best method depends on the instance);
+    ``optimality_measure``, a class attribute, names the certificate in one phrase for
+    the method tables (``python -m optkit methods``, the README, the documentation).
+
+    Examples
+    --------
+    The certificate a Result carries is the problem's own evaluation at ``res.x``:
+
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+    >>> res = optkit.solve(problem, tol=1e-8)
+    >>> problem.measures(res.x)["optimality"] == res.optimality
+    True
+    >>> problem.default_method, problem.optimality_measure
+    ('alm', 'relative duality gap')
     """
 
     default_method: ClassVar[str] = ""
 
     def arrays(self) -> dict[str, Any]:
+        """The problem's data arrays by field name (what :meth:`to` moves)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.init and hasattr(getattr(self, f.name), "shape")}
 
     @property
     def xp(self) -> Any:
+        """The array namespace of the data (NumPy, CuPy, array_api_strict ...)."""
         return get_namespace(*self.arrays().values())
 
     @property
     def dtype(self) -> Any:
+        """The floating dtype of the data."""
         return next(iter(self.arrays().values())).dtype
 
     def to(self, xp: Any) -> "Problem":
@@ -66,6 +85,7 @@ class Problem:
         return dataclasses.replace(self, **{k: fn(v) for k, v in self.arrays().items()})
 
     def initial_point(self) -> Any:
+        """The default starting point, in the data's namespace and dtype."""
         raise NotImplementedError(f"{type(self).__name__} has no default starting point")
 
     def check_x0(self, x0: Any) -> Any:
@@ -79,12 +99,16 @@ class Problem:
         return _like_template("x0", x0, self.initial_point())
 
     def objective(self, x: Any) -> float:
+        """The objective at ``x`` (``inf`` outside its domain)."""
         raise NotImplementedError
 
     def measures(self, x: Any, **pieces: Any) -> dict[str, float]:
+        """``{"fun", "optimality", <named measures>}`` at ``x``; ``pieces`` are what a solver
+        already computed, under the names the problem documents."""
         raise NotImplementedError
 
     def to_cvxpy(self) -> tuple[Any, Any]:
+        """The CVXPY reference formulation, ``(cvxpy.Problem, variable)`` (convex problems)."""
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY reference formulation")
 
 

@@ -45,6 +45,33 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
 
     ``None`` is admissible wherever it is the default. An option whose default is a
     ``bool`` accepts only ``True`` and ``False``. NumPy scalars count as numbers.
+
+    Parameters
+    ----------
+    default : object
+        The default value.
+    doc : str
+        One line: what the option means (shown by ``show_options`` and the docs).
+    domain : str or set, optional
+        The admissible values, as above.
+
+    Returns
+    -------
+    dataclasses.Field
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from optkit.solvers.base import Options, option
+    >>> @dataclass(frozen=True, kw_only=True)
+    ... class StepOptions(Options):
+    ...     step: float = option(1.0, "step size", domain="(0, inf)")
+    >>> StepOptions(step=0.5).step
+    0.5
+    >>> StepOptions(step=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: step must be a finite number in (0, inf), got -1.0
     """
     return field(default=default, metadata={"doc": doc, "domain": domain})
 
@@ -88,6 +115,27 @@ class Options:
     ``k`` checks in a row without progress, progress being a new best optimality
     measure (by 0.1%) or, when ``ftol > 0``, a relative change of the objective above
     ``ftol`` (the relative-change rule many papers stop by).
+
+    Every option is checked against its domain when the object is built (``ValueError``
+    naming the option); :meth:`build` also rejects unknown names (``TypeError`` listing
+    the valid ones).
+
+    See Also
+    --------
+    option : declares a field.
+    optkit.show_options : prints a method's options.
+
+    Examples
+    --------
+    >>> from optkit.solvers import FISTA
+    >>> [o.name for o in FISTA.Options.describe()][:5]
+    ['tol', 'max_iter', 'check_every', 'stall_checks', 'ftol']
+    >>> FISTA.Options.build("fista", tol=1e-8).tol
+    1e-08
+    >>> FISTA.Options.build("fista", tolerance=1e-8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown option(s) ['tolerance'] for method 'fista'; valid options: [...]
     """
 
     tol: float = option(1e-6, "stop when the relative optimality measure is at or below tol", domain="(0, inf)")
@@ -131,7 +179,19 @@ class Options:
 
     @classmethod
     def build(cls, method: str, **kwargs: Any) -> "Options":
-        """Construct from keyword arguments, rejecting unknown names with a ``TypeError``."""
+        """Construct from keyword arguments, rejecting unknown names with a ``TypeError``.
+
+        Parameters
+        ----------
+        method : str
+            The method's name, for the error message.
+        **kwargs
+            Option values.
+
+        Returns
+        -------
+        Options
+        """
         valid = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(kwargs) - valid)
         if unknown:
@@ -157,6 +217,20 @@ def make_rng(seed: Any) -> Any:
     Randomized methods draw on the host from this generator and move the draws to the
     problem's namespace, so one seed gives the same iterates on every backend run twice.
     A ``Generator`` passed as the seed is used as it is (and advanced by the run).
+
+    Parameters
+    ----------
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> from optkit.solvers.base import make_rng
+    >>> float(make_rng(0).random()) == float(make_rng(0).random())
+    True
     """
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
@@ -166,6 +240,19 @@ class Check:
     """What a solver reports at a convergence check (floats are on the host).
 
     A measure that was not computed is ``inf``, never 0.
+
+    Attributes
+    ----------
+    x : array or tuple of arrays
+        The current iterate, as the Result will report it.
+    fun : float
+        Objective at ``x``.
+    optimality : float
+        The problem's relative optimality measure at ``x``.
+    measures : mapping of str to float
+        The family's named measures.
+    dual : object, optional
+        The dual point the certificate used, if any.
     """
 
     x: Any
@@ -176,15 +263,52 @@ class Check:
 
     @classmethod
     def of(cls, x: Any, measures: Mapping[str, float], dual: Any = None) -> "Check":
-        """A check from a problem's ``measures`` dict (``fun``, ``optimality`` and named measures)."""
+        """A check from a problem's ``measures`` dict (``fun``, ``optimality`` and named measures).
+
+        Parameters
+        ----------
+        x : array or tuple of arrays
+            The iterate.
+        measures : mapping
+            What ``problem.measures(x, ...)`` returned.
+        dual : object, optional
+            The dual point behind the certificate.
+
+        Returns
+        -------
+        Check
+        """
         m = dict(measures)
         return cls(x=x, fun=float(m.pop("fun")), optimality=float(m.pop("optimality")), measures=m, dual=dual)
 
 
 @dataclass(frozen=True)
 class Snapshot(MeasureAttributes):
-    """Read-only view handed to ``callback`` at every check; its arrays are copies. The
-    family's measures are attributes too (``info.gap``)."""
+    """Read-only view handed to ``callback`` at every check; its arrays are copies.
+
+    Attributes
+    ----------
+    nit : int
+        Iterations so far.
+    time : float
+        Seconds since the run started.
+    x : array or tuple of arrays
+        A copy of the current iterate.
+    fun, optimality : float
+        Objective and relative optimality measure at ``x``.
+    measures : mapping of str to float
+        The family's named measures, each also an attribute (``info.gap``).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> seen = []
+    >>> res = optkit.solve(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)),
+    ...                    callback=lambda info: seen.append((info.nit, info.gap)))
+    >>> len(seen) > 0 and seen[0][0] > 0
+    True
+    """
 
     nit: int
     time: float
@@ -195,7 +319,7 @@ class Snapshot(MeasureAttributes):
 
 
 class Solver:
-    """Base class of every registered method.
+    """Base class of every method: the Solver protocol.
 
     Subclasses set ``Options`` and ``problem_types`` (or override :meth:`accepts`) and
     implement
@@ -215,7 +339,49 @@ class Solver:
       reported one: it runs on the final check and on what ``callback`` sees.
 
     Everything that changes during a run lives in the state; attributes set in
-    ``__init__``/``init`` are constants of the run.
+    ``__init__``/``init`` are constants of the run. ``@register("name")`` (from
+    :mod:`optkit`) makes the class a named method; :func:`optkit.solve` also takes an
+    unregistered subclass as ``method``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem instance (``accepts(problem)`` is true).
+    options : Options
+        The run's options, an instance of the class attribute ``Options``.
+
+    Attributes
+    ----------
+    name : str
+        The registered name (set by ``register``).
+    aliases : tuple of str
+        Other registered names.
+    Options : type
+        The :class:`Options` subclass of this method.
+    problem_types : tuple of type
+        Problem classes the method applies to (what the catalogue lists).
+
+    Examples
+    --------
+    A complete method, proximal gradient with step ``1/L`` (ISTA), for two-term problems:
+
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> from optkit.problems import CompositeProblem, Lasso
+    >>> from optkit.solvers import Check, Solver
+    >>> class ISTA(Solver):
+    ...     problem_types = (CompositeProblem,)
+    ...     def init(self, x0):
+    ...         self.s = 1.0 / self.problem.f.lipschitz          # a constant of the run
+    ...         return self.problem.initial_point() if x0 is None else x0
+    ...     def step(self, x, measure):
+    ...         f, g = self.problem.f, self.problem.g
+    ...         return g.prox(x - self.s * f.grad(x), self.s)
+    ...     def check(self, x):
+    ...         return Check.of(x, self.problem.measures(x))
+    >>> res = optkit.solve(Lasso(*lasso_instance(30, 60, seed=0)), method=ISTA, tol=1e-6, max_iter=20000)
+    >>> res.success
+    True
     """
 
     name: ClassVar[str] = ""
@@ -357,7 +523,24 @@ def _in_float64(problem: Any, check: Check) -> Check | None:
 
 
 def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
-    """The single run loop shared by every solver: :func:`_run` within the run's thread limits."""
+    """The single run loop shared by every solver (what :func:`optkit.solve` calls), within the
+    run's thread limits (the ``threads`` option).
+
+    Parameters
+    ----------
+    solver : Solver
+        A solver instance bound to its problem and options.
+    x0 : array, tuple of arrays or None
+        Starting point, validated by ``problem.check_x0``.
+    callback : callable or None
+        Called with a :class:`Snapshot` at every check (see :func:`optkit.solve`).
+    verbose : bool
+        Print the iteration table.
+
+    Returns
+    -------
+    Result
+    """
     with _thread_limits(solver.options.threads):
         return _run(solver, x0, callback, verbose)
 
