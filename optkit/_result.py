@@ -10,7 +10,7 @@ __all__ = ["Status", "Result", "Measures"]
 
 
 class Status(IntEnum):
-    """Why a solver stopped. ``success`` is true only for :attr:`OPTIMAL`.
+    """Why a solver stopped. ``success`` is true only for ``Status.OPTIMAL``.
 
     Attributes
     ----------
@@ -61,7 +61,7 @@ class Status(IntEnum):
 
     @property
     def success(self) -> bool:
-        """Whether this is :attr:`OPTIMAL`."""
+        """Whether this is ``Status.OPTIMAL``."""
         return self is Status.OPTIMAL
 
     def __str__(self) -> str:

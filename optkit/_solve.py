@@ -85,7 +85,7 @@ def solve(
     Parameters
     ----------
     problem : Problem
-        An instance from :mod:`optkit.problems` (``Lasso``, ``SparseInverseCovariance``,
+        An instance from ``optkit.problems`` (``Lasso``, ``SparseInverseCovariance``,
         ``Composite``, ...). Its arrays fix the namespace (NumPy, CuPy, ...) in which
         the solver runs and the result is returned.
     method : str or Solver subclass, optional

@@ -41,7 +41,7 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
     - an interval of finite reals such as ``"(0, 1)"``, ``"[1, inf)"``, ``"(0, 1]"``;
     - ``"int >= k"`` for integers;
     - a set of choices, e.g. ``{"log", "kernel"}``;
-    - ``"seed"``: ``None``, a nonnegative int or a :class:`numpy.random.Generator`.
+    - ``"seed"``: ``None``, a nonnegative int or a ``numpy.random.Generator``.
 
     ``None`` is admissible wherever it is the default. An option whose default is a
     ``bool`` accepts only ``True`` and ``False``. NumPy scalars count as numbers.
@@ -81,7 +81,7 @@ def _real(value: Any) -> bool:
 
 
 def _coerce(name: str, value: Any, domain: Any) -> Any:
-    """``value`` checked against ``domain`` (see :func:`option`), as a Python scalar."""
+    """``value`` checked against ``domain`` (see :func:`~optkit.solvers.base.option`), as a Python scalar."""
     if isinstance(domain, (set, frozenset, tuple)):
         if not isinstance(value, str) or value not in domain:
             raise ValueError(f"{name} must be one of {sorted(domain)}, got {value!r}")
@@ -108,7 +108,7 @@ def _coerce(name: str, value: Any, domain: Any) -> Any:
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
-    """Options every solver has. Subclasses add their own fields with :func:`option`.
+    """Options every solver has. Subclasses add their own fields with :func:`~optkit.solvers.base.option`.
 
     The stall rule (``stall_checks``, ``ftol``) is applied by the run loop for every
     method: with ``stall_checks = k > 0`` the run stops with ``Status.STALLED`` after
@@ -122,7 +122,7 @@ class Options:
 
     See Also
     --------
-    option : declares a field.
+    optkit.solvers.base.option : declares a field.
     optkit.show_options : prints a method's options.
 
     Examples
@@ -203,7 +203,7 @@ _COMMON_DOMAINS = {f.name: f.metadata["domain"] for f in dataclasses.fields(Opti
 
 
 class OptionInfo(NamedTuple):
-    """One option of a method, as :meth:`Options.describe` lists it."""
+    """One option of a method, as :meth:`~optkit.solvers.Options.describe` lists it."""
 
     name: str
     default: Any
@@ -212,7 +212,7 @@ class OptionInfo(NamedTuple):
 
 
 def make_rng(seed: Any) -> Any:
-    """The :class:`numpy.random.Generator` of a ``seed`` option (see :func:`option`).
+    """The ``numpy.random.Generator`` of a ``seed`` option (see :func:`~optkit.solvers.base.option`).
 
     Randomized methods draw on the host from this generator and move the draws to the
     problem's namespace, so one seed gives the same iterates on every backend run twice.
@@ -340,7 +340,7 @@ class Solver:
 
     Everything that changes during a run lives in the state; attributes set in
     ``__init__``/``init`` are constants of the run. ``@register("name")`` (from
-    :mod:`optkit`) makes the class a named method; :func:`optkit.solve` also takes an
+    ``optkit``) makes the class a named method; :func:`optkit.solve` also takes an
     unregistered subclass as ``method``.
 
     Parameters
