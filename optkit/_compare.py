@@ -26,7 +26,7 @@ class ComparisonRow(NamedTuple):
 
 @dataclass(frozen=True)
 class Comparison:
-    """The results of several methods on one problem, as :func:`compare` returns them.
+    """The results of several methods on one problem, as :func:`optkit.compare` returns them.
 
     Attributes
     ----------
@@ -37,7 +37,7 @@ class Comparison:
 
     See Also
     --------
-    compare : builds it.
+    optkit.compare : builds it.
     """
 
     problem: str
@@ -45,7 +45,8 @@ class Comparison:
 
     @property
     def rows(self) -> list[ComparisonRow]:
-        """One :class:`ComparisonRow` per method, in the order the methods ran."""
+        """One row per method, in the order the methods ran: ``ComparisonRow`` named tuples
+        ``(method, status, success, fun, optimality, nit, time)``."""
         return [ComparisonRow(name, r.status.name, r.success, r.fun, r.optimality, r.nit, r.time)
                 for name, r in self.results.items()]
 
@@ -134,7 +135,7 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
     -------
     Comparison
         The results by method, a table as its ``repr`` (status, objective,
-        optimality, iterations, time) and :meth:`Comparison.plot`.
+        optimality, iterations, time) and :meth:`~optkit.Comparison.plot`.
 
     Notes
     -----

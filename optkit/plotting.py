@@ -104,7 +104,7 @@ def plot_result(result: Any, *, axes: Any = None, label: str | None = None, meas
 
 def plot_results(results: Mapping[str, Any], *, axes: Any = None, measures: bool = False,
                  reference: float | None = None, title: str | None = None) -> np.ndarray:
-    """Draw several results on one 2 x 2 grid (see :func:`plot_result`), one colour per entry.
+    """Draw several results on one 2 x 2 grid (see :func:`~optkit.plotting.plot_result`), one colour each.
 
     Parameters
     ----------
@@ -115,7 +115,7 @@ def plot_results(results: Mapping[str, Any], *, axes: Any = None, measures: bool
     measures : bool
         Also draw each result's named measures, dashed.
     reference : float, optional
-        Reference objective (see :func:`plot_result`).
+        Reference objective (see :func:`~optkit.plotting.plot_result`).
     title : str, optional
         Figure title.
 

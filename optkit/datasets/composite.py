@@ -26,7 +26,7 @@ def lasso_instance(m: int, n: int, *, density: float = 0.02, noise: float = 0.01
         ``lam`` over :math:`\\lambda_{max} = \\|A^Tb\\|_\\infty`, the smallest ``lam``
         whose solution is zero.
     seed : int
-        Seed of :func:`numpy.random.default_rng`.
+        Seed of ``numpy.random.default_rng``.
 
     Returns
     -------
@@ -73,7 +73,7 @@ def sics_instance(p: int, *, n_samples: int | None = None, density: float = 0.05
     lam : float
         Returned as it is, so that ``SparseInverseCovariance(*sics_instance(...))`` works.
     seed : int
-        Seed of :func:`numpy.random.default_rng`.
+        Seed of ``numpy.random.default_rng``.
 
     Returns
     -------

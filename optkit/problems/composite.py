@@ -141,7 +141,7 @@ class Composite(CompositeProblem):
     Notes
     -----
     The optimality measure is the relative gradient-mapping residual
-    (:meth:`gradient_mapping_residual`), zero exactly at the minimisers. The default
+    (:meth:`~CompositeProblem.gradient_mapping_residual`), zero exactly at the minimisers. The default
     method is ``fast_alm`` (FALM-S), which needs only the prox of ``g`` and the
     gradient and prox of ``f``; ``fista`` needs no prox of ``f``.
 
