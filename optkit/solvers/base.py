@@ -221,6 +221,8 @@ def make_rng(seed: Any) -> Any:
     Parameters
     ----------
     seed : None, int or numpy.random.Generator
+        The option's value: ``None`` for fresh entropy, an int for reproducible draws, a
+        Generator to share one.
 
     Returns
     -------
