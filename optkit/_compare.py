@@ -38,6 +38,16 @@ class Comparison:
     See Also
     --------
     optkit.compare : builds it.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> table = optkit.compare(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)), ["alm", "fista"])
+    >>> len(table), table.rows[0].method, table["fista"].method
+    (2, 'alm', 'fista')
+    >>> print(repr(table).splitlines()[0])
+    Lasso: 2 methods
     """
 
     problem: str

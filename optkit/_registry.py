@@ -13,7 +13,36 @@ _CANONICAL: dict[str, str] = {}
 
 
 def register(name: str, aliases: tuple[str, ...] = ()) -> Callable[[type["Solver"]], type["Solver"]]:
-    """Class decorator registering a solver under ``name`` and its ``aliases``."""
+    """Class decorator registering a solver class under ``name`` and its ``aliases``.
+
+    The one place a method name is declared: :func:`optkit.solve`, :func:`optkit.methods`,
+    :func:`optkit.show_options`, the conformance suite and the method tables all read the
+    registry. A name taken by another class raises ``ValueError``.
+
+    Parameters
+    ----------
+    name : str
+        The method's name (snake_case); it becomes the class's ``name``.
+    aliases : tuple of str
+        Other names that select the same class.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the class itself, with ``name`` and ``aliases`` set.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> optkit.solvers.FastALM.name, optkit.solvers.FastALM.aliases
+    ('fast_alm', ('falm', 'falm_s'))
+
+    A family declares its methods this way (registering is global, so not run here):
+
+    >>> @optkit.register("my_method", aliases=("mm",))  # doctest: +SKIP
+    ... class MyMethod(optkit.solvers.Solver):
+    ...     ...
+    """
 
     def deco(cls: type["Solver"]) -> type["Solver"]:
         for key in (name, *aliases):

@@ -46,7 +46,18 @@ class MethodInfo(NamedTuple):
 
 
 def family_of(obj: Any) -> str:
-    """The family key of a class or function from its module path (``optkit.<layer>.<key>...``)."""
+    """The family key of a class or function, from its module path.
+
+    Parameters
+    ----------
+    obj : class or function
+        Defined in ``optkit.<layer>.<key>`` or below.
+
+    Returns
+    -------
+    str
+        ``key`` when it is in ``FAMILIES``, else ``""`` (core objects).
+    """
     parts = getattr(obj, "__module__", "").split(".")
     key = parts[2] if len(parts) > 2 else ""
     return key if key in FAMILIES else ""
@@ -58,8 +69,18 @@ def _family_module(layer: str, key: str) -> Any:
 
 
 def problem_classes(family: str | None = None) -> list[type]:
-    """The public problem classes (concrete dataclasses) of every family, or of one, in
-    ``FAMILIES`` order and each family's ``__all__`` order."""
+    """The public problem classes (concrete dataclasses) of every family, or of one.
+
+    Parameters
+    ----------
+    family : str, optional
+        A family key; default all families.
+
+    Returns
+    -------
+    list of type
+        In ``FAMILIES`` order, then each family's ``__all__`` order.
+    """
     from .problems.base import Problem  # noqa: PLC0415
 
     out = []
@@ -78,8 +99,20 @@ def _summary(cls: type) -> str:
 
 
 def method_catalog(family: str | None = None) -> list[MethodInfo]:
-    """Every registered method (or one family's), by family in ``FAMILIES`` order and within a
-    family in the order of its ``optkit.solvers.<key>.__all__``."""
+    """Every registered method, or one family's, as the catalogue lists it.
+
+    Parameters
+    ----------
+    family : str, optional
+        A family key; default all families.
+
+    Returns
+    -------
+    list of MethodInfo
+        By family in ``FAMILIES`` order, within a family in the order of its
+        ``optkit.solvers.<key>.__all__``. A method applies to the public problem
+        classes (of any family) that subclass its ``problem_types``.
+    """
     registered = {cls: name for name, cls in all_methods().items()}
     out = []
     for key in FAMILIES if family is None else (family,):
@@ -106,6 +139,15 @@ def plain(text: str) -> str:
     A cross-reference role keeps its target (only the last dotted component after a
     ``~``, as Sphinx shows it), a math role keeps its TeX, and every span is wrapped
     in single backquotes.
+
+    Parameters
+    ----------
+    text : str
+        A docstring line.
+
+    Returns
+    -------
+    str
     """
 
     def code(match: re.Match) -> str:
@@ -125,7 +167,15 @@ def _default(problem: type) -> str:
 
 
 def methods_markdown() -> str:
-    """The README's tables (Markdown): one row per public problem class, one per registered method."""
+    """The README's tables in Markdown.
+
+    Returns
+    -------
+    str
+        A table with one row per public problem class (summary, optimality measure,
+        default method), a blank line, and a table with one row per registered method
+        (aliases, problem classes, summary).
+    """
     lines = ["| family | problem | what it is | optimality measure (`tol`) | default method |",
              "|---|---|---|---|---|"]
     for p in problem_classes():
@@ -150,13 +200,35 @@ def _block_span(text: str) -> tuple[int, int]:
 
 
 def readme_block(text: str) -> str:
-    """The generated table between the README's markers."""
+    """The generated tables between the README's markers.
+
+    Parameters
+    ----------
+    text : str
+        The README's text.
+
+    Returns
+    -------
+    str
+        What lies between the markers, without the surrounding newlines.
+    """
     start, end = _block_span(text)
     return text[start:end].strip("\n")
 
 
 def update_readme(path: str | Path) -> bool:
-    """Rewrite the method table of the README at ``path``; returns whether it changed."""
+    """Rewrite the generated tables of the README at ``path`` in place.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The README; everything outside its markers is kept.
+
+    Returns
+    -------
+    bool
+        Whether the file changed.
+    """
     path = Path(path)
     text = path.read_text()
     new = methods_markdown()

@@ -70,6 +70,20 @@ class CompositeProblem(Problem):
     --------
     Composite : any two functions.
     Lasso, SparseInverseCovariance : the instances with a duality gap.
+
+    References
+    ----------
+    .. [1] A. Beck, *First-Order Methods in Optimization*, SIAM, 2017, ch. 10.
+
+    Examples
+    --------
+    >>> from optkit.datasets import lasso_instance
+    >>> from optkit.problems import CompositeProblem, Lasso
+    >>> problem = Lasso(*lasso_instance(10, 20))
+    >>> isinstance(problem, CompositeProblem), problem.shape
+    (True, (20,))
+    >>> problem.gradient_mapping_residual(problem.initial_point()) > 0
+    True
     """
 
     default_method = "fast_alm"
