@@ -202,8 +202,29 @@ def check_scalar(name: str, value: Any, *, positive: bool = False, allow_none: b
 
 
 def check_same_library(**arrays: Any) -> Any:
-    """The namespace the named arrays share; a ``TypeError`` naming them when they come from
-    different array libraries (``None`` entries are skipped)."""
+    """The array namespace the named arrays share.
+
+    Parameters
+    ----------
+    **arrays : array or None
+        The arrays by argument name; ``None`` entries are skipped.
+
+    Returns
+    -------
+    namespace
+        Their common array namespace.
+
+    Raises
+    ------
+    TypeError
+        Naming the arguments when they come from different array libraries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions.base import check_same_library
+    >>> xp = check_same_library(A=np.ones((2, 2)), b=np.ones(2), x0=None)
+    """
     given = {k: v for k, v in arrays.items() if v is not None}
     try:
         return get_namespace(*given.values())

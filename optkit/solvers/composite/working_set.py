@@ -74,21 +74,52 @@ def _scatter(xp: Any, n: int, idx: Any, values: Any) -> Any:
 class WorkingSet(Solver):
     """Working sets with gap-safe screening around an inner solver, for the Lasso.
 
+    Parameters
+    ----------
+    problem : Lasso
+        Or any two-term problem of a :class:`~optkit.functions.SquaredLoss` and an
+        :class:`~optkit.functions.L1Norm` with ``lam > 0`` over a vector.
+    options : WorkingSetOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-working_set`.
+
+    Notes
+    -----
     With :math:`r = Ax - b` and the dual point :math:`\\theta = r\\min(1, \\lambda/\\|A^Tr\\|_\\infty)`
     (the one :class:`~optkit.problems.Lasso` certifies with), the dual optimum lies in the ball of
     radius :math:`\\sqrt{2\\,\\mathrm{gap}}` around :math:`\\theta` (the dual is 1-strongly concave), so
     feature :math:`j` is zero at every solution when
     :math:`|A_j^T\\theta| + \\|A_j\\|\\sqrt{2\\,\\mathrm{gap}} < \\lambda` (gap-safe screening,
-    Fercoq, Gramfort & Salmon 2015; such features are dropped for good). The working set holds the
+    [1]_ [2]_; such features are dropped for good). The working set holds the
     support of :math:`x` and the remaining features closest to their dual constraint,
-    :math:`(\\lambda - |A_j^T\\theta|)/\\|A_j\\|` smallest (Massias, Gramfort & Salmon 2018); it grows
+    :math:`(\\lambda - |A_j^T\\theta|)/\\|A_j\\|` smallest [3]_; it grows
     by ``growth`` per outer iteration. Each outer iteration solves the Lasso on the working set with
     ``inner`` (warm started) to ``inner_tol`` times the current relative gap, then takes the full
     problem's duality gap, the certificate ``tol`` applies to. Coordinate descent, the inner solver of
     celer and scikit-learn, is replaced by optkit's own.
+
+    References
+    ----------
+    .. [1] O. Fercoq, A. Gramfort and J. Salmon, "Mind the duality gap: safer rules for the
+       Lasso", ICML 2015.
+    .. [2] E. Ndiaye, O. Fercoq, A. Gramfort and J. Salmon, "Gap safe screening rules for
+       sparsity enforcing penalties", J. Mach. Learn. Res. 18 (2017).
+    .. [3] M. Massias, A. Gramfort and J. Salmon, "Celer: a fast solver for the Lasso with
+       dual extrapolation", ICML 2018.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lasso_instance
+    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> res = optkit.solve(problem, method="working_set", tol=1e-8)
+    >>> res.success, res.info["inner"], res.info["screened"] > 0
+    (True, 'alm', True)
     """
 
     Options = WorkingSetOptions
+    # the class the catalogue lists; accepts() takes any two-term problem of the Lasso's functions
+    problem_types = (Lasso,)
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:
