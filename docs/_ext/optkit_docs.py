@@ -30,9 +30,9 @@ CORE_SECTIONS: list[tuple[str, str, list[tuple[str, list[str] | None]]]] = [
     ("Writing a problem or a method",
      "The protocols a family implements (see :doc:`/design`).",
      [("optkit.problems", ["Problem"]), ("optkit.solvers", ["Solver", "Options", "Check", "Snapshot"]),
-      ("optkit.solvers.base", ["option", "OptionInfo", "make_rng", "run"])]),
+      ("optkit.solvers.base", None)]),
     ("Building blocks", "Convex functions with value, gradient and/or prox, and their CVXPY forms.",
-     [("optkit.functions", None), ("optkit.functions.base", ["check_array", "check_scalar"])]),
+     [("optkit.functions", None), ("optkit.functions.base", None)]),
     ("Plotting", "Needs matplotlib (the ``plot`` extra).", [("optkit.plotting", None)]),
     ("Array backends", "Namespace helpers over ``array_api_compat``.", [("optkit.backend", None)]),
     ("The catalogue", "The registry as tables (``python -m optkit methods``, the README, these pages).",
@@ -65,12 +65,25 @@ def _family_names(layer: str, key: str) -> list[str]:
 
 def api_sections() -> list[tuple[str, str, list[str]]]:
     """``(title, intro, qualified names)`` of every API section, the families' ones in
-    ``FAMILIES`` order."""
-    out = [(title, intro, [n for module, names in parts for n in _public(module, names)])
+    ``FAMILIES`` order. An object listed once (under its first, shortest public path) is not
+    listed again: two pages for one object would be a duplicate description."""
+    seen: set[int] = set()
+
+    def first(names: list[str]) -> list[str]:
+        out = []
+        for name in names:
+            module, _, attr = name.rpartition(".")
+            key = id(getattr(importlib.import_module(module), attr))
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+        return out
+
+    out = [(title, intro, first([n for module, names in parts for n in _public(module, names)]))
            for title, intro, parts in CORE_SECTIONS]
     for key in FAMILIES:
         for layer, title in FAMILY_LAYERS:
-            names = _family_names(layer, key)
+            names = first(_family_names(layer, key))
             if names:
                 out.append((f"{key}: {title.lower()}", f"See :doc:`/{key}`." if layer == "problems" else "", names))
     return out
