@@ -46,12 +46,13 @@ class MethodInfo(NamedTuple):
 
 
 def family_of(obj: Any) -> str:
-    """The family key of a class or function, from its module path.
+    """The family key of a class or function.
 
     Parameters
     ----------
     obj : class or function
-        Defined in ``optkit.<layer>.<key>`` or below.
+        Defined in ``optkit.<layer>.<key>`` or below, or exported by such a module's
+        ``__all__`` (a family may define problems in helper modules and re-export them).
 
     Returns
     -------
@@ -59,8 +60,14 @@ def family_of(obj: Any) -> str:
         ``key`` when it is in ``FAMILIES``, else ``""`` (core objects).
     """
     parts = getattr(obj, "__module__", "").split(".")
-    key = parts[2] if len(parts) > 2 else ""
-    return key if key in FAMILIES else ""
+    if len(parts) > 2 and parts[2] in FAMILIES:
+        return parts[2]
+    for key in FAMILIES:
+        for layer in ("problems", "solvers", "datasets"):
+            module = _family_module(layer, key) if len(parts) > 1 and parts[1] == layer else None
+            if module is not None and any(getattr(module, n) is obj for n in module.__all__):
+                return key
+    return ""
 
 
 def _family_module(layer: str, key: str) -> Any:
@@ -178,10 +185,11 @@ def methods_markdown() -> str:
     """
     lines = ["| family | problem | what it is | optimality measure (`tol`) | default method |",
              "|---|---|---|---|---|"]
-    for p in problem_classes():
-        measure = getattr(p, "optimality_measure", "") or f"see `docs/{family_of(p)}.md`"
-        lines.append(f"| {family_of(p)} | `{p.__name__}` | {_cell(plain(_summary(p)))} | {_cell(plain(measure))} | "
-                     f"{_default(p)} |")
+    for key in FAMILIES:
+        for p in problem_classes(key):
+            measure = getattr(p, "optimality_measure", "") or f"see `docs/{key}.md`"
+            lines.append(f"| {key} | `{p.__name__}` | {_cell(plain(_summary(p)))} | {_cell(plain(measure))} | "
+                         f"{_default(p)} |")
     lines += ["", "| family | method (aliases) | problems (default for *) | what it is |", "|---|---|---|---|"]
     for info in method_catalog():
         name = f"`{info.name}`" + (f" ({', '.join(f'`{a}`' for a in info.aliases)})" if info.aliases else "")

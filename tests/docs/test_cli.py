@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from optkit import catalog, cli
+from optkit._families import FAMILIES
 from optkit.problems import Lasso
 from optkit._registry import all_methods
 
@@ -55,6 +56,15 @@ def test_catalog_covers_the_registry():
     for info in catalog.method_catalog():
         assert info.problems, f"{info.name} applies to no public problem class (set problem_types)"
         assert info.summary and not info.summary.endswith(":"), info.name
+
+
+def test_every_public_class_belongs_to_its_family():
+    for key in FAMILIES:
+        for problem in catalog.problem_classes(key):
+            assert catalog.family_of(problem) == key, problem
+    for info in catalog.method_catalog():
+        assert catalog.family_of(info.solver) == info.family
+    assert catalog.family_of(catalog.MethodInfo) == ""
 
 
 def test_plain_turns_roles_into_code_spans():
