@@ -153,13 +153,6 @@ class _LowRankSparseProblem(Problem):
         R = L + S - self.M_obs
         return R if self.W is None else R * self.W
 
-    def _residual_pieces(self, L: Any, S: Any, residual: Any, residual_sq: float | None,
-                         residual_max: float | None) -> tuple[Any, float, float]:
-        """``(R, ||R||_F^2, max|R|)``, from the pieces given or computed here."""
-        R = self.residual(L, S) if residual is None else residual
-        sq = inner(R, R) if residual_sq is None else residual_sq
-        return R, sq, (_max_abs(R) if residual_max is None else residual_max)
-
     def initial_point(self) -> LowRankSparse:
         xp = self.xp
         return LowRankSparse(xp.zeros(self.shape, dtype=self.dtype), xp.zeros(self.shape, dtype=self.dtype))
@@ -311,8 +304,36 @@ class RobustPCA(_LowRankSparseProblem):
         return prob, LowRankSparse(L, S)
 
 
+class _CompressiveProblem(_LowRankSparseProblem):
+    """The two compressive forms, whose certificates are built from the residual and its top
+    singular value."""
+
+    def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
+                 residual_max: float | None = None, sigma1: float | None = None,
+                 nuclear: float | None = None, l1: float | None = None) -> dict[str, float]:
+        """``fun``, ``optimality`` and the problem's named measures (see its Notes).
+
+        Parameters
+        ----------
+        x : pair (L, S)
+        residual, residual_sq, residual_max, sigma1, nuclear, l1 : optional
+            Pieces a solver already has (see the module docstring); the problem computes the
+            others.
+        """
+        L, S = _blocks(x)
+        R = self.residual(L, S) if residual is None else residual
+        return self._certificate(L, S, R, inner(R, R) if residual_sq is None else residual_sq,
+                                 _max_abs(R) if residual_max is None else residual_max,
+                                 _sigma1(R) if sigma1 is None else sigma1,
+                                 nuclear_norm(L) if nuclear is None else nuclear, _l1(S) if l1 is None else l1)
+
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class CompressivePCP(_LowRankSparseProblem):
+class CompressivePCP(_CompressiveProblem):
     """Penalised compressive principal component pursuit.
 
     .. math::
@@ -385,25 +406,13 @@ class CompressivePCP(_LowRankSparseProblem):
         R = self.residual(L, S)
         return self._fun(inner(R, R), nuclear_norm(L), _l1(S))
 
-    def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
-                 residual_max: float | None = None, sigma1: float | None = None,
-                 nuclear: float | None = None, l1: float | None = None) -> dict[str, float]:
-        """``fun``, ``optimality`` (relative duality gap) and ``gap``.
-
-        Parameters
-        ----------
-        x : pair (L, S)
-        residual, residual_sq, residual_max, sigma1, nuclear, l1 : optional
-            Pieces a solver already has (see the module docstring); the problem computes the
-            others.
-        """
-        L, S = _blocks(x)
-        R, sq, rmax = self._residual_pieces(L, S, residual, residual_sq, residual_max)
-        fun = self._fun(sq, nuclear_norm(L) if nuclear is None else nuclear, _l1(S) if l1 is None else l1)
-        s1 = _sigma1(R) if sigma1 is None else sigma1
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
+        """``fun``, ``optimality`` (relative duality gap) and ``gap``."""
+        fun = self._fun(sq, nuclear, l1)
         scale = 1.0
-        if s1 > self.lam_L:
-            scale = self.lam_L / s1
+        if sigma1 > self.lam_L:
+            scale = self.lam_L / sigma1
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
         dval = -0.5 * scale * scale * sq - scale * inner(R, self.M_obs)
@@ -420,7 +429,7 @@ class CompressivePCP(_LowRankSparseProblem):
 
 
 @dataclass(frozen=True)
-class ConstrainedCPCP(_LowRankSparseProblem):
+class ConstrainedCPCP(_CompressiveProblem):
     """Norm-constrained compressive principal component pursuit.
 
     .. math::
@@ -475,25 +484,12 @@ class ConstrainedCPCP(_LowRankSparseProblem):
             raise ValueError("x0 must be feasible: ||L||_* <= tau_L and ||S||_1 <= tau_S")
         return LowRankSparse(L, S)
 
-    def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
-                 residual_max: float | None = None, sigma1: float | None = None,
-                 nuclear: float | None = None, l1: float | None = None) -> dict[str, float]:
-        """``fun``, ``optimality``, ``gap`` and ``infeasibility``.
-
-        Parameters
-        ----------
-        x : pair (L, S)
-        residual, residual_sq, residual_max, sigma1, nuclear, l1 : optional
-            Pieces a solver already has (see the module docstring); the problem computes the
-            others.
-        """
-        L, S = _blocks(x)
-        R, sq, rmax = self._residual_pieces(L, S, residual, residual_sq, residual_max)
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
+        """``fun``, ``optimality``, ``gap`` and ``infeasibility``."""
         fun = 0.5 * sq
-        s1 = _sigma1(R) if sigma1 is None else sigma1
-        gap = abs(inner(R, L) + inner(R, S) + self.tau_L * s1 + self.tau_S * rmax)
-        nuc = nuclear_norm(L) if nuclear is None else nuclear
-        infeas = max(0.0, nuc / self.tau_L - 1.0, (_l1(S) if l1 is None else l1) / self.tau_S - 1.0)
+        gap = abs(inner(R, L) + inner(R, S) + self.tau_L * sigma1 + self.tau_S * rmax)
+        infeas = max(0.0, nuclear / self.tau_L - 1.0, l1 / self.tau_S - 1.0)
         rel = gap / max(fun, 1e-12 * 0.5 * self.norm_M ** 2, 1e-300)
         return {"fun": fun, "optimality": max(rel, infeas), "gap": gap, "infeasibility": infeas}
 
