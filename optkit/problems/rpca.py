@@ -32,7 +32,11 @@ pieces they already have, under these names, and the problem computes the others
 
 A top singular value the problem computes itself comes from a Lanczos run to a relative
 residual of ``1e-10`` (:data:`SIGMA_TOL`); a solver that passes ``sigma1`` or ``dual_sigma``
-must pass one at least as accurate wherever the certificate decides a stop.
+must pass one at least as accurate wherever the certificate decides a stop. Every gap is
+reported with the rounding it may carry in the data's precision added
+(:math:`4\\epsilon` times the sum of the absolute values of its terms): negligible in float64,
+about ``1e-6`` relative in float32, where it keeps a run from stopping at a gap that the
+float64 re-certification puts above ``tol``.
 """
 from __future__ import annotations
 
@@ -86,6 +90,14 @@ def _l1(S: Any) -> float:
     return float(xp.sum(xp.abs(S)))
 
 
+def _gap(terms: tuple[float, ...], eps: float) -> float:
+    """``|sum(terms)|`` plus the rounding it may carry in a precision of unit ``eps``,
+    :math:`4\\epsilon\\sum|t|`: a gap computed from values rounded in the data's precision
+    certifies only up to that rounding (in float32 a gap of 1e-5 relative is resolved to about
+    1e-6; without the bound a float32 run could stop at a gap that float64 puts above ``tol``)."""
+    return abs(math.fsum(terms)) + 4.0 * eps * math.fsum(abs(t) for t in terms)
+
+
 def _sigma1(A: Any) -> float:
     """:math:`\\sigma_1(A)` to the accuracy of the certificates (:data:`SIGMA_TOL`)."""
     return top_singular_triplet(A, tol=SIGMA_TOL).sigma
@@ -96,6 +108,7 @@ class _LowRankSparseProblem(Problem):
 
     M: Any
     mask: Any
+    _x0_layout = "a pair (L, S) of arrays"
 
     def _prepare(self) -> None:
         M = check_array("M", self.M, ndim=2, finite=False)
@@ -148,6 +161,10 @@ class _LowRankSparseProblem(Problem):
         m, n = self.shape
         return self.n_observed / (m * n)
 
+    @property
+    def _eps(self) -> float:
+        return float(self.xp.finfo(self.dtype).eps)
+
     def residual(self, L: Any, S: Any) -> Any:
         """:math:`P_\\Omega(L + S - M)` (zero off the observed entries)."""
         R = L + S - self.M_obs
@@ -164,7 +181,9 @@ class _LowRankSparseProblem(Problem):
         ``(r,)``, ``(n, r)``: it is returned as a ``ThinSVD`` in float64 (the precision the
         factored methods keep factors in), and a method starts from the factors without an SVD.
         """
-        L, S = _blocks(x0)
+        if not isinstance(x0, (tuple, list)) or isinstance(x0, ThinSVD) or len(x0) != 2:
+            raise TypeError(f"x0 must be {self._x0_layout} (L may be a ThinSVD), got {type(x0).__name__}")
+        L, S = x0
         return LowRankSparse(self._check_L(L), self._check_block("x0.S", S))
 
     def _check_block(self, name: str, X: Any) -> Any:
@@ -233,6 +252,7 @@ class RobustPCA(_LowRankSparseProblem):
     """
 
     default_method = "ialm"
+    _x0_layout = "a pair (L, S) or a triple (L, S, Y) of arrays"
     M: Any
     lam: float | None = None
     mask: Any = None
@@ -287,8 +307,8 @@ class RobustPCA(_LowRankSparseProblem):
         s1 = _sigma1(Y) if dual_sigma is None else dual_sigma
         ymax = _max_abs(Y) if dual_max is None else dual_max
         dval = inner(Y, self.M_obs) / max(1.0, s1, ymax / self.lam)
-        gap = fun - dval
-        return {"fun": fun, "optimality": max(primal, abs(gap) / max(abs(fun), 1e-300)),
+        gap = _gap((fun, -dval), self._eps)
+        return {"fun": fun, "optimality": max(primal, gap / max(abs(fun), 1e-300)),
                 "primal_residual": primal, "gap": gap}
 
     def to_cvxpy(self) -> tuple[Any, Any]:
@@ -416,7 +436,7 @@ class CompressivePCP(_CompressiveProblem):
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
         dval = -0.5 * scale * scale * sq - scale * inner(R, self.M_obs)
-        gap = abs(fun - dval)
+        gap = _gap((fun, -dval), self._eps)
         return {"fun": fun, "optimality": gap / max(fun, 1e-300), "gap": gap}
 
     def to_cvxpy(self) -> tuple[Any, Any]:
@@ -488,7 +508,7 @@ class ConstrainedCPCP(_CompressiveProblem):
                      l1: float) -> dict[str, float]:
         """``fun``, ``optimality``, ``gap`` and ``infeasibility``."""
         fun = 0.5 * sq
-        gap = abs(inner(R, L) + inner(R, S) + self.tau_L * sigma1 + self.tau_S * rmax)
+        gap = _gap((inner(R, L), inner(R, S), self.tau_L * sigma1, self.tau_S * rmax), self._eps)
         infeas = max(0.0, nuclear / self.tau_L - 1.0, l1 / self.tau_S - 1.0)
         rel = gap / max(fun, 1e-12 * 0.5 * self.norm_M ** 2, 1e-300)
         return {"fun": fun, "optimality": max(rel, infeas), "gap": gap, "infeasibility": infeas}
