@@ -32,7 +32,7 @@ class PCPAPGOptions(Options):
     max_iter: int = option(5000, "iteration limit")
     restart: bool = option(True, "gradient-based adaptive restart of the momentum")
     svd_tol: float = option(1e-9, "smallest relative residual of the partial SVD's kept triplets (the target "
-                                  "is 1% of the relative length of the last proximal step, at most 1e-4)",
+                                  "is 10% of the relative length of the last proximal step, at most 1e-4)",
                                   domain="(0, 1)")
     continuation: bool = option(True, "scale both weights by c_k = max(eta^k c_0, 1), c_0 the smallest "
                                       "scale at which (0, 0) is optimal (Lin et al. 2009)")
@@ -63,14 +63,14 @@ class PCPAPG(Solver):
     """Accelerated proximal gradient for :class:`~optkit.problems.CompressivePCP`.
 
     With :math:`f(L,S) = \\tfrac12\\|P_\\Omega(L+S-M)\\|_F^2` (gradient Lipschitz
-    constant 2 in the pair) and the extrapolated point :math:`(\\hat L, \\hat S)`,
+    constant 2 in the pair) and :math:`X^k = (L^k, S^k)`,
 
     .. math::
+        (\\hat L, \\hat S) &= X^k + \\beta_k(X^k - X^{k-1}), \\qquad
+        \\beta_k = \\tfrac{t_k - 1}{t_{k+1}},\\; t_{k+1} = \\tfrac12(1 + \\sqrt{1 + 4t_k^2}),\\; t_0 = 1, \\\\
         R &= P_\\Omega(\\hat L + \\hat S - M), \\\\
         L^{k+1} &= \\operatorname{SVT}_{\\lambda_L/2}(\\hat L - R/2), \\qquad
-        S^{k+1} = \\operatorname{soft}(\\hat S - R/2,\\; \\lambda_S/2), \\\\
-        (\\hat L, \\hat S) &\\leftarrow X^{k+1} + \\beta_k(X^{k+1} - X^k), \\qquad
-        \\beta_k = \\tfrac{t_k - 1}{t_{k+1}},\\; t_{k+1} = \\tfrac12(1 + \\sqrt{1 + 4t_k^2})
+        S^{k+1} = \\operatorname{soft}(\\hat S - R/2,\\; \\lambda_S/2)
 
     (Beck & Teboulle 2009; Mu & Wright's ``fista.m`` for SPCP), the momentum being
     reset when it points against the last step (O'Donoghue & Candes 2015; both through
@@ -82,8 +82,8 @@ class PCPAPG(Solver):
     :class:`CompressivePCP` for the target weights (a valid bound at any iterate).
 
     ``x0 = (L, S)`` with ``L`` dense or a :class:`~optkit.linalg.ThinSVD`; a start skips the
-    continuation. The partial SVDs are accurate to 1% of the relative length of the last
-    proximal step (``svd_tol`` the floor), our design.
+    continuation. The partial SVDs are accurate to 10% of the relative length of the last
+    proximal step (``svd_tol`` the floor; see ``svd_tolerance``), our design.
     """
 
     Options = PCPAPGOptions
@@ -111,7 +111,7 @@ class PCPAPG(Solver):
         L, factors = threshold(YL - 0.5 * R, 0.5 * s.scale * p.lam_L, s.factors, s.svd_tol)
         S = kernels.soft_threshold(YS - 0.5 * R, 0.5 * s.scale * p.lam_S)
         del R
-        # the momentum is reset when it points against the proximal step (none to test without it)
+        # a restart sets t back to 1, so the next step has no momentum (none to test without it)
         if o.restart and beta > 0 and opposes([(YL, L, s.L), (YS, S, s.S)]):
             _, momentum = momentum.advance(restart=True)
         dL, dS = YL - L, YS - S

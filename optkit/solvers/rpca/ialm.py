@@ -32,7 +32,7 @@ class IALMOptions(Options):
                                     domain="(0, inf)")
     mu_max_ratio: float = option(1e7, "cap of mu relative to its start", domain="[1, inf)")
     svd_tol: float = option(1e-9, "smallest relative residual of the partial SVD's kept triplets "
-                                  "(the target is 1% of the relative residuals, at most 1e-4)", domain="(0, 1)")
+                                  "(the target is 10% of the relative residuals, at most 1e-4)", domain="(0, 1)")
     balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
                                  "shrink it in the opposite case (residual balancing); False: always grow")
 
@@ -76,7 +76,8 @@ class IALM(Solver):
     at a solution and its multiplier is certified at once.
 
     Our departures from the paper: residual balancing of :math:`\\mu` (option ``balance``, see
-    ``step``), and partial SVDs accurate to 1% of the current residuals (``svd_tol`` the floor).
+    ``step``), and partial SVDs accurate to 10% of the current residuals (``svd_tol`` the floor; see
+    ``svd_tolerance``).
     """
 
     Options = IALMOptions
