@@ -384,7 +384,7 @@ class RobustTensorRecovery(Problem):
           :math:`\\langle\\mathcal{Y}_0, T\\rangle > 0`; penalized:
           :math:`\\min(c_{\\max}, \\langle\\mathcal{Y}_0,T\\rangle/(\\alpha\\|\\mathcal{Y}_0\\|^2))`).
 
-        ADAL's multipliers are such a candidate (:meth:`optkit.solvers.tensor.ADAL.dual`), with
+        ADAL passes such a candidate (:meth:`optkit.solvers.tensor.ADAL.dual`), with
         :math:`c \\to 1` as it converges.
 
         Parameters
