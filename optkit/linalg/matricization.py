@@ -309,8 +309,8 @@ def tucker_tangent_project(Z: Any, X: Any, factors: list) -> Any:
 
     With :math:`\\mathcal{X} = \\mathcal{C}\\times_1 U_1\\cdots\\times_N U_N` and
     :math:`P_i = U_iU_i^T`, the tangent space is
-    :math:`\\{\\mathcal{G}\\times_i U_i\\} \\oplus \\bigoplus_i \\{\\mathcal{C}\\times_i \\delta U_i \\times_{j\\ne i} U_j :
-    U_i^T\\delta U_i = 0\\}` and (Koch & Lubich, SIAM J. Matrix Anal. Appl. 31, 2010)
+    :math:`\\{\\mathcal{G}\\times_i U_i\\} \\oplus \\bigoplus_i
+    \\{\\mathcal{C}\\times_i \\delta U_i \\times_{j\\ne i} U_j : U_i^T\\delta U_i = 0\\}` and (Koch & Lubich, SIAM J. Matrix Anal. Appl. 31, 2010)
 
     .. math::
         P_T(\\mathcal{Z}) = \\mathcal{Z}\\times_i P_i

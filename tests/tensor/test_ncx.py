@@ -78,7 +78,8 @@ def test_certificate_bounds_the_linearised_problem(rng):
     assert early.measures["gap"] >= l1 - lp.value - 1e-7 * l1
     assert early.optimality > 1e-3                          # 20 iterations are not stationary yet
     for scale in (1e-3, 1.0, 1e3):
-        m = problem.measures(early.x, dual=RankConstrainedDual(scale * rng.standard_normal(early.dual.W.shape), (1, 1, 1)))
+        W = scale * rng.standard_normal(early.dual.W.shape)
+        m = problem.measures(early.x, dual=RankConstrainedDual(W, (1, 1, 1)))
         assert m["gap"] >= l1 - lp.value - 1e-7 * l1
     done = optkit.solve(problem, method="adal_ncx", rank=1, tol=1e-9)
     assert done.success and done.measures["gap"] <= 1e-9 * np.abs(done.x.E).sum()
