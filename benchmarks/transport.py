@@ -1,6 +1,6 @@
 """Entropic optimal transport: optkit's default, Sinkhorn and SNS against POT and regot.
 
-Grid of issue 3: n = m in {1000, 2000} points, two independent uniform clouds in the
+Grid: n = m in {1000, 2000} points, two independent uniform clouds in the
 unit square (seeded), uniform weights, cost = squared Euclidean / max, reg in
 {1e-2, 1e-3, 1e-4}; plus two 8x8 digits from scikit-learn as histograms (squared
 Euclidean and L1 pixel costs). Every solver must return a plan whose L1 marginal
