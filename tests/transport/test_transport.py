@@ -11,6 +11,7 @@ from optkit import Status
 from optkit.backend import namespace_by_name, to_numpy
 from optkit.datasets.transport import digits_pair, uniform_clouds
 from optkit.problems import EntropicOT
+from optkit.solvers.base import ToleranceWarning
 from optkit.validate import reference_solve
 
 from ..conftest import BACKENDS
@@ -208,7 +209,8 @@ def test_float32_below_its_precision_stalls():
     problem = _clouds(30, 30, 1e-3, seed=6)
     # float32 cannot reach 1e-12: the run ends as STALLED, not as a silent success
     p32 = EntropicOT(*(np.asarray(v, dtype=np.float32) for v in (problem.a, problem.b, problem.C)), reg=0.05)
-    res32 = optkit.solve(p32, method="sinkhorn", tol=1e-12, max_iter=100000, stall_checks=5)
+    with pytest.warns(ToleranceWarning, match="float32"):
+        res32 = optkit.solve(p32, method="sinkhorn", tol=1e-12, max_iter=100000, stall_checks=5)
     assert res32.status is Status.STALLED and not res32.success
     assert res32.x.dtype == np.float32 and np.all(np.isfinite(res32.x))
 
