@@ -183,17 +183,25 @@ def families_page(srcdir: Path) -> str:
 
 
 def missing_parts(srcdir: Path) -> list[str]:
-    """What a family in ``FAMILIES`` lacks for the site: its page, its gallery folder's header."""
+    """What a family in ``FAMILIES`` lacks for the site, one sentence each naming the file and the
+    fix: its page, its gallery examples, its gallery folder's header; and a script of a family's
+    folder that is not in the gallery's format (the gallery would show it without running it,
+    and the example test would not run it)."""
     examples = srcdir.parent / "examples"
     out = []
     for key in FAMILIES:
         if not (srcdir / f"{key}.md").exists():
-            out.append(f"family {key!r} has no page docs/{key}.md")
+            out.append(f"family {key!r} has no page docs/{key}.md (see 'Documenting a family' in docs/design.md)")
         folder = examples / key
         if not folder.is_dir() or not any(folder.glob("plot_*.py")):
-            out.append(f"family {key!r} has no gallery examples (examples/{key}/plot_*.py)")
+            out.append(f"family {key!r} has no gallery examples examples/{key}/plot_*.py "
+                       "(see 'Documenting a family' in docs/design.md)")
         elif not (folder / "README.txt").exists():
             out.append(f"examples/{key}/ has no README.txt: sphinx-gallery would leave the family out")
+        for script in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            if not script.name.startswith(("plot_", "_")):
+                out.append(f"examples/{key}/{script.name} is not a gallery example: rename it plot_{script.name} "
+                           "in the gallery format (a reST title in its docstring, # %% cells, --full)")
     return out
 
 

@@ -113,6 +113,7 @@ class EqualityNLP(Problem):
     f_star: float | None = None
 
     default_method = "exact_al"
+    optimality_measure = "max(KKT residual / max(1, |grad f(x0)|), |c(x)| / max(1, |c(x0)|))"
 
     def __post_init__(self) -> None:
         for label in ("fun", "grad", "cons", "jac"):

@@ -252,6 +252,7 @@ class RobustPCA(_LowRankSparseProblem):
     """
 
     default_method = "ialm"
+    optimality_measure = "max(relative primal residual, relative duality gap)"
     _x0_layout = "a pair (L, S) or a triple (L, S, Y) of arrays"
     M: Any
     lam: float | None = None
@@ -384,6 +385,7 @@ class CompressivePCP(_CompressiveProblem):
     """
 
     default_method = "fw_t"
+    optimality_measure = "relative duality gap"
     M: Any
     mask: Any = None
     lam_L: float = field(default=None, kw_only=True)
@@ -475,6 +477,7 @@ class ConstrainedCPCP(_CompressiveProblem):
     """
 
     default_method = "fw_p"
+    optimality_measure = "max(relative Frank-Wolfe gap, relative infeasibility)"
     M: Any
     mask: Any = None
     tau_L: float = field(default=None, kw_only=True)

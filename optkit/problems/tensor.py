@@ -128,6 +128,8 @@ class RobustTensorRecovery(Problem):
     ``res.optimality``.
     """
 
+    optimality_measure = ("relative duality gap (and relative infeasibility, constrained); "
+                          "first-order stationarity for adal_ncx")
     T: Any
     lam: float | None = None
     mask: Any = None

@@ -79,6 +79,7 @@ class EntropicOT(Problem):
     weights are not accepted: drop those points (``from_histograms`` does).
     """
 
+    optimality_measure = "L1 marginal error / mass"
     a: Any
     b: Any
     C: Any

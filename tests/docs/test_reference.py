@@ -7,12 +7,14 @@ import inspect
 import io
 import pkgutil
 import re
+from pathlib import Path
 
 import optkit
 from optkit import catalog
 from optkit._families import FAMILIES
 from optkit._registry import all_methods
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 # Implementation layers, documented by their modules' docstrings, not in the API reference.
 INTERNAL = ("optkit.kernels", "optkit.linalg", "optkit.solvers.momentum", "optkit.cli")
 
@@ -116,6 +118,24 @@ def test_missing_family_parts_are_reported(optkit_docs, tmp_path):
     assert sum("no page" in p for p in missing) == len(FAMILIES)
     assert f"examples/{key}/ has no README.txt: sphinx-gallery would leave the family out" in missing
     assert sum("no gallery examples" in p for p in missing) == len(FAMILIES) - 1
+
+
+def test_stray_scripts_are_reported(optkit_docs, tmp_path):
+    docs, folder = tmp_path / "docs", tmp_path / "examples" / FAMILIES[0]
+    docs.mkdir()
+    folder.mkdir(parents=True)
+    for name in ("plot_demo.py", "_helpers.py", "old_script.py"):
+        (folder / name).write_text("")
+    strays = [p for p in optkit_docs.missing_parts(docs) if "is not a gallery example" in p]
+    assert strays == [f"examples/{FAMILIES[0]}/old_script.py is not a gallery example: rename it "
+                      "plot_old_script.py in the gallery format (a reST title in its docstring, # %% cells, --full)"]
+
+
+def test_every_family_has_its_page_and_examples(optkit_docs):
+    """A family in FAMILIES without docs/<key>.md or examples/<key>/plot_*.py fails here, in
+    make test, as it fails make docs."""
+    missing = optkit_docs.missing_parts(DOCS)
+    assert not missing, "the documentation misses:\n  " + "\n  ".join(missing)
 
 
 def test_gallery_sections_follow_the_families(optkit_docs):
