@@ -64,3 +64,11 @@ def test_every_registered_method_is_in_the_readme():
     block = catalog.readme_block((ROOT / "README.md").read_text())
     for name in all_methods():
         assert f"| `{name}`" in block, name
+
+
+def test_pages_name_existing_examples():
+    """A page that points at an example script points at one that exists (examples get renamed)."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "results" / "README.md"]
+    missing = sorted({f"{page.name}: {path}" for page in pages if page.exists()
+                      for path in re.findall(r"examples/[\w/]+\.py", page.read_text()) if not (ROOT / path).exists()})
+    assert not missing, f"pages name example scripts that do not exist: {missing}"
