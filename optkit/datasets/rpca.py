@@ -30,6 +30,42 @@ def lowrank_sparse_instance(m: int, n: int, *, rank: int = 2, density: float = 0
     has about ``density * m * n`` entries of size ``magnitude`` (Gaussian); ``mask``
     is a Bernoulli(``observed``) sample of the entries, or ``None`` when
     ``observed == 1``.
+
+    Parameters
+    ----------
+    m, n : int
+        Shape of the matrices.
+    rank : int
+        Rank of ``L0``.
+    density : float
+        Probability of each entry of ``S0`` being nonzero.
+    magnitude : float
+        Standard deviation of the nonzero entries of ``S0``.
+    noise : float
+        Standard deviation of the dense Gaussian noise added to ``M``.
+    observed : float
+        Probability of each entry being observed, in (0, 1].
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    M : numpy.ndarray, shape (m, n)
+        The data.
+    L0 : numpy.ndarray, shape (m, n)
+        The planted low-rank part.
+    S0 : numpy.ndarray, shape (m, n)
+        The planted sparse part.
+    mask : numpy.ndarray of bool, shape (m, n), or None
+        The observed entries (``None`` when all are).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import lowrank_sparse_instance
+    >>> M, L0, S0, mask = lowrank_sparse_instance(30, 20, rank=3, observed=0.9, seed=1)
+    >>> int(np.linalg.matrix_rank(L0)), M.shape, mask.dtype
+    (3, (30, 20), dtype('bool'))
     """
     if not (0.0 < observed <= 1.0):
         raise ValueError(f"observed must lie in (0, 1], got {observed!r}")
@@ -58,6 +94,13 @@ class Video(NamedTuple):
         The sampling mask :math:`\\Omega` (``None``: every pixel observed).
     frame_shape : tuple of int
         ``(height, width)``; ``M[:, t].reshape(frame_shape)`` is frame ``t``.
+
+    Examples
+    --------
+    >>> from optkit.datasets import surveillance_video
+    >>> video = surveillance_video(8, height=24, width=30, object_size=(6, 4))
+    >>> video.M.shape, video.frame_shape, video.relative_error_L(video.low_rank())
+    ((720, 8), (24, 30), 0.0)
     """
 
     M: Any
@@ -102,19 +145,36 @@ def surveillance_video(frames: int = 200, *, height: int = 144, width: int = 176
     height, width : int
         Frame size (default: 144 x 176, the Hall sequence, 25344 pixels).
     n_objects : int
-        Moving objects; each is an elliptical patch of the ``coins`` image of
-        ``object_size`` (rows, columns) pixels with its own speed and direction.
+        Moving objects; each is an elliptical patch of the ``coins`` image with its own
+        speed and direction.
+    object_size : tuple of int
+        ``(rows, columns)`` of each object, in pixels.
     noise : float
         Standard deviation of Gaussian noise added to every pixel.
     missing : float
         Fraction of pixels not observed (``observed`` is then a Bernoulli mask
         with probability ``1 - missing``; the unobserved entries of ``M`` are NaN).
     seed : int
+        Seed of ``numpy.random.default_rng`` (objects, paths, noise, mask).
     dtype : numpy dtype
+        Floating dtype of ``M``, ``background`` and ``illumination``.
 
     Returns
     -------
     Video
+        The frames and their known decomposition.
+
+    Examples
+    --------
+    Separating a short, small video with robust PCA:
+
+    >>> import optkit
+    >>> from optkit.datasets import f_measure, surveillance_video
+    >>> from optkit.problems import RobustPCA
+    >>> video = surveillance_video(12, height=24, width=30, n_objects=1, object_size=(6, 4))
+    >>> res = optkit.solve(RobustPCA(video.M), tol=1e-6)
+    >>> bool(video.relative_error_L(res.x.L) < 0.05), bool(f_measure(res.x.S, video.foreground) > 0.8)
+    (True, True)
     """
     from skimage import data  # noqa: PLC0415  (a dependency of the datasets extra)
 
@@ -177,6 +237,28 @@ def f_measure(S: Any, foreground: Any, threshold: float = 0.05) -> float:
     :math:`F = 2PR/(P+R)` with precision :math:`P` and recall :math:`R` of the
     detected pixels against ``foreground``. The default threshold, 0.05, is 5%
     of the intensity range of :func:`surveillance_video` (pixels in [0, 1]).
+
+    Parameters
+    ----------
+    S : array, shape (pixels, frames)
+        A sparse part, e.g. ``res.x.S`` of a robust PCA of ``video.M``.
+    foreground : bool array, shape (pixels, frames)
+        The true foreground (``Video.foreground``).
+    threshold : float
+        Entries of ``S`` above it in absolute value are detected as foreground.
+
+    Returns
+    -------
+    float
+        F-measure in [0, 1] (0 when nothing true is detected).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import f_measure
+    >>> truth = np.array([[True, False], [True, False]])
+    >>> f_measure(np.array([[0.5, 0.0], [0.0, 0.0]]), truth)
+    0.6666666666666666
     """
     S = np.abs(np.asarray(S, dtype=float))
     fg = np.asarray(foreground, dtype=bool)

@@ -72,18 +72,46 @@ class PCPAPG(Solver):
         L^{k+1} &= \\operatorname{SVT}_{\\lambda_L/2}(\\hat L - R/2), \\qquad
         S^{k+1} = \\operatorname{soft}(\\hat S - R/2,\\; \\lambda_S/2)
 
-    (Beck & Teboulle 2009; Mu & Wright's ``fista.m`` for SPCP), the momentum being
-    reset when it points against the last step (O'Donoghue & Candes 2015; both through
+    (Beck & Teboulle 2009 [1]_; Mu & Wright's ``fista.m`` for SPCP), the momentum being
+    reset when it points against the last step (O'Donoghue & Candes 2015 [2]_; both through
     :mod:`optkit.solvers.momentum`). With ``continuation`` both weights are multiplied by
     :math:`c_k = \\max(\\eta^k c_0, 1)`, :math:`c_0 = \\max(\\sigma_1(P_\\Omega M)/\\lambda_L,
     \\|P_\\Omega M\\|_\\infty/\\lambda_S)` (where :math:`(0, 0)` is optimal), as in the APG of
-    Lin, Ganesh, Wright, Wu, Chen & Ma (2009): the early singular value thresholds keep a
+    Lin, Ganesh, Wright, Wu, Chen & Ma (2009) [3]_: the early singular value thresholds keep a
     few triplets instead of hundreds. Stops on the relative duality gap of
     :class:`CompressivePCP` for the target weights (a valid bound at any iterate).
 
     ``x0 = (L, S)`` with ``L`` dense or a :class:`~optkit.linalg.ThinSVD`; a start skips the
     continuation. The partial SVDs are accurate to 10% of the relative length of the last
     proximal step (``svd_tol`` the floor; see ``svd_tolerance``), our design.
+
+    Parameters
+    ----------
+    problem : CompressivePCP
+        The problem to solve.
+    options : PCPAPGOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-pcp_apg`.
+
+    References
+    ----------
+    .. [1] A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding algorithm
+       for linear inverse problems", SIAM J. Imaging Sci. 2 (2009), 183-202.
+    .. [2] B. O'Donoghue and E. Candes, "Adaptive restart for accelerated gradient
+       schemes", Found. Comput. Math. 15 (2015), 715-732.
+    .. [3] Z. Lin, A. Ganesh, J. Wright, L. Wu, M. Chen and Y. Ma, "Fast convex optimization
+       algorithms for exact recovery of a corrupted low-rank matrix", UIUC Technical Report
+       UILU-ENG-09-2214 (2009).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lowrank_sparse_instance
+    >>> from optkit.problems import CompressivePCP
+    >>> M = lowrank_sparse_instance(40, 30, noise=0.01, seed=0)[0]
+    >>> res = optkit.solve(CompressivePCP.from_noise_level(M, delta=1e-2), method="pcp_apg", tol=1e-5)
+    >>> res.success
+    True
     """
 
     Options = PCPAPGOptions

@@ -282,7 +282,7 @@ class FWT(_FrankWolfe):
     (step 1 = 1/Lipschitz). The bounds :math:`U_L = \\min(U_L, f_k/\\lambda_L)`,
     :math:`U_S = \\min(U_S, f_k/\\lambda_S)` stay valid because
     :math:`\\lambda_L\\|L^\\star\\|_* \\le f^\\star \\le f_k`
-    (Mu, Zhang, Wright & Goldfarb 2016, Algorithm FW-T; code ``FW_T.m``).
+    (Mu, Zhang, Wright & Goldfarb 2016, Algorithm FW-T; code ``FW_T.m``) [1]_.
     Our own choices: :math:`t_L` is reset to the exact
     :math:`\\|L\\|_* = \\sum_i s_i` from the thin SVD kept of ``L`` (the authors reset
     only :math:`t_S = \\|S\\|_1`), and the stopping test is the relative duality gap. After each
@@ -290,6 +290,29 @@ class FWT(_FrankWolfe):
     block's singular vectors of ``G`` above :math:`\\lambda_L` (``refine``, ``grow``; see
     ``_refine``), lets the rank grow by several per iteration and drop atoms no longer needed;
     ``refine=0`` is the published method.
+
+    Parameters
+    ----------
+    problem : CompressivePCP
+        The problem to solve.
+    options : FWOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-fw_t`.
+
+    References
+    ----------
+    .. [1] C. Mu, Y. Zhang, J. Wright and D. Goldfarb, "Scalable robust matrix recovery:
+       Frank-Wolfe meets proximal methods", SIAM J. Sci. Comput. 38 (2016), A3291-A3317.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lowrank_sparse_instance
+    >>> from optkit.problems import CompressivePCP
+    >>> M = lowrank_sparse_instance(40, 30, noise=0.01, seed=0)[0]
+    >>> res = optkit.solve(CompressivePCP.from_noise_level(M, delta=1e-2), method="fw_t", tol=1e-5)
+    >>> res.success, res.x.L.shape
+    (True, (40, 30))
     """
 
     problem_types = (CompressivePCP,)
@@ -350,10 +373,33 @@ class FWP(_FrankWolfe):
     pair over :math:`[0,1]^2`, followed by a projected gradient step
     :math:`S \\leftarrow \\Pi_{\\|\\cdot\\|_1\\le\\tau_S}(S - P_\\Omega(L+S-M))`
     (step 1; the projection is a soft threshold found by Michelot's fixed point)
-    (Mu, Zhang, Wright & Goldfarb 2016, FW-P). There is no public code: this is our
+    (Mu, Zhang, Wright & Goldfarb 2016, FW-P) [1]_. There is no public code: this is our
     reconstruction, and the exact line search in place of the :math:`2/(k+2)` step is our
     choice. Stops on the relative Frank-Wolfe gap, an upper bound on the relative
     suboptimality. ``x0`` must be feasible (:meth:`ConstrainedCPCP.check_x0` says so).
+
+    Parameters
+    ----------
+    problem : ConstrainedCPCP
+        The problem to solve.
+    options : FWOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-fw_p`.
+
+    References
+    ----------
+    .. [1] C. Mu, Y. Zhang, J. Wright and D. Goldfarb, "Scalable robust matrix recovery:
+       Frank-Wolfe meets proximal methods", SIAM J. Sci. Comput. 38 (2016), A3291-A3317.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lowrank_sparse_instance
+    >>> from optkit.problems import ConstrainedCPCP
+    >>> M = lowrank_sparse_instance(30, 20, noise=0.1, seed=8)[0]
+    >>> res = optkit.solve(ConstrainedCPCP(M, tau_L=40.0, tau_S=40.0), method="fw_p")
+    >>> res.success, sorted(res.measures)
+    (True, ['gap', 'infeasibility'])
     """
 
     problem_types = (ConstrainedCPCP,)

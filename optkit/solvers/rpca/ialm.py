@@ -65,7 +65,7 @@ class IALM(Solver):
 
     starting from :math:`Y^0 = P_\\Omega M / \\max(\\|P_\\Omega M\\|_2, \\|P_\\Omega M\\|_\\infty/\\lambda)`,
     :math:`\\mu_0 = 1.25/\\|P_\\Omega M\\|_2`, :math:`\\rho = 1.5`,
-    :math:`\\bar\\mu = 10^7\\mu_0` (the authors' code). The term
+    :math:`\\bar\\mu = 10^7\\mu_0` (the authors' code) [1]_. The term
     :math:`P_{\\Omega^c}L^k` is the minimiser over the unobserved entries of a free
     block that carries the constraint off :math:`\\Omega` (Lin-Chen-Ma's matrix
     completion variant). ``Y`` is the multiplier, reported as the result's ``dual``; the
@@ -78,6 +78,29 @@ class IALM(Solver):
     Our departures from the paper: residual balancing of :math:`\\mu` (option ``balance``, see
     ``step``), and partial SVDs accurate to 10% of the current residuals (``svd_tol`` the floor; see
     ``svd_tolerance``).
+
+    Parameters
+    ----------
+    problem : RobustPCA
+        The problem to solve.
+    options : IALMOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-ialm`.
+
+    References
+    ----------
+    .. [1] Z. Lin, M. Chen and Y. Ma, "The augmented Lagrange multiplier method for exact
+       recovery of corrupted low-rank matrices", arXiv:1009.5055 (2010).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import lowrank_sparse_instance
+    >>> from optkit.problems import RobustPCA
+    >>> M, L0, S0, mask = lowrank_sparse_instance(40, 30, observed=0.8, seed=0)
+    >>> res = optkit.solve(RobustPCA(M, mask=mask), method="ialm", tol=1e-8)
+    >>> res.success, res.dual.shape
+    (True, (40, 30))
     """
 
     Options = IALMOptions
