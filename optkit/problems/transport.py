@@ -20,6 +20,28 @@ def cost_matrix(X: Any, Y: Any, metric: str = "sqeuclidean") -> Any:
 
     ``metric`` is ``"sqeuclidean"`` (:math:`\\|x - y\\|_2^2`), ``"euclidean"``
     (:math:`\\|x - y\\|_2`) or ``"cityblock"`` (:math:`\\|x - y\\|_1`).
+
+    Parameters
+    ----------
+    X : array, shape (n, d)
+        Source points.
+    Y : array, shape (m, d)
+        Target points, in the namespace of ``X``.
+    metric : {"sqeuclidean", "euclidean", "cityblock"}
+        The ground distance.
+
+    Returns
+    -------
+    array, shape (n, m)
+        :math:`C_{ij} = d(x_i, y_j)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.problems import cost_matrix
+    >>> X, Y = np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 1.0]])
+    >>> cost_matrix(X, Y).tolist(), cost_matrix(X, Y, "cityblock").tolist()
+    ([[1.0], [2.0]], [[1.0], [2.0]])
     """
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
@@ -56,7 +78,7 @@ class EntropicOT(Problem):
         - \\mathrm{reg}\\sum_{ij} \\exp\\big((f_i + g_j - C_{ij})/\\mathrm{reg}\\big),
 
     whose maximiser gives the plan :math:`P_{ij} = \\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`
-    (Cuturi 2013; Peyre & Cuturi, *Computational Optimal Transport*, 2019, ch. 4).
+    (Cuturi 2013 [1]_; Peyre & Cuturi, *Computational Optimal Transport*, 2019, ch. 4 [2]_).
 
     Parameters
     ----------
@@ -77,6 +99,24 @@ class EntropicOT(Problem):
     mass :math:`\\|a\\|_1` (the same number for normalised weights); ``tol``
     applies to it and ``Result.marginal_error`` reports it unscaled. Zero
     weights are not accepted: drop those points (``from_histograms`` does).
+
+    References
+    ----------
+    .. [1] M. Cuturi, "Sinkhorn distances: lightspeed computation of optimal transport",
+       NeurIPS 2013.
+    .. [2] G. Peyre and M. Cuturi, "Computational optimal transport", Found. Trends Mach.
+       Learn. 11 (2019), 355-607.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import uniform_clouds
+    >>> from optkit.problems import EntropicOT
+    >>> X, Y = uniform_clouds(60, 50, seed=0)
+    >>> problem = EntropicOT.from_point_clouds(X, Y, reg=0.05)
+    >>> res = optkit.solve(problem, tol=1e-9)
+    >>> res.method, res.success, res.x.shape, res.marginal_error <= 1e-9
+    ('sinkhorn', True, (60, 50), True)
     """
 
     optimality_measure = "L1 marginal error / mass"

@@ -244,7 +244,7 @@ class Sinkhorn(_OTSolver):
     """Sinkhorn's matrix scaling for entropic OT, stable at any ``reg``.
 
     Alternating exact maximisation of the dual :math:`D(f, g)` of
-    :class:`~optkit.problems.EntropicOT` over ``f`` and ``g``:
+    :class:`~optkit.problems.EntropicOT` over ``f`` and ``g`` [1]_:
 
     .. math::
         f_i = \\mathrm{reg}\\log a_i - \\mathrm{reg}\\log\\sum_j e^{(g_j - C_{ij})/\\mathrm{reg}}, \\qquad
@@ -256,7 +256,7 @@ class Sinkhorn(_OTSolver):
     :math:`K = e^{(f \\oplus g - C)/\\mathrm{reg}}` at absorbed potentials and scales
     :math:`u = a/(Kv)`, :math:`v = b/(K^Tu)` through BLAS; scalings leaving
     :math:`[10^{-50}, 10^{50}]` are absorbed into ``(f, g)`` and ``K`` rebuilt
-    (Schmitzer 2019), and a half-step whose ``Kv`` underflows is redone in the
+    (Schmitzer 2019 [2]_), and a half-step whose ``Kv`` underflows is redone in the
     log domain, so neither variant overflows or returns NaN.
 
     ``x0`` may be a pair of potentials ``(f, g)``; the result's ``x`` is the plan
@@ -264,12 +264,41 @@ class Sinkhorn(_OTSolver):
 
     With ``relaxation=True`` (kernel domain) the updates are over-relaxed,
     :math:`u \\leftarrow u^{1-\\omega}(a/Kv)^\\omega` and likewise for ``v``, with the
-    weight of Thibault, Chizat, Dossal & Papadakis (2021, arXiv:1711.01851): while
+    weight of Thibault, Chizat, Dossal & Papadakis (2021, arXiv:1711.01851) [3]_: while
     plain Sinkhorn runs, its linear rate :math:`\\kappa` per iteration is read off the
     marginal errors every 10 iterations and the weight set to Young's SOR value
     :math:`\\omega = 2/(1 + \\sqrt{1 - \\kappa})` (capped at 1.9); if the error ever
     grows, :math:`\\omega` returns to 1 for good. The errors are read on that fixed
     schedule, whatever ``check_every`` is, so the iterates do not depend on it.
+
+    Parameters
+    ----------
+    problem : EntropicOT
+        The problem to solve.
+    options : SinkhornOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sinkhorn`.
+
+    References
+    ----------
+    .. [1] M. Cuturi, "Sinkhorn distances: lightspeed computation of optimal transport",
+       NeurIPS 2013.
+    .. [2] B. Schmitzer, "Stabilized sparse scaling algorithms for entropy regularized
+       transport problems", SIAM J. Sci. Comput. 41 (2019), A1443-A1481.
+    .. [3] A. Thibault, L. Chizat, C. Dossal and N. Papadakis, "Overrelaxed Sinkhorn-Knopp
+       algorithm for regularized optimal transport", Algorithms 14 (2021), 143.
+
+    Examples
+    --------
+    In the log domain:
+
+    >>> import optkit
+    >>> from optkit.datasets import uniform_clouds
+    >>> from optkit.problems import EntropicOT
+    >>> problem = EntropicOT.from_point_clouds(*uniform_clouds(40, seed=1), reg=0.02)
+    >>> res = optkit.solve(problem, method="sinkhorn", domain="log", tol=1e-8)
+    >>> res.success, len(res.dual)
+    (True, 2)
     """
 
     Options = SinkhornOptions

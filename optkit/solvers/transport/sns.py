@@ -66,7 +66,7 @@ class _NewtonState:
 class SinkhornNewtonSparse(_OTSolver):
     """Sinkhorn-Newton-Sparse: early-stopped Sinkhorn, then sparsified Newton steps on the dual.
 
-    Stage 1 runs stabilised Sinkhorn iterations (see :class:`~optkit.solvers.Sinkhorn`)
+    Following Tang et al. [1]_, stage 1 runs stabilised Sinkhorn iterations (see :class:`~optkit.solvers.Sinkhorn`)
     until the relative marginal error is below ``switch_tol`` or
     ``sinkhorn_iters`` are done. Stage 2 maximises the concave dual
     :math:`D(f, g)` by Newton steps. With the plan
@@ -97,6 +97,30 @@ class SinkhornNewtonSparse(_OTSolver):
     when ``x0`` is given); the diagonal is scaled by ``1 + shift * err``
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
+
+    Parameters
+    ----------
+    problem : EntropicOT
+        The problem to solve.
+    options : SNSOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sns`.
+
+    References
+    ----------
+    .. [1] X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, T. Xiao
+       and L. Ying, "Accelerating Sinkhorn algorithm with sparse Newton iterations",
+       ICLR 2024.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import uniform_clouds
+    >>> from optkit.problems import EntropicOT
+    >>> problem = EntropicOT.from_point_clouds(*uniform_clouds(40, seed=1), reg=0.02)
+    >>> res = optkit.solve(problem, method="sns", tol=1e-8)
+    >>> res.success, res.method
+    (True, 'sns')
     """
 
     Options = SNSOptions
