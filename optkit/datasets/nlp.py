@@ -15,7 +15,35 @@ def _constraints(d: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 def breast_cancer_constrained(k: int = 10, *, seed: int = 2023) -> tuple[np.ndarray, ...]:
     """``(X, y, A, b)``: scikit-learn's breast-cancer data (569 x 30, bundled in the wheel) with
     every feature scaled to [-1, 1] (as the LIBSVM ``*_scale`` sets of the paper), labels in
-    {-1, +1}, and ``k`` random linear constraints ``A w = b`` (seeded)."""
+    {-1, +1}, and ``k`` random linear constraints ``A w = b`` (seeded).
+
+    Parameters
+    ----------
+    k : int
+        Number of linear constraints.
+    seed : int
+        Seed of ``numpy.random.default_rng`` for ``A`` and ``b``.
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (569, 30)
+        Scaled features.
+    y : numpy.ndarray, shape (569,)
+        Labels in {-1, +1}.
+    A : numpy.ndarray, shape (k, 30)
+        Constraint matrix.
+    b : numpy.ndarray, shape (k,)
+        Right-hand side.
+
+    Examples
+    --------
+    >>> from optkit.datasets import breast_cancer_constrained
+    >>> from optkit.problems import ConstrainedLogisticRegression
+    >>> X, y, A, b = breast_cancer_constrained(k=5)
+    >>> X.shape, A.shape
+    ((569, 30), (5, 30))
+    >>> problem = ConstrainedLogisticRegression(X, y, A, b)
+    """
     from sklearn.datasets import load_breast_cancer  # noqa: PLC0415
 
     data = load_breast_cancer()
@@ -31,7 +59,39 @@ def logistic_constrained_instance(n_samples: int, n_features: int, k: int = 10, 
                                   seed: int = 0) -> tuple[np.ndarray, ...]:
     """``(X, y, A, b)``: Gaussian features scaled by :math:`1/\\sqrt{d}`, labels
     :math:`\\operatorname{sign}(x^T w_\\star + \\text{noise}\\,\\epsilon)` for a planted unit :math:`w_\\star`,
-    and ``k`` random linear constraints (all seeded)."""
+    and ``k`` random linear constraints (all seeded).
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows of ``X``.
+    n_features : int
+        Columns of ``X`` (``d``).
+    k : int
+        Number of linear constraints.
+    noise : float
+        Standard deviation of the label noise before taking signs.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (n_samples, n_features)
+        Features.
+    y : numpy.ndarray, shape (n_samples,)
+        Labels in {-1, +1}.
+    A : numpy.ndarray, shape (k, n_features)
+        Constraint matrix.
+    b : numpy.ndarray, shape (k,)
+        Right-hand side.
+
+    Examples
+    --------
+    >>> from optkit.datasets import logistic_constrained_instance
+    >>> X, y, A, b = logistic_constrained_instance(100, 8, 3, seed=0)
+    >>> X.shape, sorted(set(y.tolist())), A.shape
+    ((100, 8), [-1.0, 1.0], (3, 8))
+    """
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_features)) / np.sqrt(n_features)
     w = rng.standard_normal(n_features)

@@ -418,6 +418,9 @@ HS_NUMBERS = tuple(sorted(_CATALOGUE))
 def hock_schittkowski(number: int, *, xp: Any = None, dtype: Any = None) -> Any:
     """Hock-Schittkowski problem ``number`` as an :class:`~optkit.problems.EqualityNLP`.
 
+    The equality-constrained problems of Hock & Schittkowski's collection [1]_, with their
+    published starts and optimal values.
+
     Parameters
     ----------
     number : int
@@ -432,6 +435,22 @@ def hock_schittkowski(number: int, *, xp: Any = None, dtype: Any = None) -> Any:
     EqualityNLP
         With the book's start ``x0``, ``name = "HS<number>"``, ``f_star`` the published optimal
         value and the exact Lagrangian Hessian ``hess``.
+
+    References
+    ----------
+    .. [1] W. Hock and K. Schittkowski, "Test examples for nonlinear programming codes",
+       Lecture Notes in Economics and Mathematical Systems 187, Springer (1981).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.problems import hock_schittkowski
+    >>> problem = hock_schittkowski(28)
+    >>> problem.name, problem.f_star
+    ('HS28', 0.0)
+    >>> res = optkit.solve(problem, seed=0)
+    >>> res.success, abs(res.fun - problem.f_star) < 1e-8
+    (True, True)
     """
     from ..backend import namespace_by_name  # noqa: PLC0415
     from .nlp import EqualityNLP  # noqa: PLC0415

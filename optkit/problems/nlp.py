@@ -22,7 +22,27 @@ __all__ = ["EqualityNLP", "NLPStart", "PoissonControl", "ConstrainedLogisticRegr
 
 
 class NLPStart(NamedTuple):
-    """A starting point with multipliers: ``x`` (n,) and ``lam`` (m,)."""
+    """A starting point with multipliers: ``x`` (n,) and ``lam`` (m,).
+
+    Parameters
+    ----------
+    x : array, shape (n,)
+        The point.
+    lam : array, shape (m,)
+        The multipliers of the constraints.
+
+    Examples
+    --------
+    Restarting from a previous answer and its multipliers:
+
+    >>> import optkit
+    >>> from optkit.problems import NLPStart, hock_schittkowski
+    >>> problem = hock_schittkowski(28)
+    >>> res = optkit.solve(problem, method="sqp")
+    >>> again = optkit.solve(problem, method="sqp", x0=NLPStart(res.x, res.dual))
+    >>> again.success, again.nit
+    (True, 0)
+    """
 
     x: Any
     lam: Any
@@ -59,15 +79,18 @@ class EqualityNLP(Problem):
 
     With the Lagrangian :math:`L(x, \\lambda) = f(x) + \\lambda^T c(x)` and the Jacobian
     :math:`J = \\nabla c(x)^T` (m x n), a KKT point has :math:`\\nabla_x L = \\nabla f + J^T\\lambda = 0`
-    and :math:`c = 0`.
+    and :math:`c = 0`. The methods are those of Hong, Na, Mahoney & Kolar [1]_.
 
     Parameters
     ----------
     fun : callable ``fun(x) -> float``
+        The objective :math:`f`.
     grad : callable ``grad(x) -> (n,)``
+        Its gradient :math:`\\nabla f`.
     cons : callable ``cons(x) -> (m,)``
+        The constraints :math:`c`.
     jac : callable ``jac(x) -> (m, n)``
-        A dense array of ``x``'s namespace, or a ``scipy.sparse`` matrix (NumPy only).
+        Their Jacobian :math:`J`: a dense array of ``x``'s namespace, or a ``scipy.sparse`` matrix (NumPy only).
     x0 : array, shape (n,)
         The standard starting point; its namespace and dtype are the problem's.
     hess : callable ``hess(x, lam) -> (n, n)``, optional
@@ -100,6 +123,25 @@ class EqualityNLP(Problem):
 
     ``Result.x`` is :math:`x`, ``Result.dual`` the multipliers :math:`\\lambda`; without a
     ``dual``, :meth:`measures` uses the least-squares multipliers at ``x``.
+
+    References
+    ----------
+    .. [1] I. Hong, S. Na, M. W. Mahoney and M. Kolar, "Constrained optimization via exact
+       augmented Lagrangian and randomized iterative sketching", ICML 2023.
+
+    Examples
+    --------
+    The closest point to the origin on the line :math:`x_0 + x_1 = 1`:
+
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.problems import EqualityNLP
+    >>> problem = EqualityNLP(fun=lambda x: float(x @ x), grad=lambda x: 2 * x,
+    ...                       cons=lambda x: np.array([x[0] + x[1] - 1.0]),
+    ...                       jac=lambda x: np.array([[1.0, 1.0]]), x0=np.array([2.0, 0.0]))
+    >>> res = optkit.solve(problem, seed=0)
+    >>> res.method, res.success, np.round(res.x, 6).tolist(), np.round(res.dual, 6).tolist()
+    ('exact_al', True, [0.5, 0.5], [-1.0])
     """
 
     fun: Callable[[Any], Any]

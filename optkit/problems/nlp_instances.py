@@ -32,7 +32,7 @@ class PoissonControl(EqualityNLP):
     with the 5-point Laplacian on the interior nodes of :math:`[-1, 1]^2` (spacing
     :math:`h = 2/(N+1)`, zero Dirichlet boundary), the target
     :math:`w_\\star(i, j) = \\sin(4 + (0.1/\\sqrt{15})(i - \\tfrac{N+1}{2})) + \\cos(3 + (0.1/\\sqrt{15})(j - \\tfrac{N+1}{2}))`
-    and :math:`\\alpha = 0.1`: the PDE experiment of Hong, Na, Mahoney & Kolar (ICML 2023, their
+    and :math:`\\alpha = 0.1`: the PDE experiment of Hong, Na, Mahoney & Kolar (ICML 2023 [1]_, their
     ``PDE/`` code), started from :math:`x_0 = \\mathbf 1`. Variables ``x = (w, z)`` (n = 2N^2),
     constraints ``c(x) = A w - z`` with :math:`A = -\\Delta_h` (m = N^2). A convex QP, so
     :meth:`to_cvxpy` gives the reference. Its default method is ``sqp``: one sparse factorisation
@@ -46,7 +46,24 @@ class PoissonControl(EqualityNLP):
         Interior grid points per side, >= 2.
     alpha : float
         Control cost, > 0.
-    xp, dtype : namespace and dtype of the data (default NumPy, float64).
+    xp : namespace, optional
+        Array namespace of the data (default NumPy).
+    dtype : dtype, optional
+        Floating dtype of the data (default float64).
+
+    References
+    ----------
+    .. [1] I. Hong, S. Na, M. W. Mahoney and M. Kolar, "Constrained optimization via exact
+       augmented Lagrangian and randomized iterative sketching", ICML 2023.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.problems import PoissonControl
+    >>> problem = PoissonControl(8)
+    >>> res = optkit.solve(problem)
+    >>> res.method, res.success, res.x.shape
+    ('sqp', True, (128,))
     """
 
     default_method = "sqp"
@@ -125,7 +142,7 @@ class ConstrainedLogisticRegression(EqualityNLP):
         \\min_{w \\in \\mathbb R^d} \\frac1N\\sum_{i=1}^N \\log(1 + e^{-y_i x_i^T w})
         \\quad\\text{s.t.}\\quad A w = b,\\ \\|w\\|_2^2 = 1,
 
-    the constrained logistic regression of Hong, Na, Mahoney & Kolar (ICML 2023), started from
+    the constrained logistic regression of Hong, Na, Mahoney & Kolar (ICML 2023) [1]_, started from
     :math:`w_0 = \\mathbf 1`. The constraints are ``c(w) = (A w - b, ||w||^2 - 1)`` (m = k + 1),
     the Jacobian ``[A; 2 w^T]`` and the Lagrangian Hessian
     :math:`X^T \\operatorname{diag}(s(1-s)) X / N + 2\\lambda_{k+1} I` with
@@ -134,12 +151,33 @@ class ConstrainedLogisticRegression(EqualityNLP):
     Parameters
     ----------
     X : array, shape (N, d)
+        Features, one sample per row.
     y : array, shape (N,)
         Labels in {-1, +1} (labels in {0, 1} are mapped to {-1, +1}).
     A : array, shape (k, d)
+        Matrix of the linear constraints.
     b : array, shape (k,)
+        Their right-hand side.
     x0 : array, shape (d,), optional
         Default: ones.
+    lam0 : array, shape (k + 1,), optional
+        Multipliers to start from (see :class:`EqualityNLP`).
+
+    References
+    ----------
+    .. [1] I. Hong, S. Na, M. W. Mahoney and M. Kolar, "Constrained optimization via exact
+       augmented Lagrangian and randomized iterative sketching", ICML 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.datasets import logistic_constrained_instance
+    >>> from optkit.problems import ConstrainedLogisticRegression
+    >>> X, y, A, b = logistic_constrained_instance(200, 10, 3, seed=0)
+    >>> res = optkit.solve(ConstrainedLogisticRegression(X, y, A, b), seed=0)
+    >>> res.method, res.success, bool(abs(np.linalg.norm(res.x) - 1) < 1e-6)
+    ('exact_al', True, True)
     """
 
     def __init__(self, X: Any, y: Any, A: Any, b: Any, *, x0: Any = None, lam0: Any = None) -> None:

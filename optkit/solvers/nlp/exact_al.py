@@ -44,7 +44,7 @@ class ExactALOptions(NLPOptions):
 class ExactAL(NLPSolver):
     """AdaSketch-Newton on the exact augmented Lagrangian (the default NLP method).
 
-    At :math:`(x, \\lambda)` with :math:`\\nabla_x L = \\nabla f + J^T\\lambda` the Newton-KKT system
+    Hong, Na, Mahoney & Kolar's AdaSketch-Newton [1]_. At :math:`(x, \\lambda)` with :math:`\\nabla_x L = \\nabla f + J^T\\lambda` the Newton-KKT system
 
     .. math::
         K z = b,\\quad K = \\begin{pmatrix} B & J^T \\\\ J & 0 \\end{pmatrix},\\quad
@@ -82,6 +82,27 @@ class ExactAL(NLPSolver):
     reference code does) and counted in ``info["sketch_cap_hits"]``.
 
     ``Result.info["sketch_iterations"]`` lists the sketch steps of every outer iteration.
+
+    Parameters
+    ----------
+    problem : EqualityNLP
+        The problem to solve (any :class:`~optkit.problems.EqualityNLP`).
+    options : ExactALOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-exact_al`.
+
+    References
+    ----------
+    .. [1] I. Hong, S. Na, M. W. Mahoney and M. Kolar, "Constrained optimization via exact
+       augmented Lagrangian and randomized iterative sketching", ICML 2023.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.problems import hock_schittkowski
+    >>> res = optkit.solve(hock_schittkowski(47), method="exact_al", seed=0)
+    >>> res.success, sorted(res.measures)
+    (True, ['infeasibility', 'kkt', 'kkt_residual'])
     """
 
     Options = ExactALOptions

@@ -23,7 +23,7 @@ __all__ = ["SQP"]
 class SQP(NLPSolver):
     """Newton-KKT SQP on the exact augmented Lagrangian merit, with exact linear solves.
 
-    Each iteration solves
+    Newton's method on the KKT conditions [1]_: each iteration solves
 
     .. math::
         \\begin{pmatrix} B & J^T \\\\ J & 0 \\end{pmatrix}
@@ -38,9 +38,32 @@ class SQP(NLPSolver):
     namespace's dense solver (other array libraries); with a LinearOperator Hessian above
     n = 4096, MINRES to a relative residual of 1e-12. ``B`` is the Lagrangian Hessian, modified as
     for :class:`ExactAL`; the penalty updates, the Armijo search on the exact augmented Lagrangian
-    and all constants are the same as there (see ``docs/nlp.md``), so the two methods differ only
+    and all constants are the same as there [2]_ (see ``docs/nlp.md``), so the two methods differ only
     in the linear solve. A singular KKT matrix (a singular Jacobian) ends the run with
     ``Status.NUMERICAL_ERROR`` and the reason in ``Result.info["reason"]``.
+
+    Parameters
+    ----------
+    problem : EqualityNLP
+        The problem to solve (any :class:`~optkit.problems.EqualityNLP`).
+    options : NLPOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sqp`.
+
+    References
+    ----------
+    .. [1] J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer (2006),
+       ch. 18 (sequential quadratic programming).
+    .. [2] I. Hong, S. Na, M. W. Mahoney and M. Kolar, "Constrained optimization via exact
+       augmented Lagrangian and randomized iterative sketching", ICML 2023.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.problems import hock_schittkowski
+    >>> res = optkit.solve(hock_schittkowski(47), method="sqp")
+    >>> res.success, res.dual.shape
+    (True, (3,))
     """
 
     def _regularization(self, s: NLPState) -> float | None:
