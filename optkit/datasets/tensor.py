@@ -11,7 +11,27 @@ __all__ = ["PlantedTensor", "planted_tucker", "load_indian_pines", "relative_err
 
 
 class PlantedTensor(NamedTuple):
-    """A corrupted observation ``T = X + E`` of a planted low-rank ``X``, with its ``mask``."""
+    """A corrupted observation ``T = X + E`` of a planted low-rank ``X``, with its ``mask``.
+
+    Parameters
+    ----------
+    T : numpy.ndarray
+        The observation ``X + E``.
+    X : numpy.ndarray
+        The planted low-rank tensor.
+    E : numpy.ndarray
+        The corruptions.
+    mask : numpy.ndarray of bool or None
+        The observed entries (``None``: all).
+
+    Examples
+    --------
+    >>> from optkit.datasets import planted_tucker
+    >>> planted = planted_tucker((6, 5, 4), 2, corruption=0.1, seed=0)
+    >>> import numpy as np
+    >>> planted.T.shape, bool(np.allclose(planted.T, planted.X + planted.E)), planted.mask
+    ((6, 5, 4), True, None)
+    """
 
     T: np.ndarray
     X: np.ndarray
@@ -21,7 +41,7 @@ class PlantedTensor(NamedTuple):
 
 def planted_tucker(shape: tuple, rank: tuple | int, *, corruption: float = 0.1, magnitude: float = 1.0,
                    observed: float = 1.0, seed: int = 0) -> PlantedTensor:
-    """A planted robust tensor recovery instance (Goldfarb & Qin 2014, synthetic protocol).
+    """A planted robust tensor recovery instance (Goldfarb & Qin 2014, synthetic protocol [1]_).
 
     ``X = G x_1 U_1 ... x_N U_N`` with a standard Gaussian core ``G`` of size ``rank`` and
     factors ``U_i`` the first ``r_i`` columns of a random orthogonal ``n_i x n_i`` matrix;
@@ -32,16 +52,36 @@ def planted_tucker(shape: tuple, rank: tuple | int, *, corruption: float = 0.1, 
     Parameters
     ----------
     shape : tuple of int
+        Shape of the tensor.
     rank : int or tuple of int
         Tucker rank (an int applies to every mode).
-    corruption, observed : float in [0, 1]
+    corruption : float in [0, 1]
+        Fraction of corrupted entries.
     magnitude : float
+        Bound of the uniform corruptions.
+    observed : float in (0, 1]
+        Fraction of observed entries.
     seed : int
+        Seed of ``numpy.random.default_rng``.
 
     Returns
     -------
     PlantedTensor
         ``(T, X, E, mask)`` as NumPy float64 arrays (``mask`` boolean or ``None``).
+
+    References
+    ----------
+    .. [1] D. Goldfarb and Z. Qin, "Robust low-rank tensor recovery: models and algorithms",
+       SIAM J. Matrix Anal. Appl. 35 (2014), 225-253.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import planted_tucker
+    >>> planted = planted_tucker((8, 7, 6), (2, 3, 2), corruption=0.1, observed=0.9, seed=3)
+    >>> [int(np.linalg.matrix_rank(np.moveaxis(planted.X, k, 0).reshape(planted.X.shape[k], -1)))
+    ...  for k in range(3)]
+    [2, 3, 2]
     """
     shape = tuple(int(n) for n in shape)
     ranks = (int(rank),) * len(shape) if isinstance(rank, (int, np.integer)) else tuple(int(r) for r in rank)
@@ -69,6 +109,25 @@ def load_indian_pines(*, bands: int | None = None, size: int | None = None) -> n
 
     Needs the ``bench`` extra (TensorLy ships the array; nothing is downloaded). ``size`` crops
     the two spatial modes, ``bands`` keeps the first spectral bands.
+
+    Parameters
+    ----------
+    bands : int, optional
+        Keep the first ``bands`` spectral bands (all 200 if ``None``).
+    size : int, optional
+        Keep the top-left ``size x size`` pixels (all 145 x 145 if ``None``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (size, size, bands)
+        The cube scaled to [0, 1].
+
+    Examples
+    --------
+    >>> from optkit.datasets import load_indian_pines
+    >>> cube = load_indian_pines(size=16, bands=8)
+    >>> cube.shape, bool(0 <= cube.min() <= cube.max() <= 1)
+    ((16, 16, 8), True)
     """
     try:
         from tensorly.datasets import load_indian_pines as _load  # noqa: PLC0415
@@ -84,7 +143,27 @@ def load_indian_pines(*, bands: int | None = None, size: int | None = None) -> n
 
 
 def relative_error(X: Any, X0: Any) -> float:
-    """:math:`\\|X - X_0\\|_F / \\|X_0\\|_F` on the host."""
+    """:math:`\\|X - X_0\\|_F / \\|X_0\\|_F` on the host.
+
+    Parameters
+    ----------
+    X : array
+        An estimate, in any array namespace.
+    X0 : array
+        The reference, of the same shape.
+
+    Returns
+    -------
+    float
+        The relative error in the Frobenius norm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import relative_error
+    >>> relative_error(np.array([1.0, 1.0]), np.array([1.0, 0.0]))
+    1.0
+    """
     from ..backend import to_numpy  # noqa: PLC0415
 
     a, b = np.asarray(to_numpy(X), dtype=float), np.asarray(to_numpy(X0), dtype=float)

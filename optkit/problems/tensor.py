@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..backend import get_namespace, inner, to_numpy
 from ..functions.base import check_array, check_scalar
 from ..linalg.matricization import (Matricization, mode_unfoldings, square_matricization, tucker_factors,
                                     tucker_project, tucker_tangent_project)
+from ._tensor_records import MixtureSplit, RankConstrainedDual, TensorSplit, TensorStart
 from .base import Problem, _like_template
 
 __all__ = ["RobustTensorRecovery", "TensorSplit", "MixtureSplit", "RankConstrainedDual", "TensorStart"]
@@ -29,53 +30,13 @@ NORMS = ("snn", "square")
 _TINY = 1e-300
 
 
-class TensorSplit(NamedTuple):
-    """Solution of the singleton model: the low-rank tensor ``X`` and the sparse tensor ``E``."""
-
-    X: Any
-    E: Any
-
-
-class MixtureSplit(NamedTuple):
-    """Solution of the mixture model: ``X = sum_k parts[k]``, the sparse ``E`` and the components
-    stacked in ``parts`` (shape ``(K,) + T.shape``, ``parts[k]`` low-rank in its mode-k unfolding)."""
-
-    X: Any
-    E: Any
-    parts: Any
-
-
-class RankConstrainedDual(NamedTuple):
-    """Dual candidate of the rank-constrained singleton model (``adal_ncx``): the multipliers
-    ``W`` (shape ``(K,) + T.shape``, one per matricization) and the rank bounds ``ranks``
-    (one int per matricization). Passed as ``dual=`` it selects the rank-constrained certificate
-    of :meth:`RobustTensorRecovery.measures`."""
-
-    W: Any
-    ranks: tuple
-
-
-class TensorStart(NamedTuple):
-    """A validated starting point (what :meth:`RobustTensorRecovery.check_x0` returns).
-
-    ``X`` and ``E`` in T's shape, ``parts`` (mixture model: shape ``(K,) + T.shape``, summing
-    to ``X``; ``None`` for the singleton model) and ``dual``: ``None``, an array of
-    :attr:`RobustTensorRecovery.dual_shape` or a :class:`RankConstrainedDual`.
-    """
-
-    X: Any
-    E: Any
-    parts: Any
-    dual: Any
-
-
 @dataclass(frozen=True)
 class RobustTensorRecovery(Problem):
     """Recover a low-Tucker-rank tensor from gross sparse corruptions and missing entries.
 
     With :math:`\\mathcal{T}\\in\\mathbb{R}^{n_1\\times\\cdots\\times n_N}`, the observed set
     :math:`\\Omega` (``mask``) and :math:`P_\\Omega` the restriction to it, the singleton model
-    (HoRPCA-S) is
+    (HoRPCA-S) of Goldfarb & Qin [1]_ is
 
     .. math::
         \\min_{\\mathcal{X},\\mathcal{E}}\\; g(\\mathcal{X},\\mathcal{E}) = \\sum_{k=1}^K \\|M_k(\\mathcal{X})\\|_*
@@ -90,7 +51,7 @@ class RobustTensorRecovery(Problem):
 
     with :math:`M_k` the mode-k unfoldings (:math:`K = N`, the sum of nuclear norms ``"snn"``)
     or the most balanced matricization (``norm="square"``, :math:`K = 1`, Square Deal: far
-    fewer observations for N >= 4). The mixture model (HoRPCA-M) writes
+    fewer observations for N >= 4 [2]_). The mixture model (HoRPCA-M) writes
     :math:`\\mathcal{X} = \\sum_k \\mathcal{X}_k` with each :math:`\\mathcal{X}_k` low-rank in its
     own mode only: :math:`g = \\sum_k \\|M_k(\\mathcal{X}_k)\\|_* + \\lambda\\|\\mathcal{E}\\|_1`.
 
@@ -109,7 +70,9 @@ class RobustTensorRecovery(Problem):
     mask : bool array of T's shape, optional
         ``True`` where the entry is observed. ``None``: all observed.
     model : {"singleton", "mixture"}
+        One low-rank tensor, or a sum of components each low-rank in one mode.
     formulation : {"constrained", "penalized"}
+        Data fitted exactly on the observed entries, or by a least-squares term.
     norm : {"snn", "square"}
         Sum of the nuclear norms of the N unfoldings, or the Square Deal norm (N >= 4,
         singleton model only).
@@ -126,6 +89,27 @@ class RobustTensorRecovery(Problem):
     constraint in the constrained formulation; ``Result.dual`` carries the dual candidate it
     was built from, so ``problem.measures(res.x, dual=res.dual)`` reproduces
     ``res.optimality``.
+
+    References
+    ----------
+    .. [1] D. Goldfarb and Z. Qin, "Robust low-rank tensor recovery: models and algorithms",
+       SIAM J. Matrix Anal. Appl. 35 (2014), 225-253.
+    .. [2] C. Mu, B. Huang, J. Wright and D. Goldfarb, "Square Deal: lower bounds and improved
+       relaxations for tensor recovery", ICML 2014.
+
+    Examples
+    --------
+    A planted rank-(2, 2, 2) tensor with 5% gross corruptions, recovered exactly:
+
+    >>> import math
+    >>> import optkit
+    >>> from optkit.datasets import planted_tucker, relative_error
+    >>> from optkit.problems import RobustTensorRecovery
+    >>> planted = planted_tucker((10, 10, 10), 2, corruption=0.05, seed=1)
+    >>> problem = RobustTensorRecovery(planted.T, lam=2 / math.sqrt(10))
+    >>> res = optkit.solve(problem)
+    >>> res.method, res.success, bool(relative_error(res.x.X, planted.X) < 1e-4)
+    ('adal', True, True)
     """
 
     optimality_measure = ("relative duality gap (and relative infeasibility, constrained); "

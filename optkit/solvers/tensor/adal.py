@@ -350,13 +350,40 @@ class ADAL(_ADALBase):
     Per iteration: one singular-value thresholding per matricization (through the small Gram
     side of the unfolding, :meth:`optkit.linalg.Matricization.shrink`), one
     soft-thresholding, one closed-form averaging and the multiplier update (Goldfarb & Qin,
-    SIMAX 2014, Algorithm ADAL and its missing-data variant). Stops on the problem's
+    SIMAX 2014, Algorithm ADAL and its missing-data variant [1]_). Stops on the problem's
     certificate (:meth:`RobustTensorRecovery.measures`): the relative duality gap of a dual
     point built from the last step's subgradients or multipliers (:meth:`dual`, carried by
     ``Result.dual``), and for the constrained formulation the relative infeasibility, at most
     ``tol``. The ADMM's own relative primal and dual residuals
     are reported beside it (``primal_residual``, ``dual_residual``) and drive the balancing of
     ``mu``.
+
+    Parameters
+    ----------
+    problem : RobustTensorRecovery
+        The problem to solve.
+    options : ADALOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-adal`.
+
+    References
+    ----------
+    .. [1] D. Goldfarb and Z. Qin, "Robust low-rank tensor recovery: models and algorithms",
+       SIAM J. Matrix Anal. Appl. 35 (2014), 225-253.
+
+    Examples
+    --------
+    With missing entries (NaN off the mask):
+
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.datasets import planted_tucker, relative_error
+    >>> from optkit.problems import RobustTensorRecovery
+    >>> planted = planted_tucker((10, 10, 10), 2, corruption=0.05, observed=0.8, seed=1)
+    >>> observed = np.where(planted.mask, planted.T, np.nan)
+    >>> res = optkit.solve(RobustTensorRecovery(observed, mask=planted.mask, lam=0.5), method="adal")
+    >>> res.success, sorted(res.measures)
+    (True, ['dual_residual', 'gap', 'infeasibility', 'primal_residual'])
     """
 
     Options = ADALOptions
@@ -374,7 +401,7 @@ class NonconvexADAL(_ADALBase):
     The ADAL iteration with singular-value thresholding replaced by the rank-:math:`r_k`
     truncation and the l1 threshold :math:`\\mu`, and continuation
     :math:`\\mu \\leftarrow \\max(0.9\\mu, \\mu_{\\min})` every 10 iterations (Goldfarb & Qin 2014,
-    HoRPCA-S-NCX). There is no convergence guarantee; with the right or an over-estimated rank
+    HoRPCA-S-NCX [1]_). There is no convergence guarantee; with the right or an over-estimated rank
     it reaches the planted tensor in the recovery regime. Applies, as in the paper, to the
     singleton constrained model with every entry observed (missing data: ``adal``).
 
@@ -389,6 +416,31 @@ class NonconvexADAL(_ADALBase):
     certify global optimality of the rank-constrained model, nor anything about the convex
     model: the stationary points it reached on 5 x 5 x 5 rank-1 tensors with 20-40%
     corruptions sit 5-50% above the convex optimum in ``fun``.
+
+    Parameters
+    ----------
+    problem : RobustTensorRecovery
+        The problem to solve.
+    options : NCXOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-adal_ncx`.
+
+    References
+    ----------
+    .. [1] D. Goldfarb and Z. Qin, "Robust low-rank tensor recovery: models and algorithms",
+       SIAM J. Matrix Anal. Appl. 35 (2014), 225-253.
+
+    Examples
+    --------
+    >>> import math
+    >>> import optkit
+    >>> from optkit.datasets import planted_tucker, relative_error
+    >>> from optkit.problems import RobustTensorRecovery
+    >>> planted = planted_tucker((10, 10, 10), 2, corruption=0.05, seed=1)
+    >>> problem = RobustTensorRecovery(planted.T, lam=2 / math.sqrt(10))
+    >>> res = optkit.solve(problem, method="adal_ncx", rank=2)
+    >>> res.success, bool(relative_error(res.x.X, planted.X) < 1e-6)
+    (True, True)
     """
 
     Options = NCXOptions

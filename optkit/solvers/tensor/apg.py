@@ -56,15 +56,44 @@ class TensorAPG(Solver):
 
     whose smooth part has a gradient with Lipschitz constant :math:`K+1`, so the step is
     :math:`1/(K+1)` and the prox splits into one singular-value thresholding per block and a
-    soft-thresholding (Goldfarb & Qin 2014, HoRPCA-MP; FISTA of Beck & Teboulle 2009). This is
+    soft-thresholding (Goldfarb & Qin 2014, HoRPCA-MP [1]_; FISTA of Beck & Teboulle 2009 [2]_). This is
     the mixture model (``K = N``) and the singleton model with one matricization (Square Deal);
     the singleton sum of nuclear norms of one tensor has no closed-form prox -- use ``adal``.
     From the default start, continuation (paper: :math:`\\eta = 0.97`) begins at the smallest
     :math:`\\alpha` with a zero solution; a given ``x0`` starts at the target :math:`\\alpha`.
     The momentum (:class:`~optkit.solvers.momentum.Momentum`) restarts when it opposes the last
-    step (O'Donoghue & Candes 2015). The certificate is the problem's relative duality gap at
+    step (O'Donoghue & Candes 2015 [3]_). The certificate is the problem's relative duality gap at
     the reported iterate :math:`Z^+` (the residual is the dual point,
     :meth:`RobustTensorRecovery.measures`), also during the continuation.
+
+    Parameters
+    ----------
+    problem : RobustTensorRecovery
+        The problem to solve.
+    options : TensorAPGOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-tensor_apg`.
+
+    References
+    ----------
+    .. [1] D. Goldfarb and Z. Qin, "Robust low-rank tensor recovery: models and algorithms",
+       SIAM J. Matrix Anal. Appl. 35 (2014), 225-253.
+    .. [2] A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding algorithm
+       for linear inverse problems", SIAM J. Imaging Sci. 2 (2009), 183-202.
+    .. [3] B. O'Donoghue and E. Candes, "Adaptive restart for accelerated gradient
+       schemes", Found. Comput. Math. 15 (2015), 715-732.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import planted_tucker
+    >>> from optkit.problems import RobustTensorRecovery
+    >>> planted = planted_tucker((5, 4, 6), 1, corruption=0.1, observed=0.8, seed=7)
+    >>> problem = RobustTensorRecovery(planted.T, mask=planted.mask, lam=0.15, model="mixture",
+    ...                                formulation="penalized", alpha=0.05)
+    >>> res = optkit.solve(problem, method="tensor_apg")
+    >>> res.success, res.x.parts.shape
+    (True, (3, 5, 4, 6))
     """
 
     Options = TensorAPGOptions
