@@ -1,17 +1,23 @@
-"""Numpydoc sections of the public docstrings in line with the house style: the core API and the
-families listed in FAMILIES_IN_LINE (the others are brought into line family by family)."""
+"""Numpydoc sections of the public docstrings in line with the house style: the core API and every
+family of FAMILIES (a family joins the checks with its key; NOT_YET_IN_LINE lists a family merged
+before its docstrings are, a visible debt)."""
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 
 import pytest
 
+from optkit._families import FAMILIES
+
 validate = pytest.importorskip("numpydoc.validate").validate
 
-#: Families whose public docstrings are held to the standard below (extend when one is brought in line).
-FAMILIES_IN_LINE = ("composite", "rpca", "tensor", "transport", "nlp")
+#: Families merged before their docstrings pass the checks below (empty once every family does).
+NOT_YET_IN_LINE: tuple[str, ...] = ()
+#: Families whose public docstrings are held to the standard below.
+FAMILIES_IN_LINE = tuple(key for key in FAMILIES if key not in NOT_YET_IN_LINE)
 
 #: Modules whose ``__all__`` users call directly: every check, an Examples section included.
 USER_FACING = ["optkit", "optkit.problems.base", "optkit.functions"]
@@ -38,7 +44,9 @@ def _public(module_name: str) -> list[str]:
 
 
 def _family_modules() -> list[str]:
-    return [f"optkit.{layer}.{key}" for key in FAMILIES_IN_LINE for layer in ("problems", "solvers", "datasets")]
+    """The family modules of each layer that exist (a family may have no data sets)."""
+    names = [f"optkit.{layer}.{key}" for key in FAMILIES_IN_LINE for layer in ("problems", "solvers", "datasets")]
+    return [name for name in names if importlib.util.find_spec(name) is not None]
 
 
 NAMES = {name: True for m in USER_FACING + _family_modules() for name in _public(m)}
