@@ -42,6 +42,29 @@ CORE_SECTIONS: list[tuple[str, str, list[tuple[str, list[str] | None]]]] = [
 #: Per-family sections: (layer, title).
 FAMILY_LAYERS = [("problems", "Problems"), ("solvers", "Methods"), ("datasets", "Datasets")]
 
+#: Implementation layers, documented by their modules' docstrings, not in the API reference.
+INTERNAL = ("optkit.kernels", "optkit.linalg", "optkit.solvers.momentum", "optkit.cli")
+
+
+def public_modules() -> list[str]:
+    """Modules whose ``__all__`` is public API: not private, not an implementation layer
+    (:data:`INTERNAL`) and not below a family's package (whose ``__init__`` re-exports what is
+    public). A public module that no section above names gets a section of its own, so a new
+    module (a family's operators, say) joins the reference by itself."""
+    import pkgutil  # noqa: PLC0415
+
+    import optkit  # noqa: PLC0415
+
+    out = []
+    for info in pkgutil.walk_packages(optkit.__path__, "optkit."):
+        parts = info.name.split(".")
+        if (any(p.startswith("_") for p in parts) or info.name.startswith(INTERNAL)
+                or (len(parts) > 3 and parts[2] in FAMILIES)):
+            continue
+        if getattr(importlib.import_module(info.name), "__all__", None):
+            out.append(info.name)
+    return sorted(out)
+
 
 def _public(module_name: str, names: list[str] | None) -> list[str]:
     """``module_name.name`` for the given names, or for the module's ``__all__`` (modules left out)."""
@@ -81,12 +104,25 @@ def api_sections() -> list[tuple[str, str, list[str]]]:
 
     out = [(title, intro, first([n for module, names in parts for n in _public(module, names)]))
            for title, intro, parts in CORE_SECTIONS]
+    # family modules come below, under their families: mark their objects as seen only afterwards
+    family_ids = {id(_resolve(n)) for key in FAMILIES for layer, _ in FAMILY_LAYERS for n in _family_names(layer, key)}
+    for module in public_modules():
+        names = [n for n in _public(module, None) if id(_resolve(n)) not in family_ids]
+        names = first(names)
+        if names:
+            doc = (importlib.import_module(module).__doc__ or "").strip().split("\n\n")[0]
+            out.append((f"``{module}``", " ".join(doc.split()), names))
     for key in FAMILIES:
         for layer, title in FAMILY_LAYERS:
             names = first(_family_names(layer, key))
             if names:
                 out.append((f"{key}: {title.lower()}", f"See :doc:`/{key}`." if layer == "problems" else "", names))
     return out
+
+
+def _resolve(qualified: str) -> Any:
+    module, _, attr = qualified.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
 
 
 def _autosummary(names: list[str]) -> list[str]:
