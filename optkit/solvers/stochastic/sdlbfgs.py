@@ -1,0 +1,239 @@
+"""Stochastic damped L-BFGS (SdLBFGS) and its variance-reduced variant (SdLBFGS-VR).
+
+Reference: X. Wang, S. Ma, D. Goldfarb & W. Liu, "Stochastic quasi-Newton methods for nonconvex
+stochastic optimization", SIAM J. Optim. 27(2):927-956 (2017), arXiv:1607.01231.
+
+Confirmed from the paper: the stochastic quasi-Newton step :math:`x_{k+1} = x_k - \\alpha_k H_k g_k`
+with :math:`H_k` built from pairs of samples up to :math:`k-1` only; the curvature pair on one
+minibatch at both points; Powell-type damping against :math:`H_{k,0} = \\gamma_k^{-1}I` with
+:math:`\\gamma_k = \\max(y^Ty/s^Ty, \\delta)` (constants 0.25 and 0.75); the SVRG variant.
+Our reconstruction, chosen by measurement (``benchmarks/stochastic.py``): the defaults of the
+memory, ``delta``, the batch size and the steps; the schedule counted in epochs; :math:`H = I`
+before the first pair; pairs kept across SdLBFGS-VR snapshots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..._registry import register
+from ...kernels.stochastic import damped_pair, lbfgs_direction
+from ..base import option
+from ._common import ScheduledOptions, StochasticSolver, StochasticState, negligible_step_sq
+from .svrg import VarianceReduced, VROptions, VRState
+
+__all__ = ["SdLBFGS", "SdLBFGSVR"]
+
+
+class Memory:
+    """The damped curvature pairs, in ``p`` slots (``2 p`` with ``lag``): rows of ``S``, ``Y`` (:math:`s_j`, :math:`\\bar y_j`)
+    and ``rho`` (:math:`1/s_j^T\\bar y_j`).
+
+    ``active`` lists the slots the two-loop recursion reads, newest first (at most ``p``), with
+    :math:`\\gamma` of the newest; ``pending`` the pairs made since the last :meth:`commit` (at most
+    ``p``). With ``lag`` false a new pair is active at once (the paper's :math:`H_{k+1}`); with
+    ``lag`` true it waits in ``pending`` until :meth:`commit` (called at epoch starts), so that ``H``
+    is constant over an epoch. Counts of accepted, damped and skipped pairs go to ``Result.info``.
+    """
+
+    def __init__(self, xp: Any, p: int, d: int, dtype: Any, lag: bool) -> None:
+        slots = 2 * p if lag else p
+        self.S = xp.zeros((slots, d), dtype=dtype)
+        self.Y = xp.zeros((slots, d), dtype=dtype)
+        self.rho = xp.zeros((slots,), dtype=dtype)
+        self.p, self.lag = p, lag
+        self.active: list[int] = []
+        self.pending: list[int] = []
+        self.free = list(range(slots - 1, -1, -1))
+        self.gammas = [1.0] * slots
+        self.inv_gamma = 1.0      # H = I until the first pair is active
+        self.pairs = self.damped = self.skipped = 0
+
+    def update(self, xp: Any, s: Any, y: Any, delta: float, x: Any) -> None:
+        """Damp ``(s, y)`` and store it, unless :math:`\\|s\\|` is negligible next to :math:`\\|x\\|`."""
+        queue = self.pending if self.lag else self.active
+        slot = queue[-1] if len(queue) == self.p else self.free[-1]
+        ok, gamma, theta, _ = damped_pair(s, y, delta, self.S, self.Y, self.rho, slot, negligible_step_sq(xp, x))
+        if not ok:
+            self.skipped += 1
+            return
+        if len(queue) == self.p:
+            queue.pop()
+        else:
+            self.free.pop()
+        queue.insert(0, slot)
+        self.gammas[slot] = gamma
+        if not self.lag:
+            self.inv_gamma = 1.0 / gamma
+        self.pairs += 1
+        self.damped += theta < 1.0
+
+    def commit(self) -> None:
+        """Make the pending pairs active (the newest ``p`` of pending and active are kept)."""
+        if not self.pending:
+            return
+        merged = self.pending + self.active
+        self.active, dropped = merged[:self.p], merged[self.p:]
+        self.free.extend(dropped)
+        self.pending = []
+        self.inv_gamma = 1.0 / self.gammas[self.active[0]]
+
+    def direction(self, g: Any) -> Any:
+        """:math:`H g` (two-loop recursion over the active pairs, newest first)."""
+        return lbfgs_direction(g, self.S, self.Y, self.rho, self.active, self.inv_gamma)
+
+    def info(self) -> dict[str, Any]:
+        return {"pairs": self.pairs, "damped": int(self.damped), "skipped": self.skipped,
+                "gamma": 1.0 / self.inv_gamma}
+
+
+#: ``refresh="auto"`` lags the pairs by an epoch at most this many steps per epoch (measured; see SdLBFGS)
+REFRESH_EPOCH_BELOW = 100
+
+_MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
+_DAMPING = option(0.01, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SdLBFGSOptions(ScheduledOptions):
+    step_size: float = option(0.5, "base step (scaled by the schedule)", domain="(0, inf)")
+    memory: int = _MEMORY
+    damping: float = _DAMPING
+    refresh: str = option("auto", "when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' "
+                                  "(at the next epoch start: H constant over each epoch), 'auto' ('epoch' with "
+                                  "shuffle and at most REFRESH_EPOCH_BELOW steps per epoch, else 'step')",
+                          domain={"auto", "step", "epoch"})
+
+
+@dataclass
+class _SdState(StochasticState):
+    memory: Memory = None
+    batch: Any = None     # S_{k-1}
+    x_prev: Any = None    # x_{k-1}
+    g_prev: Any = None    # grad F_{S_{k-1}}(x_{k-1})
+
+
+class _QuasiNewton:
+    """The SdLBFGS pair update shared by both variants."""
+
+    def new_memory(self, lag: bool = False) -> Memory:
+        p = self.problem
+        return Memory(self.xp, self.options.memory, p.n_params, p.dtype, lag)
+
+    def curvature(self, st: Any, g_now: Any) -> None:
+        """Pair :math:`s = x_k - x_{k-1}`, :math:`y = \\nabla F_{S_{k-1}}(x_k) - \\nabla F_{S_{k-1}}(x_{k-1})`
+        (``g_now`` the first term: the same minibatch at both points), damped into the memory."""
+        st.memory.update(self.xp, st.x - st.x_prev, g_now - st.g_prev, self.options.damping, st.x)
+
+
+@register("sdlbfgs")
+class SdLBFGS(_QuasiNewton, StochasticSolver):
+    """Stochastic damped L-BFGS for nonconvex finite sums (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS).
+
+    .. math::
+        x_{k+1} = x_k - \\alpha_k H_k \\nabla F_{S_k}(x_k),
+
+    :math:`H_k` the L-BFGS matrix of the last ``memory`` pairs :math:`(s_j, \\bar y_j)`, with
+    :math:`s_{k-1} = x_k - x_{k-1}`,
+    :math:`y_{k-1} = \\nabla F_{S_{k-1}}(x_k) - \\nabla F_{S_{k-1}}(x_{k-1})` (the same minibatch at
+    both points) and the Powell-type damping
+    :math:`\\bar y = \\theta y + (1-\\theta)\\gamma_k s` that keeps
+    :math:`s^T\\bar y \\ge 0.25\\gamma_k s^Ts` (see :func:`~optkit.kernels.stochastic.powell_damping`),
+    so :math:`H_k` stays positive definite with bounded spectrum on nonconvex problems;
+    :math:`H_{k,0} = \\gamma_k^{-1} I` and :math:`H = I` before the first pair. A pair whose step
+    :math:`\\|s\\|` is at rounding level is skipped. ``2 b`` sample gradients per step.
+
+    With reshuffled minibatches (``shuffle``, the default), an :math:`H_k` built from this epoch's
+    minibatches correlates with the epoch's remaining ones (they are the samples not yet drawn),
+    which biases the expected step by O(p/m) for m steps per epoch, a bias that no step decay
+    removes: on a 60-sample logistic regression with 3 steps per epoch the relative gradient norm
+    stalled near 5e-3 for any schedule. ``refresh="epoch"`` lets the pairs of an epoch enter H only
+    at the next epoch start (our departure from the paper, which assumes independent draws): the
+    same run then reaches 3e-4 in 200 steps, like reshuffled SGD. With many steps per epoch the bias
+    is small and the newest pairs help more, hence ``refresh="auto"``.
+    """
+
+    Options = SdLBFGSOptions
+    State = _SdState
+
+    def __init__(self, problem: Any, options: Any) -> None:
+        super().__init__(problem, options)
+        refresh = self.options.refresh
+        if refresh == "auto":
+            small = self.options.shuffle and self.steps_per_epoch <= REFRESH_EPOCH_BELOW
+            refresh = "epoch" if small else "step"
+        self.lag = refresh == "epoch"
+
+    def init(self, x0: Any) -> _SdState:
+        return self.start(x0, memory=self.new_memory(self.lag))
+
+    def step(self, st: _SdState, measure: bool) -> _SdState:
+        p = self.problem
+        if self.lag and st.k % self.steps_per_epoch == 0:
+            st.memory.commit()
+        batch = self.next_batch(st)
+        if st.batch is not None:
+            self.curvature(st, p.grad(st.x, st.batch))
+            st.sfo += st.batch.size
+        g = p.grad(st.x, batch)
+        st.sfo += batch.size
+        st.batch, st.x_prev, st.g_prev = batch, st.x, g
+        st.x = st.x - self.rate(st.k) * st.memory.direction(g)
+        st.k += 1
+        return st
+
+    def info(self, st: _SdState) -> dict[str, Any]:
+        return {**super().info(st), **st.memory.info()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SdLBFGSVROptions(VROptions):
+    step_size: float = option(0.5, "constant step", domain="(0, inf)")
+    memory: int = _MEMORY
+    damping: float = _DAMPING
+
+
+@dataclass
+class _SdVRState(VRState):
+    memory: Memory = None
+    batch: Any = None
+    x_prev: Any = None
+    g_prev: Any = None
+
+
+@register("sdlbfgs_vr")
+class SdLBFGSVR(_QuasiNewton, VarianceReduced):
+    """SdLBFGS with SVRG variance reduction (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS-VR).
+
+    .. math::
+        x_{k+1} = x_k - \\alpha H_k\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x)
+        + \\nabla F(\\tilde x)\\big),
+
+    constant :math:`\\alpha`, a new snapshot :math:`\\tilde x` with its full gradient every
+    ``inner_steps`` steps, and :math:`H_k` exactly as in :class:`SdLBFGS` (damped pairs from the raw
+    minibatch gradients on one minibatch at both points; the snapshot terms would cancel in the
+    difference). Per inner step ``3 b`` sample gradients (the minibatch at :math:`x_k` and
+    :math:`\\tilde x`, the previous minibatch at :math:`x_k`), per snapshot ``n``. The inner-loop
+    details are our reconstruction (the paper's text was not available).
+    """
+
+    Options = SdLBFGSVROptions
+    State = _SdVRState
+
+    def init(self, x0: Any) -> _SdVRState:
+        st = self.start(x0, memory=self.new_memory())
+        self.take_snapshot(st)
+        return st
+
+    def step(self, st: _SdVRState, measure: bool) -> _SdVRState:
+        batch = self.next_batch(st)
+        if st.batch is not None:
+            self.curvature(st, self.problem.grad(st.x, st.batch))
+            st.sfo += st.batch.size
+        v, g = self.reduced(st, batch)
+        st.batch, st.x_prev, st.g_prev = batch, st.x, g
+        st.x = st.x - self.options.step_size * st.memory.direction(v)
+        return self.end_step(st)
+
+    def info(self, st: _SdVRState) -> dict[str, Any]:
+        return {**super().info(st), **st.memory.info()}
