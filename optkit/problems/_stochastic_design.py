@@ -80,7 +80,9 @@ class SparseDesign:
         self.shape = (int(X.shape[0]), int(X.shape[1]))
         self.dtype = X.dtype
 
-    def rows(self, idx: Any) -> "SparseDesign":
+    def rows(self, idx: Any) -> "SparseDesign | CSRRows":
+        if is_numpy(self.xp):
+            return CSRRows(self.X, np.asarray(idx, dtype=np.int64))
         sub = SparseDesign.__new__(SparseDesign)
         sub.X, sub.xp, sub.dtype = self.X[idx], self.xp, self.dtype
         sub.shape = (int(sub.X.shape[0]), self.shape[1])
@@ -99,6 +101,28 @@ class SparseDesign:
     @property
     def nnz(self) -> int:
         return int(self.X.nnz)
+
+
+class CSRRows:
+    """Rows ``idx`` of a scipy CSR matrix, read in place by Numba kernels (a minibatch without the
+    cost of slicing a new CSR matrix: on 256 rows of 5e4 columns the slice took about 1 ms)."""
+
+    sparse = True
+
+    def __init__(self, X: Any, idx: np.ndarray) -> None:
+        self.X, self.idx = X, idx
+        self.shape = (int(idx.shape[0]), int(X.shape[1]))
+        self.dtype = X.dtype
+
+    def matvec(self, W: Any) -> Any:
+        from ..kernels.stochastic import csr_rows_matvec  # noqa: PLC0415
+
+        return csr_rows_matvec(self.X, self.idx, W)
+
+    def rmatvec(self, R: Any) -> Any:
+        from ..kernels.stochastic import csr_rows_rmatvec  # noqa: PLC0415
+
+        return csr_rows_rmatvec(self.X, self.idx, R)
 
 
 class ArrayCSR:

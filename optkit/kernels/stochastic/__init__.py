@@ -10,7 +10,7 @@ from .._dispatch import pick, use_numba
 from . import _twin as twin
 from ._twin import powell_damping
 
-__all__ = ["lbfgs_direction", "damped_pair", "powell_damping"]
+__all__ = ["lbfgs_direction", "damped_pair", "powell_damping", "csr_rows_matvec", "csr_rows_rmatvec"]
 
 
 def _numba_operands(first: Any, *rest: Any) -> bool:
@@ -41,3 +41,21 @@ def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: in
             np.ascontiguousarray(s), np.ascontiguousarray(y), float(delta), S, Y, rho, int(slot), float(min_step_sq))
         return bool(ok), float(gamma), float(theta), float(sybar)
     return twin.damped_pair(s, y, delta, S, Y, rho, int(slot), float(min_step_sq))
+
+
+def csr_rows_matvec(X: Any, rows: Any, W: Any) -> Any:
+    """:math:`X_{\\mathrm{rows}} W` for a scipy CSR matrix ``X`` (n, d), NumPy ``rows`` and ``W`` (d, k),
+    reading the selected rows in place (no gathered copy). The array-API twin is
+    ``ArrayCSR.rows(rows).matvec(W)`` (:mod:`optkit.problems`)."""
+    from . import _jit  # noqa: PLC0415
+
+    return _jit.csr_rows_matvec(X.indptr, X.indices, X.data, rows, np.ascontiguousarray(W, dtype=X.dtype))
+
+
+def csr_rows_rmatvec(X: Any, rows: Any, R: Any) -> Any:
+    """:math:`X_{\\mathrm{rows}}^T R` for a scipy CSR matrix ``X`` (n, d) and ``R`` (b, k): dense (d, k).
+    The array-API twin is ``ArrayCSR.rows(rows).rmatvec(R)``."""
+    from . import _jit  # noqa: PLC0415
+
+    return _jit.csr_rows_rmatvec(X.indptr, X.indices, X.data, rows, np.ascontiguousarray(R, dtype=X.dtype),
+                                 X.shape[1])

@@ -12,7 +12,7 @@ import numpy as np
 from .._jit import _builds
 from ._twin import powell_damping
 
-_powell = numba.njit(cache=True, inline="always")(powell_damping)
+_powell = numba.njit(cache=True)(powell_damping)
 
 
 def _two_loop(g, S, Y, rho, order, inv_gamma):  # pragma: no cover  (compiled)
@@ -67,3 +67,33 @@ def _damped_pair(s, y, delta, S, Y, rho, slot, min_step_sq):  # pragma: no cover
 
 two_loop_serial, two_loop_parallel = _builds(_two_loop)
 damped_pair_serial, damped_pair_parallel = _builds(_damped_pair)
+
+
+@numba.njit(cache=True)
+def csr_rows_matvec(indptr, indices, data, rows, W):  # pragma: no cover  (compiled)
+    """:math:`X_{\\mathrm{rows}} W` for CSR ``X`` and ``W`` (d, k), without gathering the rows."""
+    b, k = rows.shape[0], W.shape[1]
+    out = np.zeros((b, k), dtype=W.dtype)
+    for r in range(b):
+        i = rows[r]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            v = data[q]
+            for c in range(k):
+                out[r, c] += v * W[j, c]
+    return out
+
+
+@numba.njit(cache=True)
+def csr_rows_rmatvec(indptr, indices, data, rows, R, d):  # pragma: no cover  (compiled)
+    """:math:`X_{\\mathrm{rows}}^T R` for CSR ``X`` and ``R`` (b, k): a dense (d, k) result."""
+    b, k = rows.shape[0], R.shape[1]
+    out = np.zeros((d, k), dtype=R.dtype)
+    for r in range(b):
+        i = rows[r]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            v = data[q]
+            for c in range(k):
+                out[j, c] += v * R[r, c]
+    return out

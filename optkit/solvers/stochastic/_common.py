@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...backend import is_numpy
 from ...problems.stochastic import FiniteSum
 from ..base import Check, Options, Solver, make_rng, option
 
@@ -65,6 +67,8 @@ class StochasticSolver(Solver):
 
     def __init__(self, problem: Any, options: Options) -> None:
         super().__init__(problem, options)
+        # a diverging run ends with NUMERICAL_ERROR at the next check, not with NumPy's overflow warnings
+        self._numpy = is_numpy(self.xp)
         n = problem.n_samples
         self.n = n
         self.batch = min(options.batch_size, n)
@@ -76,6 +80,18 @@ class StochasticSolver(Solver):
             resolved["max_iter"] = options.max_epochs * self.steps_per_epoch
         if resolved:
             self.options = dataclasses.replace(options, **resolved)
+
+    def step(self, st: StochasticState, measure: bool) -> StochasticState:
+        with self.quiet():
+            return self.advance(st)
+
+    def quiet(self) -> Any:
+        """NumPy's overflow and invalid-value warnings off (a diverging run is reported by its status)."""
+        return np.errstate(over="ignore", invalid="ignore") if self._numpy else nullcontext()
+
+    def advance(self, st: StochasticState) -> StochasticState:
+        """One minibatch step (the iterates do not depend on checks, so ``measure`` is not passed)."""
+        raise NotImplementedError
 
     # -- state -----------------------------------------------------------------------------------------------
 
@@ -111,7 +127,8 @@ class StochasticSolver(Solver):
         return {}
 
     def check(self, st: StochasticState) -> Check:
-        m = self.problem.measures(st.x, **self.pieces(st))
+        with self.quiet():
+            m = self.problem.measures(st.x, **self.pieces(st))
         m["sfo"] = float(st.sfo)
         m["epoch"] = st.k / self.steps_per_epoch
         return Check.of(st.x, m)

@@ -45,7 +45,7 @@ class SGD(StochasticSolver):
     def init(self, x0: Any) -> _SGDState:
         return self.start(x0)
 
-    def step(self, st: _SGDState, measure: bool) -> _SGDState:
+    def advance(self, st: _SGDState) -> _SGDState:
         batch = self.next_batch(st)
         g = self.problem.grad(st.x, batch)
         st.sfo += batch.size
@@ -91,7 +91,7 @@ class Adam(StochasticSolver):
     def init(self, x0: Any) -> _AdamState:
         return self.start(x0)
 
-    def step(self, st: _AdamState, measure: bool) -> _AdamState:
+    def advance(self, st: _AdamState) -> _AdamState:
         xp, o = self.xp, self.options
         batch = self.next_batch(st)
         g = self.problem.grad(st.x, batch)

@@ -101,7 +101,7 @@ class SdLBFGSOptions(ScheduledOptions):
     damping: float = _DAMPING
     refresh: str = option("auto", "when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' "
                                   "(at the next epoch start: H constant over each epoch), 'auto' ('epoch' with "
-                                  "shuffle and at most REFRESH_EPOCH_BELOW steps per epoch, else 'step')",
+                                  "shuffle and at most 100 steps per epoch, else 'step')",
                           domain={"auto", "step", "epoch"})
 
 
@@ -167,7 +167,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
     def init(self, x0: Any) -> _SdState:
         return self.start(x0, memory=self.new_memory(self.lag))
 
-    def step(self, st: _SdState, measure: bool) -> _SdState:
+    def advance(self, st: _SdState) -> _SdState:
         p = self.problem
         if self.lag and st.k % self.steps_per_epoch == 0:
             st.memory.commit()
@@ -225,7 +225,7 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         self.take_snapshot(st)
         return st
 
-    def step(self, st: _SdVRState, measure: bool) -> _SdVRState:
+    def advance(self, st: _SdVRState) -> _SdVRState:
         batch = self.next_batch(st)
         if st.batch is not None:
             self.curvature(st, self.problem.grad(st.x, st.batch))

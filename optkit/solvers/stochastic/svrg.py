@@ -89,7 +89,7 @@ class SVRG(VarianceReduced):
         self.take_snapshot(st)
         return st
 
-    def step(self, st: VRState, measure: bool) -> VRState:
+    def advance(self, st: VRState) -> VRState:
         v, _ = self.reduced(st, self.next_batch(st))
         st.x = st.x - self.options.step_size * v
         return self.end_step(st)
