@@ -74,11 +74,11 @@ CONVEX = {
 NONCONVEX = {
     "svm/breast_cancer": ("svm", "breast_cancer", 1e-3, 64, 300),
     "svm/digits_binary": ("svm", "digits_binary", 1e-3, 64, 300),
-    "svm/dense": ("svm", "dense", 1e-4, 256, 20),
-    "svm/sparse": ("svm", "sparse", 1e-5, 256, 20),
+    "svm/dense": ("svm", "dense", 1e-4, 256, 15),
+    "svm/sparse": ("svm", "sparse", 1e-5, 256, 15),
     "mlp/digits": ("mlp", "digits", 1e-3, 64, 300),
     "mlp/breast_cancer": ("mlp", "breast_cancer", 1e-3, 64, 300),
-    "mlp/dense": ("mlp", "dense", 1e-4, 256, 20),
+    "mlp/dense": ("mlp", "dense", 1e-4, 256, 15),
 }
 LARGE = ("dense", "sparse")
 QUICK = ("logistic/breast_cancer", "svm/breast_cancer", "mlp/digits")
@@ -92,10 +92,10 @@ def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
     base = [0.1, 0.3, 1.0, 3.0, 10.0] if L is None else [c / L for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)]
     if kind == "convex":
         return {
-            "sgd": [dict(step_size=a, schedule=s) for a in base[:4] for s in ("1/sqrt(k)", "1/k")],
-            "adam": [dict(step_size=a, schedule="1/k") for a in (3e-3, 1e-2, 3e-2, 0.1)],
+            "sgd": [dict(step_size=a, schedule=s) for a in base[1:3] for s in ("1/sqrt(k)", "1/k")],
+            "adam": [dict(step_size=a, schedule="1/k") for a in (1e-2, 3e-2, 0.1)],
             "svrg": [dict(step_size=a) for a in base[:4]],
-            "sdlbfgs": [dict(step_size=a, schedule=s) for a in (0.3, 1.0, 3.0) for s in ("1/sqrt(k)", "1/k")],
+            "sdlbfgs": [dict(step_size=a, schedule=s) for a in (0.3, 1.0) for s in ("1/sqrt(k)", "1/k")],
             "sdlbfgs_vr": [dict(step_size=a) for a in (0.1, 0.3, 1.0)],
         }
     if kind == "large":
@@ -103,9 +103,9 @@ def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
             "sgd": [dict(step_size=a, schedule=s) for a in base[1:] for s in ("constant", "1/sqrt(k)")],
             "adam": [dict(step_size=a) for a in (1e-3, 3e-3, 1e-2, 3e-2, 0.1)],
             "svrg": [dict(step_size=a) for a in base[1:]],
-            "sdlbfgs": [dict(step_size=a, schedule=s, damping=0.1) for a in (0.1, 0.3, 1.0)
-                        for s in ("constant", "1/sqrt(k)")],
-            "sdlbfgs_vr": [dict(step_size=a, damping=0.1) for a in (0.03, 0.1, 0.3, 1.0)],
+            "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.3, 1.0)
+                        for s in ("constant", "1/sqrt(k)") for d in (0.1, 1.0)],
+            "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.1, 0.3, 1.0) for d in (0.1, 1.0)],
         }
     return {
         "sgd": [dict(step_size=a, schedule=s) for a in base for s in ("constant", "1/sqrt(k)", "1/k")]
@@ -114,8 +114,8 @@ def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
                  for s in ("constant", "1/sqrt(k)")],
         "svrg": [dict(step_size=a) for a in base],
         "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.1, 0.3, 1.0)
-                    for s in ("constant", "1/sqrt(k)", "1/k") for d in (0.01, 0.1)],
-        "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.03, 0.1, 0.3, 1.0) for d in (0.01, 0.1)],
+                    for s in ("constant", "1/sqrt(k)", "1/k") for d in (0.1, 1.0)],
+        "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.03, 0.1, 0.3, 1.0) for d in (0.1, 1.0)],
     }
 
 
@@ -202,7 +202,7 @@ def _peers(problem, X, y, l2: float, binary: bool, subopt, cap_s: float) -> dict
     return {name: _peer_sweep(run, subopt, cap_s) for name, run in runs.items()}
 
 
-def convex(names, out: dict, rows: list[Row]) -> None:
+def convex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
     for name in names:
         set_name, l2, batch, epochs = CONVEX[name]
         s = _split(set_name)
@@ -225,9 +225,9 @@ def convex(names, out: dict, rows: list[Row]) -> None:
             rows.append(Row(name, method, package, t, nit, gap, "rel_subopt", gap, ok))
             print(f"  {key:22s} {t:8.3f}s iters {nit} subopt {gap:.1e}", flush=True)
         fastest = min([p["time_s"] for p in result["peers"].values() if p["subopt"] <= TARGET_SUBOPT] or [PEER_CAP_S])
-        budget = max(10.0, 10 * fastest)
+        budget = max(10.0, 5 * fastest)
         result["budget_s"] = budget
-        for method in METHODS:
+        for method in methods:
             tried = []
             for setting in grids(L, "convex")[method]:
                 res, _ = _run(problem, method, setting, seed=0, batch=batch, epochs=epochs, stop=reached,
@@ -264,7 +264,7 @@ def _model(kind: str, set_name: str, l2: float):
     return MLPClassifier(s.X_train, s.y_train, hidden=hidden, l2=l2), None
 
 
-def nonconvex(names, out: dict, rows: list[Row]) -> None:
+def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
     for name in names:
         kind, set_name, l2, batch, epochs = NONCONVEX[name]
         problem, L = _model(kind, set_name, l2)
@@ -274,7 +274,7 @@ def nonconvex(names, out: dict, rows: list[Row]) -> None:
         print(f"\n{name}: {problem!r}", flush=True)
         large = set_name in LARGE
         tune_seeds = (0,) if large else (0, 1)
-        for method in METHODS:
+        for method in methods:
             tried = []
             for setting in grids(L, "large" if large else "small")[method]:
                 sfo, final = [], []
@@ -414,12 +414,17 @@ def merge(names: list[str]) -> None:
     import json  # noqa: PLC0415
 
     results: dict = {"convex": {}, "nonconvex": {}}
-    rows: list[Row] = []
-    for name in names:
+    rows: dict = {}
+    for name in names:   # a later file's (instance, method) entries replace an earlier one's
         payload = json.loads((RESULTS / name).read_text())
         for part in results:
-            results[part].update(payload["results"].get(part, {}))
-        rows += [Row(**r) for r in payload["rows"]]
+            for inst, r in payload["results"].get(part, {}).items():
+                if inst in results[part]:
+                    results[part][inst]["methods"].update(r["methods"])
+                else:
+                    results[part][inst] = r
+        rows.update({(r["instance"], r["package"], r["method"]): Row(**r) for r in payload["rows"]})
+    rows = list(rows.values())
     path = write("stochastic", rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD},
                                       "merged_from": names})
     plot(results, RESULTS / "stochastic.png")
@@ -432,6 +437,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--part", choices=("convex", "nonconvex", "both"), default="both")
     parser.add_argument("--only", nargs="*", help="instance names (e.g. svm/dense)")
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), help="optkit methods to run")
     parser.add_argument("--merge", nargs="*", help="combine partial result files (names under results/) into "
                                                    "stochastic.json")
     args = parser.parse_args(argv)
@@ -441,12 +447,13 @@ def main(argv: list[str]) -> None:
     results: dict = {"convex": {}, "nonconvex": {}}
     rows: list[Row] = []
     if args.part in ("convex", "both"):
-        convex([k for k in CONVEX if chosen is None or k in chosen], results["convex"], rows)
+        convex([k for k in CONVEX if chosen is None or k in chosen], results["convex"], rows, args.methods)
     if args.part in ("nonconvex", "both"):
-        nonconvex([k for k in NONCONVEX if chosen is None or k in chosen], results["nonconvex"], rows)
+        nonconvex([k for k in NONCONVEX if chosen is None or k in chosen], results["nonconvex"], rows, args.methods)
     family = "stochastic_quick" if args.quick else "stochastic" if not args.only and args.part == "both" \
         else f"stochastic_{args.part}" + ("_" + "_".join(sorted(k.replace("/", "-") for k in chosen))
-                                          if args.only else "")
+                                          if args.only else "") + ("" if set(args.methods) == set(METHODS)
+                                                                  else "_" + "_".join(args.methods))
     path = write(family, rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD}})
     plot(results, RESULTS / f"{family}.png")
     print(tables(results))

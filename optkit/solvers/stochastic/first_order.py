@@ -18,7 +18,7 @@ __all__ = ["SGD", "Adam"]
 
 @dataclass(frozen=True, kw_only=True)
 class SGDOptions(ScheduledOptions):
-    step_size: float = option(0.5, "base step (scaled by the schedule)", domain="(0, inf)")
+    step_size: float = option(0.1, "base step (scaled by the schedule)", domain="(0, inf)")
     momentum: float = option(0.0, "heavy-ball momentum beta in [0, 1): v = beta v + g, x -= step v",
                              domain="[0, 1)")
 

@@ -68,7 +68,7 @@ class VarianceReduced(StochasticSolver):
 
 @dataclass(frozen=True, kw_only=True)
 class SVRGOptions(VROptions):
-    step_size: float = option(0.5, "constant step", domain="(0, inf)")
+    step_size: float = option(0.1, "constant step (below 1/L for L-smooth sample losses)", domain="(0, inf)")
 
 
 @register("svrg")
