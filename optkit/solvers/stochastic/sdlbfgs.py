@@ -94,9 +94,8 @@ _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
 _DAMPING = option(0.1, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
 
 
-_REFRESH = option("auto", "when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' (at the "
-                          "next epoch start: H constant over each epoch), 'auto' ('epoch' with shuffle, 'step' "
-                          "with independent draws)", domain={"auto", "step", "epoch"})
+_REFRESH_DOC = ("when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' (at the next epoch "
+                "start: H constant over each epoch), 'auto' ('epoch' with shuffle, 'step' with independent draws)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +103,7 @@ class SdLBFGSOptions(ScheduledOptions):
     step_size: float = option(1.0, "base step (scaled by the schedule)", domain="(0, inf)")
     memory: int = _MEMORY
     damping: float = _DAMPING
-    refresh: str = _REFRESH
+    refresh: str = option("auto", _REFRESH_DOC, domain={"auto", "step", "epoch"})
 
 
 @dataclass
@@ -127,16 +126,16 @@ class _QuasiNewton:
 
     With reshuffled minibatches (``shuffle``, the default), an :math:`H_k` built from this epoch's
     minibatches correlates with the epoch's remaining ones (they are the samples not yet drawn),
-    which biases the expected step by O(p/m) for m steps per epoch, a bias that no step decay
-    removes. ``refresh="epoch"`` lets the pairs of an epoch enter H only at the next epoch start
-    (our departure from the paper, which assumes independent draws), so H is constant over each
-    epoch and the bias is gone; ``refresh="auto"`` does so with ``shuffle`` and not with independent
-    draws, where there is no such bias. Measured (see ``docs/stochastic.md``): SdLBFGS on a
-    60-sample logistic regression (3 steps per epoch) stalled near a relative gradient of 5e-3 for
-    any schedule without the lag and reached 3e-4 in 200 steps with it; SdLBFGS-VR on the sigmoid
-    SVM over 5e4 dense samples (156 steps per epoch) went up and down (objective 0.41, 0.43, 0.97,
-    0.56 at epoch ends) without it and decreased monotonically to 0.353 in 8 epochs with it (SVRG:
-    0.343); with 7 to 625 steps per epoch the lag never cost.
+    which biases the expected step by O(p/m) for m steps per epoch. ``refresh="epoch"`` lets the
+    pairs of an epoch enter H only at the next epoch start (our departure from the paper, which
+    assumes independent draws), so H is constant over each epoch and the bias is gone;
+    ``refresh="auto"`` does so with ``shuffle`` and not with independent draws, where there is no
+    such bias. Measured (``docs/stochastic.md``): SdLBFGS on a 60-sample logistic regression (3 steps
+    per epoch) stalled near a relative gradient of 5e-3 for any schedule without the lag and reached
+    3e-4 in 200 steps with it, and with 7 to 625 steps per epoch the lag never cost, so SdLBFGS
+    defaults to ``"auto"``. In SdLBFGS-VR the bias shrinks with the variance of the reduced
+    gradient, and the lag cost 20-50% more SFO calls to a relative gradient of 1e-3 on the sigmoid
+    SVMs (breast cancer, digits, 5e4 dense samples), so SdLBFGS-VR defaults to ``"step"``.
     """
 
     def setup_refresh(self) -> None:
@@ -210,7 +209,7 @@ class SdLBFGSVROptions(VROptions):
     step_size: float = option(0.1, "constant step", domain="(0, inf)")
     memory: int = _MEMORY
     damping: float = _DAMPING
-    refresh: str = _REFRESH
+    refresh: str = option("step", _REFRESH_DOC, domain={"auto", "step", "epoch"})
 
 
 @dataclass
@@ -229,7 +228,7 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
     constant :math:`\\alpha`, a new snapshot :math:`\\tilde x` with its full gradient every
     ``inner_steps`` steps, and :math:`H_k` exactly as in :class:`SdLBFGS` (damped pairs from the raw
     minibatch gradients on one minibatch at both points; the snapshot terms would cancel in the
-    difference; with reshuffled minibatches they enter H at epoch starts). Per inner step ``3 b``
+    difference; they enter H at the next step, see ``refresh``). Per inner step ``3 b``
     sample gradients (the minibatch at :math:`x_k` and :math:`\\tilde x`, the previous minibatch at
     :math:`x_k`), per snapshot ``n``. The inner-loop details are our reconstruction (the paper's
     text was not available).
