@@ -49,6 +49,8 @@ def encode_labels(y: Any, *, multiclass: bool) -> tuple[np.ndarray, np.ndarray]:
     more than two need ``multiclass`` and integer labels.
     """
     y_np = np.asarray(to_numpy(y))
+    if y_np.dtype.kind not in "biufUS":
+        raise TypeError(f"y must hold numbers or strings as labels, got dtype {y_np.dtype}")
     if y_np.ndim != 1:
         raise ValueError(f"y must be a 1-d array of labels, got shape {y_np.shape}")
     if y_np.dtype.kind == "f" and not np.all(np.isfinite(y_np)):
@@ -97,9 +99,18 @@ class FiniteSum(Problem):
         """Validate ``X``, ``y`` and ``l2`` and build the design and targets (from ``__post_init__``)."""
         X, y = self.X, self.y
         if not (hasattr(X, "shape") and len(X.shape) == 2):
-            X = np.asarray(X, dtype=float) if not is_sparse(X) else X
+            try:
+                X = np.asarray(X, dtype=float) if not is_sparse(X) else X
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"X must be a 2-d array of real numbers or a sparse matrix: {exc}") from None
             if X.ndim != 2:
                 raise ValueError(f"X must be a 2-d array (n samples, d features), got shape {X.shape}")
+        try:
+            kind = numpy_dtype(X.dtype).kind
+        except TypeError:
+            kind = "O"
+        if kind not in "biuf":
+            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
         xp = _namespace_of(X, y)
         design = as_design(X, xp)
         n, d = design.shape
@@ -159,6 +170,16 @@ class FiniteSum(Problem):
         design = self._design
         X = design.host() if design.sparse else asarray(to_numpy(design.X), xp=xp)
         return dataclasses.replace(self, X=X, y=asarray(to_numpy(self.y), xp=xp))
+
+    def astype(self, dtype: Any) -> "FiniteSum":
+        """The same problem with its data in the float dtype ``dtype`` (sparse data stay sparse);
+        the run loop re-certifies a float32 answer in float64 with it."""
+        design = self._design
+        if design.sparse:
+            X = design.host().astype(numpy_dtype(dtype))
+        else:
+            X = design.X if design.dtype == dtype else self.xp.astype(design.X, dtype)
+        return dataclasses.replace(self, X=X)
 
     def batch(self, idx: Any) -> Batch:
         """The minibatch of samples ``idx`` (host or namespace integers), rows gathered once."""

@@ -57,10 +57,12 @@ def _damped_pair(s, y, delta, S, Y, rho, slot, min_step_sq):  # pragma: no cover
         return False, 0.0, 1.0, 0.0
     gamma, theta = _powell(sy, ss, yy, delta)
     shift = (1.0 - theta) * gamma
+    sybar = theta * sy + shift * ss
+    if not (0.0 < sybar < np.inf and gamma < np.inf):
+        return False, gamma, theta, sybar
     for t in numba.prange(d):
         S[slot, t] = s[t]
         Y[slot, t] = theta * y[t] + shift * s[t]
-    sybar = theta * sy + shift * ss
     rho[slot] = 1.0 / sybar
     return True, gamma, theta, sybar
 

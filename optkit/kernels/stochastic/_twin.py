@@ -1,6 +1,7 @@
 """Array-API twins of the stochastic quasi-Newton kernels in ``_jit.py``, and the damping rule both use."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from ...backend import get_namespace
@@ -33,8 +34,9 @@ def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: in
                 min_step_sq: float) -> tuple[bool, float, float, float]:
     """Store the damped pair ``(s, ybar)`` in row ``slot`` of the memory ``(S, Y, rho)``.
 
-    Returns ``(accepted, gamma, theta, s^T ybar)``; a pair with :math:`s^Ts \\le` ``min_step_sq``
-    is skipped (``accepted`` false, nothing written).
+    Returns ``(accepted, gamma, theta, s^T ybar)``; a pair with :math:`s^Ts \\le` ``min_step_sq``,
+    or whose products overflow (:math:`\\gamma` or :math:`s^T\\bar y` not finite), is skipped
+    (``accepted`` false, nothing written).
     """
     xp = get_namespace(s, y)
     ss = float(xp.vecdot(s, s))
@@ -43,6 +45,8 @@ def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: in
     sy, yy = float(xp.vecdot(s, y)), float(xp.vecdot(y, y))
     gamma, theta = powell_damping(sy, ss, yy, delta)
     sybar = theta * sy + (1.0 - theta) * gamma * ss
+    if not (0.0 < sybar < math.inf and gamma < math.inf):
+        return False, gamma, theta, sybar
     S[slot, :] = s
     Y[slot, :] = theta * y + ((1.0 - theta) * gamma) * s
     rho[slot] = 1.0 / sybar
