@@ -127,3 +127,15 @@ def test_negligible_step_is_skipped():
     ok, *_ = twin.damped_pair(xs.asarray(s), xs.asarray(y), 0.01, xs.asarray(S), xs.asarray(Y), xs.asarray(rho), 0,
                               1e-30)
     assert ok is False
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_overflowing_pair_is_skipped():
+    """A pair whose y^T y overflows (gamma = inf) is not stored: the memory keeps what it had."""
+    s, y = np.ones(4), np.full(4, 1e200)
+    S, Y, rho = np.full((2, 4), 7.0), np.full((2, 4), 7.0), np.full(2, 7.0)
+    assert kernels.damped_pair(s, y, 0.01, S, Y, rho, 0, 0.0)[0] is False
+    assert (S == 7.0).all() and (Y == 7.0).all() and (rho == 7.0).all()
+    Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
+    assert twin.damped_pair(xs.asarray(s), xs.asarray(y), 0.01, Sx, Yx, rx, 0, 0.0)[0] is False
+    assert (to_numpy(Sx) == 7.0).all() and (to_numpy(Yx) == 7.0).all() and (to_numpy(rx) == 7.0).all()
