@@ -42,13 +42,16 @@ PEER_CAP_S = 120.0      # a peer's sweep stops once one run takes longer
 RUN_CAP_S = 120.0       # a nonconvex run stops after this long
 SEEDS = range(5)
 _CACHE: dict = {}
+LARGE_N: dict[str, int] = {}    # --large-n: a reduced sample count for the generated sets (default sizes otherwise)
+PEERS = ("sklearn:lbfgs", "sklearn:saga", "scipy:L-BFGS-B", "sklearn:SGDClassifier")
 
 
 def _split(name: str) -> data.Split:
     if name not in _CACHE:
         _CACHE[name] = {"breast_cancer": data.breast_cancer, "digits": data.digits,
                         "digits_binary": lambda: data.digits(binary=True),
-                        "dense": data.dense_classification, "sparse": data.sparse_classification}[name]()
+                        "dense": lambda: data.dense_classification(**LARGE_N),
+                        "sparse": lambda: data.sparse_classification(**LARGE_N)}[name]()
     return _CACHE[name]
 
 
@@ -172,7 +175,7 @@ def _peer_sweep(run, subopt, cap_s: float):
         limit = max(limit + 1, int(limit * 1.5))
 
 
-def _peers(problem, X, y, l2: float, binary: bool, subopt, cap_s: float) -> dict[str, tuple]:
+def _peers(problem, X, y, l2: float, binary: bool, subopt, cap_s: float, peers=PEERS) -> dict[str, tuple]:
     from scipy.optimize import minimize  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression as SkLR  # noqa: PLC0415
     from sklearn.linear_model import SGDClassifier  # noqa: PLC0415
@@ -199,10 +202,10 @@ def _peers(problem, X, y, l2: float, binary: bool, subopt, cap_s: float) -> dict
     runs = {"sklearn:lbfgs": sk("lbfgs"), "sklearn:saga": sk("saga"), "scipy:L-BFGS-B": lbfgsb}
     if binary:
         runs["sklearn:SGDClassifier"] = sgd
-    return {name: _peer_sweep(run, subopt, cap_s) for name, run in runs.items()}
+    return {name: _peer_sweep(run, subopt, cap_s) for name, run in runs.items() if name in peers}
 
 
-def convex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
+def convex(names, out: dict, rows: list[Row], methods=METHODS, peers=PEERS) -> None:
     for name in names:
         set_name, l2, batch, epochs = CONVEX[name]
         s = _split(set_name)
@@ -218,7 +221,7 @@ def convex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
 
         subopt = lambda x: (problem.value(np.asarray(x, dtype=float)) - fstar) / abs(fstar)  # noqa: E731
         for key, (t, nit, gap) in _peers(problem, s.X_train, s.y_train, l2, len(problem.classes) == 2, subopt,
-                                         PEER_CAP_S).items():
+                                         PEER_CAP_S, peers).items():
             package, method = key.split(":")
             ok = gap <= TARGET_SUBOPT
             result["peers"][key] = {"time_s": t, "iterations": nit, "subopt": gap}
@@ -438,23 +441,30 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--part", choices=("convex", "nonconvex", "both"), default="both")
     parser.add_argument("--only", nargs="*", help="instance names (e.g. svm/dense)")
     parser.add_argument("--methods", nargs="*", default=list(METHODS), help="optkit methods to run")
+    parser.add_argument("--peers", nargs="*", default=list(PEERS), help="peers of the convex check to run")
+    parser.add_argument("--large-n", type=int, help="samples of the generated dense and sparse sets (reduced runs)")
     parser.add_argument("--merge", nargs="*", help="combine partial result files (names under results/) into "
                                                    "stochastic.json")
     args = parser.parse_args(argv)
     if args.merge:
         return merge(args.merge)
+    if args.large_n:
+        LARGE_N["n"] = args.large_n
     chosen = set(args.only) if args.only else set(QUICK) if args.quick else None
     results: dict = {"convex": {}, "nonconvex": {}}
     rows: list[Row] = []
     if args.part in ("convex", "both"):
-        convex([k for k in CONVEX if chosen is None or k in chosen], results["convex"], rows, args.methods)
+        convex([k for k in CONVEX if chosen is None or k in chosen], results["convex"], rows, args.methods,
+               args.peers)
     if args.part in ("nonconvex", "both"):
         nonconvex([k for k in NONCONVEX if chosen is None or k in chosen], results["nonconvex"], rows, args.methods)
     family = "stochastic_quick" if args.quick else "stochastic" if not args.only and args.part == "both" \
         else f"stochastic_{args.part}" + ("_" + "_".join(sorted(k.replace("/", "-") for k in chosen))
                                           if args.only else "") + ("" if set(args.methods) == set(METHODS)
-                                                                  else "_" + "_".join(args.methods))
-    path = write(family, rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD}})
+                                                                  else "_" + "_".join(args.methods)) \
+        + (f"_n{args.large_n}" if args.large_n else "")
+    path = write(family, rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD},
+                                "large_n": args.large_n, "peers": args.peers})
     plot(results, RESULTS / f"{family}.png")
     print(tables(results))
     print(f"written: {path}")
