@@ -106,9 +106,11 @@ def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
             "sgd": [dict(step_size=a, schedule=s) for a in base[1:] for s in ("constant", "1/sqrt(k)")],
             "adam": [dict(step_size=a) for a in (1e-3, 3e-3, 1e-2, 3e-2, 0.1)],
             "svrg": [dict(step_size=a) for a in base[1:]],
+            # delta floors the curvature estimate gamma, so H_0 <= I / delta: on the sparse set (L = 0.027)
+            # delta = 0.1 capped the quasi-Newton step below the plain gradient step that SVRG tuned to (3 / L)
             "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.3, 1.0)
-                        for s in ("constant", "1/sqrt(k)") for d in (0.1, 1.0)],
-            "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.1, 0.3, 1.0) for d in (0.1, 1.0)],
+                        for s in ("constant", "1/sqrt(k)") for d in (0.01, 0.1, 1.0)],
+            "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.1, 0.3, 1.0) for d in (0.001, 0.01, 0.1, 1.0)],
         }
     return {
         "sgd": [dict(step_size=a, schedule=s) for a in base for s in ("constant", "1/sqrt(k)", "1/k")]
@@ -424,6 +426,7 @@ def merge(names: list[str]) -> None:
             for inst, r in payload["results"].get(part, {}).items():
                 if inst in results[part]:
                     results[part][inst]["methods"].update(r["methods"])
+                    results[part][inst].get("peers", {}).update(r.get("peers", {}))
                 else:
                     results[part][inst] = r
         rows.update({(r["instance"], r["package"], r["method"]): Row(**r) for r in payload["rows"]})
