@@ -41,7 +41,7 @@ def _rel(f: float, fstar: float) -> float:
 def _scs(name, problem, fstar, eps, limit, curves):
     import cvxpy as cp  # noqa: PLC0415
 
-    prob, var = problem.to_cvxpy()
+    prob, var = problem.to_cvxpy(max_dim=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -72,6 +72,8 @@ def _fields(problem):
 
 
 def _perturb(value, kind):
+    if hasattr(value, "toarray"):  # a sparse matrix: perturbed as the dense array it stands for
+        value = value.toarray()
     if hasattr(value, "shape"):
         return ARRAY_PERTURBATIONS[kind](np.asarray(value))
     bad = SCALAR_PERTURBATIONS[kind]

@@ -338,3 +338,11 @@ def test_video_separation_small():
     assert res.success
     assert v.relative_error_L(res.x.L) < 0.05
     assert f_measure(res.x.S, v.foreground) > 0.8
+
+
+def test_the_reference_refuses_sizes_it_cannot_solve_in_reasonable_time():
+    M, *_ = lowrank_sparse_instance(60, 50, rank=3, seed=0)
+    with pytest.raises(ValueError, match="max_dim"):
+        optkit.validate(RobustPCA(M), optkit.solve(RobustPCA(M)))
+    prob, _ = CompressivePCP.from_noise_level(M, delta=0.01).to_cvxpy(max_dim=None)  # built on request
+    assert prob.is_dcp()

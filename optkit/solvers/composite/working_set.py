@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
+from ..._result import Status
 from ...backend import is_numpy
 from ...functions import L1Norm, SquaredLoss
 from ...problems.composite import Lasso
@@ -162,6 +163,10 @@ class WorkingSet(Solver):
         inner = _inner_solver(o.inner)
         res = run(inner(sub, inner.Options(tol=max(o.inner_tol * rel, 0.1 * o.tol), max_iter=10000)),
                   xp.take(s.x, ws), None, False)
+        if res.status is Status.INTERRUPTED:  # the inner run caught Ctrl-C: it ends this run too
+            raise KeyboardInterrupt
+        if res.status is Status.NUMERICAL_ERROR:
+            raise res.info["error"]
         x = _scatter(xp, self.n, ws, res.x)
         r = self.A @ x - self.b
         support = int(xp.sum(xp.astype(x != 0, xp.int64)))

@@ -1,0 +1,101 @@
+"""Numba kernels of the stochastic quasi-Newton methods (NumPy arrays only).
+
+Reached only through :mod:`optkit.kernels.stochastic`; each has an array-API twin in ``_twin.py``.
+The memory is a ring of ``p`` pairs: rows of ``S`` and ``Y`` (p, d) and ``rho`` (p,). Dot products
+accumulate in float64 for float32 data.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .._jit import _builds
+from ._twin import powell_damping
+
+_powell = numba.njit(cache=True)(powell_damping)
+
+
+def _two_loop(g, S, Y, rho, order, inv_gamma):  # pragma: no cover  (compiled)
+    """:math:`Hg` by the two-loop recursion over the memory rows ``order`` (newest first)."""
+    d = g.shape[0]
+    m = order.shape[0]
+    q = g.copy()
+    alpha = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        j = order[i]
+        acc = 0.0
+        for t in numba.prange(d):
+            acc += S[j, t] * q[t]
+        a = rho[j] * acc
+        alpha[i] = a
+        for t in numba.prange(d):
+            q[t] -= a * Y[j, t]
+    for t in numba.prange(d):
+        q[t] *= inv_gamma
+    for i in range(m - 1, -1, -1):
+        j = order[i]
+        acc = 0.0
+        for t in numba.prange(d):
+            acc += Y[j, t] * q[t]
+        c = alpha[i] - rho[j] * acc
+        for t in numba.prange(d):
+            q[t] += c * S[j, t]
+    return q
+
+
+def _damped_pair(s, y, delta, S, Y, rho, slot, min_step_sq):  # pragma: no cover  (compiled)
+    """Damped pair into row ``slot``: ``(accepted, gamma, theta, s^T ybar)`` (see the twin)."""
+    d = s.shape[0]
+    ss = 0.0
+    sy = 0.0
+    yy = 0.0
+    for t in numba.prange(d):
+        ss += s[t] * s[t]
+        sy += s[t] * y[t]
+        yy += y[t] * y[t]
+    if not ss > min_step_sq:
+        return False, 0.0, 1.0, 0.0
+    gamma, theta = _powell(sy, ss, yy, delta)
+    shift = (1.0 - theta) * gamma
+    sybar = theta * sy + shift * ss
+    if not (0.0 < sybar < np.inf and gamma < np.inf):
+        return False, gamma, theta, sybar
+    for t in numba.prange(d):
+        S[slot, t] = s[t]
+        Y[slot, t] = theta * y[t] + shift * s[t]
+    rho[slot] = 1.0 / sybar
+    return True, gamma, theta, sybar
+
+
+two_loop_serial, two_loop_parallel = _builds(_two_loop)
+damped_pair_serial, damped_pair_parallel = _builds(_damped_pair)
+
+
+@numba.njit(cache=True)
+def csr_rows_matvec(indptr, indices, data, rows, W):  # pragma: no cover  (compiled)
+    """:math:`X_{\\mathrm{rows}} W` for CSR ``X`` and ``W`` (d, k), without gathering the rows."""
+    b, k = rows.shape[0], W.shape[1]
+    out = np.zeros((b, k), dtype=W.dtype)
+    for r in range(b):
+        i = rows[r]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            v = data[q]
+            for c in range(k):
+                out[r, c] += v * W[j, c]
+    return out
+
+
+@numba.njit(cache=True)
+def csr_rows_rmatvec(indptr, indices, data, rows, R, d):  # pragma: no cover  (compiled)
+    """:math:`X_{\\mathrm{rows}}^T R` for CSR ``X`` and ``R`` (b, k): a dense (d, k) result."""
+    b, k = rows.shape[0], R.shape[1]
+    out = np.zeros((d, k), dtype=R.dtype)
+    for r in range(b):
+        i = rows[r]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = indices[q]
+            v = data[q]
+            for c in range(k):
+                out[j, c] += v * R[r, c]
+    return out

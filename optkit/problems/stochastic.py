@@ -1,0 +1,184 @@
+"""Finite-sum models for the stochastic solvers: l2-logistic regression, the sigmoid-loss SVM and an MLP.
+
+Every model is a frozen dataclass ``Model(X, y, l2, ...)`` over a data matrix ``X`` (dense, or
+``scipy.sparse`` CSR; ``cupyx`` CSR with CuPy labels; never densified) and labels ``y``, with one
+flat parameter vector ``x``; the protocol (minibatch values and gradients, the relative
+full-gradient-norm certificate, held-out accuracy) is :class:`~optkit.problems.FiniteSum`'s.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..backend import to_numpy
+from ._stochastic_base import Batch, FiniteSum, encode_labels
+from ._stochastic_mlp import MLPClassifier
+
+__all__ = ["FiniteSum", "LogisticRegression", "SigmoidSVM", "MLPClassifier", "encode_labels"]
+
+
+class _LinearModel(FiniteSum):
+    """A model of the margins :math:`Z = XW`, ``W`` of shape (d, k) flattened row-major into ``x``.
+
+    Subclasses give the per-sample loss of the margins, ``_loss(Z, T) -> (loss (b, 1), dL/dZ (b, k))``.
+    The gradient of the minibatch mean is :math:`X_S^T\\,\\partial L/\\partial Z / |S| + \\ell_2 x`;
+    gradients at several points share one gather of the rows and one product each way.
+    """
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self._t.shape[1])
+
+    @property
+    def n_params(self) -> int:
+        return self.n_features * self.n_outputs
+
+    def initial_point(self) -> Any:
+        return self.xp.zeros((self.n_params,), dtype=self.dtype)
+
+    def _loss(self, Z: Any, T: Any, value: bool) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def _evaluate(self, points: list[Any], batch: Batch, value: bool) -> tuple[list[float], list[Any]]:
+        xp = self.xp
+        d, k, m = self.n_features, self.n_outputs, len(points)
+        Ws = [xp.reshape(p, (d, k)) for p in points]
+        Z = batch.X.matvec(Ws[0] if m == 1 else xp.concat(Ws, axis=1))
+        losses, dZs = [], []
+        for j in range(m):
+            loss, dZ = self._loss(Z if m == 1 else Z[:, j * k:(j + 1) * k], batch.t, value)
+            losses.append(loss)
+            dZs.append(dZ)
+        G = batch.X.rmatvec((dZs[0] if m == 1 else xp.concat(dZs, axis=1)) / batch.size)
+        grads = [xp.reshape(G if m == 1 else G[:, j * k:(j + 1) * k], (-1,)) + self.l2 * points[j]
+                 for j in range(m)]
+        vals = [float(xp.mean(loss)) + 0.5 * self.l2 * float(xp.vecdot(p, p)) for loss, p in zip(losses, points)] \
+            if value else []
+        return vals, grads
+
+    def decision_function(self, x: Any, X: Any) -> Any:
+        """Margins :math:`XW` of held-out samples ``X`` (n, k), in the problem's namespace."""
+        return self._held_out(X).matvec(self.xp.reshape(x, (self.n_features, self.n_outputs)))
+
+    def predict(self, x: Any, X: Any) -> np.ndarray:
+        """Predicted labels (host array) of the samples ``X``."""
+        Z = np.asarray(to_numpy(self.decision_function(x, X)))
+        pick = (Z[:, 0] > 0).astype(np.int64) if Z.shape[1] == 1 else np.argmax(Z, axis=1)
+        return self.classes[pick]
+
+
+def _binary_targets(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels in {-1, +1} (the first sorted class is -1), shape (n, 1)."""
+    return (2.0 * codes - 1.0)[:, None]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LogisticRegression(_LinearModel):
+    """l2-regularised logistic regression (binary, or multinomial for more than two integer labels).
+
+    Binary (two distinct labels, mapped to :math:`t_i \\in \\{-1, +1\\}`, the smaller label -1):
+
+    .. math::
+        F(w) = \\frac1n\\sum_{i=1}^n \\log\\big(1 + e^{-t_i x_i^T w}\\big) + \\frac{\\ell_2}2\\|w\\|^2 ,
+        \\qquad w \\in \\mathbb R^d .
+
+    Multinomial (K > 2 classes, one-hot targets :math:`T`), :math:`W \\in \\mathbb R^{d\\times K}`
+    flattened row-major into ``x``:
+
+    .. math::
+        F(W) = \\frac1n\\sum_{i=1}^n \\Big(\\log\\sum_{c} e^{x_i^T W_c} - x_i^T W_{c_i}\\Big)
+        + \\frac{\\ell_2}2\\|W\\|_F^2 .
+
+    scikit-learn's ``LogisticRegression(C=1/(n l2), fit_intercept=False)`` minimises the same
+    function (times ``n C``). There is no intercept; add a column of ones to ``X`` for one (it is
+    then regularised too). Convex: :meth:`to_cvxpy` gives the reference model.
+
+    Parameters
+    ----------
+    X : array (n, d) or sparse matrix
+        Samples by rows: a dense array (NumPy, CuPy, any array-API library) or a ``scipy.sparse``
+        matrix (kept as CSR; with CuPy labels it moves to ``cupyx`` CSR). Integer data become float64.
+    y : array (n,)
+        Labels: any two distinct values, or more than two integer classes.
+    l2 : float
+        Ridge weight :math:`\\ell_2 \\ge 0`.
+    """
+
+    X: Any
+    y: Any
+    l2: float = 1e-4
+
+    def __post_init__(self) -> None:
+        self._setup()
+
+    def _targets(self, codes: np.ndarray, n_classes: int) -> np.ndarray:
+        if n_classes == 2:
+            return _binary_targets(codes, n_classes)
+        return np.eye(n_classes)[codes]
+
+    def _loss(self, Z: Any, T: Any, value: bool) -> tuple[Any, Any]:
+        xp = self.xp
+        if T.shape[1] == 1:
+            # L = log(1 + exp(-t z)); dL/dz = -t sigma(-t z) = t expm1(-L), exact where sigma(-t z) is tiny
+            L = xp.logaddexp(0.0, -T * Z)
+            return L, T * xp.expm1(-L)
+        top = xp.max(Z, axis=1, keepdims=True)
+        lse = top + xp.log(xp.sum(xp.exp(Z - top), axis=1, keepdims=True))
+        P = xp.exp(Z - lse)
+        return (lse - xp.sum(Z * T, axis=1, keepdims=True) if value else None), P - T
+
+    def to_cvxpy(self) -> tuple[Any, Any]:
+        """The CVXPY model (``logistic`` / ``log_sum_exp`` atoms) on the host data."""
+        import cvxpy as cp  # noqa: PLC0415
+
+        X = self.design.host()
+        T = np.asarray(to_numpy(self._t), dtype=float)
+        n, d = self.n_samples, self.n_features
+        w = cp.Variable(d * self.n_outputs)
+        if self.n_outputs == 1:
+            loss = cp.sum(cp.logistic(-cp.multiply(T[:, 0], X @ w))) / n
+        else:
+            W = cp.reshape(w, (d, self.n_outputs), order="C")
+            Z = X @ W
+            loss = (cp.sum(cp.log_sum_exp(Z, axis=1)) - cp.sum(cp.multiply(Z, T))) / n
+        return cp.Problem(cp.Minimize(loss + 0.5 * self.l2 * cp.sum_squares(w))), w
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SigmoidSVM(_LinearModel):
+    """The sigmoid-loss SVM, a nonconvex smooth binary classifier (Wang, Ma, Goldfarb & Liu 2017).
+
+    .. math::
+        F(w) = \\frac1n\\sum_{i=1}^n \\big(1 - \\tanh(t_i x_i^T w)\\big) + \\frac{\\ell_2}2\\|w\\|^2 ,
+        \\qquad t_i \\in \\{-1, +1\\},
+
+    with gradient :math:`-\\frac1n\\sum_i (1 - \\tanh^2(t_i x_i^Tw))\\,t_i x_i + \\ell_2 w`. The loss
+    is bounded (in [0, 2]), so outliers pull no harder than any other misclassified point; it is
+    nonconvex, and stationary points are what a method can certify.
+
+    Parameters
+    ----------
+    X : array (n, d) or sparse matrix
+        As for :class:`LogisticRegression`.
+    y : array (n,)
+        Two distinct labels (the smaller one is mapped to -1).
+    l2 : float
+        Ridge weight :math:`\\ell_2 \\ge 0`.
+    """
+
+    X: Any
+    y: Any
+    l2: float = 1e-4
+    multiclass = False
+
+    def __post_init__(self) -> None:
+        self._setup()
+
+    def _targets(self, codes: np.ndarray, n_classes: int) -> np.ndarray:
+        return _binary_targets(codes, n_classes)
+
+    def _loss(self, Z: Any, T: Any, value: bool) -> tuple[Any, Any]:
+        th = self.xp.tanh(T * Z)
+        return (1.0 - th if value else None), -T * (1.0 - th * th)

@@ -1,0 +1,108 @@
+"""Minibatch SGD (with heavy-ball momentum) and Adam, the stochastic first-order baselines.
+
+References: H. Robbins & S. Monro, "A stochastic approximation method", Ann. Math. Stat. 22 (1951);
+B. T. Polyak, "Some methods of speeding up the convergence of iteration methods" (1964);
+D. P. Kingma & J. Ba, "Adam: a method for stochastic optimization", ICLR 2015, arXiv:1412.6980.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..._registry import register
+from ..base import option
+from ._common import ScheduledOptions, StochasticSolver, StochasticState
+
+__all__ = ["SGD", "Adam"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SGDOptions(ScheduledOptions):
+    step_size: float = option(0.1, "base step (scaled by the schedule)", domain="(0, inf)")
+    momentum: float = option(0.0, "heavy-ball momentum beta in [0, 1): v = beta v + g, x -= step v",
+                             domain="[0, 1)")
+
+
+@dataclass
+class _SGDState(StochasticState):
+    v: Any = None
+
+
+@register("sgd")
+class SGD(StochasticSolver):
+    """Minibatch stochastic gradient descent with optional heavy-ball momentum.
+
+    .. math::
+        g_k = \\nabla F_{S_k}(x_k), \\quad v_{k+1} = \\beta v_k + g_k, \\quad x_{k+1} = x_k - \\alpha_k v_{k+1},
+
+    :math:`\\alpha_k` = ``step_size`` times the schedule (see ``schedule``), :math:`\\beta` =
+    ``momentum`` (0: plain SGD; the PyTorch form of momentum). ``b`` sample gradients per step.
+    """
+
+    Options = SGDOptions
+    State = _SGDState
+
+    def init(self, x0: Any) -> _SGDState:
+        return self.start(x0)
+
+    def advance(self, st: _SGDState) -> _SGDState:
+        batch = self.next_batch(st)
+        g = self.problem.grad(st.x, batch)
+        st.sfo += batch.size
+        beta = self.options.momentum
+        if beta > 0:
+            st.v = g if st.v is None else beta * st.v + g
+            g = st.v
+        st.x = st.x - self.rate(st.k) * g
+        st.k += 1
+        return st
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdamOptions(ScheduledOptions):
+    step_size: float = option(1e-2, "base step (scaled by the schedule)", domain="(0, inf)")
+    schedule: str = option("constant", "step schedule: step_size * s(1 + k/m) after k steps, m = steps per "
+                                       "epoch, s(t) = 1, 1/sqrt(t) or 1/t", domain={"constant", "1/sqrt(k)", "1/k"})
+    beta1: float = option(0.9, "decay of the first-moment average", domain="[0, 1)")
+    beta2: float = option(0.999, "decay of the second-moment average", domain="[0, 1)")
+    eps: float = option(1e-8, "added to the root second moment", domain="(0, inf)")
+
+
+@dataclass
+class _AdamState(StochasticState):
+    m: Any = None
+    v: Any = None
+
+
+@register("adam")
+class Adam(StochasticSolver):
+    """Adam: minibatch gradients scaled by bias-corrected moment averages (Kingma & Ba 2015, Alg. 1).
+
+    .. math::
+        m_k = \\beta_1 m_{k-1} + (1-\\beta_1) g_k, \\quad v_k = \\beta_2 v_{k-1} + (1-\\beta_2) g_k^2, \\quad
+        x_{k+1} = x_k - \\alpha_k \\frac{m_k / (1-\\beta_1^k)}{\\sqrt{v_k / (1-\\beta_2^k)} + \\epsilon},
+
+    with :math:`\\alpha_k` = ``step_size`` times the schedule (constant by default, as in the paper).
+    """
+
+    Options = AdamOptions
+    State = _AdamState
+
+    def init(self, x0: Any) -> _AdamState:
+        return self.start(x0)
+
+    def advance(self, st: _AdamState) -> _AdamState:
+        xp, o = self.xp, self.options
+        batch = self.next_batch(st)
+        g = self.problem.grad(st.x, batch)
+        st.sfo += batch.size
+        if st.m is None:
+            st.m, st.v = (1 - o.beta1) * g, (1 - o.beta2) * (g * g)
+        else:
+            st.m = o.beta1 * st.m + (1 - o.beta1) * g
+            st.v = o.beta2 * st.v + (1 - o.beta2) * (g * g)
+        t = st.k + 1
+        scale = self.rate(st.k) / (1 - o.beta1 ** t)
+        st.x = st.x - scale * st.m / (xp.sqrt(st.v / (1 - o.beta2 ** t)) + o.eps)
+        st.k += 1
+        return st
