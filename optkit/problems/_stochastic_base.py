@@ -93,6 +93,7 @@ class FiniteSum(Problem):
     """
 
     default_method = "sdlbfgs_vr"
+    optimality_measure = "relative full-gradient norm |grad F(x)| / max(1, |grad F(x0)|)"
     multiclass = True
 
     def _setup(self) -> None:
