@@ -14,7 +14,26 @@ __all__ = ["Split", "breast_cancer", "digits", "dense_classification", "sparse_c
 
 
 class Split(NamedTuple):
-    """A train/test split."""
+    """A train/test split.
+
+    Parameters
+    ----------
+    X_train : array or scipy.sparse matrix
+        Training samples by rows.
+    y_train : numpy.ndarray
+        Their labels.
+    X_test : array or scipy.sparse matrix
+        Held-out samples.
+    y_test : numpy.ndarray
+        Their labels.
+
+    Examples
+    --------
+    >>> from optkit.datasets.stochastic import digits
+    >>> split = digits(test_size=0.25, seed=0)
+    >>> split.X_train.shape[1], split.X_train.shape[0] + split.X_test.shape[0]
+    (64, 1797)
+    """
 
     X_train: Any
     y_train: np.ndarray
@@ -45,6 +64,27 @@ def breast_cancer(*, test_size: float = 0.25, seed: int = 0, standardize: bool =
 
     ``standardize``: features centred and scaled by the training statistics (the raw features span
     six orders of magnitude).
+
+    Parameters
+    ----------
+    test_size : float
+        Fraction of the samples held out, in (0, 1).
+    seed : int
+        Seed of the split (and of the generator).
+    standardize : bool
+        Centre and scale the features by the training statistics.
+
+    Returns
+    -------
+    Split
+        ``(X_train, y_train, X_test, y_test)``.
+
+    Examples
+    --------
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> split = breast_cancer()
+    >>> split.X_train.shape, split.X_test.shape
+    ((427, 30), (142, 30))
     """
     from sklearn.datasets import load_breast_cancer  # noqa: PLC0415
 
@@ -57,6 +97,26 @@ def digits(*, test_size: float = 0.25, seed: int = 0, binary: bool = False) -> S
     """8x8 handwritten digits (scikit-learn's bundled copy): 1797 x 64, pixels scaled to [0, 1].
 
     Labels 0..9, or with ``binary`` 0 for the digits 0-4 and 1 for 5-9.
+
+    Parameters
+    ----------
+    test_size : float
+        Fraction of the samples held out, in (0, 1).
+    seed : int
+        Seed of the split (and of the generator).
+    binary : bool
+        Two classes (digits 0-4 and 5-9) instead of ten.
+
+    Returns
+    -------
+    Split
+        ``(X_train, y_train, X_test, y_test)``.
+
+    Examples
+    --------
+    >>> from optkit.datasets.stochastic import digits
+    >>> sorted(set(digits(binary=True).y_train.tolist()))
+    [0, 1]
     """
     from sklearn.datasets import load_digits  # noqa: PLC0415
 
@@ -79,6 +139,31 @@ def dense_classification(n: int = 200_000, d: int = 100, *, test_size: float = 0
     random rotation; condition number :math:`d^{\\mathrm{decay}}`) scaled to unit total variance per
     feature on average; the labels are drawn with :math:`P(y=1) = \\sigma(x^Tw^*)`, :math:`w^*`
     Gaussian scaled to margins of standard deviation 3 (about 10% label noise at the boundary).
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    d : int
+        Number of features.
+    test_size : float
+        Fraction of the samples held out, in (0, 1).
+    seed : int
+        Seed of the split (and of the generator).
+    decay : float
+        Decay of the covariance spectrum (condition number :math:`d^{\\mathrm{decay}}`).
+
+    Returns
+    -------
+    Split
+        ``(X_train, y_train, X_test, y_test)`` with labels 0/1.
+
+    Examples
+    --------
+    >>> from optkit.datasets.stochastic import dense_classification
+    >>> split = dense_classification(1000, 5, seed=0)
+    >>> split.X_train.shape, split.X_test.shape
+    ((800, 5), (200, 5))
     """
     rng = np.random.default_rng(seed)
     Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
@@ -99,6 +184,33 @@ def sparse_classification(n: int = 100_000, d: int = 50_000, *, density: float =
     Zipf-like popularity :math:`p_j \\propto (j + 10)^{-\\mathrm{zipf}}` (frequent "words" in the
     first columns), log-normal weights and unit Euclidean norm; the planted :math:`w^*` has 10% of
     its entries nonzero and margins of standard deviation 3. Returns ``scipy.sparse`` CSR matrices.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    d : int
+        Number of features.
+    density : float
+        Expected fraction of nonzero features per row.
+    test_size : float
+        Fraction of the samples held out, in (0, 1).
+    seed : int
+        Seed of the split (and of the generator).
+    zipf : float
+        Exponent of the columns' popularity.
+
+    Returns
+    -------
+    Split
+        ``(X_train, y_train, X_test, y_test)``, the samples as CSR matrices.
+
+    Examples
+    --------
+    >>> from optkit.datasets.stochastic import sparse_classification
+    >>> split = sparse_classification(500, 200, density=0.02, seed=0)
+    >>> split.X_train.format, split.X_train.shape
+    ('csr', (400, 200))
     """
     import scipy.sparse as sp  # noqa: PLC0415
 

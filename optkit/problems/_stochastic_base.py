@@ -47,6 +47,28 @@ def encode_labels(y: Any, *, multiclass: bool) -> tuple[np.ndarray, np.ndarray]:
 
     Two distinct labels are a binary problem (the first class is coded -1 by the binary models);
     more than two need ``multiclass`` and integer labels.
+
+    Parameters
+    ----------
+    y : array (n,)
+        Labels: numbers or strings.
+    multiclass : bool
+        Whether more than two classes are accepted.
+
+    Returns
+    -------
+    classes : numpy.ndarray
+        The sorted distinct labels.
+    codes : numpy.ndarray of int, shape (n,)
+        Each sample's index in ``classes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.problems import encode_labels
+    >>> classes, codes = encode_labels(np.array(["b", "a", "b"]), multiclass=False)
+    >>> classes.tolist(), codes.tolist()
+    (['a', 'b'], [1, 0, 1])
     """
     y_np = np.asarray(to_numpy(y))
     if y_np.dtype.kind not in "biufUS":
@@ -89,7 +111,24 @@ class FiniteSum(Problem):
 
     A subclass implements ``_targets(codes)`` (the per-sample targets, (n, k)), ``n_params``,
     ``initial_point()``, ``_evaluate(points, batch, value)`` (the minibatch values and gradients)
-    and ``predict(x, X)``. The rest of the protocol (see the module docstring) is here.
+    and ``predict(x, X)``. The rest of the protocol (see the module docstring) is here. The
+    models and the stochastic setting are those of Wang, Ma, Goldfarb & Liu [1]_.
+
+    References
+    ----------
+    .. [1] X. Wang, S. Ma, D. Goldfarb and W. Liu, "Stochastic quasi-Newton methods for nonconvex
+       stochastic optimization", SIAM J. Optim. 27 (2017), 927-956.
+
+    Examples
+    --------
+    The measures every finite sum reports (the relative full-gradient norm is ``optimality``):
+
+    >>> import numpy as np
+    >>> from optkit.problems import FiniteSum, LogisticRegression
+    >>> X, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0, 1, 1])
+    >>> problem = LogisticRegression(X, y, l2=0.1)
+    >>> isinstance(problem, FiniteSum), sorted(problem.measures(problem.initial_point()))
+    (True, ['fun', 'grad_norm', 'optimality'])
     """
 
     default_method = "sdlbfgs_vr"

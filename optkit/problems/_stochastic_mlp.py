@@ -27,7 +27,7 @@ class MLPClassifier(FiniteSum):
     nonconvex. ``x`` holds :math:`W_1, b_1, \\dots, W_{L+1}, b_{L+1}` in that order, each weight
     row-major (:math:`n_{l-1}\\times n_l`); the biases are not regularised (scikit-learn's
     ``MLPClassifier`` convention: its ``alpha`` is ``n * l2``). Binary labels use two softmax
-    outputs. Gradients by backpropagation; the first layer reads ``X`` only through the design's
+    outputs. Gradients by backpropagation [1]_; the first layer reads ``X`` only through the design's
     products, so sparse data stay sparse.
 
     Parameters
@@ -44,6 +44,22 @@ class MLPClassifier(FiniteSum):
         Seed of :meth:`initial_point`: weights uniform in
         :math:`\\pm\\sqrt{6/(n_{l-1} + n_l)}` (Glorot & Bengio 2010), biases zero. The zero
         vector is a saddle point of every tanh network, so the start must be random.
+
+    References
+    ----------
+    .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning representations by
+       back-propagating errors", Nature 323 (1986), 533-536.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import digits
+    >>> from optkit.problems import MLPClassifier
+    >>> split = digits()
+    >>> problem = MLPClassifier(split.X_train, split.y_train, hidden=(16,), l2=1e-3)
+    >>> res = optkit.solve(problem, tol=1e-2, seed=0, max_epochs=30, step_size=0.3, damping=0.1)
+    >>> problem.n_params, res.success, problem.score(res.x, split.X_test, split.y_test) > 0.9
+    (1210, True, True)
     """
 
     X: Any

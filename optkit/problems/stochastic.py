@@ -78,7 +78,7 @@ def _binary_targets(codes: np.ndarray, n_classes: int) -> np.ndarray:
 class LogisticRegression(_LinearModel):
     """l2-regularised logistic regression (binary, or multinomial for more than two integer labels).
 
-    Binary (two distinct labels, mapped to :math:`t_i \\in \\{-1, +1\\}`, the smaller label -1):
+    Logistic regression [1]_. Binary (two distinct labels, mapped to :math:`t_i \\in \\{-1, +1\\}`, the smaller label -1):
 
     .. math::
         F(w) = \\frac1n\\sum_{i=1}^n \\log\\big(1 + e^{-t_i x_i^T w}\\big) + \\frac{\\ell_2}2\\|w\\|^2 ,
@@ -104,6 +104,22 @@ class LogisticRegression(_LinearModel):
         Labels: any two distinct values, or more than two integer classes.
     l2 : float
         Ridge weight :math:`\\ell_2 \\ge 0`.
+
+    References
+    ----------
+    .. [1] D. R. Cox, "The regression analysis of binary sequences", J. R. Stat. Soc. B 20
+       (1958), 215-242.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import LogisticRegression
+    >>> split = breast_cancer()
+    >>> problem = LogisticRegression(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, tol=1e-3, seed=0)
+    >>> res.method, res.success, problem.score(res.x, split.X_test, split.y_test) > 0.9
+    ('sdlbfgs_vr', True, True)
     """
 
     X: Any
@@ -156,7 +172,8 @@ class SigmoidSVM(_LinearModel):
 
     with gradient :math:`-\\frac1n\\sum_i (1 - \\tanh^2(t_i x_i^Tw))\\,t_i x_i + \\ell_2 w`. The loss
     is bounded (in [0, 2]), so outliers pull no harder than any other misclassified point; it is
-    nonconvex, and stationary points are what a method can certify.
+    nonconvex, and stationary points are what a method can certify. It is the test problem of
+    Wang, Ma, Goldfarb & Liu [1]_.
 
     Parameters
     ----------
@@ -166,6 +183,22 @@ class SigmoidSVM(_LinearModel):
         Two distinct labels (the smaller one is mapped to -1).
     l2 : float
         Ridge weight :math:`\\ell_2 \\ge 0`.
+
+    References
+    ----------
+    .. [1] X. Wang, S. Ma, D. Goldfarb and W. Liu, "Stochastic quasi-Newton methods for nonconvex
+       stochastic optimization", SIAM J. Optim. 27 (2017), 927-956.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, tol=1e-3, seed=0, max_epochs=50)
+    >>> res.success, problem.score(res.x, split.X_test, split.y_test) > 0.9
+    (True, True)
     """
 
     X: Any

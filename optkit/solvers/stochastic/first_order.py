@@ -37,6 +37,33 @@ class SGD(StochasticSolver):
 
     :math:`\\alpha_k` = ``step_size`` times the schedule (see ``schedule``), :math:`\\beta` =
     ``momentum`` (0: plain SGD; the PyTorch form of momentum). ``b`` sample gradients per step.
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        The problem to solve (:class:`~optkit.problems.LogisticRegression`,
+        :class:`~optkit.problems.SigmoidSVM`, :class:`~optkit.problems.MLPClassifier`).
+    options : SGDOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sgd`.
+
+    References
+    ----------
+    .. [1] H. Robbins and S. Monro, "A stochastic approximation method", Ann. Math. Stat. 22
+       (1951), 400-407.
+    .. [2] B. T. Polyak, "Some methods of speeding up the convergence of iteration methods",
+       USSR Comput. Math. Math. Phys. 4 (1964), 1-17.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, method="sgd", step_size=1.0, schedule="constant", tol=1e-2, seed=0)
+    >>> res.success, sorted(res.measures)
+    (True, ['epoch', 'grad_norm', 'sfo'])
     """
 
     Options = SGDOptions
@@ -76,13 +103,38 @@ class _AdamState(StochasticState):
 
 @register("adam")
 class Adam(StochasticSolver):
-    """Adam: minibatch gradients scaled by bias-corrected moment averages (Kingma & Ba 2015, Alg. 1).
+    """Adam: minibatch gradients scaled by bias-corrected moment averages (Kingma & Ba 2015, Alg. 1) [1]_.
 
     .. math::
         m_k = \\beta_1 m_{k-1} + (1-\\beta_1) g_k, \\quad v_k = \\beta_2 v_{k-1} + (1-\\beta_2) g_k^2, \\quad
         x_{k+1} = x_k - \\alpha_k \\frac{m_k / (1-\\beta_1^k)}{\\sqrt{v_k / (1-\\beta_2^k)} + \\epsilon},
 
     with :math:`\\alpha_k` = ``step_size`` times the schedule (constant by default, as in the paper).
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        The problem to solve (:class:`~optkit.problems.LogisticRegression`,
+        :class:`~optkit.problems.SigmoidSVM`, :class:`~optkit.problems.MLPClassifier`).
+    options : AdamOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-adam`.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015,
+       arXiv:1412.6980.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, method="adam", step_size=0.1, schedule="constant", tol=1e-2, seed=0)
+    >>> res.success
+    True
     """
 
     Options = AdamOptions

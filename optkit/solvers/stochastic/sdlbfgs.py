@@ -166,7 +166,7 @@ class _QuasiNewton:
 
 @register("sdlbfgs")
 class SdLBFGS(_QuasiNewton, StochasticSolver):
-    """Stochastic damped L-BFGS for nonconvex finite sums (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS).
+    """Stochastic damped L-BFGS for nonconvex finite sums (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS) [1]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha_k H_k \\nabla F_{S_k}(x_k),
@@ -181,6 +181,32 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
     :math:`H_{k,0} = \\gamma_k^{-1} I` and :math:`H = I` before the first pair. A pair whose step
     :math:`\\|s\\|` is at rounding level is skipped. ``2 b`` sample gradients per step. With
     reshuffled minibatches the pairs enter H at epoch starts (``refresh``, see ``_QuasiNewton``).
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        The problem to solve (:class:`~optkit.problems.LogisticRegression`,
+        :class:`~optkit.problems.SigmoidSVM`, :class:`~optkit.problems.MLPClassifier`).
+    options : SdLBFGSOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sdlbfgs`.
+
+    References
+    ----------
+    .. [1] X. Wang, S. Ma, D. Goldfarb and W. Liu, "Stochastic quasi-Newton methods for nonconvex
+       stochastic optimization", SIAM J. Optim. 27 (2017), 927-956.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, method="sdlbfgs", step_size=1.0, schedule="1/sqrt(k)", damping=0.1,
+    ...                    tol=1e-2, seed=0)
+    >>> res.success
+    True
     """
 
     Options = SdLBFGSOptions
@@ -219,7 +245,8 @@ class _SdVRState(_Pairs, VRState):
 
 @register("sdlbfgs_vr")
 class SdLBFGSVR(_QuasiNewton, VarianceReduced):
-    """SdLBFGS with SVRG variance reduction (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS-VR).
+    """SdLBFGS with SVRG variance reduction (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS-VR) [1]_, with the
+    variance reduction of SVRG [2]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha H_k\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x)
@@ -232,6 +259,33 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
     sample gradients (the minibatch at :math:`x_k` and :math:`\\tilde x`, the previous minibatch at
     :math:`x_k`), per snapshot ``n``. The inner-loop details are our reconstruction (the paper's
     text was not available).
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        The problem to solve (:class:`~optkit.problems.LogisticRegression`,
+        :class:`~optkit.problems.SigmoidSVM`, :class:`~optkit.problems.MLPClassifier`).
+    options : SdLBFGSVROptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-sdlbfgs_vr`.
+
+    References
+    ----------
+    .. [1] X. Wang, S. Ma, D. Goldfarb and W. Liu, "Stochastic quasi-Newton methods for nonconvex
+       stochastic optimization", SIAM J. Optim. 27 (2017), 927-956.
+    .. [2] R. Johnson and T. Zhang, "Accelerating stochastic gradient descent using predictive
+       variance reduction", NeurIPS 2013.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, method="sdlbfgs_vr", step_size=0.1, tol=1e-3, seed=0)
+    >>> res.success
+    True
     """
 
     Options = SdLBFGSVROptions

@@ -73,13 +73,38 @@ class SVRGOptions(VROptions):
 
 @register("svrg")
 class SVRG(VarianceReduced):
-    """Minibatch SVRG with a constant step (Johnson & Zhang 2013).
+    """Minibatch SVRG with a constant step (Johnson & Zhang 2013) [1]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x) + \\nabla F(\\tilde x)\\big),
 
     :math:`\\tilde x` the last iterate of the previous inner loop. Per inner step ``2 b`` sample
     gradients, per snapshot ``n``.
+
+    Parameters
+    ----------
+    problem : FiniteSum
+        The problem to solve (:class:`~optkit.problems.LogisticRegression`,
+        :class:`~optkit.problems.SigmoidSVM`, :class:`~optkit.problems.MLPClassifier`).
+    options : SVRGOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-svrg`.
+
+    References
+    ----------
+    .. [1] R. Johnson and T. Zhang, "Accelerating stochastic gradient descent using predictive
+       variance reduction", NeurIPS 2013.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets.stochastic import breast_cancer
+    >>> from optkit.problems import SigmoidSVM
+    >>> split = breast_cancer()
+    >>> problem = SigmoidSVM(split.X_train, split.y_train, l2=1e-3)
+    >>> res = optkit.solve(problem, method="svrg", step_size=1.0, tol=1e-2, seed=0)
+    >>> res.success
+    True
     """
 
     Options = SVRGOptions
