@@ -78,7 +78,8 @@ def _binary_targets(codes: np.ndarray, n_classes: int) -> np.ndarray:
 class LogisticRegression(_LinearModel):
     """l2-regularised logistic regression (binary, or multinomial for more than two integer labels).
 
-    Logistic regression [1]_. Binary (two distinct labels, mapped to :math:`t_i \\in \\{-1, +1\\}`, the smaller label -1):
+    Logistic regression [1]_. Binary (two distinct labels, mapped to
+    :math:`t_i \\in \\{-1, +1\\}`, the smaller label -1):
 
     .. math::
         F(w) = \\frac1n\\sum_{i=1}^n \\log\\big(1 + e^{-t_i x_i^T w}\\big) + \\frac{\\ell_2}2\\|w\\|^2 ,
