@@ -72,3 +72,11 @@ def test_pages_name_existing_examples():
     missing = sorted({f"{page.name}: {path}" for page in pages if page.exists()
                       for path in re.findall(r"examples/[\w/]+\.py", page.read_text()) if not (ROOT / path).exists()})
     assert not missing, f"pages name example scripts that do not exist: {missing}"
+
+
+def test_table_rows_carry_no_citation_markers():
+    """The first paragraph of a solver's or problem's docstring is its row in the tables (README,
+    ``python -m optkit methods``): a numpydoc citation (``[1]_``) belongs in the body."""
+    rows = [info.summary for info in catalog.method_catalog()]
+    rows += [catalog._summary(cls) for cls in catalog.problem_classes()]
+    assert not [row for row in rows if "]_" in row]

@@ -103,7 +103,9 @@ class _AdamState(StochasticState):
 
 @register("adam")
 class Adam(StochasticSolver):
-    """Adam: minibatch gradients scaled by bias-corrected moment averages (Kingma & Ba 2015, Alg. 1) [1]_.
+    """Adam: minibatch gradients scaled by bias-corrected moment averages (Kingma & Ba 2015, Alg. 1).
+
+    The method of [1]_.
 
     .. math::
         m_k = \\beta_1 m_{k-1} + (1-\\beta_1) g_k, \\quad v_k = \\beta_2 v_{k-1} + (1-\\beta_2) g_k^2, \\quad

@@ -166,7 +166,9 @@ class _QuasiNewton:
 
 @register("sdlbfgs")
 class SdLBFGS(_QuasiNewton, StochasticSolver):
-    """Stochastic damped L-BFGS for nonconvex finite sums (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS) [1]_.
+    """Stochastic damped L-BFGS for nonconvex finite sums (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS).
+
+    The method of [1]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha_k H_k \\nabla F_{S_k}(x_k),
@@ -245,8 +247,9 @@ class _SdVRState(_Pairs, VRState):
 
 @register("sdlbfgs_vr")
 class SdLBFGSVR(_QuasiNewton, VarianceReduced):
-    """SdLBFGS with SVRG variance reduction (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS-VR) [1]_, with the
-    variance reduction of SVRG [2]_.
+    """SdLBFGS with SVRG variance reduction (Wang, Ma, Goldfarb & Liu 2017, SdLBFGS-VR).
+
+    The method of [1]_, with the variance reduction of SVRG [2]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha H_k\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x)

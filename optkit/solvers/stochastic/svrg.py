@@ -73,7 +73,9 @@ class SVRGOptions(VROptions):
 
 @register("svrg")
 class SVRG(VarianceReduced):
-    """Minibatch SVRG with a constant step (Johnson & Zhang 2013) [1]_.
+    """Minibatch SVRG with a constant step (Johnson & Zhang 2013).
+
+    The method of [1]_.
 
     .. math::
         x_{k+1} = x_k - \\alpha\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x) + \\nabla F(\\tilde x)\\big),
