@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backend import get_namespace, to_numpy
 from ..functions.base import check_array
-from .saddle import SaddleProblem, kl_divergence
+from .saddle import SaddleProblem, _tiny, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
 
@@ -178,7 +178,7 @@ class FisherMarket(SaddleProblem):
         X, p = x0
         xp = get_namespace(X)
         beta = self._beta(p)
-        beta = xp.where(xp.isfinite(beta) & (beta > 0), beta, self.budgets / xp.clip(self.utilities(X), min=1e-300))
+        beta = xp.where(xp.isfinite(beta) & (beta > 0), beta, self.budgets / xp.clip(self.utilities(X), min=_tiny(X)))
         return X, beta
 
     def initial_point(self) -> MarketEquilibrium:
@@ -208,7 +208,7 @@ class FisherMarket(SaddleProblem):
     def prox_x(self, x_prev: Any, grad: Any, step: float, geometry: str) -> Any:
         xp = get_namespace(x_prev)
         if geometry == "entropy":
-            z = xp.log(xp.clip(x_prev, min=1e-300)) - step * grad
+            z = xp.log(xp.clip(x_prev, min=_tiny(x_prev))) - step * grad
             e = xp.exp(z - xp.max(z, axis=0)[None, :])
             return e * (self.supplies / xp.sum(e, axis=0))[None, :]
         return _project_columns(xp, x_prev - step * grad, self.supplies)

@@ -113,16 +113,22 @@ def _simplex_error(xp: Any, v: Any) -> float:
     return abs(float(xp.sum(v)) - 1.0) + max(0.0, -float(xp.min(v)))
 
 
+def _tiny(v: Any) -> float:
+    """The smallest normal number of ``v``'s dtype (a floor for logarithms)."""
+    return float(get_namespace(v).finfo(v.dtype).smallest_normal)
+
+
 def kl_divergence(p: Any, q: Any) -> float:
     """:math:`\\sum_i p_i\\log(p_i/q_i) - p_i + q_i` (generalised KL; terms with :math:`p_i = 0` give :math:`q_i`)."""
     xp = get_namespace(p, q)
-    safe = xp.where(p > 0, p, 1.0) / xp.where(q > 0, q, 1.0)
-    return float(xp.sum(xp.where(p > 0, p * xp.log(safe), 0.0) - p + q))
+    tiny = _tiny(p)
+    logs = xp.log(xp.clip(p, min=tiny)) - xp.log(xp.clip(q, min=tiny))
+    return float(xp.sum(xp.where(p > 0, p * logs, 0.0) - p + q))
 
 
 def _softmax_step(xp: Any, v_prev: Any, grad: Any, step: float) -> Any:
     """:math:`\\arg\\min_{v \\in \\Delta} \\langle step\\cdot grad, v\\rangle + \\mathrm{KL}(v \\| v_{prev})`."""
-    z = xp.log(xp.clip(v_prev, min=1e-300)) - step * grad
+    z = xp.log(xp.clip(v_prev, min=_tiny(v_prev))) - step * grad
     e = xp.exp(z - xp.max(z))
     return e / xp.sum(e)
 

@@ -86,7 +86,7 @@ def dilated_prox(x_prev: Any, g: Any, levels: Any, weights: Any, entropic: bool)
         cc = xp.where(M, _gather(xp, c, levels.seq[d]), 0.0)
         w = xp.take(weights, levels.members[d])
         if entropic:
-            z = xp.where(M, xp.log(xp.clip(prior, min=1e-300)) - cc / w[:, None], -float("inf"))
+            z = xp.where(M, xp.log(xp.clip(prior, min=float(xp.finfo(dt).smallest_normal))) - cc / w[:, None], -float("inf"))
             zmax = xp.max(z, axis=1)
             e = xp.where(M, xp.exp(z - zmax[:, None]), 0.0)
             acc = xp.sum(e, axis=1)

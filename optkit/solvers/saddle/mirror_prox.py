@@ -34,7 +34,8 @@ class MirrorProxOptions(SaddleOptions):
                                     "geometry's norms", domain="(0, inf)")
     primal_weight: float | None = option(None, "w in the steps eta / w (x) and eta w (y); None: the problem's "
                                                "estimate", domain="(0, inf)")
-    adapt_weight: bool = option(True, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch")
+    adapt_weight: bool = option(False, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch "
+                                       "(off: on TV-l1 it ran away to 2e4 and the run stalled at 4e-6)")
 
 
 @register("mirror_prox")
