@@ -212,8 +212,9 @@ class SequenceFormGame(SaddleProblem):
         bn = xp.where(pn > 0, new / xp.where(pn > 0, pn, 1.0), 0.0)
         bo = xp.where(po > 0, old / xp.where(po > 0, po, 1.0), 0.0)
         if geometry == "entropy":
-            ratio = xp.where(new > 0, bn, 1.0) / xp.where(bo > 0, bo, 1.0)
-            terms = xp.where(new > 0, new * xp.log(ratio), 0.0)
+            tiny = float(xp.finfo(new.dtype).smallest_normal)
+            logs = xp.log(xp.clip(bn, min=tiny)) - xp.log(xp.clip(bo, min=tiny))
+            terms = xp.where(new > 0, new * logs, 0.0)
         else:
             terms = 0.5 * pn * (bn - bo) ** 2
         return float(xp.sum(self._seq_weights(player) * terms))

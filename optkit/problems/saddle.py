@@ -345,7 +345,8 @@ class BilinearSaddle(SaddleProblem):
         return out
 
     def to_cvxpy(self) -> tuple[Any, Any]:
-        """The primal and dual problems side by side, :math:`\\min_{x, y} P(x) - D(y)` (value 0); variables ``[x, y]``."""
+        """The primal and dual problems side by side, :math:`\\min_{x, y} P(x) - D(y)` (value 0);
+        variables ``[x, y]``."""
         import cvxpy as cp  # noqa: PLC0415
 
         K = self.K

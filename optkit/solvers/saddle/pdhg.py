@@ -57,7 +57,8 @@ class PDHG(SaddleSolver):
 
     Steps: ``"fixed"`` keeps :math:`\\eta = s/L` (:math:`\\tau\\sigma L^2 = s^2 \\le 1` is Chambolle and
     Pock's condition). ``"adaptive"`` (default) accepts a step when
-    :math:`\\eta \\le (\\omega D(x_{t+1}, x_t) + D(y_{t+1}, y_t)/\\omega) / |\\langle K(x_{t+1} - x_t), y_{t+1} - y_t\\rangle|`,
+    :math:`\\eta \\le (\\omega D(x_{t+1}, x_t) + D(y_{t+1}, y_t)/\\omega)
+    / |\\langle K(x_{t+1} - x_t), y_{t+1} - y_t\\rangle|`,
     the condition each step of the ergodic analysis uses, and sets the next :math:`\\eta` by PDLP's
     rule (a rejected step is redone with the smaller :math:`\\eta`). This is PDLP's adaptive step
     (Applegate et al. 2021) with Bregman divergences in place of squared norms, our extension:
