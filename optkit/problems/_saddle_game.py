@@ -12,7 +12,7 @@ from ..kernels.saddle import dilated_prox, treeplex_value
 from ..linalg.power import operator_norm
 from ._saddle_poker import KuhnNode, LeducNode, OpenSpielNode
 from ._saddle_treeplex import Treeplex, build_sequence_form
-from .saddle import SaddleProblem, _gap_measures
+from .saddle import GameProblem
 
 __all__ = ["SequenceFormGame"]
 
@@ -25,7 +25,7 @@ def _is_sparse(A: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class SequenceFormGame(SaddleProblem):
+class SequenceFormGame(GameProblem):
     """A two-player zero-sum extensive-form game with perfect recall, in sequence form.
 
     .. math:: \\min_{x \\in X} \\max_{y \\in Y} x^TAy
@@ -233,17 +233,11 @@ class SequenceFormGame(SaddleProblem):
                 self._cache[geometry] = operator_norm(self.apply_K, self.apply_KT, self.initial_pair()[0])
         return self._cache[geometry]
 
-    def measures(self, point: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
-        x, y = point
-        xp = get_namespace(x, y)
-        ATx = self.apply_K(x) if Kx is None else Kx
-        Ay = self.apply_KT(y) if KTy is None else KTy
-        slack = math.sqrt(float(xp.finfo(x.dtype).eps))
-        if self.X.membership_error(to_numpy(x)) > slack or self.Y.membership_error(to_numpy(y)) > slack:
-            return {"fun": float(x @ Ay), "optimality": math.inf, "gap": math.inf, "value": float(x @ Ay)}
-        P = treeplex_value(ATx, self.Y, maximize=True)
-        D = treeplex_value(Ay, self.X, maximize=False)
-        return _gap_measures(P, D, self.payoff_range)
+    def strategy_error(self, x: Any, y: Any) -> float:
+        return max(self.X.membership_error(to_numpy(x)), self.Y.membership_error(to_numpy(y)))
+
+    def best_responses(self, ATx: Any, Ay: Any) -> tuple[float, float]:
+        return treeplex_value(ATx, self.Y, maximize=True), treeplex_value(Ay, self.X, maximize=False)
 
     def to_cvxpy(self) -> tuple[Any, Any]:
         """Both players' sequence-form LPs side by side (von Stengel 1996): :math:`\\min f^Tv - e^Tu`

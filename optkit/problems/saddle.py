@@ -25,7 +25,7 @@ from ..functions.base import Function, check_array, check_scalar
 from ..linalg.power import operator_norm
 from .base import Problem
 
-__all__ = ["SaddlePoint", "SaddleProblem", "MatrixGame", "BilinearSaddle", "SequenceFormGame", "FisherMarket",
+__all__ = ["SaddlePoint", "SaddleProblem", "GameProblem", "MatrixGame", "BilinearSaddle", "SequenceFormGame", "FisherMarket",
            "MarketEquilibrium", "TVL1Denoising"]
 
 
@@ -133,8 +133,25 @@ def _softmax_step(xp: Any, v_prev: Any, grad: Any, step: float) -> Any:
     return e / xp.sum(e)
 
 
+class GameProblem(SaddleProblem):
+    """Shared by the zero-sum games: the gap of a strategy pair is the sum of both players' best-response
+    gains, from the two best-response values ``best_responses(A^Tx, Ay)`` (subclasses), over ``payoff_range``;
+    pairs off the strategy sets (beyond rounding, ``strategy_error``) have an infinite gap."""
+
+    payoff_range: float
+
+    def measures(self, point: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
+        x, y = point
+        xp = get_namespace(x, y)
+        ATx = self.apply_K(x) if Kx is None else Kx
+        Ay = self.apply_KT(y) if KTy is None else KTy
+        if self.strategy_error(x, y) > math.sqrt(float(xp.finfo(x.dtype).eps)):
+            return {"fun": float(x @ Ay), "optimality": math.inf, "gap": math.inf, "value": float(x @ Ay)}
+        return _gap_measures(*self.best_responses(ATx, Ay), self.payoff_range)
+
+
 @dataclass(frozen=True)
-class MatrixGame(SaddleProblem):
+class MatrixGame(GameProblem):
     """A two-player zero-sum matrix game :math:`\\min_{x \\in \\Delta_n}\\max_{y \\in \\Delta_m} x^TAy`.
 
     ``x`` is the row player's mixed strategy (minimising :math:`x^TAy`), ``y`` the column
@@ -208,15 +225,13 @@ class MatrixGame(SaddleProblem):
                 self._cache[geometry] = operator_norm(self.apply_K, self.apply_KT, xp.ones_like(self.A[:, 0]))
         return self._cache[geometry]
 
-    def measures(self, point: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
-        x, y = point
+    def strategy_error(self, x: Any, y: Any) -> float:
         xp = get_namespace(x, y)
-        ATx = self.apply_K(x) if Kx is None else Kx
-        Ay = self.apply_KT(y) if KTy is None else KTy
-        slack = math.sqrt(float(xp.finfo(x.dtype).eps))
-        if _simplex_error(xp, x) > slack or _simplex_error(xp, y) > slack:
-            return {"fun": float(x @ Ay), "optimality": math.inf, "gap": math.inf, "value": float(x @ Ay)}
-        return _gap_measures(float(xp.max(ATx)), float(xp.min(Ay)), self.payoff_range)
+        return max(_simplex_error(xp, x), _simplex_error(xp, y))
+
+    def best_responses(self, ATx: Any, Ay: Any) -> tuple[float, float]:
+        xp = get_namespace(ATx, Ay)
+        return float(xp.max(ATx)), float(xp.min(Ay))
 
     def to_cvxpy(self) -> tuple[Any, Any]:
         """Both players' LPs side by side: :math:`\\min t - s` s.t. :math:`A^Tx \\le t`, :math:`Ay \\ge s`,

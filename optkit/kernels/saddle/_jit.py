@@ -13,6 +13,8 @@ import math
 import numba
 import numpy as np
 
+from .._jit import project_simplex
+
 
 @numba.njit(cache=True)
 def treeplex_value(c, parent, start, stop, maximize):  # pragma: no cover  (compiled)
@@ -29,19 +31,15 @@ def treeplex_value(c, parent, start, stop, maximize):  # pragma: no cover  (comp
 
 
 @numba.njit(cache=True, inline="always")
-def _simplex_projection(v, out):  # pragma: no cover  (compiled)
-    """Euclidean projection of the small vector ``v`` onto the unit simplex, into ``out`` (sort-based)."""
-    u = np.sort(v)[::-1]
-    css = 0.0
-    theta = 0.0
-    for i in range(u.size):
-        css += u[i]
-        t = (css - 1.0) / (i + 1)
-        if u[i] - t > 0:
-            theta = t
-    for i in range(v.size):
-        d = v[i] - theta
-        out[i] = d if d > 0 else 0.0
+def _sequence_form(b, parent, start, stop, dtype):  # pragma: no cover  (compiled)
+    """:math:`x_\\varnothing = 1`, :math:`x_{ja} = x_{p_j} b_{ja}` top-down: the sequence form of the behavioural ``b``."""
+    x = np.empty(b.size, dtype=dtype)
+    x[0] = 1.0
+    for j in range(parent.size):
+        m = x[parent[j]]
+        for s in range(start[j], stop[j]):
+            x[s] = m * b[s]
+    return x
 
 
 @numba.njit(cache=True)
@@ -88,21 +86,14 @@ def dilated_prox(x_prev, g, parent, start, stop, weights, entropic):  # pragma: 
                 s = s0 + i
                 prior[i] = max(float(x_prev[s]), 0.0) / total if (mass > 0 and total > 0) else 1.0 / k
                 v[i] = prior[i] - c[s] / w
-            out = np.empty(k)
-            _simplex_projection(v, out)
+            out = project_simplex(v, 1.0)
             value = 0.0
             for i in range(k):
                 b[s0 + i] = out[i]
                 d = out[i] - prior[i]
                 value += c[s0 + i] * out[i] + 0.5 * w * d * d
         c[parent[j]] += value
-    x = np.empty(n, dtype=x_prev.dtype)
-    x[0] = 1.0
-    for j in range(parent.size):
-        m = x[parent[j]]
-        for s in range(start[j], stop[j]):
-            x[s] = m * b[s]
-    return x
+    return _sequence_form(b, parent, start, stop, x_prev.dtype)
 
 
 @numba.njit(cache=True)
@@ -136,10 +127,4 @@ def cfr_plus(loss, regret, behav, parent, start, stop):  # pragma: no cover  (co
         for s in range(s0, s1):
             b_new[s] = r_new[s] / acc if acc > 0 else 1.0 / (s1 - s0)
         q[parent[j]] += v
-    x = np.empty(n, dtype=behav.dtype)
-    x[0] = 1.0
-    for j in range(parent.size):
-        m = x[parent[j]]
-        for s in range(start[j], stop[j]):
-            x[s] = m * b_new[s]
-    return r_new, b_new, x
+    return r_new, b_new, _sequence_form(b_new, parent, start, stop, behav.dtype)

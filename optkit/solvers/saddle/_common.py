@@ -18,7 +18,7 @@ from ...backend import get_namespace
 from ...problems.saddle import SaddleProblem
 from ..base import Check, Options, Solver, option
 
-__all__ = ["SaddleOptions", "Pair", "SaddleState", "SaddleSolver", "Q_DEFAULT", "adapted_step"]
+__all__ = ["MAX_TRIALS", "SaddleOptions", "StepOptions", "Pair", "SaddleState", "SaddleSolver", "Q_DEFAULT", "adapted_step"]
 
 #: Default averaging exponent (weights t^q), from benchmarks/saddle.py: see docs/saddle.md.
 Q_DEFAULT = 2.0
@@ -28,6 +28,9 @@ Q_DEFAULT = 2.0
 # after an epoch longer than this fraction of all iterations; candidates every RESTART_EVERY steps.
 BETA_SUFFICIENT, BETA_NECESSARY, BETA_ARTIFICIAL = 0.2, 0.8, 0.36
 RESTART_EVERY = 64
+
+# Adaptive steps: reductions of a rejected step before the step is taken anyway.
+MAX_TRIALS = 60
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +53,26 @@ def adapted_step(eta: float, limit: float, k: int) -> float:
     """PDLP's step-size update (Applegate et al. 2021, section 3.1): the next step after one whose
     largest admissible value was ``limit``, :math:`\\min((1 - (k+1)^{-0.3})\\,limit, (1 + (k+1)^{-0.6})\\,\\eta)`."""
     return min((1.0 - (k + 1) ** -0.3) * limit, (1.0 + (k + 1) ** -0.6) * eta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepOptions(SaddleOptions):
+    """Options of the methods with proximal steps (PDHG, mirror prox)."""
+
+    geometry: str | None = option(None, "'euclidean' or 'entropy' (Bregman steps: KL on simplices, dilated "
+                                        "entropy on treeplexes); None: the problem's first",
+                                  domain={"euclidean", "entropy"})
+    restart: str | None = option("auto", "None, 'adaptive' (restart to the average or the last point on "
+                                         "sufficient decay of the gap, as PDLP) or 'auto' (the problem's choice, "
+                                         "from the benchmarks)", domain={"adaptive", "auto", None})
+    steps: str = option("adaptive", "'adaptive': PDLP's step rule on the method's (Bregman) step condition; "
+                                    "'fixed': step_scale / L", domain={"adaptive", "fixed"})
+    step_scale: float = option(1.0, "the first (fixed: every) step is step_scale / L with L = ||K|| in the "
+                                    "geometry's norms", domain="(0, inf)")
+    primal_weight: float | None = option(None, "w in tau = eta / w, sigma = eta w; None: the problem's estimate",
+                                         domain="(0, inf)")
+    adapt_weight: bool = option(True, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch "
+                                      "(PDLP's primal-weight update)")
 
 
 @dataclass(frozen=True)
@@ -104,6 +127,18 @@ class SaddleSolver(Solver):
         x, y = p.start(x0)
         cur = Pair(x, y, p.apply_K(x), p.apply_KT(y))
         return SaddleState(cur=cur, last=cur, avg=cur, omega=omega, extra=dict(extra or {}), anchor=cur)
+
+    def start_steps(self, x0: Any) -> SaddleState:
+        """The first state of a method with proximal steps: geometry, ``L``, restart rule, primal weight, step."""
+        p, o = self.problem, self.options
+        self.geometry = o.geometry or p.geometries[0]
+        p.check_geometry(self.geometry)
+        self.L = max(p.lipschitz(self.geometry), 1e-300)
+        self.restart = p.default_restart if o.restart == "auto" else o.restart
+        omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
+        state = self.first_state(x0, omega)
+        state.eta = o.step_scale / self.L
+        return state
 
     def advance(self, state: SaddleState, cur: Pair, last: Pair, step: float = 1.0, **extra: Any) -> SaddleState:
         """The state after one step (updated in place): ``cur`` continues, ``last`` joins the average with weight

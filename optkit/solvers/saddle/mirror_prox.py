@@ -8,32 +8,20 @@ sequence of mirror prox is the midpoints).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
 from ...backend import inner
 from ..base import option
-from ._common import Pair, SaddleOptions, SaddleSolver, SaddleState, adapted_step
+from ._common import MAX_TRIALS, Pair, SaddleSolver, SaddleState, StepOptions, adapted_step
 
 __all__ = ["MirrorProx"]
 
-MAX_TRIALS = 60
 
 
 @dataclass(frozen=True, kw_only=True)
-class MirrorProxOptions(SaddleOptions):
-    geometry: str | None = option(None, "'euclidean' or 'entropy' (KL on simplices, dilated entropy on "
-                                        "treeplexes); None: the problem's first", domain={"euclidean", "entropy"})
-    restart: str | None = option("auto", "None, 'adaptive' (restart to the average of the midpoints or the last "
-                                         "midpoint on sufficient decay of the gap, as PDLP) or 'auto' (the "
-                                         "problem's choice)", domain={"adaptive", "auto", None})
-    steps: str = option("adaptive", "'adaptive': PDLP's step rule on Nemirovski's step condition; 'fixed': "
-                                    "step_scale / L", domain={"adaptive", "fixed"})
-    step_scale: float = option(1.0, "the first (fixed: every) step is step_scale / L, L = ||K|| in the "
-                                    "geometry's norms", domain="(0, inf)")
-    primal_weight: float | None = option(None, "w in the steps eta / w (x) and eta w (y); None: the problem's "
-                                               "estimate", domain="(0, inf)")
+class MirrorProxOptions(StepOptions):
     adapt_weight: bool = option(False, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch "
                                        "(off: on TV-l1 it ran away to 2e4 and the run stalled at 4e-6)")
 
@@ -57,13 +45,7 @@ class MirrorProx(SaddleSolver):
     Options = MirrorProxOptions
 
     def init(self, x0: Any) -> SaddleState:
-        p, o = self.problem, self.options
-        self.geometry = o.geometry or p.geometries[0]
-        p.check_geometry(self.geometry)
-        self.L = max(p.lipschitz(self.geometry), 1e-300)
-        self.restart = p.default_restart if o.restart == "auto" else o.restart
-        omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
-        return replace(self.first_state(x0, omega), eta=o.step_scale / self.L)
+        return self.start_steps(x0)
 
     def step(self, state: SaddleState, measure: bool) -> SaddleState:
         p, o, g = self.problem, self.options, self.geometry

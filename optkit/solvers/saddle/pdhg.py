@@ -11,35 +11,14 @@ gradient", NeurIPS 2021 (adaptive steps, restarts, primal weight).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import Any
 
 from ..._registry import register
 from ...backend import inner
-from ..base import option
-from ._common import Pair, SaddleOptions, SaddleSolver, SaddleState, adapted_step
+from ._common import MAX_TRIALS, Pair, SaddleSolver, SaddleState, StepOptions, adapted_step
 
 __all__ = ["PDHG"]
 
-MAX_TRIALS = 60  # step-size halvings before a step is taken anyway (never reached in the tests)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PDHGOptions(SaddleOptions):
-    geometry: str | None = option(None, "'euclidean' or 'entropy' (Bregman steps: KL on simplices, dilated "
-                                        "entropy on treeplexes); None: the problem's first",
-                                  domain={"euclidean", "entropy"})
-    restart: str | None = option("auto", "None, 'adaptive' (restart to the average or the last iterate on "
-                                         "sufficient decay of the gap, as PDLP) or 'auto' (the problem's choice, "
-                                         "from the benchmarks)", domain={"adaptive", "auto", None})
-    steps: str = option("adaptive", "'adaptive': PDLP's step rule on the Bregman form of the step condition; "
-                                    "'fixed': tau sigma L^2 = step_scale^2", domain={"adaptive", "fixed"})
-    step_scale: float = option(1.0, "the first (fixed: every) step is step_scale / L with L = ||K|| in the "
-                                    "geometry's norms", domain="(0, inf)")
-    primal_weight: float | None = option(None, "w in tau = eta / w, sigma = eta w; None: the problem's estimate",
-                                         domain="(0, inf)")
-    adapt_weight: bool = option(True, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch "
-                                       "(PDLP's primal-weight update)")
 
 
 @register("pdhg")
@@ -69,16 +48,10 @@ class PDHG(SaddleSolver):
     runs over the current epoch.
     """
 
-    Options = PDHGOptions
+    Options = StepOptions
 
     def init(self, x0: Any) -> SaddleState:
-        p, o = self.problem, self.options
-        self.geometry = o.geometry or p.geometries[0]
-        p.check_geometry(self.geometry)
-        self.L = max(p.lipschitz(self.geometry), 1e-300)
-        self.restart = p.default_restart if o.restart == "auto" else o.restart
-        omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
-        return replace(self.first_state(x0, omega), eta=o.step_scale / self.L)
+        return self.start_steps(x0)
 
     def step(self, state: SaddleState, measure: bool) -> SaddleState:
         p, o, g = self.problem, self.options, self.geometry
