@@ -53,6 +53,8 @@ class SaddleProblem(Problem):
     default_method: ClassVar[str] = "pdhg"
     #: What ``restart="auto"`` means for this problem (``benchmarks/saddle.py``).
     default_restart: ClassVar[str | None] = "adaptive"
+    #: Whether restarts update the primal weight unless the method is told (``adapt_weight=None``).
+    adapt_primal_weight: ClassVar[bool] = True
 
     def initial_pair(self) -> tuple[Any, Any]:
         raise NotImplementedError

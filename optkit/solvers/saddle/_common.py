@@ -71,8 +71,8 @@ class StepOptions(SaddleOptions):
                                     "geometry's norms", domain="(0, inf)")
     primal_weight: float | None = option(None, "w in tau = eta / w, sigma = eta w; None: the problem's estimate",
                                          domain="(0, inf)")
-    adapt_weight: bool = option(True, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the epoch "
-                                      "(PDLP's primal-weight update)")
+    adapt_weight: bool | None = option(None, "at restarts move w halfway (log scale) to ||dy|| / ||dx|| over the "
+                                             "epoch (PDLP's primal-weight update); None: the problem's choice")
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,9 @@ class SaddleSolver(Solver):
         p.check_geometry(self.geometry)
         self.L = max(p.lipschitz(self.geometry), 1e-300)
         self.restart = p.default_restart if o.restart == "auto" else o.restart
+        if o.adapt_weight is not None and not isinstance(o.adapt_weight, bool):
+            raise ValueError(f"adapt_weight must be None, True or False, got {o.adapt_weight!r}")
+        self.adapt_weight = p.adapt_primal_weight if o.adapt_weight is None else o.adapt_weight
         omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
         state = self.first_state(x0, omega)
         state.eta = o.step_scale / self.L

@@ -68,4 +68,4 @@ class MirrorProx(SaddleSolver):
             eta = nxt
         state = self.advance(state, new, mid, step=eta)
         state.eta = nxt
-        return self.maybe_restart(state, adapt_weight=o.adapt_weight) if self.restart else state
+        return self.maybe_restart(state, adapt_weight=self.adapt_weight) if self.restart else state

@@ -73,4 +73,4 @@ class PDHG(SaddleSolver):
             eta = nxt
         state = self.advance(state, new, new, step=eta)
         state.eta = nxt
-        return self.maybe_restart(state, adapt_weight=o.adapt_weight) if self.restart else state
+        return self.maybe_restart(state, adapt_weight=self.adapt_weight) if self.restart else state
