@@ -17,9 +17,6 @@ from .saddle import GameProblem
 __all__ = ["SequenceFormGame"]
 
 
-WEIGHTS = "kroer17"
-
-
 def _is_sparse(A: Any) -> bool:
     return type(A).__module__.startswith("scipy.sparse")
 
@@ -55,8 +52,10 @@ class SequenceFormGame(GameProblem):
     (OpenSpiel's ``exploitability`` is NashConv / 2). ``tol`` applies to the gap divided by
     ``payoff_range``; ``fun`` and ``value`` are the midpoint of the two bounds (player 1's value
     is ``-value``). Geometries: ``"entropy"``, the dilated entropy, and ``"euclidean"``, the
-    dilated Euclidean distance (both with unit weights; see :func:`optkit.kernels.saddle.dilated_prox`);
-    for both, ``lipschitz`` is :math:`\\|A\\|_2` by power iteration.
+    dilated Euclidean distance (see :func:`optkit.kernels.saddle.dilated_prox`), both with the
+    information-set weights of :meth:`Treeplex.dilated_weights`, which make the dilated entropy
+    1-strongly convex w.r.t. the l1 norm; ``lipschitz`` is then :math:`\\max|A_{ij}|` for
+    ``"entropy"`` and :math:`\\|A\\|_2` (power iteration) for ``"euclidean"``.
     """
 
     A: Any
@@ -173,7 +172,7 @@ class SequenceFormGame(GameProblem):
         key = ("w", player)
         if key not in self._cache:
             t = self.X if player == 0 else self.Y
-            w = t.dilated_weights()[0] if WEIGHTS == "kroer17" else np.ones(t.n_infosets)
+            w = t.dilated_weights()[0]
             self._cache[key] = asarray(w, xp=self.xp, dtype=self.dtype)
         return self._cache[key]
 
@@ -224,7 +223,7 @@ class SequenceFormGame(GameProblem):
 
     def lipschitz(self, geometry: str) -> float:
         if geometry not in self._cache:
-            if geometry == "entropy" and WEIGHTS == "kroer17":
+            if geometry == "entropy":
                 self._cache[geometry] = float(np.max(np.abs(self.A.data if _is_sparse(self.A) else to_numpy(self.A))))
             else:
                 self._cache[geometry] = operator_norm(self.apply_K, self.apply_KT, self.initial_pair()[0])

@@ -25,8 +25,8 @@ from ..functions.base import Function, check_array, check_scalar
 from ..linalg.power import operator_norm
 from .base import Problem
 
-__all__ = ["SaddlePoint", "SaddleProblem", "GameProblem", "MatrixGame", "BilinearSaddle", "SequenceFormGame", "FisherMarket",
-           "MarketEquilibrium", "TVL1Denoising"]
+__all__ = ["SaddlePoint", "SaddleProblem", "GameProblem", "MatrixGame", "BilinearSaddle", "SequenceFormGame",
+           "Treeplex", "GameNode", "FisherMarket", "MarketEquilibrium", "TVL1Denoising"]
 
 
 class SaddlePoint(NamedTuple):
@@ -377,5 +377,6 @@ class BilinearSaddle(SaddleProblem):
 
 
 from ._saddle_game import SequenceFormGame  # noqa: E402  (the other problems of the family)
+from ._saddle_treeplex import GameNode, Treeplex  # noqa: E402
 from ._saddle_market import FisherMarket, MarketEquilibrium  # noqa: E402
 from ._saddle_tvl1 import TVL1Denoising  # noqa: E402
