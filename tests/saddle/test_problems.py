@@ -211,3 +211,26 @@ def test_tv_certificate_bounds_the_suboptimality():
     for u in (noisy, np.full_like(noisy, noisy.mean()), 0.5 * (noisy + u_ref)):
         m = tv.measures(u)
         assert m["dual_bound"] <= best + 1e-7 and (m["fun"] - best) / m["fun"] <= m["optimality"] + 1e-9
+
+
+def test_a_game_from_its_rules_through_the_node_protocol():
+    from optkit.problems import GameNode  # noqa: PLC0415
+
+    payoff = np.array([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]])  # rock-paper-scissors, to player 1
+
+    class Node(GameNode):
+        def __init__(self, moves=()):
+            self.history = moves
+            if len(moves) == 2:
+                self.kind, self.payoff = "terminal", float(payoff[moves[0], moves[1]])
+            else:
+                self.kind, self.player, self.infoset = "player", len(moves), ("rps", len(moves))
+
+        def moves(self):
+            return [(a, Node(self.history + (a,))) for a in range(3)]
+
+    game = SequenceFormGame.from_rules(Node)
+    np.testing.assert_allclose(game.A.toarray()[1:, 1:], -payoff)      # the loss of player 1
+    assert lp_value(game) == pytest.approx(0.0, abs=1e-12)
+    u = game.initial_point()
+    assert game.measures(u)["gap"] == pytest.approx(0.0, abs=1e-12)      # uniform play is the equilibrium
