@@ -12,7 +12,7 @@ from ..kernels.saddle import dilated_prox, treeplex_value
 from ..linalg.power import operator_norm
 from ._saddle_poker import KuhnNode, LeducNode, OpenSpielNode
 from ._saddle_treeplex import Treeplex, build_sequence_form
-from .saddle import GameProblem
+from .saddle import GameProblem, checked_array
 
 __all__ = ["SequenceFormGame"]
 
@@ -78,12 +78,11 @@ class SequenceFormGame(GameProblem):
                 raise TypeError(f"{name} must be a Treeplex, got {type(getattr(self, name)).__name__}")
         A = self.A
         if not _is_sparse(A):
-            A = np.asarray(A, dtype=float) if not hasattr(A, "shape") else A
-            xp = get_namespace(A)
-            if not xp.isdtype(A.dtype, "real floating"):
-                A = xp.astype(A, xp.float64)
-        elif A.dtype not in (np.float32, np.float64):
+            A = checked_array("A", A, 2)
+        elif A.dtype.kind in "biu":
             A = A.astype(np.float64)
+        elif A.dtype not in (np.float32, np.float64):
+            raise TypeError(f"A must have a real floating dtype, got {A.dtype}")
         if tuple(A.shape) != (self.X.n_sequences, self.Y.n_sequences):
             raise ValueError(f"A must have shape ({self.X.n_sequences}, {self.Y.n_sequences}) (the numbers of "
                              f"sequences of X and Y), got {tuple(A.shape)}")
@@ -231,6 +230,12 @@ class SequenceFormGame(GameProblem):
 
     def strategy_error(self, x: Any, y: Any) -> float:
         return max(self.X.membership_error(to_numpy(x)), self.Y.membership_error(to_numpy(y)))
+
+    def normalized(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """The sequence forms of the pair's behavioural strategies (each information set's actions
+        rescaled to sum to one), in the pair's namespace and dtype."""
+        return tuple(asarray(t.sequence_form(t.behavioral(to_numpy(v))), xp=get_namespace(v), dtype=v.dtype)
+                     for t, v in ((self.X, x), (self.Y, y)))
 
     def best_responses(self, ATx: Any, Ay: Any) -> tuple[float, float]:
         return treeplex_value(ATx, self.Y, maximize=True), treeplex_value(Ay, self.X, maximize=False)

@@ -8,8 +8,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
-from ..functions.base import check_array
-from .saddle import SaddleProblem, _tiny, kl_divergence
+from .saddle import SaddleProblem, _tiny, checked_array, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
 
@@ -77,8 +76,7 @@ class FisherMarket(SaddleProblem):
     default_method: ClassVar[str] = "pdhg"
 
     def __post_init__(self) -> None:
-        V = check_array("valuations", self.valuations if hasattr(self.valuations, "shape")
-                        else np.asarray(self.valuations, dtype=float), ndim=2)
+        V = checked_array("valuations", self.valuations, 2)
         xp = get_namespace(V)
         n, m = V.shape
         if n == 0 or m == 0:
@@ -96,7 +94,7 @@ class FisherMarket(SaddleProblem):
     @staticmethod
     def _vector(name: str, v: Any, size: int, like: Any) -> Any:
         xp = get_namespace(like)
-        v = check_array(name, v if hasattr(v, "shape") else np.asarray(v, dtype=float), ndim=1)
+        v = checked_array(name, v, 1)
         if isinstance(v, np.ndarray) and not isinstance(like, np.ndarray):
             v = xp.asarray(v)
         if v.shape[0] != size:

@@ -149,6 +149,15 @@ class Treeplex:
             b[s:e] = block / total if mass > 0 and total > 0 else 1.0 / (e - s)
         return b
 
+    def sequence_form(self, b: Any) -> np.ndarray:
+        """The sequence-form strategy :math:`x_{ja} = x_{p_j} b_{ja}` (top down, :math:`x_0 = 1`) of a
+        behavioural strategy ``b`` (one probability per sequence)."""
+        b = np.asarray(b, dtype=float)
+        x = np.ones_like(b)
+        for j in range(self.n_infosets):
+            x[self.start[j]:self.stop[j]] = x[self.parent[j]] * b[self.start[j]:self.stop[j]]
+        return x
+
     def membership_error(self, x: Any) -> float:
         """:math:`\\max(\\|Ex - e\\|_\\infty, \\max_i (-x_i)^+)`: zero exactly on the treeplex."""
         xp_ = np.asarray(x, dtype=float)

@@ -9,10 +9,10 @@ import numpy as np
 
 from .. import kernels
 from ..backend import get_namespace, to_numpy
-from ..functions.base import check_array, check_scalar
+from ..functions.base import check_scalar
 from ..linalg.power import operator_norm
 from .base import _like_template
-from .saddle import SaddleProblem
+from .saddle import SaddleProblem, checked_array
 
 __all__ = ["TVL1Denoising", "gradient", "gradient_adjoint"]
 
@@ -74,8 +74,7 @@ class TVL1Denoising(SaddleProblem):
     geometries: ClassVar[tuple[str, ...]] = ("euclidean",)
 
     def __post_init__(self) -> None:
-        f = check_array("image", self.image if hasattr(self.image, "shape") else np.asarray(self.image, dtype=float),
-                        ndim=2)
+        f = checked_array("image", self.image, 2)
         if f.shape[0] < 2 or f.shape[1] < 2:
             raise ValueError(f"image must be at least 2 x 2, got shape {tuple(f.shape)}")
         object.__setattr__(self, "image", f)

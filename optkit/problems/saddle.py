@@ -111,6 +111,33 @@ def _gap_measures(P: float, D: float, scale: float) -> dict[str, float]:
     return {"fun": value, "optimality": gap / scale, "gap": gap, "value": value}
 
 
+def checked_array(name: str, value: Any, ndim: int) -> Any:
+    """``check_array`` for input that may still be a list (converted to float64 first); anything that
+    does not convert is a ``TypeError`` naming ``name``."""
+    if not hasattr(value, "shape"):
+        try:
+            value = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a real {ndim}-d array, got {type(value).__name__}") from None
+    return check_array(name, value, ndim=ndim)
+
+
+#: Strategy errors up to single-precision rounding are measured at the normalised strategies.
+_SINGLE_ROUNDING = math.sqrt(float(np.finfo(np.float32).eps))
+
+
+def _within_rounding(fn: Function, v: Any) -> Any:
+    """``v``, or its projection when ``fn`` is an indicator that ``v`` misses by no more than
+    single-precision rounding (:math:`\sqrt{\epsilon_{32}}(1 + \|v\|)`) while ``fn.value`` finds it
+    outside at ``v``'s own precision."""
+    if not hasattr(fn, "project") or math.isfinite(fn.value(v)):
+        return v
+    xp = get_namespace(v)
+    if fn.distance(v) <= _SINGLE_ROUNDING * (1.0 + float(xp.linalg.vector_norm(v))):
+        return fn.project(v)
+    return v
+
+
 def _simplex_error(xp: Any, v: Any) -> float:
     return abs(float(xp.sum(v)) - 1.0) + max(0.0, -float(xp.min(v)))
 
@@ -138,17 +165,25 @@ def _softmax_step(xp: Any, v_prev: Any, grad: Any, step: float) -> Any:
 class GameProblem(SaddleProblem):
     """Shared by the zero-sum games: the gap of a strategy pair is the sum of both players' best-response
     gains, from the two best-response values ``best_responses(A^Tx, Ay)`` (subclasses), over ``payoff_range``;
-    pairs off the strategy sets (beyond rounding, ``strategy_error``) have an infinite gap."""
+    pairs off the strategy sets by more than the rounding of their dtype (``strategy_error``) are
+    measured at their normalisation (``normalized``) when within single-precision rounding
+    (:math:`\sqrt{\epsilon_{32}}`: a float32 answer re-certified in float64), and have an infinite gap
+    beyond it."""
 
     payoff_range: float
 
     def measures(self, point: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
         x, y = point
         xp = get_namespace(x, y)
+        error = self.strategy_error(x, y)
+        if error > math.sqrt(float(xp.finfo(x.dtype).eps)):
+            if error > _SINGLE_ROUNDING:
+                value = float(x @ self.apply_KT(y))
+                return {"fun": value, "optimality": math.inf, "gap": math.inf, "value": value}
+            x, y = self.normalized(x, y)
+            Kx = KTy = None
         ATx = self.apply_K(x) if Kx is None else Kx
         Ay = self.apply_KT(y) if KTy is None else KTy
-        if self.strategy_error(x, y) > math.sqrt(float(xp.finfo(x.dtype).eps)):
-            return {"fun": float(x @ Ay), "optimality": math.inf, "gap": math.inf, "value": float(x @ Ay)}
         return _gap_measures(*self.best_responses(ATx, Ay), self.payoff_range)
 
 
@@ -180,7 +215,7 @@ class MatrixGame(GameProblem):
     default_restart: ClassVar[str | None] = None
 
     def __post_init__(self) -> None:
-        A = check_array("A", self.A if hasattr(self.A, "shape") else np.asarray(self.A, dtype=float), ndim=2)
+        A = checked_array("A", self.A, 2)
         if A.shape[0] == 0 or A.shape[1] == 0:
             raise ValueError(f"A must be non-empty, got shape {tuple(A.shape)}")
         object.__setattr__(self, "A", A)
@@ -231,6 +266,12 @@ class MatrixGame(GameProblem):
         xp = get_namespace(x, y)
         return max(_simplex_error(xp, x), _simplex_error(xp, y))
 
+    def normalized(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """The pair with negative entries clipped to 0 and rescaled onto the simplices."""
+        xp = get_namespace(x, y)
+        x, y = xp.clip(x, min=0.0), xp.clip(y, min=0.0)
+        return x / xp.sum(x), y / xp.sum(y)
+
     def best_responses(self, ATx: Any, Ay: Any) -> tuple[float, float]:
         xp = get_namespace(ATx, Ay)
         return float(xp.max(ATx)), float(xp.min(Ay))
@@ -276,7 +317,9 @@ class BilinearSaddle(SaddleProblem):
     :math:`D(y) = -f^*(-K^Ty) - g(y)`; it is finite when the conjugates are at the point (always
     for terms with bounded domains). The default scale keeps the measure absolute for problems
     whose values are below 1 in magnitude (the house convention of ``validate``); pass ``scale``
-    for scale-free tolerances.
+    for scale-free tolerances. A point that an indicator term finds outside its set at the point's own
+    precision but within single-precision rounding (a float32 answer re-certified in float64) is
+    measured at its projection.
     """
 
     K: Any
@@ -288,7 +331,7 @@ class BilinearSaddle(SaddleProblem):
     def __post_init__(self) -> None:
         K = self.K
         if not (_linear_operator(K) or _sparse(K)):
-            K = check_array("K", K if hasattr(K, "shape") else np.asarray(K, dtype=float), ndim=2)
+            K = checked_array("K", K, 2)
         elif len(K.shape) != 2:
             raise ValueError(f"K must be 2-dimensional, got shape {tuple(K.shape)}")
         object.__setattr__(self, "K", K)
@@ -350,6 +393,9 @@ class BilinearSaddle(SaddleProblem):
 
     def measures(self, point: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
         x, y = point
+        x_in, y_in = _within_rounding(self.f, x), _within_rounding(self.g, y)
+        if x_in is not x or y_in is not y:   # a float32 answer re-certified in float64
+            x, y, Kx, KTy = x_in, y_in, None, None
         Kx = self.apply_K(x) if Kx is None else Kx
         KTy = self.apply_KT(y) if KTy is None else KTy
         P = self.f.value(x) + self.g.conjugate(Kx)
