@@ -115,7 +115,7 @@ def averaging(T: int, quick: bool, extra: dict, family: str) -> list[Row]:
         print(f"    q sweep {name}: " + ", ".join(f"q={q:g}: {g:.2e}" for q, g in sweep[name].items()), flush=True)
     extra["averaging"] = summary
     extra["q_sweep"] = {k: {str(q): g for q, g in v.items()} for k, v in sweep.items()}
-    _plot_averaging(curves, family + "_averaging")
+    _plot_averaging(curves, "saddle_averaging" + ("_quick" if quick else ""))
     return rows
 
 
