@@ -187,8 +187,10 @@ class FisherMarket(SaddleProblem):
         """The allocation ``x`` priced by the dual point ``y`` (:math:`\\beta`) or by the allocation itself,
         whichever gives the smaller dual value (the same primal value, so the smaller gap)."""
         xp = get_namespace(x)
-        priced = [self.prices_from_beta(y), self.prices_from_allocation(x)]
-        duals = [float(xp.sum(self.supplies * p) - xp.sum(self.budgets * xp.log(self._beta(p)))) for p in priced]
+        # a buyer left with (almost) nothing prices the allocation at infinity: that candidate loses, silently
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            priced = [self.prices_from_beta(y), self.prices_from_allocation(x)]
+            duals = [float(xp.sum(self.supplies * p) - xp.sum(self.budgets * xp.log(self._beta(p)))) for p in priced]
         return MarketEquilibrium(x, priced[0] if not duals[1] < duals[0] else priced[1])
 
     def _beta(self, p: Any) -> Any:

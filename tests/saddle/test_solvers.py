@@ -142,7 +142,8 @@ def test_restart_options_and_info():
 
 def test_unreachable_tolerance_is_not_success():
     game = MatrixGame(random_matrix_game(10, 10, seed=108))
-    res = optkit.solve(game, method="pdhg", tol=1e-300, max_iter=50)
+    with pytest.warns(optkit.solvers.base.ToleranceWarning):
+        res = optkit.solve(game, method="pdhg", tol=1e-300, max_iter=50)
     assert res.status is Status.MAX_ITER and not res.success and math.isfinite(res.fun)
 
 
