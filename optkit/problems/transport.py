@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import asarray, get_namespace, is_floating, to_numpy
+from ..functions.base import check_array, check_same_library, check_scalar
 from .base import Problem
 
 __all__ = ["EntropicOT", "cost_matrix"]
@@ -36,8 +37,10 @@ def _weights(name: str, w: Any, size: int, like: Any) -> Any:
     if w is None:
         return xp.full((size,), 1.0 / size, dtype=like.dtype)
     w = asarray(w, like=like) if isinstance(w, np.ndarray) or not hasattr(w, "shape") else w
+    w = check_array(name, w, finite=False)
     if tuple(w.shape) != (size,):
-        raise ValueError(f"{name} must have shape ({size},), got {tuple(w.shape)}")
+        raise ValueError(f"{name} must have shape ({size},) to match C of shape {tuple(like.shape)}, "
+                         f"got {tuple(w.shape)}")
     return xp.astype(w, like.dtype)
 
 
@@ -85,16 +88,13 @@ class EntropicOT(Problem):
     reg: float
 
     def __post_init__(self) -> None:
-        C = self.C
-        if not hasattr(C, "shape"):
-            C = np.asarray(C, dtype=float)
-        xp = get_namespace(C)
-        if len(C.shape) != 2 or C.shape[0] == 0 or C.shape[1] == 0:
+        C = np.asarray(self.C) if isinstance(self.C, (list, tuple)) else self.C
+        C = check_array("C", C, ndim=2)
+        # NumPy weights are converted to C's library once; any other library must be C's
+        xp = check_same_library(C=C, **{k: w for k, w in (("a", self.a), ("b", self.b))
+                                        if hasattr(w, "shape") and not isinstance(w, np.ndarray)})
+        if C.shape[0] == 0 or C.shape[1] == 0:
             raise ValueError(f"C must be a non-empty 2-d array, got shape {tuple(C.shape)}")
-        if not is_floating(C):
-            C = xp.astype(C, xp.float64)
-        if not bool(xp.all(xp.isfinite(C))):
-            raise ValueError("C must be finite")
         n, m = C.shape
         a = _weights("a", self.a, n, C)
         b = _weights("b", self.b, m, C)
@@ -106,13 +106,11 @@ class EntropicOT(Problem):
         sa, sb = float(xp.sum(a)), float(xp.sum(b))
         if abs(sa - sb) > 1e-6 * max(sa, sb):
             raise ValueError(f"a and b must have the same total mass, got sum(a)={sa!r} and sum(b)={sb!r}")
-        if isinstance(self.reg, bool) or not isinstance(self.reg, (int, float)) or not (
-                math.isfinite(self.reg) and self.reg > 0):
-            raise ValueError(f"reg must be a positive finite number, got {self.reg!r}")
+        reg = check_scalar("reg", self.reg, positive=True)
         object.__setattr__(self, "a", a)
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "C", C)
-        object.__setattr__(self, "reg", float(self.reg))
+        object.__setattr__(self, "reg", reg)
         object.__setattr__(self, "_spread", float(xp.max(C) - xp.min(C)))
         object.__setattr__(self, "_mass", sa)
 

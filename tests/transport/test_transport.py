@@ -41,17 +41,36 @@ def _in(problem, xp):
     (dict(a=[0.5, np.nan, 0.5]), "a must be finite"),
     (dict(b=[0.5, 0.6]), "same total mass"),
     (dict(b=[1.0]), r"b must have shape \(2,\)"),
-    (dict(C=np.ones((3, 2, 1))), "C must be a non-empty 2-d"),
-    (dict(C=np.array([[0.0, np.inf], [1, 1], [1, 1]])), "C must be finite"),
-    (dict(reg=0.0), "reg must be a positive"),
-    (dict(reg=-1e-3), "reg must be a positive"),
-    (dict(reg=math.inf), "reg must be a positive"),
+    (dict(C=np.ones((3, 2, 1))), "C must be 2-dimensional"),
+    (dict(C=np.ones((0, 2))), "C must be a non-empty 2-d"),
+    (dict(C=np.array([[0.0, np.inf], [1, 1], [1, 1]])), "C contains NaN or infinite"),
+    (dict(reg=0.0), "reg must be positive"),
+    (dict(reg=-1e-3), "reg must be positive"),
+    (dict(reg=math.inf), "reg must be finite"),
 ])
 def test_bad_input_raises_naming_the_argument(kwargs, match):
     args = dict(a=np.array([0.2, 0.3, 0.5]), b=np.array([0.4, 0.6]), C=np.arange(6.0).reshape(3, 2), reg=0.1)
     args.update({k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()})
     with pytest.raises(ValueError, match=match):
         EntropicOT(**args)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(C=np.ones((3, 2), dtype=complex)), "C must have a real floating dtype"),
+    (dict(C=np.full((3, 2), "x")), "C must have a real floating dtype"),
+    (dict(C="cost"), "C must be an array"),
+    (dict(reg="0.1"), "reg must be a real number"),
+])
+def test_wrong_types_raise_naming_the_argument(kwargs, match):
+    args = dict(a=None, b=None, C=np.arange(6.0).reshape(3, 2), reg=0.1)
+    args.update(kwargs)
+    with pytest.raises(TypeError, match=match):
+        EntropicOT(**args)
+
+
+def test_numpy_scalar_reg_and_integer_cost_are_accepted():
+    p = EntropicOT(None, None, np.arange(6).reshape(3, 2), np.float32(0.5))
+    assert p.reg == pytest.approx(0.5) and type(p.reg) is float and p.C.dtype == np.float64
 
 
 def test_constructors_and_uniform_weights():
