@@ -67,7 +67,7 @@ def test_leduc_cfr_plus_reaches_nashconv_1e3():
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["cfr_plus", "pdhg"])
 def test_leduc_value_to_1e6(method):
-    res = optkit.solve(SequenceFormGame.leduc(), method=method, tol=2e-6 / 26.0, max_iter=200000)
+    res = optkit.solve(SequenceFormGame.leduc(), method=method, tol=2e-6 / 26.0, max_iter=200000, check_every=50)
     assert res.success and abs(res.value - 0.085606424078) <= 1e-6
 
 
