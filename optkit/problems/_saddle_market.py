@@ -8,6 +8,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
+from ..kernels.saddle import project_columns
 from .saddle import SaddleProblem, _tiny, checked_array, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
@@ -18,16 +19,6 @@ class MarketEquilibrium(NamedTuple):
 
     allocation: Any
     prices: Any
-
-
-def _project_columns(xp: Any, V: Any, s: Any) -> Any:
-    """Each column ``j`` of ``V`` projected onto :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` (sort-based; the
-    threshold is :math:`\\max_k (\\sum_{i \\le k} u_{(i)} - s_j)/k`)."""
-    u = xp.sort(V, axis=0, descending=True)
-    css = xp.cumulative_sum(u, axis=0) - s[None, :]
-    k = xp.astype(xp.arange(1, V.shape[0] + 1), V.dtype)[:, None]
-    theta = xp.max(css / k, axis=0)
-    return xp.clip(V - theta[None, :], min=0.0)
 
 
 @dataclass(frozen=True)
@@ -211,7 +202,7 @@ class FisherMarket(SaddleProblem):
             z = xp.log(xp.clip(x_prev, min=_tiny(x_prev))) - step * grad
             e = xp.exp(z - xp.max(z, axis=0)[None, :])
             return e * (self.supplies / xp.sum(e, axis=0))[None, :]
-        return _project_columns(xp, x_prev - step * grad, self.supplies)
+        return project_columns(x_prev - step * grad, self.supplies)
 
     def prox_y(self, y_prev: Any, grad: Any, step: float, geometry: str) -> Any:
         xp = get_namespace(y_prev)

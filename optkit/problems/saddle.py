@@ -128,7 +128,7 @@ _SINGLE_ROUNDING = math.sqrt(float(np.finfo(np.float32).eps))
 
 def _within_rounding(fn: Function, v: Any) -> Any:
     """``v``, or its projection when ``fn`` is an indicator that ``v`` misses by no more than
-    single-precision rounding (:math:`\sqrt{\epsilon_{32}}(1 + \|v\|)`) while ``fn.value`` finds it
+    single-precision rounding (:math:`\\sqrt{\\epsilon_{32}}(1 + \\|v\\|)`) while ``fn.value`` finds it
     outside at ``v``'s own precision."""
     if not hasattr(fn, "project") or math.isfinite(fn.value(v)):
         return v
@@ -167,7 +167,7 @@ class GameProblem(SaddleProblem):
     gains, from the two best-response values ``best_responses(A^Tx, Ay)`` (subclasses), over ``payoff_range``;
     pairs off the strategy sets by more than the rounding of their dtype (``strategy_error``) are
     measured at their normalisation (``normalized``) when within single-precision rounding
-    (:math:`\sqrt{\epsilon_{32}}`: a float32 answer re-certified in float64), and have an infinite gap
+    (:math:`\\sqrt{\\epsilon_{32}}`: a float32 answer re-certified in float64), and have an infinite gap
     beyond it."""
 
     payoff_range: float

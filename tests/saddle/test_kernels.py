@@ -127,3 +127,17 @@ def test_kernels_on_leduc_match_twins_in_float32():
     np.testing.assert_allclose(x, ref, rtol=2e-5, atol=1e-7)
     assert kernels.treeplex_value(g, t) == pytest.approx(twin.treeplex_value(xs.asarray(g), t.levels(xs), False),
                                                          rel=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), m=st.integers(1, 30))
+def test_column_projection_matches_twin_and_is_the_projection(seed, n, m):
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, m)) * rng.choice([1e-3, 1.0, 1e3])
+    s = rng.uniform(0.1, 5.0, m)
+    P = kernels.project_columns(V, s)
+    np.testing.assert_allclose(P, to_numpy(twin.project_columns(xs.asarray(V), xs.asarray(s))), atol=1e-12 * (1 + abs(V).max()))
+    # optimality: P >= 0, columns sum to s, and P = max(V - tau, 0) with one threshold tau per column
+    assert P.min() >= 0 and np.allclose(P.sum(axis=0), s)
+    tau = np.array([np.mean((V - P)[P[:, j] > 0, j]) if (P[:, j] > 0).any() else np.inf for j in range(m)])
+    np.testing.assert_allclose(P, np.maximum(V - tau, 0.0), atol=1e-9 * (1 + abs(V).max()))

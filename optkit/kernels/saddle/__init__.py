@@ -13,7 +13,7 @@ import numpy as np
 from .._dispatch import use_numba
 from . import _twin as twin
 
-__all__ = ["treeplex_value", "dilated_prox", "cfr_plus", "twin"]
+__all__ = ["treeplex_value", "dilated_prox", "cfr_plus", "project_columns", "twin"]
 
 
 def _numba(*arrays: Any) -> bool:
@@ -64,3 +64,13 @@ def cfr_plus(loss: Any, regret: Any, behav: Any, treeplex: Any) -> tuple[Any, An
     from ...backend import get_namespace  # noqa: PLC0415
 
     return twin.cfr_plus(loss, regret, behav, treeplex.levels(get_namespace(loss)))
+
+
+def project_columns(V: Any, s: Any) -> Any:
+    """Each column ``j`` of ``V`` (shape ``(n, m)``) projected onto the scaled simplex
+    :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` (the allocations of a Fisher market, ``s`` the supplies)."""
+    if _numba(V, s):
+        from . import _jit  # noqa: PLC0415
+
+        return _jit.project_columns(np.ascontiguousarray(V), np.ascontiguousarray(s, dtype=V.dtype))
+    return twin.project_columns(V, s)

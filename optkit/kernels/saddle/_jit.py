@@ -128,3 +128,42 @@ def cfr_plus(loss, regret, behav, parent, start, stop):  # pragma: no cover  (co
             b_new[s] = r_new[s] / acc if acc > 0 else 1.0 / (s1 - s0)
         q[parent[j]] += v
     return r_new, b_new, _sequence_form(b_new, parent, start, stop, behav.dtype)
+
+
+@numba.njit(cache=True)
+def project_columns(V, s):  # pragma: no cover  (compiled)
+    """Each column ``j`` of ``V`` projected onto :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` by Michelot's
+    algorithm (1986) run on all columns at once in row-major passes: the threshold of a column is
+    :math:`\\tau = (\\sum_{i \\in A} v_i - s_j)/|A|` over its active set :math:`A = \\{i: v_i > \\tau\\}`,
+    which only shrinks; a column is done when its active set stops changing (at most ``n`` passes,
+    a few in practice), and the answer is :math:`\\max(v - \\tau, 0)`."""
+    n, m = V.shape
+    tau = np.empty(m)
+    count = np.full(m, n)
+    for j in range(m):
+        tau[j] = -s[j] / n
+    for i in range(n):
+        for j in range(m):
+            tau[j] += V[i, j] / n
+    total = np.empty(m)
+    active = np.empty(m, dtype=np.int64)
+    changed = True
+    while changed:
+        total[:] = 0.0
+        active[:] = 0
+        for i in range(n):
+            for j in range(m):
+                if V[i, j] > tau[j]:
+                    total[j] += V[i, j]
+                    active[j] += 1
+        changed = False
+        for j in range(m):
+            if active[j] != count[j] and active[j] > 0:   # (a column's largest entry stays active)
+                changed = True
+                count[j] = active[j]
+                tau[j] = (total[j] - s[j]) / active[j]
+    out = np.empty_like(V)
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = max(V[i, j] - tau[j], 0.0)
+    return out

@@ -121,3 +121,14 @@ def cfr_plus(loss: Any, regret: Any, behav: Any, levels: Any) -> tuple[Any, Any,
         b_new = _scatter(xp, levels, d, bb, b_new)
         q = q + _up(xp, levels, d, v)
     return r_new, b_new, _top_down(xp, levels, b_new)
+
+
+def project_columns(V: Any, s: Any) -> Any:
+    """Each column ``j`` of ``V`` projected onto :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` (sort-based; the
+    threshold is :math:`\\max_k (\\sum_{i \\le k} u_{(i)} - s_j)/k` over the column sorted decreasingly)."""
+    xp = get_namespace(V, s)
+    u = xp.sort(V, axis=0, descending=True)
+    css = xp.cumulative_sum(u, axis=0) - s[None, :]
+    k = xp.astype(xp.arange(1, V.shape[0] + 1), V.dtype)[:, None]
+    theta = xp.max(css / k, axis=0)
+    return xp.clip(V - theta[None, :], min=0.0)
