@@ -98,6 +98,26 @@ def check_array(name: str, x: Any, ndim: int | None = None, finite: bool = True)
     return x
 
 
+#: Largest magnitudes of data whose certificates float64 can evaluate: a residual at relative
+#: accuracy eps of data of size ``s`` has squared norm about ``(eps s)^2``, which underflows
+#: below sqrt(tiny) / eps (6.7e-139) and whose sums overflow far above 1e138.
+MAGNITUDE_RANGE = (1e-138, 1e138)
+
+
+def check_magnitude(name: str, x: Any) -> None:
+    """Refuse data whose largest finite magnitude is outside :data:`MAGNITUDE_RANGE` (all-zero
+    data passes): its squared norms under- or overflow in float64, so no certificate computed
+    from them could be trusted (a zero from underflow would read as optimal)."""
+    xp = get_namespace(x)
+    finite = xp.where(xp.isfinite(x), xp.abs(x), xp.zeros_like(x))
+    largest = float(xp.max(finite)) if x.size else 0.0
+    lo, hi = MAGNITUDE_RANGE
+    if largest and not lo <= largest <= hi:
+        raise ValueError(f"{name}'s largest entry has magnitude {largest:.3g}, outside [{lo:g}, {hi:g}]: squared "
+                         f"norms would under- or overflow in float64 and no certificate could be trusted; "
+                         f"rescale {name} (the solution scales with it)")
+
+
 def check_scalar(name: str, value: Any, *, positive: bool = False, allow_none: bool = False) -> float | None:
     """Validate a real scalar parameter: finite, nonnegative (or positive)."""
     if value is None and allow_none:

@@ -99,8 +99,9 @@ def top_singular_triplet(A: Any, v0: Any = None, *, tol: float = 1e-8, max_steps
                 u = u - xp.matmul(Uj, xp.matmul(xp.matrix_transpose(Uj), u))
             alpha = _norm(u)
             total += 1
-            if alpha <= eps * (alphas[0] if alphas else 1.0) * 10:
-                # invariant subspace: A v_j lies in span(U)
+            # invariant subspace: A v_j lies in span(U) (relative to the first alpha, so that the
+            # test is independent of A's scale; the first step breaks down only at exact zero)
+            if alpha <= (10 * eps * alphas[0] if alphas else 0.0):
                 if not alphas:
                     return Triplet(xp.zeros((m,), dtype=A.dtype), 0.0, v, total, 0.0)
                 break

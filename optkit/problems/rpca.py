@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..backend import get_namespace, inner, to_numpy
-from ..functions.base import check_array, check_scalar
+from ..functions.base import check_array, check_magnitude, check_scalar
 from ..linalg import ThinSVD, nuclear_norm, top_singular_triplet
 from .base import Problem, _like_template
 
@@ -139,6 +139,7 @@ class _LowRankSparseProblem(Problem):
                 raise ValueError("M contains NaN or infinite entries on observed positions (mask True)")
             Mobs = xp.where(self.mask, M, xp.zeros_like(M))
             W = xp.astype(self.mask, M.dtype)
+        check_magnitude("M", Mobs)
         object.__setattr__(self, "M", M)
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "M_obs", Mobs)

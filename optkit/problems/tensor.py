@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..backend import get_namespace, inner, to_numpy
-from ..functions.base import check_array, check_scalar
+from ..functions.base import check_array, check_magnitude, check_scalar
 from ..linalg.matricization import (Matricization, mode_unfoldings, square_matricization, tucker_factors,
                                     tucker_project, tucker_tangent_project)
 from .base import Problem, _like_template
@@ -179,6 +179,7 @@ class RobustTensorRecovery(Problem):
             if not bool(xp.all(xp.isfinite(xp.where(mask, T, xp.zeros_like(T))))):
                 raise ValueError("T contains NaN or infinite entries on the observed set (mask)")
             T = xp.where(mask, T, xp.zeros_like(T))  # unobserved entries never enter the model
+        check_magnitude("T", T)
         shape = tuple(int(n) for n in T.shape)
         mats = (square_matricization(shape),) if self.norm == "square" else mode_unfoldings(shape)
         if self.lam is None:

@@ -285,6 +285,36 @@ def test_ialm_recovers_planted_decomposition(backend):
     assert res.primal_residual <= 1e-8
 
 
+@pytest.mark.parametrize("method", RPCA_METHODS)
+def test_data_scale_changes_neither_the_iterations_nor_the_answer(method):
+    """Every rpca method is scale-equivariant: data scaled by 1e-120 or 1e120 gives (about) the
+    same iteration count and the scaled answer (iALM's residual balancing once stalled below 1e-3)."""
+    M, L0, S0, _ = lowrank_sparse_instance(30, 20, rank=2, seed=4)
+    nuc, l1 = nuclear_norm(L0), float(np.abs(S0).sum())
+    make, power = {  # the objective scales with the data (homogeneous terms) or its square (quadratic)
+        "ialm": (lambda M, c: RobustPCA(M), 1),
+        "pcp_apg": (lambda M, c: CompressivePCP.from_noise_level(M, delta=0.01), 2),
+        "fw_t": (lambda M, c: CompressivePCP.from_noise_level(M, delta=0.01), 2),
+        "fw_p": (lambda M, c: ConstrainedCPCP(M, tau_L=0.9 * c * nuc, tau_S=0.9 * c * l1), 2),
+    }[method]
+    base = optkit.solve(make(M, 1.0), method=method)
+    assert base.success
+    for scale in (1e-120, 1e120):
+        res = optkit.solve(make(M * scale, scale), method=method)
+        # equal up to a check that lands on the other side of tol by rounding
+        assert res.success and abs(res.nit - base.nit) <= max(1, base.nit // 20)
+        assert res.fun / scale ** power == pytest.approx(base.fun, rel=1e-6)
+
+
+def test_data_beyond_float64_squares_is_refused_by_name():
+    M, *_ = lowrank_sparse_instance(20, 15, rank=2, seed=0)
+    for scale in (1e-170, 1e170):
+        with pytest.raises(ValueError, match="M's largest entry has magnitude"):
+            RobustPCA(M * scale)
+        with pytest.raises(ValueError, match="M's largest entry"):
+            CompressivePCP.from_noise_level(M * scale, delta=0.01)
+
+
 def test_surveillance_video():
     v = surveillance_video(12, height=36, width=44, object_size=(8, 6), missing=0.2, seed=5)
     assert v.M.shape == (36 * 44, 12) and v.frame_shape == (36, 44)

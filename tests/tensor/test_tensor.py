@@ -259,13 +259,22 @@ def test_recovers_planted_tensor_with_missing_data():
         assert np.sum(s > 1e-3 * s[0]) == 3
 
 
-def test_tolerance_is_relative():
+@pytest.mark.parametrize("scale", [1e4, 1e-130, 1e130])
+def test_tolerance_is_relative(scale):
     """Scaling the data scales the solution and leaves the iteration count unchanged."""
     P = planted_tucker((8, 8, 8), 2, corruption=0.03, seed=6)
     a = optkit.solve(RobustTensorRecovery(P.T, lam=0.7), method="adal", tol=1e-6)
-    b = optkit.solve(RobustTensorRecovery(1e4 * P.T, lam=0.7), method="adal", tol=1e-6)
+    b = optkit.solve(RobustTensorRecovery(scale * P.T, lam=0.7), method="adal", tol=1e-6)
     assert a.success and b.success and a.nit == b.nit
-    np.testing.assert_allclose(b.x.X, 1e4 * a.x.X, rtol=1e-6, atol=1e-6 * np.abs(1e4 * a.x.X).max())
+    np.testing.assert_allclose(b.x.X / scale, a.x.X, rtol=1e-6, atol=1e-6 * np.abs(a.x.X).max())
+
+
+def test_data_beyond_float64_squares_is_refused_by_name():
+    """At 1e-170 squared norms underflow: a certificate would read 0 (once a false OPTIMAL)."""
+    T = planted_tucker((5, 5, 5), 1, seed=2).T
+    for scale in (1e-170, 1e-160, 1e200):
+        with pytest.raises(ValueError, match="T's largest entry has magnitude"):
+            RobustTensorRecovery(T * scale)
 
 
 def test_options_are_checked():
