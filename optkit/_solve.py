@@ -135,7 +135,7 @@ def show_options(method: str | type[Solver], *, file: Any = None) -> str:
         lines.append(f"aliases: {', '.join(cls.aliases)}")
     for f in dataclasses.fields(cls.Options):
         d = f.metadata.get("domain")
-        domain = f" (one of {sorted(d)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
+        domain = f" (one of {sorted(d, key=repr)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
         lines.append(f"  {f.name} = {f.default!r}{domain}\n      {f.metadata.get('doc', '')}")
     text = "\n".join(lines)
     print(text, file=file)
