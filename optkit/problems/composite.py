@@ -159,9 +159,11 @@ class Lasso(CompositeProblem):
     residual :math:`r = Ax - b`. It bounds the relative suboptimality of ``x``.
     """
 
-    # Plain ALM reaches a 1e-6 duality gap with the fewest passes over A
-    # (benchmarks/composite.py); FALM-S and FISTA stay available by name.
-    default_method = "alm"
+    # FISTA with adaptive restart: as fast as ALM on the benchmark's 1000 x 5000 instances (0.30 vs
+    # 0.27 s and 0.50 vs 0.54 s) and it converges where ALM does not: with b outside a small span
+    # (A 100 x 200 Gaussian, b Gaussian, lam = 0.1) ALM and FALM-S hit 5000 iterations at tol 1e-6
+    # and 1e-10, FISTA needs 1600 (0.06 s) and 2130. ALM and FALM-S stay available by name.
+    default_method = "fista"
     A: Any
     b: Any
     lam: float
