@@ -39,7 +39,7 @@ def _section(payload: dict) -> list[str]:
             nit = r["iterations"] if r["iterations"] is not None else "-"
             out.append(f"| {inst} | {r['package']} | {r['method']} | {r['time_s']:.3f} | {nit} | "
                        f"{r['measure_name']} | {r['measure']:.2e} | {r['success']} | {ratio} |")
-    for suffix in ("", "_video", "_frames"):   # the family's plots: histories, video histories, frames
+    for suffix in ("", "_video", "_frames", "_averaging"):   # histories, video histories, frames, averaging
         image = RESULTS / f"{payload['family']}{suffix}.png"
         if image.exists():
             out += ["", f"![{image.stem}]({image.name})"]

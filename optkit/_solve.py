@@ -37,8 +37,8 @@ def methods(problem: Any) -> list[str]:
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
     >>> names = optkit.methods(optkit.problems.Lasso(*lasso_instance(10, 20)))
-    >>> names[0], "fast_alm" in names, "fista" in names
-    ('alm', True, True)
+    >>> names[0], "fast_alm" in names, "alm" in names
+    ('fista', True, True)
     """
     names = [name for name, cls in all_methods().items() if cls.accepts(problem)]
     default = getattr(problem, "default_method", None)
@@ -217,7 +217,7 @@ def show_options(method: str | type[Solver], *, file: Any = None) -> str:
     if cls.aliases:
         lines.append(f"aliases: {', '.join(cls.aliases)}")
     for name, default, d, doc in cls.Options.describe():
-        domain = f" (one of {sorted(d)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
+        domain = f" (one of {sorted(d, key=repr)})" if isinstance(d, (set, frozenset, tuple)) else f" (domain: {d})" if d else ""
         lines.append(f"  {name} = {default!r}{domain}\n      {doc}")
     text = "\n".join(lines)
     print(text, file=file)

@@ -162,7 +162,7 @@ def domain_text(domain: Any) -> str:
     if domain is None:
         return ""
     if isinstance(domain, (set, frozenset, tuple)):
-        return "one of " + ", ".join(f"``{v!r}``" for v in sorted(domain))
+        return "one of " + ", ".join(f"``{v!r}``" for v in sorted(domain, key=repr))
     return f"``{domain}``"
 
 

@@ -85,6 +85,15 @@ class Function:
         """The function of the CVXPY variable ``var``: ``(expression, list of constraints)``."""
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY form")
 
+    def conjugate(self, z: Any) -> float:
+        """The convex conjugate :math:`f^*(z) = \\sup_x \\langle z, x\\rangle - f(x)` (``+inf`` off its domain),
+        where it has a closed form; saddle-point gaps are built from it."""
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form conjugate")
+
+    def conjugate_cvxpy(self, expr: Any) -> Any:
+        """:math:`f^*` of a CVXPY expression, as ``(expression, constraints)``."""
+        raise NotImplementedError(f"{type(self).__name__} has no CVXPY form of its conjugate")
+
     def arrays(self) -> dict[str, Any]:
         """The array fields, by name."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)

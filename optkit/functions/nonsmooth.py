@@ -56,6 +56,18 @@ class L1Norm(Function):
 
         return self.lam * cp.sum(cp.abs(var)), []
 
+    def conjugate(self, z: Any) -> float:
+        """The indicator of :math:`\\|z\\|_\\infty \\le \\lambda` (up to the rounding of ``z``'s precision)."""
+        xp = get_namespace(z)
+        top = float(xp.max(xp.abs(z))) if z.size else 0.0
+        slack = math.sqrt(float(xp.finfo(z.dtype).eps)) * max(self.lam, top)
+        return 0.0 if top <= self.lam + slack else math.inf
+
+    def conjugate_cvxpy(self, expr: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return cp.Constant(0.0), [cp.norm_inf(expr) <= self.lam]
+
 
 @dataclass(frozen=True)
 class OffDiagL1(Function):
@@ -175,6 +187,27 @@ class Box(_Indicator):
             cons.append(var <= self.hi)
         return cp.Constant(0.0), cons
 
+    def conjugate(self, z: Any) -> float:
+        """The support function :math:`\\sum_i \\max(lo\\, z_i, hi\\, z_i)` (``+inf`` along an unbounded side)."""
+        xp = get_namespace(z)
+        if (self.hi == math.inf and bool(xp.any(z > 0))) or (self.lo == -math.inf and bool(xp.any(z < 0))):
+            return math.inf
+        lo = 0.0 if self.lo == -math.inf else self.lo
+        hi = 0.0 if self.hi == math.inf else self.hi
+        return float(xp.sum(xp.maximum(lo * z, hi * z)))
+
+    def conjugate_cvxpy(self, expr: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        cons = []
+        if self.hi == math.inf:
+            cons.append(expr <= 0)
+        if self.lo == -math.inf:
+            cons.append(expr >= 0)
+        lo = 0.0 if self.lo == -math.inf else self.lo
+        hi = 0.0 if self.hi == math.inf else self.hi
+        return cp.sum(cp.maximum(lo * expr, hi * expr)), cons
+
 
 @dataclass(frozen=True)
 class Simplex(_Indicator):
@@ -217,6 +250,15 @@ class Simplex(_Indicator):
 
         return cp.Constant(0.0), [var >= 0, cp.sum(var) == self.radius]
 
+    def conjugate(self, z: Any) -> float:
+        """The support function :math:`r \\max_i z_i`."""
+        return self.radius * float(get_namespace(z).max(z))
+
+    def conjugate_cvxpy(self, expr: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return self.radius * cp.max(expr), []
+
 
 @dataclass(frozen=True)
 class L1Ball(_Indicator):
@@ -257,3 +299,13 @@ class L1Ball(_Indicator):
         import cvxpy as cp  # noqa: PLC0415
 
         return cp.Constant(0.0), [cp.norm1(var) <= self.radius]
+
+    def conjugate(self, z: Any) -> float:
+        """The support function :math:`r \\|z\\|_\\infty`."""
+        xp = get_namespace(z)
+        return self.radius * float(xp.max(xp.abs(z)))
+
+    def conjugate_cvxpy(self, expr: Any) -> Any:
+        import cvxpy as cp  # noqa: PLC0415
+
+        return self.radius * cp.norm_inf(expr), []

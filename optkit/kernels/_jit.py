@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 
-def _builds(body):
+def _builds(body, **threaded_globals):
     """Serial and threaded builds of one kernel body.
 
     Numba's on-disk cache files a function under its qualified name and
@@ -18,9 +18,12 @@ def _builds(body):
     both builds, whichever build was cached first was loaded for both (the
     "threaded" FW-T pass ran serially, or a small array ran threaded). The
     threaded build therefore compiles a copy of the function with its own name.
+    ``threaded_globals`` rebinds global names for the threaded copy only (a kernel that calls
+    other kernels calls their threaded builds there).
     """
     name = body.__name__ + "_threaded"
-    twin = types.FunctionType(body.__code__, body.__globals__, name, body.__defaults__, body.__closure__)
+    env = {**body.__globals__, **threaded_globals} if threaded_globals else body.__globals__
+    twin = types.FunctionType(body.__code__, env, name, body.__defaults__, body.__closure__)
     twin.__qualname__ = body.__qualname__ + "_threaded"
     return numba.njit(cache=True)(body), numba.njit(cache=True, parallel=True)(twin)
 

@@ -46,7 +46,7 @@ class Problem:
     >>> problem.measures(res.x)["optimality"] == res.optimality
     True
     >>> problem.default_method, problem.optimality_measure
-    ('alm', 'relative duality gap')
+    ('fista', 'relative duality gap')
     """
 
     default_method: ClassVar[str] = ""

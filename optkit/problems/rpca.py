@@ -231,10 +231,11 @@ class RobustPCA(_LowRankSparseProblem):
     ----------
     M : array, shape (m, n)
         Data; entries off ``mask`` are ignored (they may be NaN).
-    lam : float, optional
-        :math:`\\lambda > 0`; default :math:`1/\\sqrt{\\max(m, n)}`.
     mask : bool array, shape (m, n), optional
         ``True`` on observed entries :math:`\\Omega` (all entries if ``None``).
+    lam : float, optional
+        :math:`\\lambda > 0` (keyword only, like every weight of the family); default
+        :math:`1/\\sqrt{\\max(m, n)}`.
 
     Notes
     -----
@@ -274,8 +275,8 @@ class RobustPCA(_LowRankSparseProblem):
     optimality_measure = "max(relative primal residual, relative duality gap)"
     _x0_layout = "a pair (L, S) or a triple (L, S, Y) of arrays"
     M: Any
-    lam: float | None = None
     mask: Any = None
+    lam: float | None = field(default=None, kw_only=True)
     W: Any = field(init=False, repr=False, compare=False, default=None)
     M_obs: Any = field(init=False, repr=False, compare=False, default=None)
     n_observed: int = field(init=False, repr=False, compare=False, default=0)

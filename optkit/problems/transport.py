@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,20 @@ def cost_matrix(X: Any, Y: Any, metric: str = "sqeuclidean") -> Any:
     sq = xp.sum(X * X, axis=1)[:, None] + xp.sum(Y * Y, axis=1)[None, :] - 2.0 * (X @ Y.T)
     sq = xp.clip(sq, min=0.0)
     return sq if metric == "sqeuclidean" else xp.sqrt(sq)
+
+
+def _check_memory(n: int, m: int, itemsize: int) -> None:
+    """Refuse a dense ``n x m`` problem whose cost, kernel and plan exceed physical memory."""
+    need = 3 * n * m * itemsize
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: let the allocation decide
+        return
+    if need > total:
+        raise MemoryError(f"a dense {n} x {m} problem needs about {need / 2**30:.1f} GiB (cost, kernel and plan "
+                          f"of {n * m * itemsize / 2**30:.1f} GiB each) and this machine has "
+                          f"{total / 2**30:.1f} GiB: subsample or cluster the point clouds (e.g. k-means "
+                          f"centres with their masses as weights), or use float32 points (half the memory)")
 
 
 def _weights(name: str, w: Any, size: int, like: Any) -> Any:
@@ -160,11 +175,13 @@ class EntropicOT(Problem):
     @classmethod
     def from_point_clouds(cls, X: Any, Y: Any, reg: float, a: Any = None, b: Any = None, *,
                           metric: str = "sqeuclidean", normalize: bool = True) -> "EntropicOT":
-        """OT between the point clouds ``X`` (n, d) and ``Y`` (m, d).
+        """OT between the point clouds ``X`` (n, d) and ``Y`` (m, d); by default the cost is
+        divided by its maximum (``normalize=False`` keeps POT's unnormalised cost).
 
-        ``a`` and ``b`` default to uniform weights. With ``normalize=True`` the
-        cost is divided by its maximum, so that ``reg`` is relative to the
-        largest cost (the benchmarks' convention).
+        ``a`` and ``b`` default to uniform weights. With ``normalize=True`` ``reg`` is relative
+        to the largest cost (the benchmarks' convention). The dense ``n x m`` cost is estimated
+        before it is formed: a ``MemoryError`` saying so is raised when it and the solvers' two
+        working copies (kernel, plan) would not fit in the machine's memory.
         """
         for name, Z in (("X", X), ("Y", Y)):
             if not hasattr(Z, "shape") or len(Z.shape) != 2:
@@ -175,6 +192,7 @@ class EntropicOT(Problem):
         if not is_floating(X):
             X = xp.astype(X, xp.float64)
         Y = xp.astype(Y, X.dtype)
+        _check_memory(X.shape[0], Y.shape[0], 4 if X.dtype == xp.float32 else 8)
         C = cost_matrix(X, Y, metric)
         if normalize:
             cmax = float(xp.max(C))

@@ -40,8 +40,8 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
 
     - an interval of finite reals such as ``"(0, 1)"``, ``"[1, inf)"``, ``"(0, 1]"``;
     - ``"int >= k"`` for integers;
-    - a set of choices, e.g. ``{"log", "kernel"}``;
-    - ``"seed"``: ``None``, a nonnegative int or a ``numpy.random.Generator``.
+    - a set of choices, e.g. ``{"log", "kernel"}`` (``None`` among them makes ``None`` a choice);
+    - ``"seed"``: ``None``, a nonnegative int or a :class:`numpy.random.Generator`.
 
     ``None`` is admissible wherever it is the default. An option whose default is a
     ``bool`` accepts only ``True`` and ``False``. NumPy scalars count as numbers.
@@ -83,8 +83,10 @@ def _real(value: Any) -> bool:
 def _coerce(name: str, value: Any, domain: Any) -> Any:
     """``value`` checked against ``domain`` (see :func:`~optkit.solvers.base.option`), as a Python scalar."""
     if isinstance(domain, (set, frozenset, tuple)):
+        if value is None and None in domain:
+            return None
         if not isinstance(value, str) or value not in domain:
-            raise ValueError(f"{name} must be one of {sorted(domain)}, got {value!r}")
+            raise ValueError(f"{name} must be one of {sorted(domain, key=repr)}, got {value!r}")
         return value
     if domain == "seed":
         if isinstance(value, np.random.Generator):

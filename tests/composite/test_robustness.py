@@ -67,3 +67,13 @@ def test_composite_shape_must_fit_its_terms():
     A, b, _ = lasso_instance(10, 20, seed=0)
     with pytest.raises(ValueError, match=r"shape \(3,\) does not fit f"):
         Composite(SquaredLoss(A, b), L1Norm(1.0), (3,))
+
+
+@pytest.mark.parametrize("tol", [1e-6, 1e-10])
+def test_the_lasso_default_converges_with_a_dense_solution(tol):
+    """b outside any small span gives a solution with about m nonzeros: ALM stalls there (5000
+    iterations at either tol), the default must not."""
+    rng = np.random.default_rng(0)
+    A, b = rng.standard_normal((100, 200)), rng.standard_normal(100)
+    res = optkit.solve(Lasso(A, b, 0.1), tol=tol)
+    assert res.success and res.optimality <= tol

@@ -149,7 +149,7 @@ def _bad_values(field):
     if isinstance(field.default, bool):
         return ["yes", 1, None]
     if isinstance(domain, (set, frozenset, tuple)):
-        return ["no-such-choice", 3, None]
+        return ["no-such-choice", 3] + ([] if None in domain else [None])
     if domain == "seed":
         return [-1, 1.5, "seed"]
     if isinstance(domain, str) and domain.startswith("int"):

@@ -23,7 +23,7 @@ def test_methods_of_one_problem_default_first(capsys):
     count = sum(Lasso in info.problems for info in catalog.method_catalog())
     assert count >= 3 and out[0] == f"Lasso: {count} methods (default first)"
     assert out[1] == "optimality measure (tol): relative duality gap"
-    assert out[2].startswith("  alm ")
+    assert out[2].startswith(f"  {Lasso.default_method} ")
     with pytest.raises(SystemExit, match="unknown problem 'Lass'.*Lasso"):
         cli.main(["methods", "Lass"])
 

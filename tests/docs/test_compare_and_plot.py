@@ -72,7 +72,7 @@ def test_result_plot_measures_and_reference(lasso):
     pytest.importorskip("matplotlib")
     res = optkit.solve(lasso, tol=1e-8)
     axes = res.plot(measures=True, reference=res.fun)
-    assert [line.get_label() for line in axes[0, 0].get_lines()] == ["alm", "alm: gap"]
+    assert [line.get_label() for line in axes[0, 0].get_lines()] == [res.method, f"{res.method}: gap"]
     assert axes[1, 0].get_yscale() == "log"
     rel = axes[1, 0].get_lines()[0].get_ydata()
     assert np.isnan(rel[-1]) and np.all(rel[~np.isnan(rel)] > 0)   # f - f_ref = 0 is a gap on a log axis

@@ -273,3 +273,9 @@ def test_uniform_clouds_generator_is_seeded():
     X2, Y2 = uniform_clouds(10, seed=3)
     np.testing.assert_array_equal(X1, X2)
     assert X1.shape == Y1.shape == (10, 2) and not np.array_equal(X1, Y1)
+
+
+def test_a_point_cloud_problem_beyond_memory_is_refused_before_allocating():
+    X = np.zeros((200_000, 2))
+    with pytest.raises(MemoryError, match="GiB"):
+        EntropicOT.from_point_clouds(X, X, 0.1)

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ...backend import get_namespace
-from .._dispatch import use_numba
+from .._dispatch import PARALLEL_MIN_SIZE, pick, use_numba
 from . import _twin as twin
 
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
@@ -40,7 +40,7 @@ def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
     if _ot_numba(C, g):
         from . import _jit as k  # noqa: PLC0415
 
-        return k.softmin_rows(np.ascontiguousarray(C), np.ascontiguousarray(g, dtype=C.dtype), C.dtype.type(reg))
+        return pick(k, "softmin_rows", C)(np.ascontiguousarray(C), np.ascontiguousarray(g, dtype=C.dtype), C.dtype.type(reg))
     return twin.softmin_rows(C, g, reg)
 
 
@@ -49,7 +49,7 @@ def ot_gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -float("inf")) 
     if _ot_numba(C, f, g):
         from . import _jit as k  # noqa: PLC0415
 
-        return k.gibbs(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), float(reg), float(cutoff))
+        return pick(k, "gibbs", C)(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), float(reg), float(cutoff))
     return twin.gibbs(C, f, g, reg, cutoff)
 
 
@@ -64,10 +64,10 @@ def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
         from . import _jit as k  # noqa: PLC0415
         import numba  # noqa: PLC0415
 
-        chunks = max(1, min(C.shape[0], 4 * numba.get_num_threads()))
+        chunks = max(1, min(C.shape[0], 4 * numba.get_num_threads())) if C.size >= PARALLEL_MIN_SIZE else 1
         thr = (np.full(C.shape[0], np.inf) if log_threshold is None
                else np.ascontiguousarray(log_threshold, dtype=np.float64))
-        r, c, counts = k.gibbs_marginals(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr)
+        r, c, counts = pick(k, "gibbs_marginals", C)(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr)
         out = (r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False))
         return out if log_threshold is None else (*out, counts)
     return twin.gibbs_marginals(C, f, g, reg, cutoff, log_threshold)
@@ -83,7 +83,7 @@ def ot_gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any, coun
         from . import _jit as k  # noqa: PLC0415
 
         rc = np.zeros(0, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
-        indptr, indices, data = k.gibbs_sparse(np.ascontiguousarray(C), f, g, float(reg),
+        indptr, indices, data = pick(k, "gibbs_sparse", C)(np.ascontiguousarray(C), f, g, float(reg),
                                                np.ascontiguousarray(log_threshold, dtype=np.float64), rc)
         return SparsePlan(indptr, indices, data, None, shape)
     return SparsePlan(None, None, None, twin.gibbs_sparse(C, f, g, reg, log_threshold), shape)
@@ -98,8 +98,9 @@ def ot_newton_cg(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol:
         import numba  # noqa: PLC0415
 
         f64 = np.float64
-        chunks = 1 if plan.data.shape[0] < 20_000 else numba.get_num_threads()
-        x, y, it = k.newton_cg(plan.indptr, plan.indices, plan.data, r.astype(f64), c.astype(f64),
+        threaded = plan.data.shape[0] >= PARALLEL_MIN_SIZE
+        chunks = numba.get_num_threads() if threaded else 1
+        x, y, it = pick(k, "newton_cg", plan.data)(plan.indptr, plan.indices, plan.data, r.astype(f64), c.astype(f64),
                                rhs_x.astype(f64), rhs_y.astype(f64), float(rtol), int(maxiter), chunks)
         return x.astype(r.dtype, copy=False), y.astype(r.dtype, copy=False), int(it)
     return twin.newton_cg(plan.dense, r, c, rhs_x, rhs_y, rtol, maxiter)
@@ -110,7 +111,7 @@ def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
     if _ot_numba(C, g, log_a):
         from . import _jit as k  # noqa: PLC0415
 
-        return k.gibbs_init(np.ascontiguousarray(C), g.astype(C.dtype), float(reg), log_a.astype(np.float64))
+        return pick(k, "gibbs_init", C)(np.ascontiguousarray(C), g.astype(C.dtype), float(reg), log_a.astype(np.float64))
     return twin.gibbs_init(C, g, reg, log_a)
 
 
@@ -119,5 +120,5 @@ def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
     if _ot_numba(K, u, v):
         from . import _jit as k  # noqa: PLC0415
 
-        return k.scale_kernel(np.ascontiguousarray(K), u, v)
+        return pick(k, "scale_kernel", K)(np.ascontiguousarray(K), u, v)
     return twin.scale_kernel(K, u, v)

@@ -12,9 +12,10 @@ import math
 import numba
 import numpy as np
 
+from .._jit import _builds
 
-@numba.njit(cache=True, parallel=True)
-def softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
+
+def _softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
     """:math:`s_i = \\mathrm{reg}\\,\\log\\sum_j \\exp((g_j - C_{ij})/\\mathrm{reg})`, parallel over rows."""
     n, m = C.shape
     out = np.empty(n, dtype=C.dtype)
@@ -34,8 +35,7 @@ def softmin_rows(C, g, reg):  # pragma: no cover  (compiled)
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
+def _gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
     """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= cutoff."""
     n, m = C.shape
     out = np.empty((n, m), dtype=C.dtype)
@@ -48,8 +48,7 @@ def gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
     return out
 
 
-@numba.njit(cache=True, parallel=True)
-def gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no cover  (compiled)
+def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no cover  (compiled)
     """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``,
     and per row the count of exponents >= ``log_threshold[i]`` (the CSR row lengths of ``gibbs_sparse``).
 
@@ -89,8 +88,7 @@ def gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no
     return rows, colsum, counts
 
 
-@numba.njit(cache=True, parallel=True)
-def gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  (compiled)
+def _gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  (compiled)
     """CSR arrays ``(indptr, indices, data)`` of the Gibbs entries with exponent >= ``log_threshold[i]``.
 
     ``row_counts`` are the row lengths when known (from ``gibbs_marginals``), else an empty array.
@@ -126,7 +124,6 @@ def gibbs_sparse(C, f, g, reg, log_threshold, row_counts):  # pragma: no cover  
     return indptr, indices, data
 
 
-@numba.njit(cache=True, parallel=True)
 def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compiled)
     # out = P[:, :m1] @ y, parallel over rows
     for i in numba.prange(out.size):
@@ -138,7 +135,6 @@ def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compil
         out[i] = s
 
 
-@numba.njit(cache=True, parallel=True)
 def _csr_rmatvec(indptr, indices, data, x, m1, out, acc):  # pragma: no cover  (compiled)
     # out = P[:, :m1]^T @ x: row blocks in parallel, each into its own accumulator row of acc
     nchunks = acc.shape[0]
@@ -158,8 +154,7 @@ def _csr_rmatvec(indptr, indices, data, x, m1, out, acc):  # pragma: no cover  (
         out += acc[c, :m1]
 
 
-@numba.njit(cache=True)
-def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks):  # pragma: no cover  (compiled)
+def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks):  # pragma: no cover  (compiled)
     """Solve the sparsified Newton system by Jacobi-preconditioned CG on its Schur complement.
 
     The system :math:`[\\operatorname{diag}(r), P_s; P_s^T, \\operatorname{diag}(c)]\\,(x, y) = (b_x, b_y)`,
@@ -179,7 +174,7 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks)
     # right-hand side and the diagonal of S
     for i in range(n):
         tn[i] = rhs_x[i] / r[i]
-    _csr_rmatvec(indptr, indices, data, tn, m1, tm, acc)
+    _rmatvec(indptr, indices, data, tn, m1, tm, acc)
     b = rhs_y - tm
     d = c[:m1].copy()
     for i in range(n):
@@ -203,10 +198,10 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks)
         if math.sqrt(np.dot(res, res)) <= target:
             break
         # q = S p = c p - P^T (P p / r)
-        _csr_matvec(indptr, indices, data, p, m1, tn)
+        _matvec(indptr, indices, data, p, m1, tn)
         for i in range(n):
             tn[i] /= r[i]
-        _csr_rmatvec(indptr, indices, data, tn, m1, q, acc)
+        _rmatvec(indptr, indices, data, tn, m1, q, acc)
         for j in range(m1):
             q[j] = c[j] * p[j] - q[j]
         pq = np.dot(p, q)
@@ -223,13 +218,12 @@ def newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks)
         for j in range(m1):
             p[j] = z[j] + beta * p[j]
         it += 1
-    _csr_matvec(indptr, indices, data, y, m1, tn)
+    _matvec(indptr, indices, data, y, m1, tn)
     x = (rhs_x - tn) / r
     return x, y, it
 
 
-@numba.njit(cache=True, parallel=True)
-def gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)
+def _gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)
     """Exact f-update and its kernel in one pass: returns ``(K, f)`` with
     :math:`f_i = \\mathrm{reg}\\log a_i - \\mathrm{reg}\\log\\sum_j e^{(g_j - C_{ij})/\\mathrm{reg}}` and
     :math:`K_{ij} = e^{(f_i + g_j - C_{ij})/\\mathrm{reg}}` (rows of ``K`` sum to ``a``)."""
@@ -256,8 +250,7 @@ def gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)
     return K, f
 
 
-@numba.njit(cache=True, parallel=True)
-def scale_kernel(K, u, v):  # pragma: no cover  (compiled)
+def _scale_kernel(K, u, v):  # pragma: no cover  (compiled)
     """The plan :math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` in one pass."""
     n, m = K.shape
     out = np.empty_like(K)
@@ -266,3 +259,15 @@ def scale_kernel(K, u, v):  # pragma: no cover  (compiled)
         for j in range(m):
             out[i, j] = ui * K[i, j] * v[j]
     return out
+
+
+# Serial and threaded builds (the dispatcher picks by size: threads on small plans oversubscribe).
+softmin_rows_serial, softmin_rows_parallel = _builds(_softmin_rows)
+gibbs_serial, gibbs_parallel = _builds(_gibbs)
+gibbs_marginals_serial, gibbs_marginals_parallel = _builds(_gibbs_marginals)
+gibbs_sparse_serial, gibbs_sparse_parallel = _builds(_gibbs_sparse)
+gibbs_init_serial, gibbs_init_parallel = _builds(_gibbs_init)
+scale_kernel_serial, scale_kernel_parallel = _builds(_scale_kernel)
+_matvec, _matvec_parallel = _builds(_csr_matvec)
+_rmatvec, _rmatvec_parallel = _builds(_csr_rmatvec)
+newton_cg_serial, newton_cg_parallel = _builds(_newton_cg, _matvec=_matvec_parallel, _rmatvec=_rmatvec_parallel)

@@ -1,0 +1,76 @@
+"""Treeplex kernels of the saddle-point family: Numba (``_jit.py``) on NumPy, the array-API twins
+(``_twin.py``) otherwise.
+
+The treeplex comes as a :class:`~optkit.problems._saddle_treeplex.Treeplex` (host index arrays);
+the twins read its level tables in the vectors' namespace.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._dispatch import use_numba
+from . import _twin as twin
+
+__all__ = ["treeplex_value", "dilated_prox", "cfr_plus", "project_columns", "twin"]
+
+
+def _numba(*arrays: Any) -> bool:
+    return all(use_numba(a) for a in arrays)
+
+
+def treeplex_value(c: Any, treeplex: Any, maximize: bool = False) -> float:
+    """:math:`\\min_{x \\in X} \\langle c, x\\rangle` over the treeplex (``maximize=True``: the maximum):
+    the value of a best response to the sequence-form loss (or payoff) vector ``c``."""
+    if _numba(c):
+        from . import _jit  # noqa: PLC0415  (lazy: Numba compiles on first use)
+
+        return float(_jit.treeplex_value(np.ascontiguousarray(c), treeplex.parent, treeplex.start, treeplex.stop,
+                                         bool(maximize)))
+    from ...backend import get_namespace  # noqa: PLC0415
+
+    return twin.treeplex_value(c, treeplex.levels(get_namespace(c)), bool(maximize))
+
+
+def dilated_prox(x_prev: Any, g: Any, treeplex: Any, weights: Any, entropic: bool = True) -> Any:
+    """Bregman proximal step on the treeplex: :math:`\\arg\\min_{x \\in X} \\langle g, x\\rangle + D(x, x_{prev})`.
+
+    ``D`` is the dilated entropy divergence :math:`\\sum_j w_j x_{p_j} \\mathrm{KL}(b_j \\| b'_j)` when
+    ``entropic``, else the dilated Euclidean one :math:`\\sum_j w_j x_{p_j} \\tfrac12\\|b_j - b'_j\\|^2`
+    (Hoda, Gilpin, Pena & Sandholm 2010; Kroer, Waugh, Kilinc-Karzan & Sandholm 2020), with ``b``
+    the behavioural strategies and ``weights`` one positive number per information set.
+    """
+    if _numba(x_prev, g):
+        from . import _jit  # noqa: PLC0415
+
+        w = np.ascontiguousarray(weights, dtype=np.float64)
+        return _jit.dilated_prox(np.ascontiguousarray(x_prev), np.ascontiguousarray(g), treeplex.parent,
+                                 treeplex.start, treeplex.stop, w, bool(entropic))
+    from ...backend import get_namespace  # noqa: PLC0415
+
+    xp = get_namespace(x_prev, g)
+    return twin.dilated_prox(x_prev, g, treeplex.levels(xp), xp.astype(weights, g.dtype), bool(entropic))
+
+
+def cfr_plus(loss: Any, regret: Any, behav: Any, treeplex: Any) -> tuple[Any, Any, Any]:
+    """One CFR+ (regret matching+) update on the treeplex of a minimising player facing the
+    sequence-form loss ``loss``; returns the new ``(regret, behav, x)``."""
+    if _numba(loss, regret, behav):
+        from . import _jit  # noqa: PLC0415
+
+        return _jit.cfr_plus(np.ascontiguousarray(loss), np.ascontiguousarray(regret), np.ascontiguousarray(behav),
+                             treeplex.parent, treeplex.start, treeplex.stop)
+    from ...backend import get_namespace  # noqa: PLC0415
+
+    return twin.cfr_plus(loss, regret, behav, treeplex.levels(get_namespace(loss)))
+
+
+def project_columns(V: Any, s: Any) -> Any:
+    """Each column ``j`` of ``V`` (shape ``(n, m)``) projected onto the scaled simplex
+    :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` (the allocations of a Fisher market, ``s`` the supplies)."""
+    if _numba(V, s):
+        from . import _jit  # noqa: PLC0415
+
+        return _jit.project_columns(np.ascontiguousarray(V), np.ascontiguousarray(s, dtype=V.dtype))
+    return twin.project_columns(V, s)

@@ -1,0 +1,34 @@
+"""The spectral norm of a matrix-free linear operator by power iteration."""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from ..backend import get_namespace
+
+__all__ = ["operator_norm"]
+
+
+def operator_norm(apply: Callable[[Any], Any], adjoint: Callable[[Any], Any], v0: Any, *, rtol: float = 1e-4,
+                  max_iter: int = 500) -> float:
+    """:math:`\\|K\\|_2` of an operator given by ``apply`` (:math:`v \\mapsto Kv`) and ``adjoint``
+    (:math:`w \\mapsto K^T w`), by power iteration on :math:`K^TK` from ``v0``.
+
+    The iteration stops when the estimate changes by less than ``rtol`` (relative); the
+    estimate approaches the norm from below, so the value returned is raised by
+    ``10 rtol`` to make step sizes computed from it safe. ``v0`` should not be orthogonal to the
+    top right singular vector (a positive vector rarely is).
+    """
+    xp = get_namespace(v0)
+    v = v0 / float(xp.linalg.vector_norm(v0))
+    est = 0.0
+    for _ in range(max_iter):
+        w = adjoint(apply(v))
+        new = float(xp.linalg.vector_norm(w))
+        if new == 0.0 or not math.isfinite(new):
+            return new
+        v = w / new
+        if abs(new - est) <= rtol * new:
+            break
+        est = new
+    return math.sqrt(new) * (1.0 + 10.0 * rtol)
