@@ -3,7 +3,7 @@
 >>> import optkit
 >>> result = optkit.solve(problem, method="fast_alm", tol=1e-8)   # doctest: +SKIP
 """
-from . import backend, functions, kernels, problems, solvers
+from . import backend, functions, kernels, operators, problems, solvers
 from ._registry import register
 from ._result import Result, Status
 from ._solve import methods, show_options, solve
@@ -11,6 +11,6 @@ from .validate import validate
 
 __all__ = [
     "solve", "Result", "Status", "methods", "show_options", "validate", "register",
-    "problems", "solvers", "functions", "kernels", "backend",
+    "problems", "solvers", "functions", "kernels", "backend", "operators",
 ]
 __version__ = "0.1.0"
