@@ -68,11 +68,7 @@ def active_set(Y: Any, lam: Any, max_iter: int) -> tuple[Any, Any]:
     """
     xp = get_namespace(Y)
     L, n = Y.shape
-    m = n - 1
-    i = xp.arange(m)
-    eye = xp.eye(m, dtype=Y.dtype)
-    A = 2.0 * eye - xp.astype(xp.abs(i[:, None] - i[None, :]) == 1, Y.dtype)
-    eye = eye[None, :, :]
+    A, eye = _second_differences(xp, n - 1, Y.dtype)
     b = Y[:, 1:] - Y[:, :-1]
     bound = xp.broadcast_to(lam[:, None], b.shape)
     slack = 1e-12 * (bound + xp.max(xp.abs(b), axis=1, keepdims=True))
@@ -93,6 +89,22 @@ def active_set(Y: Any, lam: Any, max_iter: int) -> tuple[Any, Any]:
             break
     zero = xp.zeros((L, 1), dtype=Y.dtype)
     return Y + xp.concat([u, zero], axis=1) - xp.concat([zero, u], axis=1), settled
+
+
+_MATRICES: dict = {}
+
+
+def _second_differences(xp: Any, m: int, dtype: Any) -> tuple[Any, Any]:
+    """``(DD^T, I)`` of size ``m`` (with a leading batch axis on ``I``), built once per namespace and size."""
+    key = (xp.__name__, m, str(dtype))
+    if key not in _MATRICES:
+        i = xp.arange(m)
+        eye = xp.eye(m, dtype=dtype)
+        A = 2.0 * eye - xp.astype(xp.abs(i[:, None] - i[None, :]) == 1, dtype)
+        if len(_MATRICES) > 64:
+            _MATRICES.clear()
+        _MATRICES[key] = (A, eye[None, :, :])
+    return _MATRICES[key]
 
 
 def lockstep(Y: Any, lam: Any) -> Any:

@@ -87,7 +87,7 @@ class ADMM(Solver):
         p, o = self.problem, self.options
         xp = self.xp
         z = p.initial_point() if x0 is None else x0
-        start = initial_dual(p, z, 4.0)
+        start = initial_dual(p, z, 4.0, o.tol)
         curvature = p.curvature_scale()
         if o.rho is not None:
             rho = o.rho

@@ -65,7 +65,7 @@ class _MultipleSplitting(Solver):
     def init(self, x0: Any) -> _State:
         p, o = self.problem, self.options
         x = p.initial_point() if x0 is None else x0
-        start = initial_dual(p, x, o.sigma_factor, o.sigma)
+        start = initial_dual(p, x, o.sigma_factor, o.tol, o.sigma)
         self.continuation = not all_smooth(p)
         work = p if start.sigma is None else p.smoothed(start.sigma)
         return _State(w=x, z=x, sigma=start.sigma, work=work, G=start.V, V=start.V, measured=start.measures)
