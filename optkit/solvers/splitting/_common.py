@@ -1,7 +1,6 @@
 """What the splitting methods share: acceptance, smoothing of nonsmooth terms, the initial dual."""
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple
 
 from ...problems.splitting import k_terms
