@@ -74,3 +74,22 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="method"):
         twin.tv_prox([np.zeros(3)], [1.0], [0], method="other")
     assert kernels.tv_prox([], [], []) == []
+
+
+@pytest.mark.parametrize("K,n", [(3, 41), (4, 5000), (1000, 7)])
+@pytest.mark.parametrize("alpha", [1.0, 1.6])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_consensus_update_matches_twin(K, n, alpha, dtype, numba_build):
+    rng = np.random.default_rng(K + n)
+    W, X, U = (rng.standard_normal((K, n)).astype(dtype) for _ in range(3))
+    z = rng.standard_normal(n).astype(dtype)
+    got = kernels.consensus_update(W, X, U, z, 0.7, alpha)
+    ref = twin.consensus_update(W, X, U, z, 0.7, alpha)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for g, r in zip(got[:4], ref[:4]):
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got[4], ref[4], rtol=1e-9 if dtype == np.float64 else 1e-4)
+    # the new multipliers sum to zero over the blocks and w = z - u
+    np.testing.assert_allclose(got[1].sum(axis=0), 0.0, atol=100 * tol * K)
+    np.testing.assert_allclose(got[2], got[3] - got[1], atol=tol)

@@ -1,6 +1,7 @@
 """Kernels of the splitting family: the exact 1-D total-variation prox along one axis (Condat's
-direct algorithm), for several arrays in one call. Numba (``_jit.py``) on NumPy, parallel over
-the lines of all arrays; the array-API twin (``_twin.py``) otherwise."""
+direct algorithm), for several arrays in one call, and the fused consensus ADMM update. Numba
+(``_jit.py``) on NumPy, parallel over the lines of all arrays (over the entries for the ADMM
+update); the array-API twin (``_twin.py``) otherwise."""
 from __future__ import annotations
 
 import functools
@@ -13,7 +14,7 @@ from .. import _dispatch
 from .._dispatch import use_numba
 from . import _twin as twin
 
-__all__ = ["tv_prox", "twin"]
+__all__ = ["tv_prox", "consensus_update", "twin"]
 
 # Condat's scan costs about 5 ns per entry against 0.3 ns for a soft-threshold pass, so the
 # threaded build pays from a size WORK times smaller than the shared threshold (measured:
@@ -43,14 +44,13 @@ def tv_prox(inputs: Sequence[Any], lams: Sequence[float], axes: Sequence[int]) -
         return twin.tv_prox(inputs, lams, axes)
     from . import _jit  # noqa: PLC0415  (lazy: Numba compiles on first use)
 
-    X = np.ascontiguousarray(first).reshape(1, -1) if len(inputs) == 1 else \
-        np.stack([np.ascontiguousarray(x).reshape(-1) for x in inputs])
-    out = np.empty_like(X)
+    X = tuple(np.ascontiguousarray(x).reshape(-1) for x in inputs)
+    out = tuple(np.empty_like(x) for x in X)
     length, post, item_term, item_base, item_width = _items(tuple(first.shape), tuple(axes), _jit.BLOCK)
-    size = X.size
+    size = first.size * len(inputs)
     kernel = _jit.tv_lines_parallel if size * WORK >= _dispatch.PARALLEL_MIN_SIZE else _jit.tv_lines_serial
     kernel(X, out, np.asarray(lams, dtype=np.float64), length, post, item_term, item_base, item_width)
-    return [out[i].reshape(first.shape) for i in range(len(inputs))]
+    return [o.reshape(first.shape) for o in out]
 
 
 @functools.lru_cache(maxsize=64)
@@ -76,3 +76,24 @@ def _items(shape: tuple, axes: tuple, block: int) -> tuple[np.ndarray, ...]:
                 widths.append(min(block, stride - b0))
     as_int = functools.partial(np.asarray, dtype=np.int64)
     return as_int(length), as_int(post), as_int(terms), as_int(bases), as_int(widths)
+
+
+def consensus_update(W: Any, X: Any, U: Any, z: Any, rho: float, alpha: float) -> tuple:
+    """The consensus ADMM update in one pass: ``(V, U+, W+, z+, sums)``, see
+    :func:`optkit.kernels.splitting._twin.consensus_update`. Blocks are stacked along the first
+    axis of ``W``, ``X`` and ``U`` (shape ``(K, *z.shape)``); the results are new arrays."""
+    if all(isinstance(a, np.ndarray) for a in (W, X, U, z)) and use_numba(z) and \
+            len({a.dtype for a in (W, X, U, z)}) == 1:
+        from . import _jit  # noqa: PLC0415
+
+        K = X.shape[0]
+        flat = [np.ascontiguousarray(a).reshape(K, -1) for a in (W, X, U)]
+        zf = np.ascontiguousarray(z).reshape(-1)
+        V, U_new, W_new = (np.empty_like(flat[0]) for _ in range(3))
+        z_new = np.empty_like(zf)
+        kernel = _jit.consensus_parallel if X.size >= _dispatch.PARALLEL_MIN_SIZE else _jit.consensus_serial
+        sums = kernel(*flat, zf, z.dtype.type(rho), z.dtype.type(alpha), V, U_new, W_new, z_new)
+        shape = X.shape
+        return (V.reshape(shape), U_new.reshape(shape), W_new.reshape(shape), z_new.reshape(z.shape),
+                tuple(float(v) for v in sums))
+    return twin.consensus_update(W, X, U, z, rho, alpha)

@@ -107,16 +107,19 @@ def condat_line(y, lam, out):  # pragma: no cover  (compiled)
 
 
 def _tv_lines(X, out, lams, length, post, item_term, item_base, item_width):  # pragma: no cover  (compiled)
-    # One work item: a contiguous line (item_width == 0) or a block of item_width neighbouring
-    # strided lines, which are gathered row by row into a buffer, solved and scattered back.
+    # X and out: tuples of flat arrays, one per term. One work item: a contiguous line
+    # (item_width == 0) or a block of item_width neighbouring strided lines, which are gathered
+    # row by row into a buffer, solved and scattered back.
     for it in numba.prange(item_term.shape[0]):
         t = item_term[it]
+        x = X[t]
+        o = out[t]
         n = length[t]
         base = item_base[it]
         width = item_width[it]
         lam = lams[t]
         if width == 0:
-            condat_line(X[t, base:base + n], lam, out[t, base:base + n])
+            condat_line(x[base:base + n], lam, o[base:base + n])
             continue
         stride = post[t]
         buf = np.empty((width, n), dtype=np.float64)
@@ -124,14 +127,48 @@ def _tv_lines(X, out, lams, length, post, item_term, item_base, item_width):  # 
         for k in range(n):
             row = base + k * stride
             for b in range(width):
-                buf[b, k] = X[t, row + b]
+                buf[b, k] = x[row + b]
         for b in range(width):
             condat_line(buf[b], lam, res[b])
         for k in range(n):
             row = base + k * stride
             for b in range(width):
-                out[t, row + b] = res[b, k]
+                o[row + b] = res[b, k]
     return out
 
 
 tv_lines_serial, tv_lines_parallel = _builds(_tv_lines)
+
+
+def _consensus(W, X, U, z, rho, alpha, V, U_out, W_out, z_out):  # pragma: no cover  (compiled)
+    # The consensus ADMM update after the prox steps, fused into one pass over the entries (see
+    # optkit.kernels.splitting._twin.consensus_update for the math).
+    K = X.shape[0]
+    n = z.shape[0]
+    r2 = 0.0
+    dz2 = 0.0
+    xx = 0.0
+    zz = 0.0
+    uu = 0.0
+    for j in numba.prange(n):
+        zj = z[j]
+        s = 0.0
+        for k in range(K):
+            V[k, j] = rho * (W[k, j] - X[k, j])
+            s += alpha * X[k, j] + (1.0 - alpha) * zj + U[k, j]
+        znew = s / K
+        z_out[j] = znew
+        dz2 += (znew - zj) * (znew - zj)
+        zz += znew * znew
+        for k in range(K):
+            xr = alpha * X[k, j] + (1.0 - alpha) * zj
+            u = U[k, j] + xr - znew
+            U_out[k, j] = u
+            W_out[k, j] = znew - u
+            r2 += (xr - znew) * (xr - znew)
+            xx += xr * xr
+            uu += u * u
+    return r2, dz2, xx, zz, uu
+
+
+consensus_serial, consensus_parallel = _builds(_consensus)

@@ -198,3 +198,27 @@ def lockstep(Y: Any, lam: Any) -> Any:
     order = xp.sort(key, axis=0)[:n, :]
     picked = xp.take(xp.reshape(xp.stack(values), (-1,)), xp.reshape(order * L + xp.arange(L)[None, :], (-1,)))
     return xp.where(lam[:, None] > 0, xp.reshape(picked, (n, L)).T, Y)
+
+
+def consensus_update(W: Any, X: Any, U: Any, z: Any, rho: float, alpha: float) -> tuple:
+    """The consensus ADMM update after the prox steps :math:`x_k = \\operatorname{prox}(w_k)`,
+    :math:`w_k = z - u_k` (blocks stacked along the first axis, entries flattened):
+
+    .. math::
+        v_k = \\rho(w_k - x_k),\\quad \\hat x_k = \\alpha x_k + (1 - \\alpha)z,\\quad
+        z^+ = \\tfrac1K\\sum_k(\\hat x_k + u_k),\\quad u_k^+ = u_k + \\hat x_k - z^+,\\quad w_k^+ = z^+ - u_k^+.
+
+    Returns ``(V, U+, W+, z+, sums)`` with ``sums`` the squared norms
+    ``(sum_k |x^_k - z+|^2, |z+ - z|^2, sum_k |x^_k|^2, |z+|^2, sum_k |u_k+|^2)``.
+    """
+    xp = get_namespace(X)
+    V = rho * (W - X)
+    Xr = alpha * X + (1.0 - alpha) * z
+    z_new = xp.mean(Xr + U, axis=0)
+    U_new = U + Xr - z_new
+    W_new = z_new - U_new
+
+    def sq(a):
+        return float(xp.sum(a * a))
+    sums = (sq(Xr - z_new), sq(z_new - z), sq(Xr), sq(z_new), sq(U_new))
+    return V, U_new, W_new, z_new, sums

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
-from ...backend import get_namespace, inner
+from ...kernels import splitting as kernels
 from ..base import Check, Options, Solver, option
 from ._common import accepts, initial_dual
 
@@ -43,6 +43,7 @@ class _State:
     U: Any        # scaled multipliers, one block per term
     rho: float
     V: Any        # subgradient candidates rho (z - u_i - x_i), one per term: the certificate's dual
+    W: Any = None  # z - u_i, the points of the next prox steps (None: to be formed)
     k: int = 0
     primal: float = math.inf
     dual_res: float = math.inf
@@ -103,31 +104,24 @@ class ADMM(Solver):
 
     def step(self, s: _State, measure: bool) -> _State:
         o = self.options
-        xp = get_namespace(s.z)
         K = s.U.shape[0]
-        W = s.z - s.U
+        W = s.W if s.W is not None else s.z - s.U
         X = self.problem.prox_terms(W, 1.0 / s.rho)
-        V = s.rho * (W - X)
-        if o.relaxation != 1.0:
-            X = o.relaxation * X + (1.0 - o.relaxation) * s.z
-        z = xp.mean(X + s.U, axis=0)
-        U = s.U + X - z
-        R = X - z
-        primal = math.sqrt(inner(R, R))
-        dz = z - s.z
-        dual_res = s.rho * math.sqrt(K * inner(dz, dz))
+        V, U, W, z, (r2, dz2, xx, zz, uu) = kernels.consensus_update(W, X, s.U, s.z, s.rho, o.relaxation)
+        primal = math.sqrt(r2)
+        dual_res = s.rho * math.sqrt(K * dz2)
         rho, rescales, imbalance = s.rho, s.rescales, s.imbalance
         if o.balance and (s.k + 1) % o.balance_every == 0:
             # residuals relative to their scales (Boyd et al. §3.3.1; Wohlberg 2017), so that the test
             # does not depend on the scaling of the problem
-            p_rel = primal / max(math.sqrt(inner(X, X)), math.sqrt(K * inner(z, z)), 1e-300)
-            d_rel = dual_res / max(rho * math.sqrt(inner(U, U)), 1e-300)
+            p_rel = primal / max(math.sqrt(xx), math.sqrt(K * zz), 1e-300)
+            d_rel = dual_res / max(rho * math.sqrt(uu), 1e-300)
             now = 1 if p_rel > o.balance_ratio * d_rel else -1 if d_rel > o.balance_ratio * p_rel else 0
             if now and now == imbalance:
                 factor = o.balance_factor if now > 0 else 1.0 / o.balance_factor
-                rho, U, rescales, now = rho * factor, U / factor, rescales + 1, 0
+                rho, U, W, rescales, now = rho * factor, U / factor, None, rescales + 1, 0
             imbalance = now
-        return _State(z=z, U=U, rho=rho, V=V, k=s.k + 1, primal=primal, dual_res=dual_res, rescales=rescales,
+        return _State(z=z, U=U, rho=rho, V=V, W=W, k=s.k + 1, primal=primal, dual_res=dual_res, rescales=rescales,
                       imbalance=imbalance)
 
     def check(self, s: _State) -> Check:
