@@ -90,8 +90,10 @@ def ratio_table(rows: list[Row], optkit_method: str) -> str:
 
 
 def plot_histories(family: str, curves: dict[str, dict[str, tuple[list[float], list[float]]]],
-                   ylabel: str) -> Path | None:
-    """One panel per instance: measure against time for each solver (log scale)."""
+                   ylabel: str, xlabel: str = "time (s, log scale)", logx: bool = True,
+                   hline: float | None = None) -> Path | None:
+    """One panel per instance: measure against time (or, with ``logx=False``, iterations) for each solver,
+    log scale; ``hline`` draws the target."""
     try:
         import matplotlib  # noqa: PLC0415
 
@@ -106,9 +108,12 @@ def plot_histories(family: str, curves: dict[str, dict[str, tuple[list[float], l
         ax.set_visible(False)
     for ax, (inst, series) in zip(axes.flat, curves.items()):
         for name, (t, y) in series.items():
-            ax.loglog([max(v, 1e-4) for v in t], [max(v, 1e-16) for v in y], marker=".", label=name)
+            xs = [max(v, 1e-4) for v in t] if logx else list(t)
+            (ax.loglog if logx else ax.semilogy)(xs, [max(v, 1e-16) for v in y], marker=".", label=name)
+        if hline is not None:
+            ax.axhline(hline, color="grey", lw=0.5, ls="--")
         ax.set_title(inst)
-        ax.set_xlabel("time (s, log scale)")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)

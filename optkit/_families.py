@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["FAMILIES", "export"]
 
-FAMILIES = ("composite", "rpca", "tensor", "transport", "splitting")
+FAMILIES = ("composite", "rpca", "tensor", "transport", "nlp", "splitting")
 
 
 def export(namespace: dict[str, Any], package: str) -> list[str]:

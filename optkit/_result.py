@@ -20,7 +20,6 @@ class Status(IntEnum):
     STALLED = 5
     INFEASIBLE = 6
     CALLBACK_ERROR = 7
-    UNBOUNDED = 8
 
     @property
     def message(self) -> str:
@@ -44,7 +43,6 @@ _MESSAGES = {
     Status.INFEASIBLE: "The problem data admit no feasible point.",
     Status.CALLBACK_ERROR: "The callback raised an exception (in info['error']); the best iterate so far "
                            "is returned.",
-    Status.UNBOUNDED: "The objective is unbounded below on the feasible set.",
 }
 
 
@@ -75,8 +73,22 @@ class Measures(Mapping):
         return f"Measures({self._data!r})"
 
 
+class MeasureAttributes:
+    """Attribute access to the entries of a ``measures`` mapping (``res.gap`` for ``res.measures["gap"]``)."""
+
+    def __getattr__(self, name: str) -> float:
+        # only reached when normal lookup fails
+        if name.startswith("__") or name == "measures":
+            raise AttributeError(name)
+        try:
+            return self.measures[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no attribute or measure {name!r}; measures: "
+                                 f"{sorted(self.measures)}") from None
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(MeasureAttributes):
     """Outcome of :func:`optkit.solve`.
 
     Attributes
@@ -129,16 +141,6 @@ class Result:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "measures", Measures(self.measures))
-
-    def __getattr__(self, name: str) -> float:
-        # only reached when normal lookup fails: the family's named measures
-        if name.startswith("__") or name == "measures":
-            raise AttributeError(name)
-        try:
-            return self.measures[name]
-        except KeyError:
-            raise AttributeError(f"Result has no attribute or measure {name!r}; measures: "
-                                 f"{sorted(self.measures)}") from None
 
     @property
     def success(self) -> bool:

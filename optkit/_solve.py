@@ -8,7 +8,7 @@ from typing import Any, Callable
 from ._registry import all_methods, get_solver
 from ._result import Result
 from .backend import namespace_by_name
-from .solvers.base import Options, Snapshot, Solver, run
+from .solvers.base import Snapshot, Solver, run
 
 __all__ = ["solve", "methods", "show_options"]
 
@@ -105,6 +105,10 @@ def solve(
     >>> res.success
     True
     """
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {verbose!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     if backend is not None:
         problem = problem.to(namespace_by_name(backend))
     cls = _resolve(problem, method)

@@ -53,9 +53,7 @@ class Report:
 
 def reference_solve(problem: Any, solver: str = "CLARABEL") -> tuple[Any, float, str, float]:
     """Solve ``problem.to_cvxpy()``; returns ``(x_ref, objective, status, seconds)`` with NumPy arrays."""
-    import cvxpy as cp  # noqa: PLC0415  (optional dependency: the `cvxpy` extra)
-
-    prob, var = problem.to_cvxpy()
+    prob, var = problem.to_cvxpy()  # imports cvxpy (the `cvxpy` extra)
     start = time.perf_counter()
     prob.solve(solver=solver, **REFERENCE_SETTINGS.get(solver, {}))
     elapsed = time.perf_counter() - start

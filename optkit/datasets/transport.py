@@ -9,7 +9,7 @@ __all__ = ["uniform_clouds", "digits_pair", "digit_image"]
 def uniform_clouds(n: int, m: int | None = None, *, dim: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two independent clouds of ``n`` and ``m`` (default ``n``) points, uniform in the unit cube.
 
-    The benchmark grid of issue 3 uses ``dim=2`` with uniform weights and the
+    ``benchmarks/transport.py`` uses ``dim=2`` with uniform weights and the
     squared Euclidean cost divided by its maximum.
     """
     if not (isinstance(n, int) and n > 0) or (m is not None and not (isinstance(m, int) and m > 0)):

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from ..backend import asarray, get_namespace, to_numpy
 
-__all__ = ["Function", "check_array", "check_scalar"]
+__all__ = ["Function", "check_array", "check_scalar", "check_same_library"]
 
 
 class Function:
@@ -61,8 +61,11 @@ class Function:
 
     def to(self, xp: Any) -> "Function":
         """The same function with its arrays moved to namespace ``xp``."""
-        moved = {k: asarray(to_numpy(v), xp=xp) for k, v in self.arrays().items()}
-        return dataclasses.replace(self, **moved)
+        return self.map_arrays(lambda a: asarray(to_numpy(a), xp=xp))
+
+    def map_arrays(self, fn: Any) -> "Function":
+        """The same function with ``fn`` applied to each of its arrays."""
+        return dataclasses.replace(self, **{k: fn(v) for k, v in self.arrays().items()})
 
 
 def check_array(name: str, x: Any, ndim: int | None = None, finite: bool = True) -> Any:
@@ -100,3 +103,16 @@ def check_scalar(name: str, value: Any, *, positive: bool = False, allow_none: b
     if value < 0:
         raise ValueError(f"{name} must be nonnegative, got {value}")
     return value
+
+
+def check_same_library(**arrays: Any) -> Any:
+    """The namespace the named arrays share; a ``TypeError`` naming them when they come from
+    different array libraries (``None`` entries are skipped)."""
+    given = {k: v for k, v in arrays.items() if v is not None}
+    try:
+        return get_namespace(*given.values())
+    except TypeError:
+        kinds = ", ".join(f"{k} ({type(v).__module__.split('.')[0]})" for k, v in given.items())
+        raise TypeError(f"{' and '.join(given)} come from different array libraries: {kinds}; "
+                        f"use one array library for all the data") from None
+

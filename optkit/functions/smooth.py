@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import get_namespace
-from .base import Function, check_array
+from .base import Function, check_array, check_same_library
 
 __all__ = ["SquaredLoss", "LogDetTrace", "spectral_norm_sq"]
 
@@ -60,6 +60,7 @@ class SquaredLoss(Function):
     def __post_init__(self) -> None:
         A = check_array("A", self.A, ndim=2)
         b = check_array("b", self.b, ndim=1)
+        check_same_library(A=A, b=b)
         if b.shape[0] != A.shape[0]:
             raise ValueError(f"b must have length A.shape[0] = {A.shape[0]}, got {b.shape[0]}")
         xp = get_namespace(A)
@@ -156,8 +157,10 @@ class LogDetTrace(Function):
         S = check_array("S", self.S, ndim=2)
         if S.shape[0] != S.shape[1]:
             raise ValueError(f"S must be square, got shape {tuple(S.shape)}")
+        if S.shape[0] == 0:
+            raise ValueError("S must be non-empty")
         xp = get_namespace(S)
-        scale = float(xp.max(xp.abs(S))) if S.shape[0] else 0.0
+        scale = float(xp.max(xp.abs(S)))
         if float(xp.max(xp.abs(S - S.T))) > 1e-10 * max(scale, 1.0):
             raise ValueError("S must be symmetric")
         object.__setattr__(self, "S", S)
@@ -193,7 +196,8 @@ class LogDetTrace(Function):
         sigma = xp.linalg.eigvalsh(X)
         if not float(sigma[0]) > 0:
             return None
-        return math.exp(-2.0 * float(xp.mean(xp.log(sigma))))
+        exponent = -2.0 * float(xp.mean(xp.log(sigma)))
+        return math.exp(exponent) if abs(exponent) < 700 else None  # beyond float range: no estimate
 
     def to_cvxpy(self, var: Any) -> Any:
         import cvxpy as cp  # noqa: PLC0415

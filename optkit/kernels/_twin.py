@@ -26,14 +26,6 @@ def project_simplex(v: Any, radius: float = 1.0) -> Any:
     return xp.clip(v - theta, min=0.0)
 
 
-def project_l1_ball(v: Any, radius: float = 1.0) -> Any:
-    """Euclidean projection of a vector onto :math:`\\{\\|x\\|_1 \\le r\\}`."""
-    xp = get_namespace(v)
-    if float(xp.sum(xp.abs(v))) <= radius:
-        return v
-    return xp.sign(v) * project_simplex(xp.abs(v), radius)
-
-
 def l1_ball_threshold(z: Any, radius: float) -> float:
     """The threshold :math:`\\theta \\ge 0` with :math:`\\|\\operatorname{soft}(z, \\theta)\\|_1 = r`
     (0 when :math:`\\|z\\|_1 \\le r`), by sorting."""

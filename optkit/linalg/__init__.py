@@ -1,6 +1,7 @@
 """Linear algebra the families share: thin SVDs and their updates, partial SVDs, singular-value
 thresholding and tensor matricizations, all written against the array API."""
 from .lanczos import Triplet, top_singular_triplet
+from .sketch import SketchSystem, sketch_solve, sketch_system
 from .matricization import Matricization, fold, mode_unfoldings, square_matricization, unfold
 from .subspace import partial_svd
 from .svt import gram_threshold, nuclear_norm, partial_svt, svt
@@ -8,4 +9,5 @@ from .thin_svd import ThinSVD, dense, extend_basis, rank_one_update, reorthogona
 
 __all__ = ["ThinSVD", "rank_one_update", "reorthogonalize", "extend_basis", "dense",
            "Triplet", "top_singular_triplet", "partial_svd", "svt", "partial_svt", "gram_threshold",
-           "nuclear_norm", "Matricization", "mode_unfoldings", "square_matricization", "unfold", "fold"]
+           "nuclear_norm", "SketchSystem", "sketch_system", "sketch_solve", "Matricization", "mode_unfoldings",
+           "square_matricization", "unfold", "fold"]

@@ -28,7 +28,8 @@ from typing import Any
 from ..backend import get_namespace
 from .svt import GRAM_ASPECT, gram_threshold, nuclear_norm, svt
 
-__all__ = ["Matricization", "mode_unfoldings", "square_matricization", "unfold", "fold"]
+__all__ = ["Matricization", "mode_unfoldings", "square_matricization", "unfold", "fold", "mode_product",
+           "tucker_factors", "tucker_project", "tucker_tangent_project"]
 
 
 def _prod(values: Any) -> int:
@@ -188,6 +189,32 @@ class Matricization:
         Vk = V[:, V.shape[1] - min(rank, V.shape[1]):]
         return self._apply_rows(Vk, xp.ones((Vk.shape[1],), dtype=Vk.dtype), X)
 
+    def spectral_norm(self, X: Any) -> float:
+        """:math:`\\|X_{(i)}\\|_2`, the largest singular value of the matricization.
+
+        From the largest eigenvalue of the small Gram matrix where the mode-i view gives one (its
+        relative error is of the order of the machine epsilon), otherwise LAPACK singular values.
+        """
+        xp = get_namespace(X)
+        G = self._row_gram(X)
+        if G is None:
+            return float(xp.max(xp.linalg.svdvals(self.unfold(X))))
+        return math.sqrt(max(float(xp.max(xp.linalg.eigvalsh(G))), 0.0))
+
+    def left_singular_vectors(self, X: Any, rank: int) -> Any:
+        """The ``rank`` leading left singular vectors of the matricization, shape ``(m, rank)``.
+
+        From the eigenvectors of :math:`X_{(i)}X_{(i)}^T` (the row Gram matrix, formed on the
+        copy-free view where possible); their order is immaterial to the callers (projectors).
+        """
+        xp = get_namespace(X)
+        G = self._row_gram(X)
+        if G is None:
+            M = self.unfold(X)
+            G = xp.matmul(M, xp.matrix_transpose(M))
+        _, V = xp.linalg.eigh(G)
+        return V[:, V.shape[1] - min(int(rank), V.shape[1]):]
+
     def singular_values(self, X: Any) -> Any:
         """Singular values of the matricization (LAPACK, descending)."""
         xp = get_namespace(X)
@@ -245,3 +272,78 @@ def unfold(X: Any, mode: int) -> Any:
 def fold(M: Any, mode: int, shape: tuple) -> Any:
     """Inverse of :func:`unfold`: the tensor of ``shape`` whose mode-``mode`` unfolding is ``M``."""
     return mode_unfoldings(tuple(shape))[mode].fold(M)
+
+
+def mode_product(X: Any, A: Any, mode: int) -> Any:
+    """The mode product :math:`\\mathcal{X}\\times_i A`: ``A`` (shape ``(p, n_i)``) applied to every mode-``mode``
+    fibre, so that the result's mode-i unfolding is :math:`A X_{(i)}` (shape ``n`` with ``n_i`` replaced by ``p``)."""
+    xp = get_namespace(X)
+    shape = tuple(X.shape)
+    M = xp.matmul(A, unfold(X, mode))
+    return fold(M, mode, shape[:mode] + (int(A.shape[0]),) + shape[mode + 1:])
+
+
+def tucker_factors(X: Any, ranks: tuple) -> list:
+    """Orthonormal factors :math:`U_i` (``n_i x r_i``): the leading left singular vectors of every
+    mode-i unfolding of ``X`` (the truncated higher-order SVD of De Lathauwer, De Moor & Vandewalle 2000)."""
+    return [m.left_singular_vectors(X, r) for m, r in zip(mode_unfoldings(tuple(X.shape)), ranks)]
+
+
+def tucker_project(X: Any, factors: list) -> Any:
+    """:math:`\\mathcal{X}\\times_1 U_1U_1^T\\cdots\\times_N U_NU_N^T`: the orthogonal projection onto the
+    tensors whose mode-i column spaces lie in :math:`\\operatorname{span} U_i` (with :func:`tucker_factors`,
+    the truncated HOSVD, of multilinear rank at most the factors' widths)."""
+    xp = get_namespace(X)
+    core = X
+    for i, U in enumerate(factors):
+        core = mode_product(core, xp.matrix_transpose(U), i)
+    out = core
+    for i, U in enumerate(factors):
+        out = mode_product(out, U, i)
+    return out
+
+
+def tucker_tangent_project(Z: Any, X: Any, factors: list) -> Any:
+    """Orthogonal projection of ``Z`` onto the tangent space at ``X`` of the tensors of multilinear rank
+    given by ``factors`` (``X`` must lie in their span, e.g. ``X = tucker_project(X0, factors)``).
+
+    With :math:`\\mathcal{X} = \\mathcal{C}\\times_1 U_1\\cdots\\times_N U_N` and
+    :math:`P_i = U_iU_i^T`, the tangent space is
+    :math:`\\{\\mathcal{G}\\times_i U_i\\} \\oplus \\bigoplus_i
+    \\{\\mathcal{C}\\times_i \\delta U_i \\times_{j\\ne i} U_j : U_i^T\\delta U_i = 0\\}` and (Koch & Lubich, SIAM J. Matrix Anal. Appl. 31, 2010)
+
+    .. math::
+        P_T(\\mathcal{Z}) = \\mathcal{Z}\\times_i P_i
+        + \\sum_i \\mathcal{C}\\times_i\\big((I - P_i)\\,[\\mathcal{Z}\\times_{j\\ne i}U_j^T]_{(i)}
+          C_{(i)}^{+}\\big)\\times_{j\\ne i} U_j .
+
+    Each term is the least-squares projection onto its (mutually orthogonal) subspace, so the sum
+    is the orthogonal projection onto their direct sum, a linear space that contains ``X``, also
+    where a core unfolding is rank deficient (the pseudo-inverse). For a matrix (N = 2) it is the
+    familiar :math:`P_UZ + ZP_V - P_UZP_V`.
+    """
+    xp = get_namespace(Z)
+    n = len(factors)
+    Ut = [xp.matrix_transpose(U) for U in factors]
+
+    def reduce(A: Any, skip: int) -> Any:
+        for j in range(n):
+            if j != skip:
+                A = mode_product(A, Ut[j], j)
+        return A
+
+    def expand(A: Any, skip: int) -> Any:
+        for j in range(n):
+            if j != skip:
+                A = mode_product(A, factors[j], j)
+        return A
+
+    core = reduce(X, -1)
+    out = expand(reduce(Z, -1), -1)
+    for i, U in enumerate(factors):
+        A = unfold(reduce(Z, i), i)                                  # n_i x prod_{j != i} r_j
+        A = A - xp.matmul(U, xp.matmul(Ut[i], A))                     # (I - P_i) [Z x_{j != i} U_j^T]_(i)
+        dU = xp.matmul(A, xp.linalg.pinv(unfold(core, i)))            # n_i x r_i
+        shape = tuple(core.shape[:i]) + (int(U.shape[0]),) + tuple(core.shape[i + 1:])
+        out = out + expand(fold(xp.matmul(dU, unfold(core, i)), i, shape), i)
+    return out

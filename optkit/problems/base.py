@@ -49,8 +49,21 @@ class Problem:
 
     def to(self, xp: Any) -> "Problem":
         """The same problem with its data moved once to namespace ``xp``."""
-        moved = {k: asarray(to_numpy(v), xp=xp) for k, v in self.arrays().items()}
-        return dataclasses.replace(self, **moved)
+        return self.map_arrays(lambda a: asarray(to_numpy(a), xp=xp))
+
+    def astype(self, dtype: Any) -> "Problem":
+        """The same problem with its floating data in ``dtype`` (the run loop re-certifies a
+        float32 answer in float64 with it)."""
+        def cast(a: Any) -> Any:
+            xp = get_namespace(a)
+            return xp.astype(a, dtype) if xp.isdtype(a.dtype, "real floating") else a
+
+        return self.map_arrays(cast)
+
+    def map_arrays(self, fn: Any) -> "Problem":
+        """The same problem with ``fn`` applied to each data array (:meth:`arrays`); problems that
+        keep their data elsewhere (in :class:`~optkit.functions.Function` terms) override it."""
+        return dataclasses.replace(self, **{k: fn(v) for k, v in self.arrays().items()})
 
     def initial_point(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no default starting point")
@@ -87,7 +100,10 @@ def _like_template(name: str, x: Any, template: Any) -> Any:
         return type(template)(*blocks) if hasattr(template, "_fields") else tuple(blocks)
     xp = get_namespace(template)
     if isinstance(x, (list, tuple)) or np.isscalar(x):
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError:
+            raise ValueError(f"{name} must be a (rectangular) array; got a ragged nested sequence") from None
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{name} must be an array, got {type(x).__name__}")
     try:

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backend import get_namespace, to_numpy
+from ..backend import get_namespace
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_array, check_scalar
 from .base import Problem
@@ -25,6 +25,13 @@ def two_terms(problem: Any) -> tuple[Function, Function] | None:
     if isinstance(f, Function) and isinstance(g, Function) and f.smooth:
         return f, g
     return None
+
+
+def _certified_gap(primal: float, dual: float, dtype: Any, xp: Any) -> float:
+    """``primal - dual``, but never below the rounding of the two values in ``dtype``: a gap that
+    rounds to zero certifies only to that level."""
+    rounding = 4.0 * float(xp.finfo(dtype).eps) * (abs(primal) + abs(dual))
+    return max(primal - dual, rounding)
 
 
 class CompositeProblem(Problem):
@@ -103,6 +110,13 @@ class Composite(CompositeProblem):
             object.__setattr__(self, "x0", x0)
         if not self.arrays():
             raise ValueError("Composite needs data arrays: give x0 when neither f nor g holds arrays")
+        x = self.initial_point()
+        for name in ("f", "g"):
+            try:
+                getattr(self, name).value(x)
+            except (ValueError, TypeError) as exc:  # an inconsistent shape fails inside the term
+                raise ValueError(f"shape {self.shape} does not fit {name} ({type(getattr(self, name)).__name__}): "
+                                 f"{exc}") from None
 
     def arrays(self) -> dict[str, Any]:
         out = {f"f.{k}": v for k, v in self.f.arrays().items()}
@@ -111,11 +125,9 @@ class Composite(CompositeProblem):
             out["x0"] = self.x0
         return out
 
-    def to(self, xp: Any) -> "Composite":
-        from ..backend import asarray  # noqa: PLC0415
-
-        x0 = None if self.x0 is None else asarray(to_numpy(self.x0), xp=xp)
-        return Composite(self.f.to(xp), self.g.to(xp), self.shape, x0)
+    def map_arrays(self, fn: Any) -> "Composite":
+        x0 = None if self.x0 is None else fn(self.x0)
+        return Composite(self.f.map_arrays(fn), self.g.map_arrays(fn), self.shape, x0)
 
     def initial_point(self) -> Any:
         if self.x0 is not None:
@@ -135,7 +147,8 @@ class Lasso(CompositeProblem):
     A : array, shape (m, n)
     b : array, shape (m,)
     lam : float
-        :math:`\\lambda \\ge 0`. scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``.
+        :math:`\\lambda > 0`. scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``
+        (``lam = 0`` is least squares, for which :func:`numpy.linalg.lstsq` is the tool).
 
     Notes
     -----
@@ -157,9 +170,11 @@ class Lasso(CompositeProblem):
 
     def __post_init__(self) -> None:
         f = SquaredLoss(self.A, self.b)
+        if f.A.shape[1] == 0:
+            raise ValueError(f"A must have at least one column (feature), got shape {tuple(f.A.shape)}")
         object.__setattr__(self, "A", f.A)
         object.__setattr__(self, "b", f.b)
-        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+        object.__setattr__(self, "lam", check_scalar("lam", self.lam, positive=True))
         object.__setattr__(self, "f", f)
         object.__setattr__(self, "g", L1Norm(self.lam))
 
@@ -170,17 +185,19 @@ class Lasso(CompositeProblem):
     def initial_point(self) -> Any:
         return self.xp.zeros(self.shape, dtype=self.dtype)
 
-    def measures(self, x: Any) -> dict[str, float]:
+    def measures(self, x: Any, *, residual: Any = None, correlation: Any = None) -> dict[str, float]:
+        """``fun``, ``optimality`` (relative duality gap) and ``gap``; ``residual`` :math:`Ax - b` and
+        ``correlation`` :math:`A^T(Ax - b)` may pass what a solver already has."""
         xp = get_namespace(x)
-        r = self.A @ x - self.b
+        r = self.A @ x - self.b if residual is None else residual
         primal = 0.5 * float(r @ r) + self.lam * float(xp.sum(xp.abs(x)))
-        corr = float(xp.max(xp.abs(self.A.T @ r))) if r.shape[0] else 0.0
+        c = self.A.T @ r if correlation is None else correlation
+        corr = float(xp.max(xp.abs(c))) if r.shape[0] else 0.0
         scale = min(1.0, self.lam / corr) if corr > 0 else 1.0
         theta = scale * r
         dual = -0.5 * float(theta @ theta) - float(self.b @ theta)
-        gap = max(primal - dual, 0.0)
-        rel = gap / max(abs(primal), 1e-300) if gap > 0 else 0.0
-        return {"fun": primal, "optimality": rel, "gap": gap}
+        gap = _certified_gap(primal, dual, x.dtype, xp)
+        return {"fun": primal, "optimality": gap / max(abs(primal), 1e-300), "gap": gap}
 
 
 @dataclass(frozen=True)
@@ -215,12 +232,14 @@ class SparseInverseCovariance(CompositeProblem):
     def __post_init__(self) -> None:
         f = LogDetTrace(self.S)
         xp = get_namespace(f.S)
-        if f.S.shape[0] == 0:
-            raise ValueError("S must be non-empty")
         if not bool(xp.all(xp.linalg.diagonal(f.S) > 0)):
             raise ValueError("S must have a positive diagonal (the problem is unbounded otherwise)")
+        lam = check_scalar("lam", self.lam)
+        if lam == 0 and not float(xp.linalg.eigvalsh(f.S)[0]) > 0:
+            raise ValueError("lam = 0 with a singular S: the problem is unbounded below (no maximum likelihood "
+                             "precision exists); take lam > 0")
         object.__setattr__(self, "S", f.S)
-        object.__setattr__(self, "lam", check_scalar("lam", self.lam))
+        object.__setattr__(self, "lam", lam)
         object.__setattr__(self, "f", f)
         object.__setattr__(self, "g", OffDiagL1(self.lam))
 
@@ -254,5 +273,5 @@ class SparseInverseCovariance(CompositeProblem):
         if float(xp.min(w)) <= 0:
             gap = math.inf
         else:
-            gap = max(primal - float(xp.sum(xp.log(w))) - p, 0.0)
+            gap = _certified_gap(primal, float(xp.sum(xp.log(w))) + p, X.dtype, xp)
         return {"fun": primal, "optimality": gap / max(1.0, abs(primal)), "gap": gap}

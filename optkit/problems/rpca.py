@@ -15,6 +15,28 @@ sparse, observed on the entries :math:`\\Omega` (``mask``), with
   :math:`\\|S\\|_1\\le\\tau_S` (the problem FW-P solves).
 
 Solutions are :class:`LowRankSparse` named tuples ``(L, S)``.
+
+Each problem's ``measures`` is the one place its certificate is computed. Solvers pass the
+pieces they already have, under these names, and the problem computes the others itself:
+
+==================  ======================================================================
+``residual``        :math:`R = P_\\Omega(L + S - M)`, shape ``(m, n)``
+``residual_sq``     :math:`\\|R\\|_F^2`
+``residual_max``    :math:`\\max_{ij}|R_{ij}|`
+``sigma1``          :math:`\\sigma_1(R)`, the top singular value of the residual
+``nuclear``         :math:`\\|L\\|_*` (e.g. :math:`\\sum_i s_i` of the factors of ``L``)
+``l1``              :math:`\\|S\\|_1`
+``dual_sigma``      :math:`\\sigma_1(P_\\Omega Y)` of a multiplier ``Y`` (:class:`RobustPCA`)
+``dual_max``        :math:`\\max_{ij}|(P_\\Omega Y)_{ij}|` (:class:`RobustPCA`)
+==================  ======================================================================
+
+A top singular value the problem computes itself comes from a Lanczos run to a relative
+residual of ``1e-10`` (:data:`SIGMA_TOL`); a solver that passes ``sigma1`` or ``dual_sigma``
+must pass one at least as accurate wherever the certificate decides a stop. Every gap is
+reported with the rounding it may carry in the data's precision added
+(:math:`4\\epsilon` times the sum of the absolute values of its terms): negligible in float64,
+about ``1e-6`` relative in float32, where it keeps a run from stopping at a gap that the
+float64 re-certification puts above ``tol``.
 """
 from __future__ import annotations
 
@@ -24,10 +46,13 @@ from typing import Any, NamedTuple
 
 from ..backend import get_namespace, inner, to_numpy
 from ..functions.base import check_array, check_scalar
-from ..linalg import nuclear_norm, top_singular_triplet
-from .base import Problem
+from ..linalg import ThinSVD, nuclear_norm, top_singular_triplet
+from .base import Problem, _like_template
 
-__all__ = ["LowRankSparse", "RobustPCA", "CompressivePCP", "ConstrainedCPCP"]
+__all__ = ["LowRankSparse", "LowRankSparseDual", "RobustPCA", "CompressivePCP", "ConstrainedCPCP"]
+
+#: Relative residual to which the problems compute a top singular value for their certificates.
+SIGMA_TOL = 1e-10
 
 
 class LowRankSparse(NamedTuple):
@@ -35,6 +60,15 @@ class LowRankSparse(NamedTuple):
 
     L: Any
     S: Any
+
+
+class LowRankSparseDual(NamedTuple):
+    """A decomposition with a multiplier: ``(L, S, Y)``, the warm start :class:`RobustPCA` accepts
+    (``Y`` e.g. a previous result's ``dual``)."""
+
+    L: Any
+    S: Any
+    Y: Any
 
 
 def _blocks(x: Any) -> tuple[Any, Any]:
@@ -45,11 +79,36 @@ def _blocks(x: Any) -> tuple[Any, Any]:
     return L, S
 
 
+def _max_abs(A: Any) -> float:
+    """:math:`\\max_{ij}|A_{ij}|` by two reductions (no ``|A|`` temporary)."""
+    xp = get_namespace(A)
+    return max(float(xp.max(A)), -float(xp.min(A)))
+
+
+def _l1(S: Any) -> float:
+    xp = get_namespace(S)
+    return float(xp.sum(xp.abs(S)))
+
+
+def _gap(terms: tuple[float, ...], eps: float) -> float:
+    """``|sum(terms)|`` plus the rounding it may carry in a precision of unit ``eps``,
+    :math:`4\\epsilon\\sum|t|`: a gap computed from values rounded in the data's precision
+    certifies only up to that rounding (in float32 a gap of 1e-5 relative is resolved to about
+    1e-6; without the bound a float32 run could stop at a gap that float64 puts above ``tol``)."""
+    return abs(math.fsum(terms)) + 4.0 * eps * math.fsum(abs(t) for t in terms)
+
+
+def _sigma1(A: Any) -> float:
+    """:math:`\\sigma_1(A)` to the accuracy of the certificates (:data:`SIGMA_TOL`)."""
+    return top_singular_triplet(A, tol=SIGMA_TOL).sigma
+
+
 class _LowRankSparseProblem(Problem):
-    """Shared data handling: ``M`` (NaN allowed where unobserved), ``mask``, and the residual."""
+    """Shared data handling: ``M`` (NaN allowed where unobserved), ``mask``, the residual and ``x0``."""
 
     M: Any
     mask: Any
+    _x0_layout = "a pair (L, S) of arrays"
 
     def _prepare(self) -> None:
         M = check_array("M", self.M, ndim=2, finite=False)
@@ -102,6 +161,10 @@ class _LowRankSparseProblem(Problem):
         m, n = self.shape
         return self.n_observed / (m * n)
 
+    @property
+    def _eps(self) -> float:
+        return float(self.xp.finfo(self.dtype).eps)
+
     def residual(self, L: Any, S: Any) -> Any:
         """:math:`P_\\Omega(L + S - M)` (zero off the observed entries)."""
         R = L + S - self.M_obs
@@ -112,24 +175,37 @@ class _LowRankSparseProblem(Problem):
         return LowRankSparse(xp.zeros(self.shape, dtype=self.dtype), xp.zeros(self.shape, dtype=self.dtype))
 
     def check_x0(self, x0: Any) -> LowRankSparse:
-        """Validate a starting pair ``(L, S)``; returns copies in the problem's dtype.
+        """Validate a starting pair ``(L, S)``; returns copies in the problem's namespace and dtype.
 
-        ``L`` may also be a :class:`~optkit.linalg.ThinSVD` (factors kept as they are; the
-        Frank-Wolfe methods start from them without an SVD)."""
-        from ..linalg import ThinSVD  # noqa: PLC0415
+        ``L`` may also be a :class:`~optkit.linalg.ThinSVD` ``(U, s, V)`` of shapes ``(m, r)``,
+        ``(r,)``, ``(n, r)``: it is returned as a ``ThinSVD`` in float64 (the precision the
+        factored methods keep factors in), and a method starts from the factors without an SVD.
+        """
+        if not isinstance(x0, (tuple, list)) or isinstance(x0, ThinSVD) or len(x0) != 2:
+            raise TypeError(f"x0 must be {self._x0_layout} (L may be a ThinSVD), got {type(x0).__name__}")
+        L, S = x0
+        return LowRankSparse(self._check_L(L), self._check_block("x0.S", S))
 
-        L, S = _blocks(x0)
+    def _check_block(self, name: str, X: Any) -> Any:
+        return _like_template(name, X, self.xp.empty(self.shape, dtype=self.dtype))
+
+    def _check_L(self, L: Any) -> Any:
+        if not isinstance(L, ThinSVD):
+            return self._check_block("x0.L", L)
         xp = self.xp
-        out = []
-        for name, X in (("x0.L", L), ("x0.S", S)):
-            if isinstance(X, ThinSVD):
-                out.append(X)
-                continue
-            X = check_array(name, X, ndim=2)
-            if tuple(X.shape) != self.shape:
-                raise ValueError(f"{name} must have shape {self.shape}, got {tuple(X.shape)}")
-            out.append(xp.astype(xp.asarray(X), self.dtype, copy=True))
-        return LowRankSparse(*out)
+        m, n = self.shape
+        s = L.s
+        if not hasattr(s, "shape") or len(s.shape) != 1:
+            raise ValueError("x0.L.s must be a 1-d array of singular values")
+        r = int(s.shape[0])
+        f64 = xp.float64
+        U = _like_template("x0.L.U", L.U, xp.empty((m, r), dtype=f64))
+        s = _like_template("x0.L.s", s, xp.empty((r,), dtype=f64))
+        V = _like_template("x0.L.V", L.V, xp.empty((n, r), dtype=f64))
+        return ThinSVD(U, s, V)
+
+    def _nuclear_of(self, L: Any) -> float:
+        return L.nuclear_norm() if isinstance(L, ThinSVD) else nuclear_norm(L)
 
     def _cvx_data(self) -> tuple[Any, Any]:
         import numpy as np  # noqa: PLC0415  (CVXPY works on host arrays)
@@ -167,14 +243,16 @@ class RobustPCA(_LowRankSparseProblem):
     -----
     The dual is :math:`\\max_Y \\langle Y, P_\\Omega M\\rangle` over
     :math:`\\|Y\\|_2 \\le 1`, :math:`\\|Y\\|_\\infty \\le \\lambda`,
-    :math:`Y = P_\\Omega Y`. Given a multiplier estimate ``Y`` (iALM's), the
-    optimality measure is
+    :math:`Y = P_\\Omega Y`. Given a multiplier ``Y`` (iALM's, reported as the result's
+    ``dual``), the optimality measure is
     :math:`\\max(\\|P_\\Omega(L+S-M)\\|_F/\\|P_\\Omega M\\|_F,\\; |f - \\langle\\hat Y, M\\rangle|/f)`
-    with :math:`\\hat Y = Y/\\max(1, \\|Y\\|_2, \\|Y\\|_\\infty/\\lambda)` dual
-    feasible; without one, only the relative primal residual.
+    with :math:`\\hat Y = P_\\Omega Y/\\max(1, \\|P_\\Omega Y\\|_2, \\|P_\\Omega Y\\|_\\infty/\\lambda)`
+    dual feasible. Without a multiplier the gap, and so the optimality measure, is not
+    computed (``inf``): a primal pair alone certifies nothing about the objective.
     """
 
     default_method = "ialm"
+    _x0_layout = "a pair (L, S) or a triple (L, S, Y) of arrays"
     M: Any
     lam: float | None = None
     mask: Any = None
@@ -189,41 +267,49 @@ class RobustPCA(_LowRankSparseProblem):
         lam = 1.0 / math.sqrt(max(m, n)) if self.lam is None else check_scalar("lam", self.lam, positive=True)
         object.__setattr__(self, "lam", lam)
 
-    def objective(self, x: Any, *, nuclear: float | None = None, l1: float | None = None) -> float:
-        """:math:`\\|L\\|_* + \\lambda\\|S\\|_1` (``nuclear``, ``l1`` may pass known :math:`\\|L\\|_*`,
-        :math:`\\|S\\|_1`)."""
+    def objective(self, x: Any) -> float:
+        """:math:`\\|L\\|_* + \\lambda\\|S\\|_1`."""
         L, S = _blocks(x)
-        xp = get_namespace(L, S)
-        nuc = nuclear_norm(L) if nuclear is None else nuclear
-        return nuc + self.lam * (float(xp.sum(xp.abs(S))) if l1 is None else l1)
+        return nuclear_norm(L) + self.lam * _l1(S)
 
-    def measures(self, x: Any, *, dual: Any = None, nuclear: float | None = None,
-                 dual_sigma: float | None = None, l1: float | None = None,
-                 residual_sq: float | None = None) -> dict[str, float]:
-        """``fun``, ``optimality``, ``primal_residual`` and, with a multiplier ``dual``, ``gap``.
+    def check_x0(self, x0: Any) -> LowRankSparse | LowRankSparseDual:
+        """Validate ``(L, S)`` or ``(L, S, Y)`` (a :class:`LowRankSparseDual`, ``Y`` a multiplier
+        to start from, e.g. a previous result's ``dual``); ``L`` may be a ``ThinSVD`` (see
+        the base class). Returns copies in the problem's namespace and dtype."""
+        if isinstance(x0, (tuple, list)) and not isinstance(x0, ThinSVD) and len(x0) == 3:
+            L, S, Y = x0
+            return LowRankSparseDual(*super().check_x0((L, S)), self._check_block("x0.Y", Y))
+        return super().check_x0(x0)
 
-        ``nuclear``, ``dual_sigma``, ``l1`` and ``residual_sq`` may pass known :math:`\\|L\\|_*`,
-        :math:`\\|Y\\|_2`, :math:`\\|S\\|_1` and :math:`\\|P_\\Omega(L+S-M)\\|_F^2` (each an
-        ``m x n`` pass otherwise)."""
+    def measures(self, x: Any, *, dual: Any = None, residual_sq: float | None = None,
+                 nuclear: float | None = None, l1: float | None = None, dual_sigma: float | None = None,
+                 dual_max: float | None = None) -> dict[str, float]:
+        """``fun``, ``optimality``, ``primal_residual`` and ``gap``.
+
+        Parameters
+        ----------
+        x : pair (L, S)
+        dual : array, shape (m, n), optional
+            A multiplier ``Y``; without it ``gap`` and ``optimality`` are ``inf``.
+        residual_sq, nuclear, l1, dual_sigma, dual_max : float, optional
+            Pieces a solver already has (see the module docstring): each an ``m x n`` pass
+            (``nuclear`` an SVD, ``dual_sigma`` a Lanczos run) otherwise.
+        """
         L, S = _blocks(x)
-        xp = get_namespace(L, S)
-        fun = self.objective((L, S), nuclear=nuclear, l1=l1)
+        fun = (nuclear_norm(L) if nuclear is None else nuclear) + self.lam * (_l1(S) if l1 is None else l1)
         if residual_sq is None:
             R = self.residual(L, S)
             residual_sq = inner(R, R)
-        scale = max(self.norm_M, 1e-300)
-        primal = math.sqrt(residual_sq) / scale
-        out = {"fun": fun, "optimality": primal, "primal_residual": primal}
-        if dual is not None:
-            Y = dual if self.W is None else dual * self.W
-            s1 = top_singular_triplet(Y, tol=1e-10).sigma if dual_sigma is None else dual_sigma
-            ymax = max(float(xp.max(Y)), -float(xp.min(Y)))  # no |Y| temporary
-            Yhat_scale = 1.0 / max(1.0, s1, ymax / self.lam)
-            dval = Yhat_scale * inner(Y, self.M_obs)
-            gap = fun - dval
-            out["gap"] = gap
-            out["optimality"] = max(primal, abs(gap) / max(abs(fun), 1e-300))
-        return out
+        primal = math.sqrt(residual_sq) / max(self.norm_M, 1e-300)
+        if dual is None:
+            return {"fun": fun, "optimality": math.inf, "primal_residual": primal, "gap": math.inf}
+        Y = dual if self.W is None else dual * self.W
+        s1 = _sigma1(Y) if dual_sigma is None else dual_sigma
+        ymax = _max_abs(Y) if dual_max is None else dual_max
+        dval = inner(Y, self.M_obs) / max(1.0, s1, ymax / self.lam)
+        gap = _gap((fun, -dval), self._eps)
+        return {"fun": fun, "optimality": max(primal, gap / max(abs(fun), 1e-300)),
+                "primal_residual": primal, "gap": gap}
 
     def to_cvxpy(self) -> tuple[Any, Any]:
         import cvxpy as cp  # noqa: PLC0415
@@ -238,15 +324,36 @@ class RobustPCA(_LowRankSparseProblem):
         return prob, LowRankSparse(L, S)
 
 
-def _cpcp_dual(problem: Any, R: Any, sigma1: float | None, v0: Any = None) -> tuple[float, float]:
-    """``(sigma_1(R), max|R|)`` of a residual."""
-    xp = get_namespace(R)
-    s1 = top_singular_triplet(R, v0, tol=1e-6).sigma if sigma1 is None else sigma1
-    return s1, float(xp.max(xp.abs(R)))
+class _CompressiveProblem(_LowRankSparseProblem):
+    """The two compressive forms, whose certificates are built from the residual and its top
+    singular value."""
+
+    def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
+                 residual_max: float | None = None, sigma1: float | None = None,
+                 nuclear: float | None = None, l1: float | None = None) -> dict[str, float]:
+        """``fun``, ``optimality`` and the problem's named measures (see its Notes).
+
+        Parameters
+        ----------
+        x : pair (L, S)
+        residual, residual_sq, residual_max, sigma1, nuclear, l1 : optional
+            Pieces a solver already has (see the module docstring); the problem computes the
+            others.
+        """
+        L, S = _blocks(x)
+        R = self.residual(L, S) if residual is None else residual
+        return self._certificate(L, S, R, inner(R, R) if residual_sq is None else residual_sq,
+                                 _max_abs(R) if residual_max is None else residual_max,
+                                 _sigma1(R) if sigma1 is None else sigma1,
+                                 nuclear_norm(L) if nuclear is None else nuclear, _l1(S) if l1 is None else l1)
+
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class CompressivePCP(_LowRankSparseProblem):
+class CompressivePCP(_CompressiveProblem):
     """Penalised compressive principal component pursuit.
 
     .. math::
@@ -272,7 +379,8 @@ class CompressivePCP(_LowRankSparseProblem):
     and the dual point is
     :math:`Y = R\\min(1, \\lambda_L/\\sigma_1(R), \\lambda_S/\\|R\\|_\\infty)`;
     :math:`(f - D(Y))/f \\ge (f - f^\\star)/f`, and it vanishes at the solution
-    (there :math:`Y = R`).
+    (there :math:`Y = R`). A negative difference (possible only with an underestimated
+    :math:`\\sigma_1`) is reported by its size, never as zero.
     """
 
     default_method = "fw_t"
@@ -310,34 +418,25 @@ class CompressivePCP(_LowRankSparseProblem):
             raise ValueError("M is zero on the observed entries; the weights would be zero")
         return cls(M, mask, lam_L=delta * rho * nrm, lam_S=delta * math.sqrt(rho) * nrm / math.sqrt(max(m, n)))
 
-    def objective(self, x: Any, *, nuclear: float | None = None) -> float:
-        L, S = _blocks(x)
-        xp = get_namespace(L, S)
-        R = self.residual(L, S)
-        nuc = nuclear_norm(L) if nuclear is None else nuclear
-        return 0.5 * inner(R, R) + self.lam_L * nuc + self.lam_S * float(xp.sum(xp.abs(S)))
+    def _fun(self, sq: float, nuclear: float, l1: float) -> float:
+        return 0.5 * sq + self.lam_L * nuclear + self.lam_S * l1
 
-    def dual_gap(self, fun: float, R: Any, sq: float, sigma1: float, rmax: float) -> tuple[float, float]:
-        """``(gap, dual value)`` from the residual's squared norm, top singular value and max entry."""
+    def objective(self, x: Any) -> float:
+        L, S = _blocks(x)
+        R = self.residual(L, S)
+        return self._fun(inner(R, R), nuclear_norm(L), _l1(S))
+
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
+        """``fun``, ``optimality`` (relative duality gap) and ``gap``."""
+        fun = self._fun(sq, nuclear, l1)
         scale = 1.0
         if sigma1 > self.lam_L:
             scale = self.lam_L / sigma1
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
         dval = -0.5 * scale * scale * sq - scale * inner(R, self.M_obs)
-        # a negative gap means sigma1 was underestimated: report its size, never a false zero
-        return abs(fun - dval), dval
-
-    def measures(self, x: Any, *, nuclear: float | None = None, sigma1: float | None = None) -> dict[str, float]:
-        """``fun``, ``optimality`` (relative duality gap) and ``gap``."""
-        L, S = _blocks(x)
-        xp = get_namespace(L, S)
-        R = self.residual(L, S)
-        sq = inner(R, R)
-        nuc = nuclear_norm(L) if nuclear is None else nuclear
-        fun = 0.5 * sq + self.lam_L * nuc + self.lam_S * float(xp.sum(xp.abs(S)))
-        s1, rmax = _cpcp_dual(self, R, sigma1)
-        gap, _ = self.dual_gap(fun, R, sq, s1, rmax)
+        gap = _gap((fun, -dval), self._eps)
         return {"fun": fun, "optimality": gap / max(fun, 1e-300), "gap": gap}
 
     def to_cvxpy(self) -> tuple[Any, Any]:
@@ -350,7 +449,7 @@ class CompressivePCP(_LowRankSparseProblem):
 
 
 @dataclass(frozen=True)
-class ConstrainedCPCP(_LowRankSparseProblem):
+class ConstrainedCPCP(_CompressiveProblem):
     """Norm-constrained compressive principal component pursuit.
 
     .. math::
@@ -397,22 +496,21 @@ class ConstrainedCPCP(_LowRankSparseProblem):
         R = self.residual(L, S)
         return 0.5 * inner(R, R)
 
-    def fw_gap(self, R: Any, L: Any, S: Any, sigma1: float, rmax: float) -> float:
-        """The Frank-Wolfe gap :math:`\\max_{V \\in C}\\langle R, X - V\\rangle` over both balls."""
-        return inner(R, L) + inner(R, S) + self.tau_L * sigma1 + self.tau_S * rmax
+    def check_x0(self, x0: Any) -> LowRankSparse:
+        """As the base class, and ``x0`` must be feasible: :math:`\\|L\\|_* \\le \\tau_L`,
+        :math:`\\|S\\|_1 \\le \\tau_S` (to a relative ``1e-12``)."""
+        L, S = super().check_x0(x0)
+        if self._nuclear_of(L) > self.tau_L * (1 + 1e-12) or _l1(S) > self.tau_S * (1 + 1e-12):
+            raise ValueError("x0 must be feasible: ||L||_* <= tau_L and ||S||_1 <= tau_S")
+        return LowRankSparse(L, S)
 
-    def measures(self, x: Any, *, nuclear: float | None = None, sigma1: float | None = None) -> dict[str, float]:
+    def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
+                     l1: float) -> dict[str, float]:
         """``fun``, ``optimality``, ``gap`` and ``infeasibility``."""
-        L, S = _blocks(x)
-        xp = get_namespace(L, S)
-        R = self.residual(L, S)
-        fun = 0.5 * inner(R, R)
-        s1, rmax = _cpcp_dual(self, R, sigma1)
-        gap = abs(self.fw_gap(R, L, S, s1, rmax))
-        nuc = nuclear_norm(L) if nuclear is None else nuclear
-        infeas = max(0.0, nuc / self.tau_L - 1.0, float(xp.sum(xp.abs(S))) / self.tau_S - 1.0)
-        f0 = 0.5 * self.norm_M ** 2
-        rel = gap / max(fun, 1e-12 * f0, 1e-300)
+        fun = 0.5 * sq
+        gap = _gap((inner(R, L), inner(R, S), self.tau_L * sigma1, self.tau_S * rmax), self._eps)
+        infeas = max(0.0, nuclear / self.tau_L - 1.0, l1 / self.tau_S - 1.0)
+        rel = gap / max(fun, 1e-12 * 0.5 * self.norm_M ** 2, 1e-300)
         return {"fun": fun, "optimality": max(rel, infeas), "gap": gap, "infeasibility": infeas}
 
     def to_cvxpy(self) -> tuple[Any, Any]:

@@ -114,6 +114,7 @@ class EntropicOT(Problem):
         object.__setattr__(self, "C", C)
         object.__setattr__(self, "reg", float(self.reg))
         object.__setattr__(self, "_spread", float(xp.max(C) - xp.min(C)))
+        object.__setattr__(self, "_mass", sa)
 
     # -- constructors --------------------------------------------------------------------------------------------
 
@@ -182,7 +183,8 @@ class EntropicOT(Problem):
 
     @property
     def mass(self) -> float:
-        return float(get_namespace(self.a).sum(self.a))
+        """:math:`\\|a\\|_1`, the scale of the marginal error."""
+        return self._mass
 
     @property
     def cost_spread(self) -> float:
@@ -199,9 +201,24 @@ class EntropicOT(Problem):
         """
         return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
 
-    def check_x0(self, x0: Any) -> Any:
-        # interim: the solvers still validate their own start layouts
-        return x0
+    def initial_point(self) -> tuple[Any, Any]:
+        """Zero potentials ``(f, g)``: the layout of a start (the solvers begin with the exact ``f``-update from
+        ``g = 0``)."""
+        xp = self.xp
+        n, m = self.shape
+        return xp.zeros((n,), dtype=self.dtype), xp.zeros((m,), dtype=self.dtype)
+
+    def check_x0(self, x0: Any) -> tuple[Any, Any]:
+        """A start is a pair of potentials ``(f, g)`` of shapes ``(n,)`` and ``(m,)`` (a Result's ``dual``).
+
+        Returns finite copies in the problem's namespace and dtype; a plan or a
+        single array raises ``TypeError``, wrong shapes or non-finite entries ``ValueError``.
+        """
+        if not (isinstance(x0, (tuple, list)) and len(x0) == 2):
+            n, m = self.shape
+            raise TypeError(f"x0 must be a pair of potentials (f, g) of shapes ({n},), ({m},) (a Result's dual), "
+                            f"got {type(x0).__name__}")
+        return super().check_x0(tuple(x0))
 
     def plan(self, f: Any, g: Any) -> Any:
         """The Gibbs plan :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})` of potentials ``(f, g)``."""
@@ -226,14 +243,67 @@ class EntropicOT(Problem):
         z = xp.clip((f[:, None] + g[None, :] - self.C) / self.reg, max=300.0)
         return float(xp.sum(self.a * f) + xp.sum(self.b * g) - self.reg * xp.sum(xp.exp(z)))
 
-    def marginal_error(self, P: Any) -> float:
-        """:math:`\\|P\\mathbf 1 - a\\|_1 + \\|P^T\\mathbf 1 - b\\|_1`."""
-        xp = get_namespace(P)
-        return float(xp.sum(xp.abs(xp.sum(P, axis=1) - self.a)) + xp.sum(xp.abs(xp.sum(P, axis=0) - self.b)))
+    def marginal_error(self, P: Any = None, *, rows: Any = None, cols: Any = None) -> float:
+        """:math:`\\|P\\mathbf 1 - a\\|_1 + \\|P^T\\mathbf 1 - b\\|_1`, from ``P`` or from its marginals ``rows``, ``cols``."""
+        if rows is None or cols is None:
+            xp = get_namespace(P)
+            rows, cols = xp.sum(P, axis=1), xp.sum(P, axis=0)
+        xp = get_namespace(rows, cols)
+        return float(xp.sum(xp.abs(rows - self.a)) + xp.sum(xp.abs(cols - self.b)))
 
-    def measures(self, P: Any) -> dict[str, float]:
-        err = self.marginal_error(P)
-        return {"fun": self.objective(P), "optimality": err / self.mass, "marginal_error": err}
+    def measures(self, x: Any, *, dual: Any = None, rows: Any = None, cols: Any = None,
+                 reg: float | None = None) -> dict[str, float]:
+        """The certificate of a plan, or of the Gibbs plan of potentials, without forming what is not needed.
+
+        Parameters
+        ----------
+        x : array, shape (n, m), or pair of arrays (f, g) of shapes (n,), (m,)
+            A plan ``P``, or potentials whose plan is :math:`P = e^{(f \\oplus g - C)/\\mathrm{reg}}`
+            (never formed: the marginals come from ``rows``/``cols`` or from one pass over ``C``).
+        dual : pair (f, g), optional
+            Potentials of which the plan ``x`` is the Gibbs plan, possibly with negligible
+            entries left out (what a Result's ``dual`` is). ``fun`` is then evaluated through
+            them in :math:`O(n + m)` instead of :math:`nm` logarithms.
+        rows, cols : arrays, shapes (n,), (m,), optional
+            The plan's marginals :math:`P\\mathbf 1` and :math:`P^T\\mathbf 1` when the caller has them.
+        reg : float, optional
+            The entropic weight ``x`` was made with when it is not the problem's (an
+            intermediate problem of a continuation). There is no certificate then:
+            ``optimality`` is ``inf`` (``marginal_error`` is still the plan's). For
+            potentials ``fun`` is that problem's objective (the cheap in-run figure); for a
+            plan it is this problem's objective at it, and ``dual`` is not used.
+
+        Returns
+        -------
+        dict
+            ``fun``: the objective at the plan; ``marginal_error``:
+            :math:`\\|P\\mathbf 1 - a\\|_1 + \\|P^T\\mathbf 1 - b\\|_1`; ``optimality``: the
+            marginal error divided by the mass :math:`\\|a\\|_1`. For a Gibbs plan,
+            :math:`\\mathrm{reg}\\log P = f \\oplus g - C` turns the objective into
+            :math:`\\langle f, P\\mathbf 1\\rangle + \\langle g, P^T\\mathbf 1\\rangle
+            - \\mathrm{reg}\\,\\mathbf 1^T P\\mathbf 1`. The marginal error certifies
+            optimality for Gibbs plans (the solvers' answers), not for an arbitrary ``P``.
+        """
+        xp = self.xp
+        foreign = reg is not None and float(reg) != self.reg
+        weight = float(reg) if foreign else self.reg
+        potentials = isinstance(x, (tuple, list))
+        f, g = x if potentials else (dual if dual is not None and not foreign else (None, None))
+        if rows is None or cols is None:
+            if potentials:
+                from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
+
+                rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
+            else:
+                rows, cols = xp.sum(x, axis=1), xp.sum(x, axis=0)
+        if f is not None:
+            fun = float(xp.sum(f * rows) + xp.sum(g * cols) - weight * xp.sum(rows))
+        else:
+            fun = self.objective(x)
+        err = self.marginal_error(rows=rows, cols=cols)
+        if not math.isfinite(err):
+            fun = math.nan
+        return {"fun": fun, "optimality": math.inf if foreign else err / self.mass, "marginal_error": err}
 
     def transport_cost(self, P: Any) -> float:
         """The linear part :math:`\\langle C, P\\rangle` (what POT's ``sinkhorn2`` reports)."""

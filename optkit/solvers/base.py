@@ -10,18 +10,26 @@ function of the state, so the iterates never depend on ``check_every``.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import numbers
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
-from .._result import Result, Status
+import numpy as np
+
+from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._table import Table
 
-__all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run", "make_rng"]
+__all__ = ["Options", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
+
+
+class ToleranceWarning(UserWarning):
+    """``tol`` is below what the data's floating-point type can certify."""
 
 
 def option(default: Any, doc: str, *, domain: Any = None) -> Any:
@@ -42,13 +50,7 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
 
 
 def _real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, _np_bool()))
-
-
-def _np_bool() -> type:
-    import numpy as np  # noqa: PLC0415
-
-    return np.bool_
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _coerce(name: str, value: Any, domain: Any) -> Any:
@@ -58,8 +60,6 @@ def _coerce(name: str, value: Any, domain: Any) -> Any:
             raise ValueError(f"{name} must be one of {sorted(domain)}, got {value!r}")
         return value
     if domain == "seed":
-        import numpy as np  # noqa: PLC0415
-
         if isinstance(value, np.random.Generator):
             return value
         if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= 0:
@@ -98,12 +98,14 @@ class Options:
                                   "(0: never)", domain="int >= 0")
     ftol: float = option(0.0, "with stall_checks: progress is a relative objective change above ftol "
                               "instead of a 0.1% better optimality measure (0: the latter)", domain="[0, inf)")
+    threads: int | None = option(None, "threads of the parallel kernels and of BLAS during the run (None: the "
+                                       "libraries' defaults)", domain="int >= 1")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(f.default, bool):
-                if not isinstance(value, (bool, _np_bool())):
+                if not isinstance(value, (bool, np.bool_)):
                     raise ValueError(f"{f.name} must be True or False, got {value!r}")
                 object.__setattr__(self, f.name, bool(value))
                 continue
@@ -135,8 +137,6 @@ def make_rng(seed: Any) -> Any:
     problem's namespace, so one seed gives the same iterates on every backend run twice.
     A ``Generator`` passed as the seed is used as it is (and advanced by the run).
     """
-    import numpy as np  # noqa: PLC0415  (random draws are host data)
-
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
@@ -161,8 +161,9 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """Read-only view handed to ``callback`` at every check; its arrays are copies."""
+class Snapshot(MeasureAttributes):
+    """Read-only view handed to ``callback`` at every check; its arrays are copies. The
+    family's measures are attributes too (``info.gap``)."""
 
     nit: int
     time: float
@@ -170,14 +171,6 @@ class Snapshot:
     fun: float
     optimality: float
     measures: Mapping[str, float]
-
-    def __getattr__(self, name: str) -> float:
-        if name.startswith("__") or name == "measures":
-            raise AttributeError(name)
-        try:
-            return self.measures[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class Solver:
@@ -274,23 +267,88 @@ class _Stall:
         return self.streak >= self.checks
 
 
-def _copy(x: Any) -> Any:
-    """A copy of an array or a (named) tuple of arrays, so a callback cannot alias solver state."""
-    if x is None:
-        return None
+def _map_blocks(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn`` applied to each array of ``x``: an array, a (named) tuple of them, or ``None``."""
     if isinstance(x, tuple):
-        blocks = [_copy(v) for v in x]
+        blocks = [_map_blocks(fn, v) for v in x]
         return type(x)(*blocks) if hasattr(x, "_fields") else tuple(blocks)
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        from ..backend import get_namespace  # noqa: PLC0415
+    return fn(x) if hasattr(x, "shape") and hasattr(x, "dtype") else x
 
-        return get_namespace(x).asarray(x, copy=True)
-    return x
+
+def _copy(x: Any) -> Any:
+    """A copy of the arrays of ``x``, so a callback cannot alias solver state."""
+    from ..backend import get_namespace  # noqa: PLC0415
+
+    return _map_blocks(lambda a: get_namespace(a).asarray(a, copy=True), x)
+
+
+@contextlib.contextmanager
+def _thread_limits(threads: int | None):
+    """Limit Numba's and BLAS's threads to ``threads`` for the duration (nothing when ``None``)."""
+    if threads is None:
+        yield
+        return
+    import numba  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _tolerance_floor(dtype_eps: float) -> float:
+    """The smallest relative certificate a dtype can resolve: ten rounding units."""
+    return 10.0 * dtype_eps
+
+
+#: Numerical failures a step can raise (overflow in a Python float, a singular factorisation): the
+#: run ends with NUMERICAL_ERROR and the best iterate, the exception in ``info["error"]``.
+_NUMERICAL: tuple[type[BaseException], ...] = (ArithmeticError, np.linalg.LinAlgError)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C, also when a compiled kernel re-raises it as a ``SystemError`` (Numba's dispatcher)."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _in_float64(problem: Any, check: Check) -> Check | None:
+    """The check's certificate recomputed by the problem in float64 at ``check.x`` (the objective
+    stays the one in the data's precision, where a point feasible to that precision is feasible);
+    ``None`` for float64 data."""
+    xp = problem.xp
+    if problem.dtype == xp.float64:
+        return None
+
+    def up(x: Any) -> Any:
+        return _map_blocks(lambda a: xp.astype(a, xp.float64) if xp.isdtype(a.dtype, "real floating") else a, x)
+
+    measures = problem.astype(xp.float64).measures(up(check.x), **({} if check.dual is None else {"dual": up(check.dual)}))
+    exact = Check.of(check.x, measures, check.dual)
+    return dataclasses.replace(exact, fun=check.fun)
 
 
 def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
-    """The single run loop shared by every solver."""
+    """The single run loop shared by every solver: :func:`_run` within the run's thread limits."""
+    with _thread_limits(solver.options.threads):
+        return _run(solver, x0, callback, verbose)
+
+
+def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
     opts = solver.options
+    problem = solver.problem
+    floor = _tolerance_floor(float(problem.xp.finfo(problem.dtype).eps))
+    if opts.tol < floor:
+        warnings.warn(f"tol={opts.tol:g} is below what {problem.dtype} data can certify (about {floor:.1e}); "
+                      f"success is reported only if the certificate recomputed in float64 meets it",
+                      ToleranceWarning, stacklevel=4)
     start = time.perf_counter()
     history: dict[str, list[float]] = {"nit": [], "time": [], "fun": [], "optimality": []}
     table: Table | None = None
@@ -309,9 +367,14 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
         return elapsed
 
     if x0 is not None:
-        x0 = solver.problem.check_x0(x0)
-    state = solver.init(x0)
-    check = solver.check(state)
+        x0 = problem.check_x0(x0)
+    try:
+        state = solver.init(x0)
+        check = solver.check(state)
+    except (KeyboardInterrupt, SystemError, *_NUMERICAL) as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemError)) and not _interrupted(exc):
+            raise
+        return _no_start(solver, x0, exc, time.perf_counter() - start)
     if verbose:
         table = Table(solver.name, list(check.measures), opts.max_iter, opts.check_every)
     record(0, check)
@@ -361,14 +424,27 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
                     break
                 if stop is True:
                     status = Status.CALLBACK_STOP
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not _interrupted(exc):
+            raise
         status = Status.INTERRUPTED
+    except _NUMERICAL as exc:  # overflow, division by zero, a singular factorisation: the run so far stands
+        info["error"] = exc
+        status = Status.NUMERICAL_ERROR
 
     if status in (Status.NUMERICAL_ERROR, Status.INTERRUPTED, Status.CALLBACK_ERROR) and best is not None:
         final = best
     else:
         final = check if _finite(check) or best is None else best
     final = solver.finalize(final)
+    if status is Status.OPTIMAL:
+        # success means the certificate at the answer, in float64, meets tol: a float32 run is
+        # re-certified (its own measure can round to zero below the dtype's resolution)
+        exact = _in_float64(problem, final)
+        if exact is not None:
+            final = exact
+            if not exact.optimality <= opts.tol:
+                status = Status.STALLED
     if table is not None:
         table.footer(nit, time.perf_counter() - start, status, final)
     info = {**solver.info(last_state), **info}
@@ -388,7 +464,17 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
     )
 
 
-def _as_host_array(values: list[float]) -> Any:
-    import numpy as np  # noqa: PLC0415  (history is host data by definition)
+def _no_start(solver: Solver, x0: Any, exc: BaseException, elapsed: float) -> Result:
+    """The Result of a run that failed before its first iterate (numerical error or Ctrl-C in set-up)."""
+    status = Status.INTERRUPTED if _interrupted(exc) else Status.NUMERICAL_ERROR
+    if x0 is None:
+        try:
+            x0 = solver.problem.initial_point()
+        except NotImplementedError:
+            x0 = None
+    return Result(x=x0, fun=math.inf, status=status, nit=0, time=elapsed, method=solver.name,
+                  backend=backend_name(solver.xp), optimality=math.inf, history={}, info={"error": exc})
 
+
+def _as_host_array(values: list[float]) -> Any:
     return np.asarray(values, dtype=float)

@@ -11,7 +11,6 @@ from optkit import Status
 from optkit.datasets import lasso_instance, sics_instance
 from optkit.functions import Function, L1Norm, SquaredLoss
 from optkit.problems import Composite, Lasso, SparseInverseCovariance
-from optkit.solvers.base import Check, Solver
 
 
 @pytest.fixture
@@ -122,26 +121,6 @@ def test_keyboard_interrupt_returns_best_iterate(lasso):
     res = optkit.solve(lasso, method="fista", callback=interrupt, check_every=1, tol=1e-14)
     assert res.status is Status.INTERRUPTED and not res.success and res.nit >= 10
     assert math.isfinite(res.fun)
-
-
-def test_custom_solver_class_is_accepted(lasso):
-    class OneStep(Solver):
-        """Stops at once: exercises method=<Solver subclass>."""
-
-        problem_types = (Lasso,)
-        name = "one_step"
-
-        def init(self, x0):
-            return self.problem.initial_point()
-
-        def step(self, x, measure):
-            return x
-
-        def check(self, x):
-            return Check.of(x, self.problem.measures(x))
-
-    res = optkit.solve(lasso, method=OneStep, max_iter=2)
-    assert res.method == "one_step" and res.status is Status.MAX_ITER and res.nit == 2
 
 
 @pytest.mark.parametrize("kwargs,exc,match", [

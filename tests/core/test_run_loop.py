@@ -93,6 +93,7 @@ def test_snapshots_do_not_alias_the_solver(lasso):
     assert res.success and res.fun == pytest.approx(lasso.objective(res.x), rel=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore::optkit.solvers.base.ToleranceWarning")
 def test_verbose_table_is_bounded(lasso, capsys):
     optkit.solve(lasso, method="fista", verbose=True, tol=1e-300, max_iter=3000, check_every=1)
     lines = capsys.readouterr().out.splitlines()
@@ -132,9 +133,63 @@ class _Counting(Solver):
         return Check(x=self.problem.initial_point(), fun=1.0, optimality=1.0, measures={"measured": float(s[1])})
 
 
+def test_custom_solver_class_is_accepted(lasso):
+    res = optkit.solve(lasso, method=_Counting, max_iter=2)
+    assert res.method == "counting" and res.status is Status.MAX_ITER and res.nit == 2
+
+
 @pytest.mark.parametrize("every,max_iter", [(1, 5), (3, 10), (4, 4)])
 def test_step_is_told_when_a_check_follows(lasso, every, max_iter):
     res = run(_Counting(lasso, Options(max_iter=max_iter, check_every=every)), None, None, False)
     checks = [n for n in range(1, max_iter + 1) if n % every == 0 or n == max_iter]
     assert list(res.history["nit"][1:]) == checks
     assert list(res.history["measured"][1:]) == list(range(1, len(checks) + 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class _RoundsToZero(optkit.problems.Problem):
+    """A certificate that rounds to zero in float32 but not in float64 (as a gap can)."""
+
+    c: object
+
+    def initial_point(self):
+        return self.xp.zeros_like(self.c)
+
+    def objective(self, x):
+        return 0.0
+
+    def measures(self, x):
+        return {"fun": 0.0, "optimality": 0.0 if x.dtype == self.xp.float32 else 1e-7}
+
+
+class _Idle(Solver):
+    problem_types = (_RoundsToZero,)
+    name = "idle"
+
+    def init(self, x0):
+        return self.problem.initial_point()
+
+    def step(self, x, measure):
+        return x
+
+    def check(self, x):
+        return Check.of(x, self.problem.measures(x))
+
+
+def test_float32_success_is_recertified_in_float64():
+    p32 = _RoundsToZero(np.ones(3, dtype=np.float32))
+    with pytest.warns(optkit.solvers.base.ToleranceWarning, match="float32"):
+        res = run(_Idle(p32, Options(tol=1e-9)), None, None, False)
+    assert res.status is Status.STALLED and res.optimality == 1e-7 and not res.success
+    assert run(_Idle(p32, Options(tol=1e-5)), None, None, False).success
+    p64 = _RoundsToZero(np.ones(3))
+    assert run(_Idle(p64, Options(tol=1e-9)), None, None, False).status is Status.MAX_ITER
+
+
+def test_threads_option_limits_and_restores(lasso):
+    numba = pytest.importorskip("numba")
+    before = numba.get_num_threads()
+    res = optkit.solve(lasso, threads=1, tol=1e-8)
+    assert res.success and numba.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        optkit.solve(lasso, threads=0)

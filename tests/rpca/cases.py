@@ -1,7 +1,10 @@
 """Conformance cases of the robust matrix recovery family.
 
-The Frank-Wolfe methods converge at O(1/k) in their gap, so they are held to 1e-5 there (and
-1e-4 of the reference objective) where the other methods reach 1e-8.
+Every method is held to the suite's default: tol 1e-8 and 1e-6 of the reference objective
+(float32: 1e-5 and 1e-3). The published Frank-Wolfe methods converge at O(1/k) in their gap and
+could not reach that, but FW-T and FW-P as built (a proximal refinement of the core of ``L``
+after each Frank-Wolfe step, ``refine=1``) reach gaps of 1e-8 on these cases in 193 (FW-T) and
+53 (FW-P) iterations, within 1e-10 of the reference objective.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from optkit.backend import asarray
 from optkit.datasets import lowrank_sparse_instance
 from optkit.problems import CompressivePCP, ConstrainedCPCP, RobustPCA
 
-from ..conformance.cases import Case, MethodSpec
+from ..conformance.cases import Case
 
 
 def _arr(x: np.ndarray, xp: Any, dtype: Any) -> Any:
@@ -47,11 +50,14 @@ def _con(seed: int, m: int, n: int, tau_L: float, tau_S: float):
     return make
 
 
-FRANK_WOLFE = MethodSpec(tol=1e-5, gap=1e-4, tol32=1e-3, gap32=1e-2, max_iter=5000)
+def _with_multiplier(res):
+    """iALM's warm start: the decomposition and the multiplier it reported as ``dual``."""
+    return (*res.x, res.dual)
+
 
 CASES = [
-    Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1)),
-    Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5)),
-    Case("cpcp_masked_18x14", _cpcp(7, 18, 14, 1.0, 0.25), methods={"fw_t": FRANK_WOLFE}),
-    Case("constrained_cpcp_16x12", _con(8, 16, 12, 25.0, 30.0), default=FRANK_WOLFE),
+    Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1), warm_start=_with_multiplier),
+    Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5), warm_start=_with_multiplier),
+    Case("cpcp_masked_18x14", _cpcp(7, 18, 14, 1.0, 0.25)),
+    Case("constrained_cpcp_16x12", _con(8, 16, 12, 25.0, 30.0)),
 ]

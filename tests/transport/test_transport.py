@@ -11,10 +11,14 @@ from optkit import Status
 from optkit.backend import namespace_by_name, to_numpy
 from optkit.datasets.transport import digits_pair, uniform_clouds
 from optkit.problems import EntropicOT
+from optkit.solvers.base import ToleranceWarning
 from optkit.validate import reference_solve
 
-METHODS = [("sinkhorn", {}), ("sinkhorn", {"domain": "log"}), ("sinkhorn", {"relaxation": False}), ("sns", {})]
-IDS = ["sinkhorn", "sinkhorn-log", "sinkhorn-plain", "sns"]
+from ..conftest import BACKENDS
+
+# the conformance suite runs the methods with their default options; these variants it does not see
+VARIANTS = [("sinkhorn", {"domain": "log"}), ("sinkhorn", {"relaxation": False})]
+VARIANT_IDS = ["sinkhorn-log", "sinkhorn-plain"]
 
 
 def _clouds(n, m, reg, seed=0, weighted=True):
@@ -85,6 +89,33 @@ def test_digits_pair_is_real_data():
     assert p.shape == (int((A > 0).sum()), int((B > 0).sum()))
 
 
+def test_x0_is_a_pair_of_potentials():
+    problem = _clouds(4, 3, 0.1)
+    f, g = problem.check_x0([np.ones(4), [0.0, 1.0, 2.0]])
+    assert f.dtype == g.dtype == np.float64 and tuple(g) == (0.0, 1.0, 2.0)
+    with pytest.raises(TypeError, match="x0 must be a pair of potentials"):
+        problem.check_x0(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"x0.1 must have shape \(3,\)"):
+        problem.check_x0((np.zeros(4), np.zeros(4)))
+    with pytest.raises(ValueError, match="x0.0 contains NaN"):
+        problem.check_x0((np.full(4, np.nan), np.zeros(3)))
+
+
+def test_measures_from_potentials_match_the_formed_plan():
+    problem = _clouds(9, 7, 0.05, seed=2)
+    rng = np.random.default_rng(0)
+    f, g = 0.01 * rng.standard_normal(9), 0.01 * rng.standard_normal(7)
+    P = problem.plan(f, g)
+    own = problem.measures(P)
+    for pieces in ({"x": (f, g)}, {"x": P, "dual": (f, g)}, {"x": (f, g), "rows": P.sum(1), "cols": P.sum(0)}):
+        got = problem.measures(**pieces)
+        assert got["fun"] == pytest.approx(own["fun"], rel=1e-12)
+        assert got["marginal_error"] == pytest.approx(own["marginal_error"], rel=1e-12)
+        assert got["optimality"] == pytest.approx(own["marginal_error"] / problem.mass, rel=1e-12)
+    other = problem.measures((f, g), reg=0.1)  # potentials of another problem: no certificate for this one
+    assert other["optimality"] == math.inf and math.isfinite(other["marginal_error"])
+
+
 def test_default_method_follows_reg():
     assert _clouds(20, 20, 1e-1).default_method == "sinkhorn"
     assert _clouds(20, 20, 1e-3).default_method == "sns"
@@ -93,9 +124,8 @@ def test_default_method_follows_reg():
 
 # -- against CVXPY, POT and regot --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
-@pytest.mark.parametrize("method,options", METHODS, ids=IDS)
-def test_matches_cvxpy_and_reaches_1e9(method, options, backend):
+def _against_cvxpy(method, options, backend):
+    """The plan within 1e-6 of CVXPY's, the objective within 1e-7, and no duality gap at the potentials."""
     problem = _clouds(14, 11, 0.05, seed=3)
     P_ref, _, status, _ = reference_solve(problem)
     assert status == "optimal"
@@ -107,7 +137,18 @@ def test_matches_cvxpy_and_reaches_1e9(method, options, backend):
     P = to_numpy(res.x)
     assert np.abs(P - P_ref).max() <= 1e-6
     f, g = (to_numpy(v) for v in res.dual)
-    assert problem.dual_objective(f, g) == pytest.approx(res.fun, rel=1e-9)  # no duality gap
+    assert problem.dual_objective(f, g) == pytest.approx(res.fun, rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["sinkhorn", "sns"])
+def test_plan_and_potentials_match_cvxpy(method):
+    _against_cvxpy(method, {}, "numpy")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("method,options", VARIANTS, ids=VARIANT_IDS)
+def test_variants_match_cvxpy(method, options, backend):
+    _against_cvxpy(method, options, backend)
 
 
 @pytest.mark.parametrize("reg", [1e-1, 1e-2])
@@ -140,7 +181,7 @@ def test_digits_l1_cost_matches_pot(method):
 
 # -- small reg, failures ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_sns_at_reg_1e4_is_finite_and_converges(backend):
     problem = _in(_clouds(60, 50, 1e-4, seed=5), namespace_by_name(backend))
     res = optkit.solve(problem, method="sns", tol=1e-10)
@@ -155,32 +196,39 @@ def test_sns_at_reg_1e4_is_finite_and_converges(backend):
 def test_sinkhorn_at_reg_1e4_never_overflows(options):
     problem = _clouds(60, 50, 1e-4, seed=5)
     res = optkit.solve(problem, method="sinkhorn", tol=1e-10, max_iter=300, **options)
-    assert res.status in (Status.OPTIMAL, Status.MAX_ITER)
+    # 300 iterations are far too few at reg = 1e-4 (the error is still ~0.2): the run must end at the
+    # iteration limit with finite numbers, not overflow into NaN or a numerical-error stop
+    assert res.status is Status.MAX_ITER and res.optimality > 1e-3
     assert np.all(np.isfinite(res.x)) and math.isfinite(res.fun) and math.isfinite(res.marginal_error)
     assert np.all(np.isfinite(res.history["optimality"]))
     if options == {}:
         assert res.info["absorptions"] + res.info["log_steps"] >= 1  # absorbed instead of overflowing
 
 
-def test_unreachable_tol_reports_failure_with_reason():
+def test_float32_below_its_precision_stalls():
     problem = _clouds(30, 30, 1e-3, seed=6)
-    res = optkit.solve(problem, method="sinkhorn", tol=1e-12, max_iter=40)
-    assert not res.success and res.status is Status.MAX_ITER and "iteration limit" in res.message
-    assert math.isfinite(res.fun) and res.marginal_error > 1e-12
     # float32 cannot reach 1e-12: the run ends as STALLED, not as a silent success
     p32 = EntropicOT(*(np.asarray(v, dtype=np.float32) for v in (problem.a, problem.b, problem.C)), reg=0.05)
-    res32 = optkit.solve(p32, method="sinkhorn", tol=1e-12, max_iter=100000, stall_checks=5)
+    with pytest.warns(ToleranceWarning, match="float32"):
+        res32 = optkit.solve(p32, method="sinkhorn", tol=1e-12, max_iter=100000, stall_checks=5)
     assert res32.status is Status.STALLED and not res32.success
     assert res32.x.dtype == np.float32 and np.all(np.isfinite(res32.x))
 
 
-def test_warm_start_from_potentials():
+def test_warm_start_across_methods():
     problem = _clouds(40, 40, 1e-2, seed=7)
     first = optkit.solve(problem, method="sinkhorn", tol=1e-10)
     again = optkit.solve(problem, method="sns", x0=first.dual, tol=1e-10)
     assert again.success and again.nit <= 2
-    with pytest.raises(ValueError, match="x0"):
-        optkit.solve(problem, method="sns", x0=np.zeros(40))
+
+
+def test_sns_stopped_during_continuation_returns_a_plan_without_certificate():
+    problem = _clouds(60, 50, 1e-4, seed=5)
+    res = optkit.solve(problem, method="sns", max_iter=12)
+    assert len(res.info["regs"]) > 1 and res.status is Status.MAX_ITER
+    assert res.x.shape == (60, 50) and res.dual is None
+    assert res.optimality == math.inf and math.isfinite(res.marginal_error)
+    assert res.fun == pytest.approx(problem.objective(res.x), rel=1e-12)
 
 
 def test_sns_uses_newton_and_sparse_hessian():
@@ -193,16 +241,12 @@ def test_sns_uses_newton_and_sparse_hessian():
     assert res.fun == pytest.approx(plain.fun, rel=1e-8)
 
 
-@pytest.mark.parametrize("name,value", [("sparsity", 0.0), ("switch_tol", 1.5), ("cg_max_iter", 0),
-                                        ("sinkhorn_iters", -1)])
-def test_bad_sns_options(name, value):
+@pytest.mark.parametrize("method,name,value", [("sns", "sparsity", 0.0), ("sns", "switch_tol", 1.5),
+                                               ("sns", "cg_max_iter", 0), ("sns", "sinkhorn_iters", -1),
+                                               ("sinkhorn", "domain", "fft")])
+def test_bad_option_values(method, name, value):
     with pytest.raises(ValueError, match=name):
-        optkit.solve(_clouds(5, 5, 0.1), method="sns", **{name: value})
-
-
-def test_bad_sinkhorn_domain():
-    with pytest.raises(ValueError, match="domain"):
-        optkit.solve(_clouds(5, 5, 0.1), method="sinkhorn", domain="fft")
+        optkit.solve(_clouds(5, 5, 0.1), method=method, **{name: value})
 
 
 def test_uniform_clouds_generator_is_seeded():

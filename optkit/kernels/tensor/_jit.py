@@ -8,7 +8,7 @@ from .._jit import _builds, _shrink
 
 def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_norms):  # pragma: no cover
     # One fused pass of the ADAL multiplier/averaging step for the singleton constrained model
-    # (optkit.solvers.tensor_adal); see kernels/_reference.py:adal_singleton for the math.
+    # (optkit.solvers.tensor.adal); see _twin.adal_singleton for the math.
     K = Lam.shape[0]
     n = T.size
     has_mask = mask.size > 0

@@ -79,9 +79,11 @@ def default_mu(problem: Any) -> float:
     if isinstance(problem.f, SquaredLoss):
         xp = problem.xp
         A = problem.f.A
-        ell = float(xp.sum(A * A)) / max(A.shape)  # mean eigenvalue of the larger Gram side
-        return 1.0 / math.sqrt(L * max(ell, 1e-12 * L))
-    return 1.0 / L if L else 1.0
+        ell = float(xp.sum(A * A)) / max(max(A.shape), 1)  # mean eigenvalue of the larger Gram side
+        if not (L > 0 and math.isfinite(L) and math.isfinite(ell)):
+            return 1.0
+        return 1.0 / (math.sqrt(L) * math.sqrt(max(ell, 1e-12 * L)))  # no underflow of L * ell
+    return 1.0 / L if L and math.isfinite(L) else 1.0
 
 
 class _AlternatingLinearization(Solver):

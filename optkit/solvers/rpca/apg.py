@@ -17,10 +17,11 @@ from ... import kernels
 from ..._registry import register
 from ...backend import inner
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, nuclear_norm, partial_svt
-from ...problems.rpca import CompressivePCP, LowRankSparse
-from ..base import Check, Options, option
-from ._partial import _AdaptiveSVD, _empty, _top_sigma
+from ...linalg import ThinSVD
+from ...problems.rpca import SIGMA_TOL, CompressivePCP, LowRankSparse
+from ..base import Check, Options, Solver, option
+from ..momentum import Momentum, opposes
+from ._partial import LOOSE_SIGMA_TOL, certify, start, svd_tolerance, threshold, top_sigma, warm_block
 
 __all__ = ["PCPAPG"]
 
@@ -30,7 +31,9 @@ class PCPAPGOptions(Options):
     tol: float = option(1e-4, "stop when the relative duality gap is <= tol")
     max_iter: int = option(5000, "iteration limit")
     restart: bool = option(True, "gradient-based adaptive restart of the momentum")
-    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets", domain="(0, 1)")
+    svd_tol: float = option(1e-9, "smallest relative residual of the partial SVD's kept triplets (the target "
+                                  "is 10% of the relative length of the last proximal step, at most 1e-4)",
+                                  domain="(0, 1)")
     continuation: bool = option(True, "scale both weights by c_k = max(eta^k c_0, 1), c_0 the smallest "
                                       "scale at which (0, 0) is optimal (Lin et al. 2009)")
     eta: float = option(0.9, "continuation factor per iteration", domain="(0, 1)")
@@ -42,36 +45,45 @@ class _APGState:
     S: Any
     L_prev: Any
     S_prev: Any
-    factors: ThinSVD
-    t: float = 1.0
+    factors: ThinSVD | None    # of L; None for a dense start (not yet factored)
+    svd_tol: float             # accuracy of the next partial SVD
+    momentum: Momentum = Momentum()
     k: int = 0
-    restarts: int = 0
-    v: Any = None
-    scale: float = 1.0  # continuation: the weights in use are scale * (lam_L, lam_S)
+    scale: float = 1.0         # continuation: the weights in use are scale * (lam_L, lam_S)
+    # pieces of the certificate at (L, S), computed by a step followed by a check (None otherwise)
+    residual: Any = None
+    residual_sq: float | None = None
+    residual_max: float | None = None
+    sigma1: float | None = None
+    v: Any = None              # right singular vector of sigma_1(residual) (warm start of the next)
 
 
 @register("pcp_apg")
-class PCPAPG(_AdaptiveSVD):
+class PCPAPG(Solver):
     """Accelerated proximal gradient for :class:`~optkit.problems.CompressivePCP`.
 
     With :math:`f(L,S) = \\tfrac12\\|P_\\Omega(L+S-M)\\|_F^2` (gradient Lipschitz
-    constant 2 in the pair) and the extrapolated point :math:`(\\hat L, \\hat S)`,
+    constant 2 in the pair) and :math:`X^k = (L^k, S^k)`,
 
     .. math::
+        (\\hat L, \\hat S) &= X^k + \\beta_k(X^k - X^{k-1}), \\qquad
+        \\beta_k = \\tfrac{t_k - 1}{t_{k+1}},\\; t_{k+1} = \\tfrac12(1 + \\sqrt{1 + 4t_k^2}),\\; t_0 = 1, \\\\
         R &= P_\\Omega(\\hat L + \\hat S - M), \\\\
         L^{k+1} &= \\operatorname{SVT}_{\\lambda_L/2}(\\hat L - R/2), \\qquad
-        S^{k+1} = \\operatorname{soft}(\\hat S - R/2,\\; \\lambda_S/2), \\\\
-        t_{k+1} &= \\tfrac12(1 + \\sqrt{1 + 4t_k^2}), \\qquad
-        (\\hat L, \\hat S) \\leftarrow X^{k+1} + \\tfrac{t_k - 1}{t_{k+1}}(X^{k+1} - X^k)
+        S^{k+1} = \\operatorname{soft}(\\hat S - R/2,\\; \\lambda_S/2)
 
     (Beck & Teboulle 2009; Mu & Wright's ``fista.m`` for SPCP), the momentum being
-    reset when it points against the last step (O'Donoghue & Candes 2015).
-    With ``continuation`` both weights are multiplied by
+    reset when it points against the last step (O'Donoghue & Candes 2015; both through
+    :mod:`optkit.solvers.momentum`). With ``continuation`` both weights are multiplied by
     :math:`c_k = \\max(\\eta^k c_0, 1)`, :math:`c_0 = \\max(\\sigma_1(P_\\Omega M)/\\lambda_L,
     \\|P_\\Omega M\\|_\\infty/\\lambda_S)` (where :math:`(0, 0)` is optimal), as in the APG of
     Lin, Ganesh, Wright, Wu, Chen & Ma (2009): the early singular value thresholds keep a
     few triplets instead of hundreds. Stops on the relative duality gap of
     :class:`CompressivePCP` for the target weights (a valid bound at any iterate).
+
+    ``x0 = (L, S)`` with ``L`` dense or a :class:`~optkit.linalg.ThinSVD`; a start skips the
+    continuation. The partial SVDs are accurate to 10% of the relative length of the last
+    proximal step (``svd_tol`` the floor; see ``svd_tolerance``), our design.
     """
 
     Options = PCPAPGOptions
@@ -79,52 +91,51 @@ class PCPAPG(_AdaptiveSVD):
 
     def init(self, x0: Any) -> _APGState:
         p = self.problem
-        m, n = p.shape
-        L, S = p.initial_point() if x0 is None else p.check_x0(x0)
-        factors = _empty(self.xp, m, n, p.dtype)
-        self._fresh_nuclear = x0 is not None
+        L, S, factors = start(p, x0)
         scale = 1.0
         if self.options.continuation and x0 is None:
-            sigma, _ = _top_sigma(p.M_obs, None, 1e-6)
+            sigma, _ = top_sigma(p.M_obs, None, 1e-6)
             scale = max(1.0, sigma / p.lam_L, float(self.xp.max(self.xp.abs(p.M_obs))) / p.lam_S)
-        return _APGState(L=L, S=S, L_prev=L, S_prev=S, factors=factors, scale=scale)
+        return _APGState(L=L, S=S, L_prev=L, S_prev=S, factors=factors, scale=scale,
+                         svd_tol=svd_tolerance(math.inf, self.options.svd_tol))
 
-    def step(self, s: _APGState, measure: bool = False) -> _APGState:
+    def step(self, s: _APGState, measure: bool) -> _APGState:
         p, o = self.problem, self.options
-        t_next = (1.0 + math.sqrt(1.0 + 4.0 * s.t * s.t)) / 2.0
-        beta = (s.t - 1.0) / t_next
+        beta, momentum = s.momentum.advance()
         if beta > 0:
             YL = s.L + beta * (s.L - s.L_prev)
             YS = s.S + beta * (s.S - s.S_prev)
         else:
             YL, YS = s.L, s.S
         R = p.residual(YL, YS)
-        V0 = s.factors.V if s.factors.s.shape[0] else None
-        L, factors = partial_svt(YL - 0.5 * R, 0.5 * s.scale * p.lam_L, V0, rank_guess=max(s.factors.s.shape[0], 1),
-                                 tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
+        L, factors = threshold(YL - 0.5 * R, 0.5 * s.scale * p.lam_L, s.factors, s.svd_tol)
         S = kernels.soft_threshold(YS - 0.5 * R, 0.5 * s.scale * p.lam_S)
-        self._fresh_nuclear = False
-        restarts = s.restarts
-        if o.restart and beta > 0:
-            # momentum against the proximal step: <Y - X+, X+ - X> > 0
-            ip = inner(YL - L, L - s.L) + inner(YS - S, S - s.S)
-            if ip > 0:
-                t_next, restarts = 1.0, restarts + 1
-        return _APGState(L=L, S=S, L_prev=s.L, S_prev=s.S, factors=factors, t=t_next, k=s.k + 1,
-                         restarts=restarts, v=s.v, scale=max(s.scale * o.eta, 1.0))
+        del R
+        # a restart sets t back to 1, so the next step has no momentum (none to test without it)
+        if o.restart and beta > 0 and opposes([(YL, L, s.L), (YS, S, s.S)]):
+            _, momentum = momentum.advance(restart=True)
+        dL, dS = YL - L, YS - S
+        moved = math.sqrt(inner(dL, dL) + inner(dS, dS)) / max(p.norm_M, 1e-300)
+        del dL, dS, YL, YS
+        new = _APGState(L=L, S=S, L_prev=s.L, S_prev=s.S, factors=factors,
+                        svd_tol=svd_tolerance(moved, o.svd_tol), momentum=momentum, k=s.k + 1,
+                        scale=max(s.scale * o.eta, 1.0), v=s.v)
+        if measure:
+            new.residual, new.residual_sq, _, new.residual_max = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
+            new.sigma1, new.v = top_sigma(new.residual, warm_block(new.v, factors.V), LOOSE_SIGMA_TOL)
+        return new
 
     def check(self, s: _APGState) -> Check:
+        """The problem's certificate with the step's pieces; sigma_1 refined to 1e-10 once within
+        10 tol (see ``certify``)."""
         p = self.problem
-        xp = self.xp
-        nuc = None if self._fresh_nuclear else float(xp.sum(s.factors.s))
-        R, sq, _, rmax = rpca_kernels.lowrank_residual(s.L, s.S, p.M_obs, p.W)
-        nuc = nuclear_norm(s.L) if nuc is None else nuc
-        fun = 0.5 * sq + p.lam_L * nuc + p.lam_S * float(xp.sum(xp.abs(s.S)))
-        V0 = s.factors.V if s.v is None else xp.concat([s.v, s.factors.V], axis=1)
-        sigma, s.v = _top_sigma(R, V0, 1e-10)
-        gap, _ = p.dual_gap(fun, R, sq, sigma, rmax)
-        self._seen(gap / max(fun, 1e-300))
-        return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=gap / max(fun, 1e-300), measures={"gap": gap})
+        nuclear = None if s.factors is None else s.factors.nuclear_norm()
+        m = certify(lambda sigma: p.measures((s.L, s.S), residual=s.residual, residual_sq=s.residual_sq,
+                                             residual_max=s.residual_max, sigma1=sigma, nuclear=nuclear),
+                    s.sigma1, lambda: top_sigma(s.residual, warm_block(s.v, s.factors.V), SIGMA_TOL)[0],
+                    self.options.tol)
+        return Check.of(LowRankSparse(s.L, s.S), m)
 
     def info(self, s: _APGState) -> dict[str, Any]:
-        return {"factors": s.factors, "rank": int(s.factors.s.shape[0]), "restarts": s.restarts}
+        rank = None if s.factors is None else s.factors.rank
+        return {"factors": s.factors, "rank": rank, "restarts": s.momentum.restarts}

@@ -3,7 +3,8 @@
 Reference: C. Mu, Y. Zhang, J. Wright and D. Goldfarb, "Scalable robust matrix
 recovery: Frank-Wolfe meets proximal methods", SIAM J. Sci. Comput. 38 (2016),
 arXiv:1403.7588; constants and the order of the steps follow the authors' code
-(``FW_T.m``, Mu & Wright 2014 and Mu 2016), see ``papers/algorithms_A.md`` §3.
+(``FW_T.m``, Mu & Wright 2014 and Mu 2016). FW-P has no public code: it is our
+reconstruction from the paper.
 
 Each iteration costs a warm-started block subspace iteration for the top
 singular triplet of the residual (``rank(L) + 3`` columns, a few sweeps), three
@@ -13,15 +14,16 @@ SVD of ``L``; no SVD of an ``m x n`` matrix is ever taken.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ... import kernels
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, Triplet, dense, extend_basis, partial_svd, rank_one_update, reorthogonalize
-from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
+from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize
+from ...problems.rpca import SIGMA_TOL, CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
+from ._partial import certify, top_sigma, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
 
@@ -31,7 +33,8 @@ class FWOptions(Options):
     tol: float = option(1e-3, "stop when the relative duality gap (FW-T) or Frank-Wolfe gap (FW-P) is <= tol")
     max_iter: int = option(1000, "iteration limit")
     svd_tol: float = option(1e-3, "relative change of the top Ritz value that ends the subspace iteration "
-                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap nears tol)",
+                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap is within "
+                                  "10 tol)",
                                   domain="(0, 1)")
     reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L", domain="int >= 1")
     refine: int = option(1, "proximal gradient steps on the core of L within its current row and column "
@@ -51,13 +54,11 @@ class _State:
     gk: int             # flat index of max |G|
     gmax: float         # max |G|
     l1: float           # ||S||_1
-    factors: ThinSVD    # L = U diag(s) V^T
+    factors: ThinSVD    # L = U diag(s) V^T, in float64
     bound_L: float      # valid upper bounds on ||L*||_*, ||S*||_1 (FW-T) / the radii (FW-P)
     bound_S: float
+    lmo: ThinSVD | None = None  # the LMO's leading Ritz triplets of G (the first is its atom)
     k: int = 0
-    triplet: Triplet | None = None
-    block: ThinSVD | None = None  # the LMO's Ritz triplets of G (the first is `triplet`)
-    v: Any = None       # last right singular vector (warm start)
     matvecs: int = 0
     alpha: float = 0.0
     beta: float = 0.0
@@ -107,59 +108,52 @@ class _FrankWolfe(Solver):
         if x0 is None:
             L, S = p.initial_point()
             f64 = xp.float64
-            empty = xp.zeros((m, 0), dtype=f64), xp.zeros((0,), dtype=f64), xp.zeros((n, 0), dtype=f64)
-            factors = ThinSVD(*empty)
+            factors = ThinSVD(xp.zeros((m, 0), dtype=f64), xp.zeros((0,), dtype=f64), xp.zeros((n, 0), dtype=f64))
         else:
-            factors, L, S = self._start(x0)
+            L, S = x0
+            if isinstance(L, ThinSVD):  # validated, in float64: no SVD taken
+                factors = L
+                L = rpca_kernels.lowrank_dense(factors.U, factors.s, factors.V, p.shape, p.dtype)
+            else:
+                factors = self._factor(L)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         l1 = float(xp.sum(xp.abs(S)))
         st = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors, bound_L=0.0, bound_S=0.0)
-        self._init_bounds(st)
+        st.bound_L, st.bound_S = self._initial_bounds(st)
+        st.lmo, st.matvecs = self._lmo(st, None)
         return st
 
-    def _start(self, x0: Any) -> tuple[ThinSVD, Any, Any]:
-        """``x0 = (L, S)``; ``L`` may be a :class:`ThinSVD` (no SVD taken) or a dense array
-        (one thin SVD of it at the start, the only one of the run)."""
-        p = self.problem
+    def _factor(self, L: Any) -> ThinSVD:
+        """The thin SVD of a dense start, the only SVD of an ``m x n`` matrix in a run (singular
+        values below ``100 eps`` of the largest dropped), in float64."""
         xp = self.xp
-        try:
-            L0, S0 = x0
-        except (TypeError, ValueError):
-            raise TypeError("x0 must be a pair (L, S)") from None
-        if isinstance(L0, ThinSVD):
-            factors = ThinSVD(*(xp.astype(a, xp.float64) for a in L0))
-            if tuple(factors.U.shape[:1]) + tuple(factors.V.shape[:1]) != tuple(p.shape):
-                raise ValueError(f"x0.L factors do not match the shape {p.shape}")
-            _, S = p.check_x0((dense(factors, p.shape), S0))
-            return factors, dense(factors, p.shape), S
-        L, S = p.check_x0(x0)
         U, s, Vt = xp.linalg.svd(L, full_matrices=False)
-        r = int(xp.sum(xp.astype(s > 100 * float(xp.finfo(p.dtype).eps) * float(s[0]), xp.int64))) \
-            if float(s[0]) > 0 else 0
+        eps = float(xp.finfo(L.dtype).eps)
+        r = int(xp.sum(xp.astype(s > 100 * eps * float(s[0]), xp.int64))) if float(s[0]) > 0 else 0
         f64 = xp.float64
         return ThinSVD(xp.astype(U[:, :r], f64), xp.astype(s[:r], f64),
-                       xp.astype(xp.matrix_transpose(Vt)[:, :r], f64)), L, S
+                       xp.astype(xp.matrix_transpose(Vt)[:, :r], f64))
 
-    def _triplet(self, s: _State, tol: float | None = None) -> Triplet:
-        """Top singular triplet of G by block subspace iteration started from the previous
-        top right vector and the right factor of L.
+    def _lmo(self, s: _State, previous: ThinSVD | None) -> tuple[ThinSVD, int]:
+        """The LMO's leading singular triplets of ``s.G`` and the matrix-vector products spent so far.
 
-        Near the solution the top singular values of G cluster at lambda_L along the row
-        space of L (optimality: G = -lambda_L (U V^T + W), ||W|| <= 1), where a single-vector
-        Lanczos converges slowly; a block that holds that space converges in a few sweeps [D]."""
-        if s.triplet is None or tol is not None:
-            xp = self.xp
-            p = self.problem
-            tol = self.options.svd_tol if tol is None else tol
-            tol = max(tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
-            FV = xp.astype(s.factors.V, p.dtype, copy=False)
-            V0 = FV if s.v is None else xp.concat([xp.reshape(s.v, (-1, 1)), FV], axis=1)
-            k = min(V0.shape[1] + 2, min(p.shape))
-            svd, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
-            t = Triplet(svd.U[:, 0], float(svd.s[0]), svd.V[:, 0], sweeps * k, 0.0)
-            s.triplet, s.v, s.block = t, t.v, svd
-            s.matvecs += 2 * sweeps * k
-        return s.triplet
+        A block subspace iteration started from the previous top right vector and the right
+        factor of ``L``, stopped when the top Ritz value changes by at most ``svd_tol`` between
+        sweeps. Near the solution the top singular values of ``G`` cluster at ``lambda_L`` along
+        the row space of ``L`` (optimality: ``G = -lambda_L (U V^T + W)``, ``||W|| <= 1``), where a
+        single-vector Lanczos converges slowly; a block that holds that space converges in a few
+        sweeps (our design)."""
+        xp = self.xp
+        p = self.problem
+        tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
+        V0 = self._start_block(s, previous)
+        k = min((0 if V0 is None else V0.shape[1]) + 2, min(p.shape))
+        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
+        return block, s.matvecs + 2 * sweeps * k
+
+    def _start_block(self, s: _State, previous: ThinSVD | None) -> Any:
+        FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
+        return warm_block(None if previous is None else previous.V[:, :1], FV)
 
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
         """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
@@ -186,7 +180,7 @@ class _FrankWolfe(Solver):
         else:
             # the factors are kept in float64 whatever the data's dtype: in float32 the small late
             # Frank-Wolfe steps were lost in the rotations of the bases, and the refinement, which
-            # rebuilds L from the factors, then undid them (the run stalled near a 1e-3 gap) [D]
+            # rebuilds L from the factors, then undid them (the run stalled near a 1e-3 gap)
             xp = self.xp
             out = rank_one_update(f, 1.0 - alpha, (alpha * c) * xp.astype(u, xp.float64), xp.astype(v, xp.float64))
         if (s.k + 1) % self.options.reorth_every == 0:
@@ -202,13 +196,13 @@ class _FrankWolfe(Solver):
         proximal step on ``S`` follows (FW-T: soft threshold; FW-P: l1-ball projection).
         ``core_prox`` maps the singular values of the core to the new ones (soft threshold
         by :math:`\\lambda_L`, or projection onto the :math:`\\tau_L` simplex), which drops
-        directions that Frank-Wolfe added and no longer needs [D].
+        directions that Frank-Wolfe added and no longer needs. This refinement is our design.
 
         ``grow = (X, Y)`` (shapes ``(m, j)``, ``(n, j)``) widens the bases of the first step
         to :math:`[U\\; X]`, :math:`[V\\; Y]` with the core padded by zeros; ``L`` lies in the
         wider space, so the step still decreases the objective, and with ``X``, ``Y`` the
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
-        to them: the rank grows by up to ``j`` per iteration instead of one [D].
+        to them: the rank grows by up to ``j`` per iteration instead of one (our design).
         """
         p = self.problem
         xp = self.xp
@@ -237,25 +231,31 @@ class _FrankWolfe(Solver):
 
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
         """The LMO block's singular vectors of ``G`` with Ritz value above ``above``, if ``grow``."""
-        if not self.options.grow or s.block is None:
+        if not self.options.grow:
             return None
         xp = self.xp
-        idx = xp.nonzero(s.block.s > above)[0]
+        idx = xp.nonzero(s.lmo.s > above)[0]
         if idx.shape[0] == 0:
             return None
-        return xp.take(s.block.U, idx, axis=1), xp.take(s.block.V, idx, axis=1)
+        return xp.take(s.lmo.U, idx, axis=1), xp.take(s.lmo.V, idx, axis=1)
 
-    def _certified_sigma(self, s: _State, rel_gap) -> float:
-        """sigma_1(G) for the certificate: the LMO's Ritz value, or, once the gap it gives is within
-        10 tol (or negative: sigma_1 underestimated), a tight Lanczos restarted from the LMO's vector.
+    def _finish(self, s: _State, new: _State) -> _State:
+        """The LMO of the new residual, computed at the end of each step: the next step needs it,
+        and a check reads its top Ritz value as sigma_1."""
+        new.lmo, new.matvecs = self._lmo(new, s.lmo)
+        return new
 
-        At the solution the top singular values of G cluster at lambda_L, where a loose Ritz value
-        may miss sigma_1 by as much as the gap itself [D]."""
-        t = self._triplet(s)
-        sigma = t.sigma
-        if rel_gap(sigma) <= 10 * self.options.tol:
-            sigma = max(sigma, self._triplet(s, tol=1e-10).sigma)
-        return sigma
+    def check(self, s: _State) -> Check:
+        """The problem's certificate with the step's pieces and the LMO's top Ritz value as sigma_1,
+        refined to 1e-10 from the LMO's block once within 10 tol (see ``certify``)."""
+        p = self.problem
+        x = LowRankSparse(s.L, s.S)
+        nuclear = s.factors.nuclear_norm()
+        m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
+                                             nuclear=nuclear, l1=s.l1),
+                    float(s.lmo.s[0]), lambda: top_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL)[0],
+                    self.options.tol)
+        return Check.of(x, m)
 
     def info(self, s: _State) -> dict[str, Any]:
         return {"factors": s.factors, "rank": s.factors.rank, "matvecs": s.matvecs,
@@ -283,7 +283,7 @@ class FWT(_FrankWolfe):
     :math:`U_S = \\min(U_S, f_k/\\lambda_S)` stay valid because
     :math:`\\lambda_L\\|L^\\star\\|_* \\le f^\\star \\le f_k`
     (Mu, Zhang, Wright & Goldfarb 2016, Algorithm FW-T; code ``FW_T.m``).
-    Our own choices ([D]): :math:`t_L` is reset to the exact
+    Our own choices: :math:`t_L` is reset to the exact
     :math:`\\|L\\|_* = \\sum_i s_i` from the thin SVD kept of ``L`` (the authors reset
     only :math:`t_S = \\|S\\|_1`), and the stopping test is the relative duality gap. After each
     step a proximal gradient step on the core of ``L`` within its bases, widened by the LMO
@@ -294,21 +294,21 @@ class FWT(_FrankWolfe):
 
     problem_types = (CompressivePCP,)
 
-    def _init_bounds(self, s: _State) -> None:
+    def _initial_bounds(self, s: _State) -> tuple[float, float]:
         p = self.problem
         f0 = self._fun(s)
-        s.bound_L, s.bound_S = f0 / p.lam_L, f0 / p.lam_S
+        return f0 / p.lam_L, f0 / p.lam_S
 
     def _fun(self, s: _State) -> float:
+        """The objective at ``s`` from its pieces (for the bounds)."""
         p = self.problem
         return 0.5 * s.sq + p.lam_L * s.factors.nuclear_norm() + p.lam_S * s.l1
 
-    def step(self, s: _State, measure: bool = False) -> _State:
+    def step(self, s: _State, measure: bool) -> _State:
         p = self.problem
-        t = self._triplet(s)
-        u, v = t.u, t.v
+        u, sigma, v = s.lmo.U[:, 0], float(s.lmo.s[0]), s.lmo.V[:, 0]
         t_l, t_s = s.factors.nuclear_norm(), s.l1
-        c, vt_l = (-s.bound_L, s.bound_L) if t.sigma > p.lam_L else (0.0, 0.0)
+        c, vt_l = (-s.bound_L, s.bound_L) if sigma > p.lam_L else (0.0, 0.0)
         if s.gmax > p.lam_S:
             n = p.shape[1]
             sign = 1.0 if float(s.G[s.gk // n, s.gk % n]) > 0 else -1.0
@@ -320,13 +320,13 @@ class FWT(_FrankWolfe):
                                                       i0, j0, beta * e, p.lam_S, G_out=s.G)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1,
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
-                     k=s.k + 1, v=s.v, matvecs=s.matvecs, alpha=alpha, beta=beta)
+                     k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
         lam_l = p.lam_L
         new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l))
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
-        return new
+        return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`."""
@@ -336,18 +336,7 @@ class FWT(_FrankWolfe):
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
         L, S, G, sq, gk, gmax, l1 = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0,
                                                       p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
-        return _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors, bound_L=s.bound_L,
-                      bound_S=s.bound_S, k=s.k, v=s.v, matvecs=s.matvecs, alpha=s.alpha, beta=s.beta)
-
-    def check(self, s: _State) -> Check:
-        p = self.problem
-        fun = self._fun(s)
-
-        def rel_gap(sigma: float) -> float:
-            return p.dual_gap(fun, s.G, s.sq, sigma, s.gmax)[0] / max(fun, 1e-300)
-
-        gap = p.dual_gap(fun, s.G, s.sq, self._certified_sigma(s, rel_gap), s.gmax)[0]
-        return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=gap / max(fun, 1e-300), measures={"gap": gap})
+        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors)
 
 
 @register("fw_p", aliases=("frank_wolfe_projection",))
@@ -361,31 +350,23 @@ class FWP(_FrankWolfe):
     pair over :math:`[0,1]^2`, followed by a projected gradient step
     :math:`S \\leftarrow \\Pi_{\\|\\cdot\\|_1\\le\\tau_S}(S - P_\\Omega(L+S-M))`
     (step 1; the projection is a soft threshold found by Michelot's fixed point)
-    (Mu, Zhang, Wright & Goldfarb 2016, FW-P; reconstructed, no public code: the
-    exact line search replaces the :math:`2/(k+2)` step, [D]). Stops on the
-    relative Frank-Wolfe gap, an upper bound on the relative suboptimality.
+    (Mu, Zhang, Wright & Goldfarb 2016, FW-P). There is no public code: this is our
+    reconstruction, and the exact line search in place of the :math:`2/(k+2)` step is our
+    choice. Stops on the relative Frank-Wolfe gap, an upper bound on the relative
+    suboptimality. ``x0`` must be feasible (:meth:`ConstrainedCPCP.check_x0` says so).
     """
 
     problem_types = (ConstrainedCPCP,)
 
-    def _init_bounds(self, s: _State) -> None:
-        p = self.problem
-        s.bound_L, s.bound_S = p.tau_L, p.tau_S
+    def _initial_bounds(self, s: _State) -> tuple[float, float]:
+        return self.problem.tau_L, self.problem.tau_S
 
-    def _start(self, x0: Any) -> tuple[ThinSVD, Any, Any]:
-        factors, L, S = super()._start(x0)
-        p = self.problem
-        if factors.nuclear_norm() > p.tau_L * (1 + 1e-12) or float(self.xp.sum(self.xp.abs(S))) > p.tau_S * (1 + 1e-12):
-            raise ValueError("x0 must be feasible: ||L||_* <= tau_L and ||S||_1 <= tau_S")
-        return factors, L, S
-
-    def step(self, s: _State, measure: bool = False) -> _State:
+    def step(self, s: _State, measure: bool) -> _State:
         p = self.problem
         xp = self.xp
-        t = self._triplet(s)
-        u, v = t.u, t.v
+        u, sigma, v = s.lmo.U[:, 0], float(s.lmo.s[0]), s.lmo.V[:, 0]
         n = p.shape[1]
-        c = -p.tau_L if t.sigma > 0 else 0.0
+        c = -p.tau_L if sigma > 0 else 0.0
         e = 0.0
         if s.gmax > 0:
             sign = 1.0 if float(s.G[s.gk // n, s.gk % n]) > 0 else -1.0
@@ -399,8 +380,9 @@ class FWP(_FrankWolfe):
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
-                     k=s.k + 1, v=s.v, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        return self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+                     k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
+        new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+        return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The projected gradient step on ``S`` at a new ``L``."""
@@ -411,20 +393,4 @@ class FWP(_FrankWolfe):
         theta = kernels.l1_ball_threshold(Z, p.tau_S)
         S = kernels.soft_threshold(Z, theta) if theta > 0 else Z
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
-        return _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors,
-                      bound_L=s.bound_L, bound_S=s.bound_S, k=s.k, v=s.v, matvecs=s.matvecs, alpha=s.alpha,
-                      beta=s.beta)
-
-    def check(self, s: _State) -> Check:
-        p = self.problem
-        fun = 0.5 * s.sq
-        f0 = 0.5 * p.norm_M ** 2
-
-        def rel_gap(sigma: float) -> float:
-            return abs(p.fw_gap(s.G, s.L, s.S, sigma, s.gmax)) / max(fun, 1e-12 * f0, 1e-300)
-
-        gap = abs(p.fw_gap(s.G, s.L, s.S, self._certified_sigma(s, rel_gap), s.gmax))
-        infeas = max(0.0, s.factors.nuclear_norm() / p.tau_L - 1.0, s.l1 / p.tau_S - 1.0)
-        rel = gap / max(fun, 1e-12 * f0, 1e-300)
-        return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=max(rel, infeas),
-                     measures={"gap": gap, "infeasibility": infeas})
+        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)

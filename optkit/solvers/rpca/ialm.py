@@ -14,10 +14,10 @@ from typing import Any
 
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, partial_svt, top_singular_triplet
-from ...problems.rpca import LowRankSparse, RobustPCA
-from ..base import Check, Options, option
-from ._partial import _AdaptiveSVD, _empty, _top_sigma
+from ...linalg import ThinSVD, top_singular_triplet
+from ...problems.rpca import SIGMA_TOL, LowRankSparse, LowRankSparseDual, RobustPCA
+from ..base import Check, Options, Solver, option
+from ._partial import LOOSE_SIGMA_TOL, certify, start, svd_tolerance, threshold, top_sigma, warm_block
 
 __all__ = ["IALM"]
 
@@ -31,7 +31,8 @@ class IALMOptions(Options):
     mu: float | None = option(None, "initial penalty; None: 1.25 / ||P M||_2 (Lin-Chen-Ma)",
                                     domain="(0, inf)")
     mu_max_ratio: float = option(1e7, "cap of mu relative to its start", domain="[1, inf)")
-    svd_tol: float = option(1e-9, "relative residual of the partial SVD's kept triplets", domain="(0, 1)")
+    svd_tol: float = option(1e-9, "smallest relative residual of the partial SVD's kept triplets "
+                                  "(the target is 10% of the relative residuals, at most 1e-4)", domain="(0, 1)")
     balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
                                  "shrink it in the opposite case (residual balancing); False: always grow")
 
@@ -42,15 +43,19 @@ class _IALMState:
     S: Any
     Y: Any
     mu: float
-    factors: ThinSVD
+    factors: ThinSVD | None      # of L; None for a dense start (not yet factored)
+    svd_tol: float               # accuracy of the next partial SVD
     k: int = 0
-    yv: Any = None   # top right singular vector of Y (warm start of the certificate)
-    residual_sq: float | None = None  # ||P(L + S - M)||^2 and ||S||_1, from the step's fused pass
+    # pieces of the certificate at (L, S, Y): the step's fused pass gives the first two, a step
+    # followed by a check the last ones; None where not computed
+    residual_sq: float | None = None
     l1: float | None = None
+    dual_sigma: float | None = None
+    yv: Any = None               # right singular vector of sigma_1(Y) (warm start of the next)
 
 
 @register("ialm", aliases=("inexact_alm",))
-class IALM(_AdaptiveSVD):
+class IALM(Solver):
     """Inexact augmented Lagrangian method (Lin, Chen & Ma 2010) for :class:`~optkit.problems.RobustPCA`.
 
     .. math::
@@ -63,8 +68,16 @@ class IALM(_AdaptiveSVD):
     :math:`\\bar\\mu = 10^7\\mu_0` (the authors' code). The term
     :math:`P_{\\Omega^c}L^k` is the minimiser over the unobserved entries of a free
     block that carries the constraint off :math:`\\Omega` (Lin-Chen-Ma's matrix
-    completion variant). ``Y`` is the multiplier; the dual point
-    :math:`Y/\\max(1, \\|Y\\|_2, \\|Y\\|_\\infty/\\lambda)` gives the duality gap.
+    completion variant). ``Y`` is the multiplier, reported as the result's ``dual``; the
+    problem's certificate scales it to a dual feasible point.
+
+    ``x0`` may be ``(L, S)``, with ``L`` dense or a :class:`~optkit.linalg.ThinSVD`, or
+    ``(L, S, Y)`` with a multiplier to start from (a previous result's ``(*x, dual)``): a start
+    at a solution and its multiplier is certified at once.
+
+    Our departures from the paper: residual balancing of :math:`\\mu` (option ``balance``, see
+    ``step``), and partial SVDs accurate to 10% of the current residuals (``svd_tol`` the floor; see
+    ``svd_tolerance``).
     """
 
     Options = IALMOptions
@@ -73,51 +86,53 @@ class IALM(_AdaptiveSVD):
     def init(self, x0: Any) -> _IALMState:
         p, o = self.problem, self.options
         xp = self.xp
-        m, n = p.shape
         s1 = top_singular_triplet(p.M_obs, tol=1e-6).sigma
         if s1 == 0.0:
             s1 = 1.0  # M = 0 on Omega: (0, 0) is optimal and the first check says so
-        inf = float(xp.max(xp.abs(p.M_obs)))
-        Y = p.M_obs / max(s1, inf / p.lam, 1e-300)
         mu = o.mu if o.mu is not None else 1.25 / s1
         self.mu_max = mu * o.mu_max_ratio
-        L, S = p.initial_point() if x0 is None else p.check_x0(x0)
-        # a dense start has no factors yet: its nuclear norm is computed once, at the first check
-        self._fresh_nuclear = x0 is not None
-        return _IALMState(L=L, S=S, Y=Y, mu=mu, factors=_empty(xp, m, n, p.dtype))
+        L, S, factors = start(p, x0)
+        if isinstance(x0, LowRankSparseDual):
+            Y = x0.Y if p.W is None else x0.Y * p.W
+        else:
+            Y = p.M_obs / max(s1, float(xp.max(xp.abs(p.M_obs))) / p.lam, 1e-300)
+        return _IALMState(L=L, S=S, Y=Y, mu=mu, factors=factors, svd_tol=svd_tolerance(math.inf, o.svd_tol))
 
-    def step(self, s: _IALMState, measure: bool = False) -> _IALMState:
+    def step(self, s: _IALMState, measure: bool) -> _IALMState:
         p, o = self.problem, self.options
         mu = s.mu
         X = rpca_kernels.ialm_svt_input(p.M_obs, s.S, s.Y, s.L, p.W, mu)
-        V0 = s.factors.V if s.factors.s.shape[0] else None
-        L, factors = partial_svt(X, 1.0 / mu, V0, rank_guess=max(s.factors.s.shape[0], 1),
-                                 tol=self._svd_tol(), oversample=max(5, s.factors.s.shape[0] // 2))
+        L, factors = threshold(X, 1.0 / mu, s.factors, s.svd_tol)
         del X
         # S-step, multiplier step and the two residuals in one pass
         S, Y, zz, dd, l1 = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
-        self._fresh_nuclear = False
+        r_p = math.sqrt(zz)
+        r_d = mu * math.sqrt(dd)
         new_mu = min(mu * o.rho, self.mu_max)
         if o.balance:
-            # Residual balancing (Boyd et al. 2011, sec. 3.4.1) [D]: with missing entries the plain
-            # geometric growth can freeze the iterates before the solution; the dual residual is the
-            # change of the second block (S and the free block -P_{Omega^c} L).
-            r_p = math.sqrt(zz)
-            r_d = mu * math.sqrt(dd)
+            # Residual balancing (Boyd et al. 2011, sec. 3.4.1), our departure from the paper: with
+            # missing entries the plain geometric growth froze the iterates before the solution; the
+            # dual residual is the change of the second block (S and the free block -P_{Omega^c} L).
             if r_p < 10.0 * r_d:
                 new_mu = mu / o.rho if r_d > 10.0 * r_p else mu
-        return _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, k=s.k + 1, yv=s.yv, residual_sq=zz, l1=l1)
+        tol = svd_tolerance(max(r_p, r_d) / max(p.norm_M, 1e-300), o.svd_tol)
+        new = _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, svd_tol=tol, k=s.k + 1,
+                         residual_sq=zz, l1=l1, yv=s.yv)
+        if measure:
+            new.dual_sigma, new.yv = top_sigma(Y, warm_block(new.yv, factors.V), LOOSE_SIGMA_TOL)
+        return new
 
     def check(self, s: _IALMState) -> Check:
+        """The problem's certificate at ``(L, S)`` with the multiplier ``Y`` and the step's pieces;
+        sigma_1(Y) refined to 1e-10 once within 10 tol (see ``certify``)."""
         p = self.problem
-        xp = self.xp
-        nuc = None if self._fresh_nuclear else float(xp.sum(s.factors.s))
-        V0 = s.factors.V if s.yv is None else xp.concat([s.yv, s.factors.V], axis=1)
-        sigma, s.yv = _top_sigma(s.Y, V0, 1e-8)
-        m = p.measures((s.L, s.S), dual=s.Y, nuclear=nuc, dual_sigma=sigma, l1=s.l1, residual_sq=s.residual_sq)
-        fun, opt = m.pop("fun"), m.pop("optimality")
-        self._seen(opt)
-        return Check(x=LowRankSparse(s.L, s.S), fun=fun, optimality=opt, measures=m, dual=s.Y)
+        nuclear = None if s.factors is None else s.factors.nuclear_norm()
+        m = certify(lambda sigma: p.measures((s.L, s.S), dual=s.Y, residual_sq=s.residual_sq, nuclear=nuclear,
+                                             l1=s.l1, dual_sigma=sigma),
+                    s.dual_sigma, lambda: top_sigma(s.Y, warm_block(s.yv, s.factors.V), SIGMA_TOL)[0],
+                    self.options.tol)
+        return Check.of(LowRankSparse(s.L, s.S), m, dual=s.Y)
 
     def info(self, s: _IALMState) -> dict[str, Any]:
-        return {"factors": s.factors, "rank": int(s.factors.s.shape[0]), "mu": s.mu}
+        rank = None if s.factors is None else s.factors.rank
+        return {"factors": s.factors, "rank": rank, "mu": s.mu}

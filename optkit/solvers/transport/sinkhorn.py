@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..._registry import register
 from ...kernels.transport import ot_gibbs, ot_gibbs_init, ot_scale_kernel, ot_softmin_rows
@@ -20,6 +20,7 @@ from ..base import Check, Options, Solver, option
 __all__ = ["Sinkhorn"]
 
 _BIG = 1e50  # scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
+_RATE_EVERY = 10  # iterations between the marginal errors the over-relaxation weight is read from
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,12 +37,30 @@ class SinkhornOptions(Options):
                                    "better marginal error (0: never)", domain="int >= 0")
 
 
+class PlanFactors(NamedTuple):
+    """A check's compact stand-in for the plan, turned into it by ``finalize``.
+
+    ``(f, g)`` are the potentials and ``reg`` their entropic weight. In the kernel
+    domain the plan is :math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` (no
+    exponentials to form it); otherwise it is :math:`e^{(f \\oplus g - C)/\\mathrm{reg}}`.
+    """
+
+    f: Any
+    g: Any
+    reg: float
+    K: Any = None
+    u: Any = None
+    v: Any = None
+
+
 @dataclass
 class OTState:
     """Potentials ``(f, g)`` and, in the kernel domain, the scalings and the kernel at ``(f, g)``.
 
     The current plan is :math:`\\operatorname{diag}(u) K \\operatorname{diag}(v)` with
     :math:`K_{ij} = \\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`; in the log domain ``u = v = None``.
+    Each iteration ends with what the next one starts from, which is also what the plan's
+    marginals are read from: ``Kv`` (kernel domain) or ``srow`` (log domain).
     """
 
     f: Any
@@ -49,59 +68,40 @@ class OTState:
     u: Any = None
     v: Any = None
     K: Any = None
-    Kv: Any = None        # K @ v, cached by check() for the next u-update
-    Ktu: Any = None       # K^T u from the last v-update: the column sums are v * Ktu
-    srow: Any = None      # log domain: softmin of the rows at the current g (cached by check())
+    Kv: Any = None        # K @ v at the current (K, v): the row marginals are u * Kv, and the next u-update's
+    Ktu: Any = None       # K^T u from the last v-update: the column marginals are v * Ktu (None after absorbing)
+    srow: Any = None      # log domain: softmin of the rows at the current g (the next f-update's)
     scol: Any = None      # log domain: softmin of the columns used by the last g-update
+    omega: float = 1.0    # over-relaxation weight of the kernel-domain updates
+    relax: bool = False   # whether omega may still be adapted
+    rate: tuple | None = None   # (k, marginal error) last read on the _RATE_EVERY schedule
+    rated: int = 0              # marginal errors read on that schedule so far
+    measured: Check | None = None  # the check of the current iterate, made by a step told that a check follows
     absorptions: int = 0
     log_steps: int = 0    # kernel domain: half-steps that fell back to log-sum-exp (underflow)
     k: int = 0
 
 
 class SinkhornEngine:
-    """The Sinkhorn half-steps shared by :class:`Sinkhorn` and the first stage of SNS."""
+    """The Sinkhorn half-steps shared by :class:`Sinkhorn` and the first stage of SNS.
 
-    def __init__(self, problem: EntropicOT, reg: float | None = None, CT: Any = None) -> None:
+    Its attributes are constants of a run (``C^T`` is made once, when first needed);
+    everything that changes is in :class:`OTState`.
+    """
+
+    def __init__(self, problem: EntropicOT, reg: float | None = None) -> None:
         self.p = problem
         xp = self.xp = problem.xp
         self.reg = problem.reg if reg is None else float(reg)
         self.C = problem.C
-        self._CT = CT
+        self._CT: Any = None
         self.ln_a = xp.log(problem.a)
         self.log_a = self.reg * self.ln_a
         self.log_b = self.reg * xp.log(problem.b)
-        self.omega = 1.0          # over-relaxation weight of the kernel-domain updates
-        self._seen: list[tuple[int, float]] = []
-        self._relax = False
-
-    def enable_relaxation(self) -> None:
-        """Let :meth:`adapt` choose an over-relaxation weight from the observed rate."""
-        self._relax = True
-
-    def adapt(self, k: int, err: float) -> None:
-        """Over-relaxed Sinkhorn (Thibault, Chizat, Dossal & Papadakis 2021, arXiv:1711.01851).
-
-        While plain Sinkhorn runs, its linear rate :math:`\\kappa` per iteration is
-        read off two successive marginal errors and the weight set to Young's SOR
-        value :math:`\\omega = 2/(1 + \\sqrt{1 - \\kappa})` (capped at 1.9). If the
-        error ever grows, :math:`\\omega` returns to 1 for good.
-        """
-        if not self._relax:
-            return
-        seen = self._seen
-        if seen and k > seen[-1][0]:
-            k0, e0 = seen[-1]
-            if err > e0 and self.omega != 1.0:
-                self.omega, self._relax = 1.0, False
-            elif self.omega == 1.0 and len(seen) >= 2 and 0 < err < e0:
-                kappa = (err / e0) ** (1.0 / (k - k0))
-                if kappa > 0.5:
-                    self.omega = min(1.9, 2.0 / (1.0 + math.sqrt(1.0 - kappa)))
-        seen.append((k, err))
 
     @property
     def CT(self) -> Any:
-        """``C^T`` stored contiguously (made on first use: log-domain column updates only)."""
+        """``C^T`` stored contiguously, made on first use (log-domain column updates read it row by row)."""
         if self._CT is None:
             self._CT = self._transpose(self.C)
         return self._CT
@@ -119,26 +119,20 @@ class SinkhornEngine:
     # -- starting point ------------------------------------------------------------------------------------------
 
     def start(self, x0: Any, kernel: bool) -> OTState:
-        """Potentials from ``x0 = (f, g)`` or, by default, the exact f-update from ``g = 0``."""
+        """The exact f-update from the ``g`` of ``x0 = (f, g)`` (validated by the problem) or from ``g = 0``,
+        with what the first iteration and the first check read."""
         xp, p = self.xp, self.p
-        n, m = p.shape
-        if x0 is None:
-            g = xp.zeros((m,), dtype=p.dtype)
-        else:
-            if not (isinstance(x0, (tuple, list)) and len(x0) == 2):
-                raise ValueError("x0 must be a pair of potentials (f, g) of shapes (n,), (m,)")
-            f0, g = (xp.astype(xp.asarray(v), p.dtype) for v in x0)
-            if tuple(f0.shape) != (n,) or tuple(g.shape) != (m,):
-                raise ValueError(f"x0 must have shapes ({n},), ({m},); got {tuple(f0.shape)}, {tuple(g.shape)}")
-            if not (bool(xp.all(xp.isfinite(f0))) and bool(xp.all(xp.isfinite(g)))):
-                raise ValueError("x0 must be finite")
+        g = xp.zeros((p.shape[1],), dtype=p.dtype) if x0 is None else x0[1]
         if kernel:
             K, f = ot_gibbs_init(self.C, g, self.reg, self.ln_a)
-            return OTState(f=f, g=g, u=xp.ones_like(f), v=xp.ones_like(g), K=K)
-        return OTState(f=self.log_a - ot_softmin_rows(self.C, g, self.reg), g=g)
+            u, v = xp.ones_like(f), xp.ones_like(g)
+            return OTState(f=f, g=g, u=u, v=v, K=K, Kv=K @ v, Ktu=u @ K)
+        srow = ot_softmin_rows(self.C, g, self.reg)
+        f = self.log_a - srow
+        return OTState(f=f, g=g, srow=srow, scol=ot_softmin_rows(self.CT, f, self.reg))
 
     def rebuild(self, s: OTState) -> None:
-        """Absorb the scalings into the potentials and recompute the kernel."""
+        """Absorb the scalings into the potentials and recompute the kernel (``Kv``, ``Ktu`` are stale)."""
         xp = self.xp
         if s.u is not None:
             s.f = s.f + self.reg * xp.log(s.u)
@@ -157,11 +151,12 @@ class SinkhornEngine:
         A scaling outside :math:`[10^{-50}, 10^{50}]` is absorbed into the
         potentials; a half-step whose denominator underflows to zero is redone
         in the log domain (exact log-sum-exp) before the kernel is rebuilt, so
-        nothing overflows at any ``reg``.
+        nothing overflows at any ``reg``. The iteration ends with ``K v`` for the
+        next one (and for the row marginals).
         """
         xp, p = self.xp, self.p
-        Kv = s.Kv if s.Kv is not None else s.K @ s.v
-        w = self.omega
+        Kv = s.Kv
+        w = s.omega
         u = p.a / Kv if w == 1.0 else (p.a / Kv) ** w * s.u ** (1.0 - w)
         if not float(xp.max(u)) < _BIG:  # underflow in K v (u = inf) or nan
             s.g = s.g + self.reg * xp.log(s.v)
@@ -180,81 +175,68 @@ class SinkhornEngine:
             s.log_steps += 1
             u, v = s.u, s.v
             Ktu = u @ s.K
-        s.u, s.v, s.Ktu, s.Kv = u, v, Ktu, None
+        s.u, s.v, s.Ktu = u, v, Ktu
         if float(xp.min(u)) < 1 / _BIG or float(xp.min(v)) < 1 / _BIG or float(xp.max(u)) > _BIG:
             self.rebuild(s)
+        s.Kv = s.K @ s.v
         s.k += 1
         return s
 
     def log_step(self, s: OTState) -> OTState:
         """One log-domain iteration :math:`f = \\mathrm{reg}\\log a - \\operatorname{softmin}_\\mathrm{rows}(C - g)`,
-        then the same for ``g`` on the columns (Peyre & Cuturi 2019, Remark 4.23)."""
-        srow = s.srow if s.srow is not None else ot_softmin_rows(self.C, s.g, self.reg)
-        s.f = self.log_a - srow
+        then the same for ``g`` on the columns (Peyre & Cuturi 2019, Remark 4.23); it ends with the row
+        softmin at the new ``g`` for the next one (and for the row marginals)."""
+        s.f = self.log_a - s.srow
         s.scol = ot_softmin_rows(self.CT, s.f, self.reg)
         s.g = self.log_b - s.scol
-        s.srow = None
+        s.srow = ot_softmin_rows(self.C, s.g, self.reg)
         s.k += 1
         return s
 
     # -- measures --------------------------------------------------------------------------------------------------
 
-    def marginals(self, s: OTState) -> tuple[Any, Any, Any, Any]:
-        """``(f, g, rows, cols)``: effective potentials and the plan's marginals, cheaply.
+    def marginals(self, s: OTState) -> tuple[PlanFactors, Any, Any]:
+        """The plan's stand-in at the effective potentials and its marginals ``(rows, cols)``, in O(n + m).
 
-        Kernel domain: rows ``u * (K v)`` (``K v`` is cached for the next
-        u-update), columns ``v * (K^T u)`` from the last v-update. Log domain:
-        the row softmin at the current ``g`` (cached for the next f-update) and
-        the column softmin of the last g-update.
+        Kernel domain: rows ``u * (K v)``, columns ``v * (K^T u)`` (one product when an
+        absorption ended the last iteration). Log domain: from the row softmin at the
+        current ``g`` and the column softmin of the last g-update. Changes nothing.
         """
         xp, reg = self.xp, self.reg
         if s.K is not None:
-            s.Kv = s.K @ s.v
-            rows = s.u * s.Kv
-            cols = s.v * s.Ktu if s.Ktu is not None else s.v * (s.u @ s.K)
-            return s.f + reg * xp.log(s.u), s.g + reg * xp.log(s.v), rows, cols
-        s.srow = ot_softmin_rows(self.C, s.g, reg)
-        rows = xp.exp((s.f + s.srow) / reg)
-        scol = s.scol if s.scol is not None else ot_softmin_rows(self.CT, s.f, reg)
-        cols = xp.exp((s.g + scol) / reg)
-        return s.f, s.g, rows, cols
+            Ktu = s.Ktu if s.Ktu is not None else s.u @ s.K
+            x = PlanFactors(s.f + reg * xp.log(s.u), s.g + reg * xp.log(s.v), reg, s.K, s.u, s.v)
+            return x, s.u * s.Kv, s.v * Ktu
+        return PlanFactors(s.f, s.g, reg), xp.exp((s.f + s.srow) / reg), xp.exp((s.g + s.scol) / reg)
+
+    def measure(self, s: OTState) -> Check:
+        """The check of the current iterate, through the problem's ``measures``; changes nothing."""
+        x, rows, cols = self.marginals(s)
+        return measured(self.p, x, rows, cols)
 
 
-def potential_check(p: EntropicOT, f: Any, g: Any, rows: Any, cols: Any, reg: float | None = None) -> Check:
-    """A check from potentials and the marginals of their Gibbs plan, without forming the plan.
-
-    For :math:`P = \\exp((f \\oplus g - C)/\\mathrm{reg})`, :math:`\\mathrm{reg}\\log P = f \\oplus g - C`, so
-    the primal objective (of the problem with entropic weight ``reg``, default ``p.reg``) is
-    :math:`\\langle f, P\\mathbf 1\\rangle + \\langle g, P^T\\mathbf 1\\rangle
-    - \\mathrm{reg}\\,\\mathbf 1^T P\\mathbf 1`.
-    """
-    xp = p.xp
-    err = float(xp.sum(xp.abs(rows - p.a)) + xp.sum(xp.abs(cols - p.b)))
-    fun = float(xp.sum(f * rows) + xp.sum(g * cols) - (p.reg if reg is None else reg) * xp.sum(rows))
-    if not math.isfinite(err):
-        fun = math.nan
-    return Check(x=(f, g), fun=fun, optimality=err / p.mass, measures={"marginal_error": err}, dual=(f, g))
-
-
-def plan_check(p: EntropicOT, check: Check) -> Check:
-    """Form the plan of a potential check (one pass over ``C``) and measure it exactly."""
-    if not isinstance(check.x, tuple):
-        return check
-    f, g = check.x
-    xp = p.xp
-    P = p.plan(f, g)
-    rows, cols = xp.sum(P, axis=1), xp.sum(P, axis=0)
-    final = potential_check(p, f, g, rows, cols)
-    return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
+def measured(problem: EntropicOT, x: PlanFactors, rows: Any, cols: Any) -> Check:
+    """The check of the plan ``x`` stands for, from its marginals (the problem's certificate)."""
+    reg = None if x.reg == problem.reg else x.reg
+    return Check.of(x, problem.measures((x.f, x.g), rows=rows, cols=cols, reg=reg), dual=(x.f, x.g))
 
 
 class _OTSolver(Solver):
     """What every entropic OT method shares: the problem type and the plan on output."""
 
     problem_types = (EntropicOT,)
+    cutoff = -math.inf  # plan entries with exponent <= cutoff are left out (of the measured marginals too)
 
     def finalize(self, check: Check) -> Check:
-        return plan_check(self.problem, check)
+        """Form the plan of a check's :class:`PlanFactors` and measure it (one pass over ``C``)."""
+        x = check.x
+        if not isinstance(x, PlanFactors):
+            return check
+        p = self.problem
+        P = ot_scale_kernel(x.K, x.u, x.v) if x.K is not None else ot_gibbs(p.C, x.f, x.g, x.reg, self.cutoff)
+        if x.reg != p.reg:  # stopped at an intermediate problem: its potentials are not this problem's dual
+            return Check.of(P, p.measures(P, reg=x.reg))
+        return Check.of(P, p.measures(P, dual=(x.f, x.g)), dual=(x.f, x.g))
 
 
 @register("sinkhorn")
@@ -279,6 +261,15 @@ class Sinkhorn(_OTSolver):
 
     ``x0`` may be a pair of potentials ``(f, g)``; the result's ``x`` is the plan
     ``P`` and ``dual`` the potentials.
+
+    With ``relaxation=True`` (kernel domain) the updates are over-relaxed,
+    :math:`u \\leftarrow u^{1-\\omega}(a/Kv)^\\omega` and likewise for ``v``, with the
+    weight of Thibault, Chizat, Dossal & Papadakis (2021, arXiv:1711.01851): while
+    plain Sinkhorn runs, its linear rate :math:`\\kappa` per iteration is read off the
+    marginal errors every 10 iterations and the weight set to Young's SOR value
+    :math:`\\omega = 2/(1 + \\sqrt{1 - \\kappa})` (capped at 1.9); if the error ever
+    grows, :math:`\\omega` returns to 1 for good. The errors are read on that fixed
+    schedule, whatever ``check_every`` is, so the iterates do not depend on it.
     """
 
     Options = SinkhornOptions
@@ -286,30 +277,43 @@ class Sinkhorn(_OTSolver):
     def init(self, x0: Any) -> OTState:
         self.engine = SinkhornEngine(self.problem)
         self.kernel = self.options.domain in ("auto", "kernel")
-        if self.kernel and self.options.relaxation:
-            self.engine.enable_relaxation()
-        return self.engine.start(x0, self.kernel)
+        s = self.engine.start(x0, self.kernel)
+        s.relax = self.kernel and self.options.relaxation
+        s.measured = self.engine.measure(s)
+        self._adapt(s)
+        return s
 
-    def step(self, s: OTState, measure: bool = False) -> OTState:
-        return self.engine.kernel_step(s) if self.kernel else self.engine.log_step(s)
+    def step(self, s: OTState, measure: bool) -> OTState:
+        s = self.engine.kernel_step(s) if self.kernel else self.engine.log_step(s)
+        rate = s.relax and s.k % _RATE_EVERY == 0
+        s.measured = self.engine.measure(s) if measure or rate else None
+        if rate:
+            self._adapt(s)
+        return s
+
+    @staticmethod
+    def _adapt(s: OTState) -> None:
+        """Set the over-relaxation weight from the marginal errors read every ``_RATE_EVERY`` iterations.
+
+        The rate is read from the second interval on (the first iterations are a transient).
+        """
+        if not s.relax:
+            return
+        err = s.measured.measures["marginal_error"]
+        if s.rate is not None:
+            k0, e0 = s.rate
+            if err > e0 and s.omega != 1.0:
+                s.omega, s.relax = 1.0, False
+            elif s.omega == 1.0 and s.rated >= 2 and 0 < err < e0:
+                kappa = (err / e0) ** (1.0 / (s.k - k0))
+                if kappa > 0.5:
+                    s.omega = min(1.9, 2.0 / (1.0 + math.sqrt(1.0 - kappa)))
+        s.rate = (s.k, err)
+        s.rated += 1
 
     def check(self, s: OTState) -> Check:
-        c = potential_check(self.problem, *self.engine.marginals(s))
-        self.engine.adapt(s.k, c.optimality)
-        if s.K is not None:
-            # the plan of these potentials is diag(u) K diag(v): finalize() scales it without exponentials
-            self._scaled = (c.x, s.K, s.u, s.v)
-        return c
-
-    def finalize(self, check: Check) -> Check:
-        scaled = getattr(self, "_scaled", None)
-        if scaled is None or scaled[0] is not check.x:
-            return super().finalize(check)
-        P = ot_scale_kernel(*scaled[1:])
-        xp, (f, g) = self.xp, check.x
-        final = potential_check(self.problem, f, g, xp.sum(P, axis=1), xp.sum(P, axis=0))
-        return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
+        return s.measured if s.measured is not None else self.engine.measure(s)
 
     def info(self, s: OTState) -> dict[str, Any]:
         return {"domain": "kernel" if self.kernel else "log", "absorptions": s.absorptions,
-                "log_steps": s.log_steps, "omega": self.engine.omega}
+                "log_steps": s.log_steps, "omega": s.omega}

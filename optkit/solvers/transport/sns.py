@@ -2,8 +2,9 @@
 
 Reference: X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, T. Xiao
 and L. Ying, "Accelerating Sinkhorn algorithm with sparse Newton iterations", ICLR 2024,
-arXiv:2401.12253 (Algorithm 1). The sign conventions, the fixed dual variable and the
-Armijo test follow ``shared/papers/algorithms_B.md`` section 4.
+arXiv:2401.12253 (Algorithm 1). Our reconstruction: the Hessian's sign is fixed by
+derivation; the fixed last dual variable, the CG and line-search constants and the early
+switch to Newton are our choices (the paper does not state them).
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
-from ...kernels.transport import ot_gibbs, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
+from ...kernels.transport import ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_softmin_rows
 from ..base import Check, Options, option
-from .sinkhorn import OTState, SinkhornEngine, _OTSolver, potential_check
+from .sinkhorn import OTState, PlanFactors, SinkhornEngine, _OTSolver, measured
 
 __all__ = ["SinkhornNewtonSparse"]
 
@@ -52,6 +53,7 @@ class _NewtonState:
     cols: Any
     reg: float
     counts: Any = None    # per-row lengths of the sparsified plan at (f, g), from the marginal pass
+    sinkhorn: int = 0     # iterations of the Sinkhorn stage
     k: int = 0
     newton: int = 0
     cg_iters: int = 0
@@ -113,7 +115,6 @@ class SinkhornNewtonSparse(_OTSolver):
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
         # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
         self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
-        self.sinkhorn_done = 0
         s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
         if o.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -126,7 +127,7 @@ class SinkhornNewtonSparse(_OTSolver):
         f, g = s.f, s.g
         if s.u is not None:
             f, g = f + reg * self.xp.log(s.u), g + reg * self.xp.log(s.v)
-        ns = _NewtonState(f=f, g=g, rows=None, cols=None, reg=reg, k=s.k)
+        ns = _NewtonState(f=f, g=g, rows=None, cols=None, reg=reg, sinkhorn=s.k, k=s.k)
         self._gauge(ns)
         return ns
 
@@ -138,35 +139,34 @@ class SinkhornNewtonSparse(_OTSolver):
 
     # -- iterations ------------------------------------------------------------------------------------------------
 
-    def step(self, s: Any, measure: bool = False) -> Any:
+    def step(self, s: Any, measure: bool) -> Any:
         if isinstance(s, OTState):
+            o, p = self.options, self.problem
             s = self.engine.kernel_step(s)
-            self.sinkhorn_done += 1
-            if self.sinkhorn_done >= self.options.sinkhorn_iters or (
-                    self.sinkhorn_done % 5 == 0 and self._stage1_error(s) <= self.options.switch_tol):
+            if s.k >= o.sinkhorn_iters:
                 return self._to_newton(s)
+            c = self.engine.measure(s) if measure or s.k % 5 == 0 else None
+            if s.k % 5 == 0 and c.measures["marginal_error"] / p.mass <= o.switch_tol:
+                return self._to_newton(s)
+            s.measured = c if measure else None
             return s
         s = self._newton_step(s)
-        if s.reg != self.problem.reg and self._error(s) <= self.options.level_tol:
+        if s.reg != self.problem.reg and self._error(s.rows, s.cols) <= self.options.level_tol:
             # next problem of the continuation: one exact Sinkhorn iteration at the new reg, then Newton
             s.reg = self.levels[self.levels.index(s.reg) + 1]
             self._sinkhorn_iteration(s)
         return s
 
-    def _error(self, s: _NewtonState) -> float:
-        xp, p = self.xp, self.problem
-        return float(xp.sum(xp.abs(p.a - s.rows)) + xp.sum(xp.abs(p.b - s.cols))) / p.mass
-
-    def _stage1_error(self, s: OTState) -> float:
-        xp, p = self.xp, self.problem
-        _, _, rows, cols = self.engine.marginals(s)
-        return float(xp.sum(xp.abs(rows - p.a)) + xp.sum(xp.abs(cols - p.b))) / p.mass
+    def _error(self, rows: Any, cols: Any) -> float:
+        """The relative marginal error of a plan with marginals ``rows``, ``cols`` (at any reg)."""
+        p = self.problem
+        return p.marginal_error(rows=rows, cols=cols) / p.mass
 
     def _newton_step(self, s: _NewtonState) -> _NewtonState:
         p, o, xp = self.problem, self.options, self.xp
         reg = s.reg
         ga, gb = p.a - s.rows, p.b - s.cols
-        err = float(xp.sum(xp.abs(ga)) + xp.sum(xp.abs(gb))) / p.mass
+        err = self._error(s.rows, s.cols)
         plan = ot_gibbs_sparse(p.C, s.f, s.g, reg, self.log_thr, s.counts)
         s.nnz = plan.nnz
         m1 = p.shape[1] - 1
@@ -192,8 +192,7 @@ class SinkhornNewtonSparse(_OTSolver):
                 break
             if err <= 1e-6 and math.isfinite(gain):
                 # near the solution the gain is below the rounding of D: judge by the gradient
-                err1 = float(xp.sum(xp.abs(p.a - r1)) + xp.sum(xp.abs(p.b - c1))) / p.mass
-                if err1 <= 0.5 * err:
+                if self._error(r1, c1) <= 0.5 * err:
                     break
             alpha *= 0.5
             s.backtracks += 1
@@ -219,29 +218,13 @@ class SinkhornNewtonSparse(_OTSolver):
         return s
 
     def check(self, s: Any) -> Check:
-        p = self.problem
         if isinstance(s, OTState):
-            c = potential_check(p, *self.engine.marginals(s))
-            reg = self.engine.reg
-        else:
-            c = potential_check(p, s.f, s.g, s.rows, s.cols, reg=s.reg)
-            reg = s.reg
-        if reg != p.reg:  # an intermediate problem: no certificate for the one asked
-            return Check(x=c.x, fun=c.fun, optimality=math.inf, measures={"marginal_error": math.inf}, dual=c.dual)
-        return c
-
-    def finalize(self, check: Check) -> Check:
-        if check.optimality == math.inf or not isinstance(check.x, tuple):
-            return check
-        # the plan without the entries below the cutoff (together < 1e-3 tol of the mass), as measured
-        p, xp, (f, g) = self.problem, self.xp, check.x
-        P = ot_gibbs(p.C, f, g, p.reg, self.cutoff)
-        final = potential_check(p, f, g, xp.sum(P, axis=1), xp.sum(P, axis=0))
-        return Check(x=P, fun=final.fun, optimality=final.optimality, measures=final.measures, dual=(f, g))
+            return s.measured if s.measured is not None else self.engine.measure(s)
+        return measured(self.problem, PlanFactors(s.f, s.g, s.reg), s.rows, s.cols)
 
     def info(self, s: Any) -> dict[str, Any]:
-        out = {"sinkhorn_iterations": self.sinkhorn_done, "regs": list(self.levels)}
-        if isinstance(s, _NewtonState):
-            out.update(newton_iterations=s.newton, cg_iterations=s.cg_iters, backtracks=s.backtracks,
-                       sinkhorn_fallbacks=s.fallbacks, hessian_nnz=s.nnz)
-        return out
+        if isinstance(s, OTState):
+            return {"sinkhorn_iterations": s.k, "regs": list(self.levels)}
+        return {"sinkhorn_iterations": s.sinkhorn, "regs": list(self.levels), "newton_iterations": s.newton,
+                "cg_iterations": s.cg_iters, "backtracks": s.backtracks, "sinkhorn_fallbacks": s.fallbacks,
+                "hessian_nnz": s.nnz}
