@@ -55,6 +55,9 @@ class MoreauEnvelope(Function):
     def to(self, xp: Any) -> "MoreauEnvelope":
         return MoreauEnvelope(self.f.to(xp), self.sigma)
 
+    def map_arrays(self, fn: Any) -> "MoreauEnvelope":
+        return MoreauEnvelope(self.f.map_arrays(fn), self.sigma)
+
     def prepare_prox(self) -> None:
         self.f.prepare_prox()
 

@@ -100,6 +100,10 @@ class SumOfFunctions(_Terms):
         x0 = None if self.x0 is None else asarray(to_numpy(self.x0), xp=xp)
         return SumOfFunctions(tuple(f.to(xp) for f in self.terms), self.shape, x0)
 
+    def map_arrays(self, fn: Any) -> "SumOfFunctions":
+        x0 = None if self.x0 is None else fn(self.x0)
+        return SumOfFunctions(tuple(f.map_arrays(fn) for f in self.terms), self.shape, x0)
+
     def initial_point(self) -> Any:
         return self.x0 if self.x0 is not None else super().initial_point()
 
@@ -385,7 +389,7 @@ class FermatWeber(_Terms):
             raise ValueError(f"points must have at least two rows and one column, got shape {tuple(C.shape)}")
         w = xp.ones(C.shape[0], dtype=C.dtype) if self.weights is None else check_array("weights", self.weights, ndim=1)
         if w.shape[0] != C.shape[0]:
-            raise ValueError(f"weights must have length {C.shape[0]} (one per point), got {w.shape[0]}")
+            raise ValueError(f"weights must have one entry per row of points ({C.shape[0]}), got {w.shape[0]}")
         if not bool(xp.all(w > 0)):
             raise ValueError("weights must be positive")
         object.__setattr__(self, "points", C)
@@ -423,7 +427,9 @@ class FermatWeber(_Terms):
     def smoothing_scale(self) -> float:
         xp = self.xp
         dist = xp.linalg.vector_norm(self.points - self.initial_point(), axis=1)
-        return float(xp.mean(dist)) / float(xp.mean(self.weights))
+        spread = float(xp.mean(dist))
+        # all points equal: the centroid is the answer and any smoothing describes it
+        return (spread if spread > 0 else 1.0) / float(xp.mean(self.weights))
 
     def _distance_prox(self, V: Any, step: float) -> Any:
         xp = get_namespace(V)
