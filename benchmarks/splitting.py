@@ -193,6 +193,18 @@ def threads_section(size, repeat=30) -> dict:
             "speedup": times[1] / times[2], "numba_threads_available": numba.config.NUMBA_NUM_THREADS}
 
 
+def _peer_versions() -> dict:
+    from importlib import metadata  # noqa: PLC0415
+
+    out = {}
+    for name in ("pyproximal", "pylops"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def _warm_up() -> None:
     """Compile the Numba kernels before anything is timed."""
     p = mri_problem(16)
@@ -218,7 +230,7 @@ def main(argv: list[str] | None = None) -> dict:
     _warm_up()
     rows: list[Row] = []
     curves: dict = {}
-    extra: dict = {"target": TARGET, "sizes": vars(args)}
+    extra: dict = {"target": TARGET, "sizes": vars(args), "peer_versions": _peer_versions()}
     family = "splitting" + args.tag
 
     def save():

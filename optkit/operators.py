@@ -103,20 +103,8 @@ def _check_shape(shape: Any) -> tuple:
     return shape
 
 
-@dataclass(frozen=True)
-class Identity(LinearOperator):
-    """:math:`A = I` on arrays of ``shape`` (denoising)."""
-
-    shape: tuple
-
-    def __post_init__(self) -> None:
-        _check_shape(self.shape)
-
-    def apply(self, x: Any) -> Any:
-        return x
-
-    def adjoint(self, y: Any) -> Any:
-        return y
+class _Orthonormal(LinearOperator):
+    """An operator with :math:`A^*A = I`: the normal map, the Gram solve and the norms are trivial."""
 
     def normal(self, x: Any) -> Any:
         return x
@@ -129,6 +117,22 @@ class Identity(LinearOperator):
         return 1.0
 
     mean_eigenvalue = norm_sq
+
+
+@dataclass(frozen=True)
+class Identity(_Orthonormal):
+    """:math:`A = I` on arrays of ``shape`` (denoising)."""
+
+    shape: tuple
+
+    def __post_init__(self) -> None:
+        _check_shape(self.shape)
+
+    def apply(self, x: Any) -> Any:
+        return x
+
+    def adjoint(self, y: Any) -> Any:
+        return y
 
     def to_cvxpy(self, var: Any) -> tuple[Any, Any, list]:
         return var, None, []
@@ -333,7 +337,7 @@ def _dct_last(x: Any, inverse: bool) -> Any:
 
 
 @dataclass(frozen=True)
-class DCT(LinearOperator):
+class DCT(_Orthonormal):
     """The orthonormal d-dimensional DCT-II :math:`\\Phi` on arrays of ``shape``
     (:math:`\\Phi^{-1} = \\Phi^T`); :func:`scipy.fft.dctn` on NumPy, FFT-based elsewhere."""
 
@@ -357,18 +361,6 @@ class DCT(LinearOperator):
 
     def adjoint(self, y: Any) -> Any:
         return self._transform(y, inverse=True)
-
-    def normal(self, x: Any) -> Any:
-        return x
-
-    def gram_solve(self, v: Any, step: float) -> Any:
-        return v / (1.0 + step)
-
-    @property
-    def norm_sq(self) -> float:
-        return 1.0
-
-    mean_eigenvalue = norm_sq
 
     def to_cvxpy(self, var: Any) -> tuple[Any, Any, list]:
         expr, cons = _separable([_dct_matrix(n) for n in self.shape], var)
