@@ -112,7 +112,7 @@ def test_input_checks(rng):
         TVImageRecovery(b, 0.1, truth=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="weights must be positive"):
         FermatWeber(np.ones((3, 2)), np.array([1.0, 0.0, 1.0]))
-    with pytest.raises(ValueError, match="weights must have length"):
+    with pytest.raises(ValueError, match="weights must have one entry per row of points"):
         FermatWeber(np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="points"):
         FermatWeber(np.ones((1, 2)))
