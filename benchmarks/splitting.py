@@ -256,8 +256,8 @@ def main(argv: list[str] | None = None) -> dict:
         save()
     extra["ratios"] = ratios(rows)
     save()
-    path = plot_histories(family, {k: v for k, v in curves.items() if not k.startswith("rates")}, MEASURE,
-                          hline=TARGET)
+    timed_curves = {k: v for k, v in curves.items() if not k.startswith("rates")}
+    path = plot_histories(family, timed_curves, MEASURE, hline=TARGET) if timed_curves else None
     if any(k.startswith("rates") for k in curves):
         plot_histories(family + "_rates", {k: v for k, v in curves.items() if k.startswith("rates")}, MEASURE,
                        xlabel="iterations (log scale)", hline=TARGET)
