@@ -66,7 +66,7 @@ def optkit_row(name, problem, method, fstar, curves, limit_s, by_iterations=Fals
     hit = next((i for i, e in enumerate(errs) if e <= TARGET), len(errs) - 1)
     curves[name][f"optkit {method}"] = (list(h["nit" if by_iterations else "time"]), errs)
     return Row(name, method, "optkit", float(h["time"][hit]), int(h["nit"][hit]), float(h["fun"][hit]), MEASURE,
-               errs[hit], errs[hit] <= TARGET)
+               errs[hit], bool(errs[hit] <= TARGET))
 
 
 def _peer_row(name, package, method, out, curves) -> Row:
