@@ -60,8 +60,9 @@ class LinearOperator:
 
     def to(self, xp: Any, dtype: Any = None) -> "LinearOperator":
         """The same operator with its arrays in namespace ``xp`` (and real ``dtype``)."""
-        return dataclasses.replace(self, **{k: asarray(to_numpy(v), xp=xp, dtype=dtype if v.dtype.kind == "f"
-                                                       else None) for k, v in self.arrays().items()})
+        host = {k: to_numpy(v) for k, v in self.arrays().items()}
+        return dataclasses.replace(self, **{k: asarray(v, xp=xp, dtype=dtype if v.dtype.kind == "f" else None)
+                                            for k, v in host.items()})
 
     def apply(self, x: Any) -> Any:
         raise NotImplementedError
