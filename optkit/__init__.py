@@ -3,7 +3,7 @@
 >>> import optkit
 >>> result = optkit.solve(problem, method="fast_alm", tol=1e-8)   # doctest: +SKIP
 """
-from . import backend, functions, kernels, problems, solvers
+from . import backend, functions, kernels, operators, problems, solvers
 from ._compare import Comparison, compare
 from ._registry import register
 from ._result import Result, Status
@@ -12,6 +12,6 @@ from .validate import validate
 
 __all__ = [
     "solve", "Result", "Status", "methods", "show_options", "validate", "compare", "Comparison", "register",
-    "problems", "solvers", "functions", "kernels", "backend",
+    "problems", "solvers", "functions", "kernels", "backend", "operators",
 ]
 __version__ = "0.1.0"

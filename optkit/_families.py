@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["FAMILIES", "export"]
 
-FAMILIES = ("composite", "rpca", "saddle", "tensor", "transport", "nlp", "stochastic")
+FAMILIES = ("composite", "rpca", "saddle", "splitting", "tensor", "transport", "nlp", "stochastic")
 
 
 def export(namespace: dict[str, Any], package: str) -> list[str]:

@@ -62,11 +62,12 @@ SCALAR_PERTURBATIONS = {
 
 
 def _fields(problem):
-    """The constructor arguments a user types: arrays and real scalars."""
+    """The constructor arguments a user types: arrays and real scalars (not objects such as linear
+    operators that have a shape but no dtype)."""
     out = []
     for f in dataclasses.fields(problem):
         value = getattr(problem, f.name)
-        if f.init and (hasattr(value, "shape") or (isinstance(value, float) and not isinstance(value, bool))):
+        if f.init and ((hasattr(value, "shape") and hasattr(value, "dtype")) or (isinstance(value, float) and not isinstance(value, bool))):
             out.append((f.name, value))
     return out
 
@@ -74,7 +75,7 @@ def _fields(problem):
 def _perturb(value, kind):
     if hasattr(value, "toarray"):  # a sparse matrix: perturbed as the dense array it stands for
         value = value.toarray()
-    if hasattr(value, "shape"):
+    if hasattr(value, "dtype"):  # an array (a linear operator has a shape but no dtype)
         return ARRAY_PERTURBATIONS[kind](np.asarray(value))
     bad = SCALAR_PERTURBATIONS[kind]
     return {"float32": np.float32(value), "int64": np.int64(max(1, round(value)))}.get(bad, bad)
@@ -124,7 +125,7 @@ def test_perturbed_data_is_refused_by_name_or_solved_honestly(case, data):
     problem = case.make(_NP, _NP.float64)
     fields = _fields(problem)
     name, value = data.draw(st.sampled_from(fields), label="field")
-    table = ARRAY_PERTURBATIONS if hasattr(value, "shape") else SCALAR_PERTURBATIONS
+    table = ARRAY_PERTURBATIONS if hasattr(value, "dtype") else SCALAR_PERTURBATIONS
     kind = data.draw(st.sampled_from(sorted(table)), label="perturbation")
     bad = _perturb(value, kind)
     try:

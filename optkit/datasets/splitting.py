@@ -1,0 +1,157 @@
+"""Data for sums of K convex functions: scikit-image's bundled images degraded by a stated blur,
+noise level or k-space sampling pattern (fixed seeds), and seeded Fermat-Weber and fused-lasso
+instances. Nothing is downloaded: ``camera`` (512 x 512, public domain) and the Shepp-Logan
+phantom (400 x 400) ship inside scikit-image."""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["ImageData", "standard_image", "mri_phantom", "blurred_camera", "noisy_image", "fermat_weber_points",
+           "fused_lasso_instance"]
+
+
+class ImageData(NamedTuple):
+    """A degraded image and what produced it.
+
+    Attributes
+    ----------
+    b : numpy.ndarray
+        The data (a real image, or the sampled k-space values for MRI, complex, full size,
+        zero off the mask).
+    truth : numpy.ndarray
+        The clean image, intensities in [0, 1].
+    operator : object
+        The :mod:`optkit.operators` operator (``None`` for denoising).
+    lam_tv, lam_l1 : float
+        Suggested weights (chosen for a good PSNR on the default instance).
+    description : str
+        The degradation, in words.
+    """
+
+    b: Any
+    truth: Any
+    operator: Any
+    lam_tv: float
+    lam_l1: float
+    description: str
+
+
+def standard_image(name: str = "camera", size: int = 256) -> np.ndarray:
+    """scikit-image's ``camera`` or Shepp-Logan phantom, resized to ``size x size``, in [0, 1]."""
+    from skimage import data  # noqa: PLC0415  (a dependency of the bench extra)
+    from skimage.transform import resize  # noqa: PLC0415
+
+    if name == "camera":
+        img = data.camera().astype(float) / 255.0
+    elif name == "shepp_logan":
+        img = data.shepp_logan_phantom().astype(float)
+    else:
+        raise ValueError(f"name must be 'camera' or 'shepp_logan', got {name!r}")
+    if not isinstance(size, int) or size < 4:
+        raise ValueError(f"size must be an integer >= 4, got {size!r}")
+    if img.shape != (size, size):
+        img = resize(img, (size, size), anti_aliasing=True, mode="reflect")
+    return np.clip(img, 0.0, 1.0)
+
+
+def _check_level(name: str, value: float, upper: float = math.inf) -> float:
+    if not (isinstance(value, (int, float)) and 0.0 <= value < upper):
+        raise ValueError(f"{name} must be a number in [0, {upper}), got {value!r}")
+    return float(value)
+
+
+def mri_phantom(size: int = 256, *, sampling: float = 0.25, center: float = 0.08, noise: float = 0.01,
+                seed: int = 0, lam_tv: float = 2e-3) -> ImageData:
+    """Compressed-sensing MRI of the Shepp-Logan phantom.
+
+    k-space (the orthonormal 2-D DFT of the ``size x size`` phantom) is sampled on a mask that
+    keeps every frequency within the central square of side ``center * size`` (the low
+    frequencies, around index 0) and a uniformly random set of the others, so that
+    ``sampling`` of all positions are measured (25% by default). Each sample gets complex
+    Gaussian noise of standard deviation ``noise`` (1% of the peak intensity 1) in its real
+    and imaginary parts.
+    """
+    from ..operators import PartialFourier  # noqa: PLC0415
+
+    _check_level("sampling", sampling, 1.0 + 1e-12)
+    _check_level("noise", noise)
+    truth = standard_image("shepp_logan", size)
+    rng = np.random.default_rng(seed)
+    f = np.fft.fftfreq(size)
+    central = (np.abs(f)[:, None] <= center / 2) & (np.abs(f)[None, :] <= center / 2)
+    others = np.flatnonzero(~central)
+    want = max(int(round(sampling * size * size)) - int(central.sum()), 0)
+    mask = central.copy().reshape(-1)
+    mask[rng.choice(others, min(want, others.size), replace=False)] = True
+    mask = mask.reshape(size, size)
+    op = PartialFourier(mask)
+    b = op.apply(truth)
+    b = b + noise * (rng.standard_normal(b.shape) + 1j * rng.standard_normal(b.shape))
+    b = np.where(mask, b, 0.0)
+    return ImageData(b, truth, op, lam_tv, 0.0,
+                     f"Shepp-Logan {size}x{size}, {mask.mean():.0%} of k-space sampled (central "
+                     f"{center:g} x size square kept, the rest uniformly at random, seed {seed}), complex noise "
+                     f"std {noise:g}")
+
+
+def blurred_camera(size: int = 512, *, sigma: float = 2.0, noise: float = 0.01, seed: int = 0,
+                   lam_tv: float = 2e-3) -> ImageData:
+    """Deblurring: scikit-image's ``camera`` blurred by a periodic Gaussian of width ``sigma`` pixels
+    (:class:`optkit.operators.GaussianBlur`), plus Gaussian noise of standard deviation ``noise``
+    (1% of the intensity range by default)."""
+    from ..operators import GaussianBlur  # noqa: PLC0415
+
+    _check_level("noise", noise)
+    truth = standard_image("camera", size)
+    op = GaussianBlur((size, size), sigma)
+    rng = np.random.default_rng(seed)
+    b = op.apply(truth) + noise * rng.standard_normal(truth.shape)
+    return ImageData(b, truth, op, lam_tv, 0.0,
+                     f"camera {size}x{size}, periodic Gaussian blur sigma {sigma:g} px, noise std {noise:g} "
+                     f"(seed {seed})")
+
+
+def noisy_image(name: str = "camera", size: int = 256, *, noise: float = 0.1, seed: int = 0,
+                lam_tv: float = 0.06) -> ImageData:
+    """Denoising: ``standard_image(name, size)`` plus Gaussian noise of standard deviation ``noise``."""
+    _check_level("noise", noise)
+    truth = standard_image(name, size)
+    rng = np.random.default_rng(seed)
+    b = truth + noise * rng.standard_normal(truth.shape)
+    return ImageData(b, truth, None, lam_tv, 0.0, f"{name} {size}x{size}, Gaussian noise std {noise:g} (seed {seed})")
+
+
+def fermat_weber_points(K: int = 10_000, d: int = 50, *, clusters: int = 5, outliers: float = 0.1,
+                        seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(points, weights)``: ``K`` points in ``R^d`` from ``clusters`` Gaussian clusters of unit
+    spread around centres of spread 3, a fraction ``outliers`` of them replaced by far points
+    (spread 30), and weights uniform in [0.5, 1.5]."""
+    if not (isinstance(K, int) and K >= 2 and isinstance(d, int) and d >= 1):
+        raise ValueError(f"need integers K >= 2 and d >= 1, got K={K!r}, d={d!r}")
+    _check_level("outliers", outliers, 1.0)
+    rng = np.random.default_rng(seed)
+    centres = 3.0 * rng.standard_normal((clusters, d))
+    points = centres[rng.integers(0, clusters, K)] + rng.standard_normal((K, d))
+    far = rng.random(K) < outliers
+    points[far] = 30.0 * rng.standard_normal((int(far.sum()), d))
+    return points, rng.uniform(0.5, 1.5, K)
+
+
+def fused_lasso_instance(m: int, n: int, *, blocks: int = 4, noise: float = 0.1, lam1_ratio: float = 0.05,
+                         lam2_ratio: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``(A, b, lam1, lam2)``: Gaussian ``A`` with unit-norm columns, a planted signal with ``blocks``
+    constant nonzero blocks, ``b = A x + noise * e``, and weights scaled by
+    :math:`\\|A^Tb\\|_\\infty` (``lam1_ratio``, ``lam2_ratio``)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n))
+    A /= np.linalg.norm(A, axis=0)
+    x = np.zeros(n)
+    for _ in range(blocks):
+        start = int(rng.integers(0, n))
+        x[start:start + max(1, n // (3 * blocks))] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)
+    b = A @ x + noise * rng.standard_normal(m)
+    scale = float(np.max(np.abs(A.T @ b)))
+    return A, b, lam1_ratio * scale, lam2_ratio * scale
