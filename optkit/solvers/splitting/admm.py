@@ -15,6 +15,7 @@ from typing import Any
 from ..._registry import register
 from ...kernels import splitting as kernels
 from ..base import Check, Options, Solver, option
+from ...problems._splitting_terms import _Terms
 from ._common import accepts, initial_dual
 
 __all__ = ["ADMM"]
@@ -79,6 +80,9 @@ class ADMM(Solver):
     """
 
     Options = ADMMOptions
+
+    #: for the catalogue: the splitting problems (accepts() takes any problem with the stacked-term capability)
+    problem_types = (_Terms,)
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:

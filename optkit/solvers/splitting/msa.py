@@ -15,6 +15,7 @@ from ..._registry import register
 from ...backend import get_namespace
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
+from ...problems._splitting_terms import _Terms
 from ._common import accepts, all_smooth, initial_dual
 
 __all__ = ["MSA", "FaMSA"]
@@ -52,6 +53,9 @@ class _State:
 class _MultipleSplitting(Solver):
     Options = MSAOptions
     accelerated = False
+
+    #: for the catalogue: the splitting problems (accepts() takes any problem with the stacked-term capability)
+    problem_types = (_Terms,)
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:
