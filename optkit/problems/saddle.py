@@ -334,6 +334,8 @@ class BilinearSaddle(SaddleProblem):
             K = checked_array("K", K, 2)
         elif len(K.shape) != 2:
             raise ValueError(f"K must be 2-dimensional, got shape {tuple(K.shape)}")
+        if 0 in tuple(K.shape):
+            raise ValueError(f"K must have at least one row and one column, got shape {tuple(K.shape)}")
         object.__setattr__(self, "K", K)
         for name in ("f", "g"):
             fn = getattr(self, name)
