@@ -15,7 +15,25 @@ __all__ = ["FisherMarket", "MarketEquilibrium"]
 
 
 class MarketEquilibrium(NamedTuple):
-    """An allocation ``(n_buyers, n_goods)`` and a price per good ``(n_goods,)``."""
+    """An allocation ``(n_buyers, n_goods)`` and a price per good ``(n_goods,)``: the ``x`` of a
+    :class:`FisherMarket` result.
+
+    Parameters
+    ----------
+    allocation : array, shape (n_buyers, n_goods)
+        :math:`x_{ij}`, the amount of good ``j`` buyer ``i`` receives.
+    prices : array, shape (n_goods,)
+        :math:`p_j`, the price of good ``j``.
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import random_market
+    >>> from optkit.problems import FisherMarket, MarketEquilibrium
+    >>> res = optkit.solve(FisherMarket(*random_market(5, 8, seed=0)))
+    >>> isinstance(res.x, MarketEquilibrium), res.x.allocation.shape, res.x.prices.shape
+    (True, (5, 8), (8,))
+    """
 
     allocation: Any
     prices: Any
@@ -56,7 +74,35 @@ class FisherMarket(SaddleProblem):
     allocation that exceeds a supply by rounding is first scaled down to it. Geometries:
     ``"euclidean"`` (column-wise simplex projections, :math:`L = \\max_i \\|v_i\\|_2`) and ``"entropy"``
     (KL on the allocation, Euclidean on :math:`\\beta`, :math:`L = \\max_{ij} v_{ij}`); the prox of
-    :math:`-B\\log\\beta` is :math:`(z + \\sqrt{z^2 + 4\\sigma B})/2`.
+    :math:`-B\\log\\beta` is :math:`(z + \\sqrt{z^2 + 4\\sigma B})/2`. The program is Eisenberg
+    and Gale's [1]_; its saddle form is one of the experiments of the increasing-averaging paper
+    [2]_; proportional response [3]_ solves it too.
+
+    References
+    ----------
+    .. [1] E. Eisenberg and D. Gale, "Consensus of subjective probabilities: the pari-mutuel
+       method", Ann. Math. Statist. 30 (1959), 165-168.
+    .. [2] Y. Gao, C. Kroer and D. Goldfarb, "Increasing iterate averaging for solving saddle-point
+       problems", AAAI 2021, 35(9):7537-7544 (arXiv:1903.10646).
+    .. [3] F. Wu and L. Zhang, "Proportional response dynamics leads to market equilibrium",
+       STOC 2007, 354-363.
+
+    Examples
+    --------
+    At equilibrium the prices exhaust the budgets (every good is sold, and its price is what
+    its buyers spend on it):
+
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.datasets import random_market
+    >>> from optkit.problems import FisherMarket
+    >>> valuations, budgets, supplies = random_market(5, 8, seed=0)
+    >>> market = FisherMarket(valuations, budgets, supplies)
+    >>> res = optkit.solve(market, tol=1e-8)
+    >>> res.method, res.success
+    ('pdhg', True)
+    >>> bool(np.isclose(res.x.prices @ supplies, budgets.sum(), rtol=1e-6))
+    True
     """
 
     valuations: Any
@@ -65,6 +111,7 @@ class FisherMarket(SaddleProblem):
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     geometries: ClassVar[tuple[str, ...]] = ("euclidean", "entropy")
     default_method: ClassVar[str] = "pdhg"
+    optimality_measure: ClassVar[str] = "Eisenberg-Gale duality gap / total budget"
 
     def __post_init__(self) -> None:
         V = checked_array("valuations", self.valuations, 2)

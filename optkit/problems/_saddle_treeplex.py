@@ -44,6 +44,32 @@ class Treeplex:
     Checked on construction: the sequences ``1 .. n-1`` are split into the consecutive,
     non-empty blocks ``start[j]:stop[j]`` in the order of ``j``, and ``parent[j] < start[j]``
     (top-down order).
+
+    The treeplex is the set :math:`X = \\{x \\ge 0 : x_0 = 1,\\ \\sum_{a} x_{ja} = x_{p_j}\\ \\forall j\\}`
+    (:meth:`constraints` gives :math:`E, e` with :math:`X = \\{x \\ge 0: Ex = e\\}`), one player's
+    sequence-form strategies [1]_; its dilated entropy is weighted per information set as Kroer et al.
+    show makes it strongly convex [2]_ (:meth:`dilated_weights`).
+
+    References
+    ----------
+    .. [1] B. von Stengel, "Efficient computation of behavior strategies", Games Econ. Behav. 14
+       (1996), 220-246.
+    .. [2] C. Kroer, K. Waugh, F. Kilinc-Karzan and T. Sandholm, "Faster algorithms for
+       extensive-form game solving via improved smoothing functions", Math. Program. 179 (2020),
+       385-417.
+
+    Examples
+    --------
+    A player who picks one of two actions, then, after the first, one of two more:
+
+    >>> from optkit.problems import Treeplex
+    >>> t = Treeplex(parent=[0, 1], start=[1, 3], stop=[3, 5])
+    >>> t.n_sequences, t.n_infosets
+    (5, 2)
+    >>> t.uniform()
+    array([1.  , 0.5 , 0.5 , 0.25, 0.25])
+    >>> float(t.membership_error(t.uniform()))
+    0.0
     """
 
     parent: Any
@@ -255,6 +281,40 @@ class GameNode:
     player 1); chance nodes ``outcomes()`` as ``(label, probability, child)`` triples; player
     nodes ``player`` (0 or 1), ``infoset`` (a hashable key, equal exactly for the states the
     player cannot tell apart) and ``moves()`` as ``(action label, child)`` pairs.
+
+    Notes
+    -----
+    :func:`build_sequence_form` walks the tree once to number the information sets and
+    sequences and to sum the chance-weighted payoffs into the sequence-form matrix [1]_; the game
+    must have perfect recall.
+
+    References
+    ----------
+    .. [1] D. Koller, N. Megiddo and B. von Stengel, "Fast algorithms for finding randomized
+       strategies in game trees", STOC 1994, 750-759.
+
+    Examples
+    --------
+    Matching pennies as a game tree: player 1 picks a side, player 2 (who cannot see it) picks
+    one too, and player 1 wins on a match:
+
+    >>> import optkit
+    >>> from optkit.problems import GameNode, SequenceFormGame
+    >>> class Pennies(GameNode):
+    ...     def __init__(self, history=()):
+    ...         self.history = history
+    ...         if len(history) == 2:
+    ...             self.kind, self.payoff = "terminal", 1.0 if history[0] == history[1] else -1.0
+    ...         else:
+    ...             self.kind, self.player, self.infoset = "player", len(history), len(history)
+    ...     def moves(self):
+    ...         return [(side, Pennies(self.history + (side,))) for side in ("heads", "tails")]
+    >>> game = SequenceFormGame.from_rules(Pennies)
+    >>> game.A.shape
+    (3, 3)
+    >>> res = optkit.solve(game, tol=1e-6)
+    >>> res.success, game.X.actions
+    (True, (('heads', 'tails'),))
     """
 
     kind: str = "terminal"

@@ -39,7 +39,9 @@ def _normalize(xp: Any, r: Any) -> Any:
 
 @register("cfr_plus")
 class CFRPlus(SaddleSolver):
-    """Regret matching+ for both players, the second player answering the first's new strategy
+    """CFR+: regret matching+ with alternation and increasing averaging, for zero-sum games.
+
+    Regret matching+ for both players, the second player answering the first's new strategy
     (alternation), with the strategies averaged by weights :math:`t^q` (CFR+: :math:`q = 1`).
 
     On a matrix game the regrets are per action, :math:`r \\leftarrow [r + \\langle\\ell, x\\rangle - \\ell]^+`
@@ -49,6 +51,40 @@ class CFRPlus(SaddleSolver):
 
     A start ``x0`` sets the initial regrets to ``payoff_range`` times the given strategies (behavioural
     strategies on a treeplex), so that a start at an equilibrium stays there.
+
+    CFR+ is Tammelin's [1]_ [2]_: regret matching+, alternating updates and linear averaging;
+    on a treeplex the regret decomposes over the information sets [3]_. The default weights
+    :math:`t^2` are the increasing averages of Gao, Kroer and Goldfarb [4]_, measured faster on
+    Leduc poker (``docs/saddle.md``).
+
+    Parameters
+    ----------
+    problem : MatrixGame or SequenceFormGame
+        The problem to solve.
+    options : CFRPlusOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-cfr_plus`.
+
+    References
+    ----------
+    .. [1] O. Tammelin, "Solving large imperfect information games using CFR+", arXiv:1407.5042
+       (2014).
+    .. [2] O. Tammelin, N. Burch, M. Johanson and M. Bowling, "Solving heads-up limit Texas
+       hold'em", IJCAI 2015, 645-652.
+    .. [3] G. Farina, C. Kroer and T. Sandholm, "Regret circuits: composability of regret
+       minimizers", ICML 2019.
+    .. [4] Y. Gao, C. Kroer and D. Goldfarb, "Increasing iterate averaging for solving saddle-point
+       problems", AAAI 2021, 35(9):7537-7544 (arXiv:1903.10646).
+
+    Examples
+    --------
+    Kuhn poker with CFR+'s linear averaging:
+
+    >>> import optkit
+    >>> from optkit.problems import SequenceFormGame
+    >>> res = optkit.solve(SequenceFormGame.kuhn(), method="cfr_plus", q=1.0, tol=1e-4)
+    >>> res.success, round(res.fun, 3)
+    (True, 0.056)
     """
 
     Options = CFRPlusOptions

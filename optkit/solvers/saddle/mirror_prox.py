@@ -28,8 +28,10 @@ class MirrorProxOptions(StepOptions):
 
 @register("mirror_prox")
 class MirrorProx(SaddleSolver):
-    """Mirror prox: an extrapolation step to the midpoint, then the step from the same point with the
-    midpoint's gradients; the midpoints are averaged with weights :math:`\\eta_t t^q`.
+    """Nemirovski's mirror prox (extragradient) with increasing averaging of the midpoints.
+
+    An extrapolation step to the midpoint, then the step from the same point with the midpoint's
+    gradients; the midpoints are averaged with weights :math:`\\eta_t t^q`:
 
     .. math::
         z_{t+1/2} = \\operatorname{prox}_{z_t}(\\eta F(z_t)), \\qquad
@@ -40,6 +42,35 @@ class MirrorProx(SaddleSolver):
     accepts :math:`\\eta` when :math:`\\eta\\langle F(z_{t+1/2}) - F(z_t), z_{t+1/2} - z_{t+1}\\rangle
     \\le D(z_{t+1}, z_{t+1/2}) + D(z_{t+1/2}, z_t)` (the inequality each step of Nemirovski's analysis
     needs) and moves it by PDLP's rule, our extension of PDLP's adaptive steps to mirror prox.
+
+    The method is Nemirovski's [1]_; the averaged sequence is the midpoints
+    :math:`z_{t+1/2}`, with the increasing weights of Gao, Kroer and Goldfarb [2]_.
+
+    Parameters
+    ----------
+    problem : SaddleProblem
+        The problem to solve.
+    options : MirrorProxOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-mirror_prox`.
+
+    References
+    ----------
+    .. [1] A. Nemirovski, "Prox-method with rate of convergence O(1/t) for variational inequalities
+       with Lipschitz continuous monotone operators and smooth convex-concave saddle point
+       problems", SIAM J. Optim. 15 (2004), 229-251.
+    .. [2] Y. Gao, C. Kroer and D. Goldfarb, "Increasing iterate averaging for solving saddle-point
+       problems", AAAI 2021, 35(9):7537-7544 (arXiv:1903.10646).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import random_matrix_game
+    >>> from optkit.problems import MatrixGame
+    >>> game = MatrixGame(random_matrix_game(20, payoff="normal", seed=0))
+    >>> res = optkit.solve(game, method="mirror_prox", tol=1e-6)
+    >>> res.success, bool(res.gap <= 1e-6 * game.payoff_range)
+    (True, True)
     """
 
     Options = MirrorProxOptions

@@ -46,6 +46,43 @@ class PDHG(SaddleSolver):
     steps converge (``docs/saddle.md``). The average weighs each point by :math:`\\eta_t t^q`.
     ``restart="adaptive"`` restarts as PDLP does (``_common.maybe_restart``); the average then
     runs over the current epoch.
+
+    The method is Chambolle and Pock's [1]_, with Bregman steps as in their ergodic analysis [2]_;
+    the output is the average with increasing weights of Gao, Kroer and Goldfarb [3]_; steps,
+    restarts and the primal weight :math:`\\omega` follow PDLP [4]_.
+
+    Parameters
+    ----------
+    problem : SaddleProblem
+        The problem to solve.
+    options : StepOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-pdhg`.
+
+    References
+    ----------
+    .. [1] A. Chambolle and T. Pock, "A first-order primal-dual algorithm for convex problems with
+       applications to imaging", J. Math. Imaging Vis. 40 (2011), 120-145.
+    .. [2] A. Chambolle and T. Pock, "On the ergodic convergence rates of a first-order primal-dual
+       algorithm", Math. Program. 159 (2016), 253-287.
+    .. [3] Y. Gao, C. Kroer and D. Goldfarb, "Increasing iterate averaging for solving saddle-point
+       problems", AAAI 2021, 35(9):7537-7544 (arXiv:1903.10646).
+    .. [4] D. Applegate, M. Diaz, O. Hinder, H. Lu, M. Lubin, B. O'Donoghue and W. Schudy,
+       "Practical large-scale linear programming using primal-dual hybrid gradient", NeurIPS 2021.
+
+    Examples
+    --------
+    A random matrix game; the history holds the gaps of both the average and the last iterate:
+
+    >>> import optkit
+    >>> from optkit.datasets import random_matrix_game
+    >>> from optkit.problems import MatrixGame
+    >>> game = MatrixGame(random_matrix_game(30, 20, seed=1))
+    >>> res = optkit.solve(game, method="pdhg", tol=1e-6)
+    >>> res.success, res.x.x.shape, res.x.y.shape
+    (True, (30,), (20,))
+    >>> bool(game.measures(res.x)["optimality"] <= 1e-6)
+    True
     """
 
     Options = StepOptions

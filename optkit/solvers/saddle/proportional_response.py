@@ -28,6 +28,40 @@ class ProportionalResponse(SaddleSolver):
     The averaged sequence is the allocations :math:`x_t` with :math:`\\beta_t = B/u(x_t)` (prices
     :math:`p_j = \\max_i \\beta_i v_{ij}`); a start ``x0`` is an allocation (and prices), from which the
     first bids are one proportional response. One pass over the ``n x m`` valuations per step.
+
+    The dynamics are Wu and Zhang's [1]_, with the convergence of Zhang [2]_ for linear
+    utilities; Birnbaum, Devanur and Xiao [3]_ read them as mirror descent on Shmyrev's convex
+    program (an :math:`O(1/T)` rate). The output is averaged with the increasing weights of Gao,
+    Kroer and Goldfarb [4]_.
+
+    Parameters
+    ----------
+    problem : FisherMarket
+        The problem to solve.
+    options : SaddleOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-proportional_response`.
+
+    References
+    ----------
+    .. [1] F. Wu and L. Zhang, "Proportional response dynamics leads to market equilibrium",
+       STOC 2007, 354-363.
+    .. [2] L. Zhang, "Proportional response dynamics in the Fisher market", Theor. Comput. Sci.
+       412 (2011), 2691-2698.
+    .. [3] B. Birnbaum, N. R. Devanur and L. Xiao, "Distributed algorithms via gradient descent
+       for Fisher markets", EC 2011, 127-136.
+    .. [4] Y. Gao, C. Kroer and D. Goldfarb, "Increasing iterate averaging for solving saddle-point
+       problems", AAAI 2021, 35(9):7537-7544 (arXiv:1903.10646).
+
+    Examples
+    --------
+    >>> import optkit
+    >>> from optkit.datasets import random_market
+    >>> from optkit.problems import FisherMarket
+    >>> market = FisherMarket(*random_market(5, 8, seed=0))
+    >>> res = optkit.solve(market, method="proportional_response", tol=1e-6)
+    >>> res.success, bool(abs(res.fun - optkit.solve(market, tol=1e-9).fun) <= res.gap)
+    (True, True)
     """
 
     Options = SaddleOptions
