@@ -56,9 +56,10 @@ class BlockScreening(Solver):
     The certificate is the relative duality gap of the full problem at the assembled ``X``
     (the problem computes it block by block, the same number). That gap is the sum of the blocks'
     gaps, so each block is solved until its gap is within its share of the target,
-    :math:`\\tfrac12\\,\\mathrm{tol}\\,\\max(1, |P|)\\,|C|/\\sum_{|C'|>1}|C'|` with :math:`P` the
-    current full objective; an outer pass re-solves (warm) any block that missed its share after
-    :math:`P` moved.
+    :math:`\\mathrm{tol}\\,\\max(1, |P|)\\,|C|/\\sum_{|C'|>1}|C'|` with :math:`P` the full
+    objective at the current estimate; when the full gap still exceeds the target (:math:`|P|` shrank
+    as the blocks converged), the next outer pass re-solves, warm started, the blocks that missed their
+    share at the new :math:`P`.
     """
 
     Options = BlockScreeningOptions
@@ -111,7 +112,7 @@ class BlockScreening(Solver):
         blocks, funs, gaps = list(s.blocks), list(s.funs), list(s.gaps)
         nit = 0
         for i, sub in enumerate(self.subs):
-            budget = 0.5 * o.tol * scale * self.shares[i]
+            budget = o.tol * scale * self.shares[i]
             if gaps[i] <= budget:
                 continue
             tol = max(budget / max(1.0, abs(funs[i])), self.floor)
