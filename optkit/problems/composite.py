@@ -345,9 +345,18 @@ class SparseInverseCovariance(CompositeProblem):
         xp = self.xp
         return xp.eye(self.S.shape[0], dtype=self.dtype) / (xp.linalg.diagonal(self.S) + self.lam)
 
-    def measures(self, X: Any) -> dict[str, float]:
+    def measures(self, X: Any, *, dual: Any = None) -> dict[str, float]:
         """``fun``, ``optimality`` (relative duality gap) and ``gap``; computed block by block
-        over :attr:`screening_blocks` when ``X`` vanishes across them (see Notes)."""
+        over :attr:`screening_blocks` when ``X`` vanishes across them (see Notes).
+
+        ``dual`` (p x p), optional: a second dual candidate ``U`` from the solver (ALM's multiplier,
+        :math:`-\\lambda^k \\in \\partial g(y^k)`). It is made feasible here (symmetrised, clipped to
+        :math:`[-\\lambda, \\lambda]`, zero diagonal) and the larger of the two dual values bounds the
+        optimum: weak duality holds for every feasible point, so the gap stays a certificate. Near the
+        solution the multiplier is a far better dual point than the clipped :math:`X^{-1} - S`
+        (on ``sics_instance(200)``, lam = 0.03: relative gap 7.9e-7 against 4.3e-4 after 10 ALM
+        iterations, where the objective error is 3.3e-7).
+        """
         xp = get_namespace(X)
         p = X.shape[0]
         X = 0.5 * (X + X.T)
@@ -358,20 +367,43 @@ class SparseInverseCovariance(CompositeProblem):
             if not bool(xp.all(diag > 0)):
                 return infinite
             logdet = float(xp.sum(xp.log(diag)))
-            dual = float(xp.sum(xp.log(xp.take(xp.linalg.diagonal(self.S), blocks.singletons))))
+            lower = float(xp.sum(xp.log(xp.take(xp.linalg.diagonal(self.S), blocks.singletons))))
             for idx in blocks.groups:
                 parts = _logdet_and_dual(_principal(X, idx), _principal(self.S, idx), self.lam)
                 if parts is None:
                     return infinite
-                logdet, dual = logdet + parts[0], dual + parts[1]
+                logdet, lower = logdet + parts[0], lower + parts[1]
         else:
             parts = _logdet_and_dual(X, self.S, self.lam)
             if parts is None:
                 return infinite
-            logdet, dual = parts
+            logdet, lower = parts
+        if dual is not None:
+            lower = max(lower, self._dual_value(dual))
         primal = -logdet + float(xp.sum(self.S * X)) + self.g.value(X)
-        gap = _certified_gap(primal, dual + p, X.dtype, xp) if math.isfinite(dual) else math.inf
+        gap = _certified_gap(primal, lower + p, X.dtype, xp) if math.isfinite(lower) else math.inf
         return {"fun": primal, "optimality": gap / max(1.0, abs(primal)), "gap": gap}
+
+    def _dual_value(self, D: Any) -> float:
+        """:math:`\\log\\det(S + U)` (without the ``+ p``) at ``U``, ``D`` made dual feasible; ``-inf``
+        where :math:`S + U` is not positive definite. Block by block when :math:`S + U` vanishes
+        across :attr:`screening_blocks`."""
+        xp = get_namespace(D)
+        p = D.shape[0]
+        W = self.S + xp.clip(0.5 * (D + D.T), min=-self.lam, max=self.lam) * (1.0 - xp.eye(p, dtype=D.dtype))
+        blocks = self.screening_blocks if p > 1 else None
+        parts = [W]
+        if blocks is not None and blocks.count > 1 and not bool(xp.any(blocks.across & (W != 0))):
+            parts = [_principal(W, idx) for idx in blocks.groups]
+            total = float(xp.sum(xp.log(xp.take(xp.linalg.diagonal(self.S), blocks.singletons))))
+        else:
+            total = 0.0
+        for M in parts:
+            w = xp.linalg.eigvalsh(M)
+            if not float(xp.min(w)) > 0:
+                return -math.inf
+            total += float(xp.sum(xp.log(w)))
+        return total
 
 
 def _principal(M: Any, idx: Any) -> Any:

@@ -39,6 +39,7 @@ class _State:
     blocks: tuple     # the current estimate on each group (component with two or more variables)
     funs: tuple       # objective of each group's problem at its estimate
     gaps: tuple       # duality gap of each group's problem at its estimate (inf before the first solve)
+    duals: tuple = ()  # the inner solver's dual point of each group (None before the first solve)
     k: int = 0
     inner_iterations: int = 0
 
@@ -54,7 +55,9 @@ class BlockScreening(Solver):
     principal submatrix of ``x0`` when given). Entries across components are exactly zero.
 
     The certificate is the relative duality gap of the full problem at the assembled ``X``
-    (the problem computes it block by block, the same number). That gap is the sum of the blocks'
+    (the problem computes it block by block, the same number), with the inner solver's dual points
+    of the blocks (ALM's multipliers) assembled into a second dual candidate, :math:`-S_{ij}` across
+    the components. That gap is the sum of the blocks'
     gaps, so each block is solved until its gap is within its share of the target,
     :math:`\\mathrm{tol}\\,\\max(1, |P|)\\,|C|/\\sum_{|C'|>1}|C'|` with :math:`P` the full
     objective at the current estimate; when the full gap still exceeds the target (:math:`|P|` shrank
@@ -86,10 +89,12 @@ class BlockScreening(Solver):
         blocks = tuple(sub.initial_point() if x0 is None else _principal(x0, idx)
                        for sub, idx in zip(self.subs, self.groups))
         funs = tuple(sub.objective(B) for sub, B in zip(self.subs, blocks))
-        return _State(X=self._assemble(blocks), blocks=blocks, funs=funs, gaps=(math.inf,) * len(blocks))
+        self.cross = -p.S * xp.astype(screen.across, p.dtype)  # the dual point across the components
+        return _State(X=self._assemble(blocks, self.diag), blocks=blocks, funs=funs, gaps=(math.inf,) * len(blocks),
+                      duals=(None,) * len(blocks))
 
-    def _assemble(self, blocks: tuple) -> Any:
-        """The p x p matrix with ``blocks`` on the groups, ``1/S_ii`` on the singletons, zeros elsewhere."""
+    def _assemble(self, blocks: tuple, diag: Any) -> Any:
+        """The p x p matrix with ``blocks`` on the groups, ``diag`` on the singletons, zeros elsewhere."""
         xp, n = self.xp, self.n
         dtype = self.problem.dtype
         rows, offset = [], 0
@@ -101,7 +106,7 @@ class BlockScreening(Solver):
         ns = n - offset
         if ns:
             rows.append(xp.concat([xp.zeros((ns, offset), dtype=dtype),
-                                   xp.eye(ns, dtype=dtype) * xp.reshape(self.diag, (1, -1))], axis=1))
+                                   xp.eye(ns, dtype=dtype) * xp.reshape(diag, (1, -1))], axis=1))
         ordered = xp.concat(rows, axis=0) if len(rows) > 1 else rows[0]
         return xp.take(xp.take(ordered, self.inverse, axis=0), self.inverse, axis=1)
 
@@ -109,7 +114,7 @@ class BlockScreening(Solver):
         o = self.options
         inner = _inner_solver(o.inner)
         scale = max(1.0, abs(self.fun_singletons + sum(s.funs)))
-        blocks, funs, gaps = list(s.blocks), list(s.funs), list(s.gaps)
+        blocks, funs, gaps, duals = list(s.blocks), list(s.funs), list(s.gaps), list(s.duals)
         nit = 0
         for i, sub in enumerate(self.subs):
             budget = o.tol * scale * self.shares[i]
@@ -121,14 +126,18 @@ class BlockScreening(Solver):
                 raise KeyboardInterrupt
             if res.status is Status.NUMERICAL_ERROR and "error" in res.info:
                 raise res.info["error"]
-            blocks[i], funs[i], gaps[i] = res.x, res.fun, res.measures["gap"]
+            blocks[i], funs[i], gaps[i], duals[i] = res.x, res.fun, res.measures["gap"], res.dual
             nit += res.nit
         blocks = tuple(blocks)
-        return _State(X=self._assemble(blocks), blocks=blocks, funs=tuple(funs), gaps=tuple(gaps), k=s.k + 1,
-                      inner_iterations=s.inner_iterations + nit)
+        return _State(X=self._assemble(blocks, self.diag), blocks=blocks, funs=tuple(funs), gaps=tuple(gaps),
+                      duals=tuple(duals), k=s.k + 1, inner_iterations=s.inner_iterations + nit)
 
     def check(self, s: _State) -> Check:
-        return Check.of(s.X, self.problem.measures(s.X))
+        if not s.duals or any(d is None for d in s.duals):
+            return Check.of(s.X, self.problem.measures(s.X))
+        # the blocks' dual points, -S_ij across the components (feasible there: |S_ij| <= lam)
+        dual = self._assemble(s.duals, 0.0 * self.diag) + self.cross
+        return Check.of(s.X, self.problem.measures(s.X, dual=dual), dual)
 
     def info(self, s: _State) -> dict[str, Any]:
         return {"blocks": len(self.groups) + int(self.singletons.shape[0]),
