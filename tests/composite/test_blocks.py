@@ -98,3 +98,19 @@ def test_every_inner_solver(inner):
     ref = optkit.solve(problem, method="alm", tol=1e-12)
     assert res.success and res.info["inner"] == inner
     assert res.fun == pytest.approx(ref.fun, rel=1e-8)
+
+
+def test_a_dual_candidate_only_tightens_a_valid_gap():
+    """measures(X, dual=D) makes any D feasible: its gap is never below the true suboptimality and
+    never above the gap from X alone."""
+    rng = np.random.default_rng(5)
+    problem = SparseInverseCovariance(block_covariance(16, SIZES, 0.2), 0.2)
+    fstar = optkit.solve(problem, method="alm", tol=1e-13).fun
+    X = problem.initial_point() + 0.01 * np.eye(problem.shape[0])
+    alone = problem.measures(X)
+    for D in (rng.standard_normal(problem.shape), 10.0 * rng.standard_normal(problem.shape)):
+        m = problem.measures(X, dual=D)
+        assert m["fun"] == alone["fun"]
+        assert m["fun"] - fstar <= m["gap"] <= alone["gap"]
+    res = optkit.solve(problem, method="alm", tol=1e-9)  # the run certifies with its multiplier
+    assert res.dual is not None and res.fun - fstar <= res.gap <= problem.measures(res.x)["gap"]
