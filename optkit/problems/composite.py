@@ -259,7 +259,8 @@ class SparseInverseCovariance(CompositeProblem):
     :math:`\\max \\log\\det W + p` over :math:`W = S + U`, :math:`U_{ii} = 0`,
     :math:`|U_{ij}| \\le \\lambda`; the dual point is
     :math:`U = \\operatorname{clip}(X^{-1} - S, -\\lambda, \\lambda)` off the
-    diagonal, and the gap is divided by :math:`\\max(1, |P(X)|)`.
+    diagonal, or a solver's own dual point where it is better (``measures(X, dual=U)``),
+    and the gap is divided by :math:`\\max(1, |P(X)|)`.
 
     **Exact block screening** (Witten, Friedman & Simon 2011; Mazumder & Hastie
     2012), derived here for this penalty, which leaves the diagonal free. The
