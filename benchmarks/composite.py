@@ -6,7 +6,11 @@ CVXPY + Clarabel confirms on the small instances. optkit certifies its answers
 by the duality gap (``tol = 1e-6``); a peer's tolerance is swept from loose to
 tight and the first setting that reaches the accuracy is timed.
 
-Run: ``python -m benchmarks.composite`` (``--quick`` for a small smoke run).
+SICS: optkit's default is exact block screening (the components of ``|S_ij| > lam`` solved
+separately, ALM inside); it and ``graphical_lasso`` are timed interleaved, medians reported.
+
+Run: ``python -m benchmarks.composite`` (``--quick`` for a small smoke run, ``--sics`` for the
+sparse inverse covariance cells only).
 """
 from __future__ import annotations
 
@@ -29,10 +33,10 @@ def _rel(f: float, fstar: float) -> float:
     return max(f - fstar, 0.0) / abs(fstar)
 
 
-def _optkit_rows(name, make, fstar, curves):
+def _optkit_rows(name, make, fstar, curves, methods=OPTKIT_METHODS, repeat=3):
     rows = []
-    for method in OPTKIT_METHODS:
-        res, t = timed(lambda m=method: optkit.solve(make(), method=m, tol=TARGET, max_iter=100000), repeat=3)
+    for method in methods:
+        res, t = timed(lambda m=method: optkit.solve(make(), method=m, tol=TARGET, max_iter=100000), repeat=repeat)
         err = _rel(res.fun, fstar)
         rows.append(Row(name, method, "optkit", t, res.nit, res.fun, "rel_objective_error", err,
                         bool(res.success and err <= TARGET)))
@@ -94,43 +98,95 @@ def lasso_case(m, n, curves, scs_limit, lam_ratio=0.1):
     return rows
 
 
-def sics_case(p, lam, curves, scs_limit):
+SAMPLES: dict = {}  # per SICS instance, every interleaved time of the default and of graphical_lasso
+
+
+def _median(xs):
+    return float(np.median(xs))
+
+
+def sics_case(p, lam, curves, scs_limit, methods=OPTKIT_METHODS, repeat=3, peer_max_iter=1000):
+    """optkit's default (block screening) and ``methods`` against scikit-learn's ``graphical_lasso``.
+
+    The peer's loosest tolerance reaching TARGET is found first; then the default and the peer at
+    that tolerance are timed interleaved, ``repeat`` times each in turn, and the medians are reported
+    (side by side in one process, so a loaded machine slows both alike); with ``repeat = 1`` the
+    sweep's own run of the peer is the one reported. ``peer_max_iter`` caps the peer's iterations (at
+    p = 1000 one costs half a minute); a capped run that misses TARGET is reported with its error and
+    ``success = False``, its time a lower bound. SCS only up to p = 200 (a p x p log-det cone is beyond
+    it at p = 1000)."""
     from sklearn.covariance import graphical_lasso  # noqa: PLC0415
 
     S, _ = sics_instance(p, seed=0)
     name = f"sics p={p} lam={lam:g}"
-    fstar = optkit.solve(SparseInverseCovariance(S, lam), method="alm", tol=1e-12, max_iter=100000).fun
+    problem = SparseInverseCovariance(S, lam)
+    fstar = optkit.solve(problem, tol=1e-12, max_iter=100000).fun
     curves[name] = {}
-    rows = _optkit_rows(name, lambda: SparseInverseCovariance(S, lam), fstar, curves)
+    rows = _optkit_rows(name, lambda: SparseInverseCovariance(S, lam), fstar, curves, methods, min(repeat, 3))
 
     def sk(tol):
-        _, prec, n_iter = graphical_lasso(S, alpha=lam, tol=tol, max_iter=1000, return_n_iter=True)
+        _, prec, n_iter = graphical_lasso(S, alpha=lam, tol=tol, max_iter=peer_max_iter, return_n_iter=True)
         return prec, n_iter
 
-    obj = SparseInverseCovariance(S, lam).objective
-    rows.append(_sweep(name, "scikit-learn", "graphical_lasso", sk, obj, fstar, (1e-4, 1e-5, 1e-6, 1e-7, 1e-8), curves))
-    rows.append(_scs(name, SparseInverseCovariance(S, lam), fstar, 1e-6, scs_limit, curves))
+    tols = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8) if peer_max_iter >= 1000 else (1e-4,)
+    peer = _sweep(name, "scikit-learn", "graphical_lasso", sk, problem.objective, fstar, tols, curves)
+    tol = float(peer.method.split("tol=")[1].rstrip(")"))
+    ours, theirs, nit = [], [], peer.iterations
+    for _ in range(repeat):
+        res, t = timed(lambda: optkit.solve(SparseInverseCovariance(S, lam), tol=TARGET))
+        ours.append(t)
+        if repeat == 1:
+            theirs.append(peer.time_s)
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (prec, nit), t = timed(lambda: sk(tol))
+        theirs.append(t)
+    err = _rel(res.fun, fstar)
+    rows.append(Row(name, res.method, "optkit", _median(ours), res.nit, res.fun, "rel_objective_error", err,
+                    bool(res.success and err <= TARGET)))
+    h = res.history
+    curves[name][f"optkit {res.method}"] = (list(h["time"]), [_rel(f, fstar) for f in h["fun"]])
+    rows.append(Row(name, peer.method, peer.package, _median(theirs), nit, peer.objective, peer.measure_name,
+                    peer.measure, peer.success))
+    SAMPLES[name] = {"optkit " + res.method: ours, f"scikit-learn {peer.method}": theirs}
+    print(f"{name}: blocks {res.info.get('blocks', 1)} (largest {res.info.get('largest_block', p)}); default "
+          f"{' '.join(f'{t:.3f}' for t in ours)} s, graphical_lasso(tol={tol:g}) {' '.join(f'{t:.3f}' for t in theirs)} s"
+          f" -> ratio of medians {_median(theirs) / _median(ours):.2f}", flush=True)
+    if p <= 200:
+        rows.append(_scs(name, problem, fstar, 1e-6, scs_limit, curves))
     return rows
+
+
+SICS_CELLS = ((200, 0.1), (200, 0.03), (1000, 0.1), (1000, 0.03))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances (smoke run)")
     parser.add_argument("--scs-time-limit", type=float, default=300.0, help="seconds SCS may take per instance")
+    parser.add_argument("--sics", action="store_true", help="only the sparse inverse covariance cells "
+                        "(results in composite_sics.json)")
     args = parser.parse_args(argv)
     optkit.solve(Lasso(*lasso_instance(10, 20)), tol=1e-4)  # compile Numba kernels before timing
     curves: dict = {}
     if args.quick:
         rows = lasso_case(100, 300, curves, args.scs_time_limit) + sics_case(30, 0.1, curves, args.scs_time_limit)
     else:
-        rows = (lasso_case(1000, 5000, curves, args.scs_time_limit)
-                + lasso_case(1000, 5000, curves, args.scs_time_limit, lam_ratio=0.01)
-                + sics_case(200, 0.1, curves, args.scs_time_limit)
-                + sics_case(200, 0.03, curves, args.scs_time_limit))
-    family = "composite_quick" if args.quick else "composite"
-    path = write(family, rows, {"target": f"relative objective error <= {TARGET:g}"})
+        rows = [] if args.sics else (lasso_case(1000, 5000, curves, args.scs_time_limit)
+                                     + lasso_case(1000, 5000, curves, args.scs_time_limit, lam_ratio=0.01))
+        for p, lam in SICS_CELLS:
+            if p <= 200:
+                rows += sics_case(p, lam, curves, args.scs_time_limit, repeat=5)
+            else:  # graphical_lasso takes about a minute per iteration here, ALM on the whole matrix tens of s
+                rows += sics_case(p, lam, curves, args.scs_time_limit, ("alm",), repeat=1, peer_max_iter=3)
+    family = "composite_quick" if args.quick else "composite_sics" if args.sics else "composite"
+    extra = {"target": f"relative objective error <= {TARGET:g}"}
+    if SAMPLES:
+        extra["sics_interleaved_times"] = SAMPLES
+    path = write(family, rows, extra)
     plot_histories(family, curves, "relative objective error")
-    print(ratio_table(rows, "fast_alm"))
+    print(ratio_table(rows, "block_screening" if args.sics else "fast_alm"))
     print(f"\nwritten: {path}")
     return rows
 

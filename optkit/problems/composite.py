@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from ..backend import get_namespace
+import numpy as np
+
+from ..backend import get_namespace, to_numpy
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_array, check_scalar
 from .base import Problem
 
-__all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "two_terms"]
+__all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "ScreeningBlocks", "two_terms"]
 
 
 def two_terms(problem: Any) -> tuple[Function, Function] | None:
@@ -326,6 +329,40 @@ class Lasso(CompositeProblem):
         return {"fun": primal, "optimality": gap / max(abs(primal), 1e-300), "gap": gap}
 
 
+class ScreeningBlocks(NamedTuple):
+    """The connected components of the thresholded covariance (see
+    :attr:`SparseInverseCovariance.screening_blocks`), as index arrays in the problem's namespace."""
+
+    groups: tuple        # index arrays (sorted) of the components with two or more variables
+    singletons: Any      # indices of the one-variable components
+    labels: Any          # component label of each variable, shape (p,) (host NumPy array)
+    across: Any          # (p, p) bool: True where i and j lie in different components
+
+    @property
+    def count(self) -> int:
+        return len(self.groups) + int(self.singletons.shape[0])
+
+
+def _logdet_and_dual(X: Any, S: Any, lam: float) -> tuple[float, float] | None:
+    """``(log det X, log det(S + U))`` for one diagonal block, with the dual point
+    :math:`U = \\operatorname{clip}(X^{-1} - S, -\\lambda, \\lambda)` off the diagonal; ``None`` when
+    ``X`` is not positive definite, ``-inf`` for the second when ``S + U`` is not."""
+    xp = get_namespace(X)
+    try:
+        L = xp.linalg.cholesky(X)
+    except Exception:  # noqa: BLE001  (backends raise different LinAlgError types)
+        return None
+    d = xp.linalg.diagonal(L)
+    if not bool(xp.all(d > 0)) or not bool(xp.all(xp.isfinite(d))):
+        return None
+    Linv = xp.linalg.inv(L)
+    eye = xp.eye(X.shape[0], dtype=X.dtype)
+    U = xp.clip(Linv.T @ Linv - S, min=-lam, max=lam) * (1.0 - eye)
+    w = xp.linalg.eigvalsh(S + U)
+    dual = float(xp.sum(xp.log(w))) if float(xp.min(w)) > 0 else -math.inf
+    return 2.0 * float(xp.sum(xp.log(d))), dual
+
+
 @dataclass(frozen=True)
 class SparseInverseCovariance(CompositeProblem):
     """Sparse inverse covariance selection (the graphical lasso).
@@ -346,10 +383,36 @@ class SparseInverseCovariance(CompositeProblem):
     :math:`\\max \\log\\det W + p` over :math:`W = S + U`, :math:`U_{ii} = 0`,
     :math:`|U_{ij}| \\le \\lambda` [1]_; the dual point is
     :math:`U = \\operatorname{clip}(X^{-1} - S, -\\lambda, \\lambda)` off the
-    diagonal, and the gap is divided by :math:`\\max(1, |P(X)|)`. An iterate that is
-    not positive definite has infinite objective and optimality. The default method is
-    ``alm``, the alternating linearization of [3]_ (fewest eigendecompositions in
-    ``benchmarks/composite.py``).
+    diagonal, or a solver's own dual point where it is better (``measures(X, dual=U)``),
+    and the gap is divided by :math:`\\max(1, |P(X)|)`.
+
+    **Exact block screening** (Witten, Friedman & Simon 2011; Mazumder & Hastie
+    2012), derived here for this penalty, which leaves the diagonal free. The
+    optimality conditions are :math:`W = X^{-1}`, :math:`W_{ii} = S_{ii}` and
+    :math:`W_{ij} = S_{ij} + \\lambda\\,\\mathrm{sign}(X_{ij})` where
+    :math:`X_{ij} \\ne 0`, :math:`|W_{ij} - S_{ij}| \\le \\lambda` where
+    :math:`X_{ij} = 0`. Let :math:`C_1, \\dots, C_K` be the connected components
+    of the graph with an edge :math:`(i, j)`, :math:`i \\ne j`, wherever
+    :math:`|S_{ij}| > \\lambda` (:attr:`screening_blocks`). Take
+    :math:`X = \\operatorname{diag}(X_1, \\dots, X_K)` with :math:`X_k` the
+    solution of the same problem on :math:`S_{C_k C_k}`: then
+    :math:`W = \\operatorname{diag}(X_k^{-1})` meets the conditions inside each
+    block (they are the block's own), and across blocks :math:`W_{ij} = 0`,
+    :math:`X_{ij} = 0` and :math:`|0 - S_{ij}| \\le \\lambda` because no edge
+    joins different components. The objective is strictly convex, so this
+    block-diagonal :math:`X` is *the* solution: entries across components are
+    exactly zero, whatever the diagonal of :math:`S`. A one-variable block is
+    :math:`\\min_x -\\log x + S_{ii}x`, so :math:`X_{ii} = 1/S_{ii}` (a penalised
+    diagonal would give :math:`1/(S_{ii} + \\lambda)` and change
+    :math:`W_{ii}` to :math:`S_{ii} + \\lambda`, but not the rule, which involves
+    only off-diagonal entries). The ``block_screening`` method, the default
+    whenever there are two or more blocks, solves them separately.
+
+    When :math:`X` vanishes across the components, :math:`S + U` is block
+    diagonal too (across blocks :math:`U_{ij} = -S_{ij}`), so :meth:`measures`
+    computes the same gap block by block: the log-determinants, inverses and
+    eigenvalues of the blocks instead of those of the whole matrix.
+    An iterate that is not positive definite has infinite objective and optimality.
 
     References
     ----------
@@ -373,7 +436,6 @@ class SparseInverseCovariance(CompositeProblem):
     (True, True)
     """
 
-    default_method = "alm"  # fewest eigendecompositions in benchmarks/composite.py
     optimality_measure = "duality gap / max(1, |objective|)"
     S: Any
     lam: float
@@ -398,33 +460,101 @@ class SparseInverseCovariance(CompositeProblem):
     def shape(self) -> tuple[int, int]:
         return tuple(self.S.shape)
 
+    @property
+    def default_method(self) -> str:
+        """``"block_screening"`` when the screening splits the problem, else ``"alm"`` (the fewest
+        eigendecompositions in benchmarks/composite.py; what ``block_screening`` would run on the one
+        block, without its outer checks)."""
+        return "block_screening" if self.screening_blocks.count > 1 else "alm"
+
+    @cached_property
+    def screening_blocks(self) -> ScreeningBlocks:
+        """The connected components of the graph :math:`|S_{ij}| > \\lambda`, :math:`i \\ne j`: the
+        solution is block diagonal on them (see Notes). Computed once, on the host, by
+        :func:`scipy.sparse.csgraph.connected_components`."""
+        from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
+        xp = self.xp
+        edges = np.abs(to_numpy(self.S)) > self.lam
+        np.fill_diagonal(edges, False)
+        _, labels = connected_components(edges, directed=False)
+        sizes = np.bincount(labels)
+        order = np.argsort(labels, kind="stable")  # indices grouped by component, ascending within each
+        split = np.split(order, np.cumsum(sizes)[:-1])
+        groups = tuple(xp.asarray(idx) for idx in split if idx.shape[0] > 1)
+        singletons = xp.asarray(np.sort(np.concatenate([idx for idx in split if idx.shape[0] == 1] or
+                                                       [np.zeros(0, dtype=order.dtype)])))
+        lab = xp.asarray(labels)
+        across = xp.reshape(lab, (-1, 1)) != xp.reshape(lab, (1, -1))
+        return ScreeningBlocks(groups, singletons, labels, across)
+
     def initial_point(self) -> Any:
         """:math:`X_0 = \\operatorname{diag}(1/(S_{ii} + \\lambda))`, positive definite."""
         xp = self.xp
         return xp.eye(self.S.shape[0], dtype=self.dtype) / (xp.linalg.diagonal(self.S) + self.lam)
 
-    def measures(self, X: Any) -> dict[str, float]:
-        """``fun``, ``optimality`` (the gap over :math:`\\max(1, |P(X)|)`) and the absolute ``gap``
-        at ``X`` (all infinite when ``X`` is not positive definite)."""
+    def measures(self, X: Any, *, dual: Any = None) -> dict[str, float]:
+        """``fun``, ``optimality`` (relative duality gap) and ``gap``; computed block by block
+        over :attr:`screening_blocks` when ``X`` vanishes across them (see Notes).
+
+        ``dual`` (p x p), optional: a second dual candidate ``U`` from the solver (ALM's multiplier,
+        :math:`-\\lambda^k \\in \\partial g(y^k)`). It is made feasible here (symmetrised, clipped to
+        :math:`[-\\lambda, \\lambda]`, zero diagonal) and the larger of the two dual values bounds the
+        optimum: weak duality holds for every feasible point, so the gap stays a certificate. Near the
+        solution the multiplier is a far better dual point than the clipped :math:`X^{-1} - S`
+        (on ``sics_instance(200)``, lam = 0.03: relative gap 7.9e-7 against 4.3e-4 after 10 ALM
+        iterations, where the objective error is 3.3e-7).
+        """
         xp = get_namespace(X)
         p = X.shape[0]
         X = 0.5 * (X + X.T)
-        try:
-            L = xp.linalg.cholesky(X)
-        except Exception:  # noqa: BLE001  (backends raise different LinAlgError types)
-            return {"fun": math.inf, "optimality": math.inf, "gap": math.inf}
-        d = xp.linalg.diagonal(L)
-        if not bool(xp.all(d > 0)) or not bool(xp.all(xp.isfinite(d))):
-            return {"fun": math.inf, "optimality": math.inf, "gap": math.inf}
-        logdet = 2.0 * float(xp.sum(xp.log(d)))
-        primal = -logdet + float(xp.sum(self.S * X)) + self.g.value(X)
-        Linv = xp.linalg.inv(L)
-        Xinv = Linv.T @ Linv
-        eye = xp.eye(p, dtype=X.dtype)
-        U = xp.clip(Xinv - self.S, min=-self.lam, max=self.lam) * (1.0 - eye)
-        w = xp.linalg.eigvalsh(self.S + U)
-        if float(xp.min(w)) <= 0:
-            gap = math.inf
+        infinite = {"fun": math.inf, "optimality": math.inf, "gap": math.inf}
+        blocks = self.screening_blocks if p > 1 else None
+        if blocks is not None and blocks.count > 1 and not bool(xp.any(blocks.across & (X != 0))):
+            diag = xp.take(xp.linalg.diagonal(X), blocks.singletons)
+            if not bool(xp.all(diag > 0)):
+                return infinite
+            logdet = float(xp.sum(xp.log(diag)))
+            lower = float(xp.sum(xp.log(xp.take(xp.linalg.diagonal(self.S), blocks.singletons))))
+            for idx in blocks.groups:
+                parts = _logdet_and_dual(_principal(X, idx), _principal(self.S, idx), self.lam)
+                if parts is None:
+                    return infinite
+                logdet, lower = logdet + parts[0], lower + parts[1]
         else:
-            gap = _certified_gap(primal, float(xp.sum(xp.log(w))) + p, X.dtype, xp)
+            parts = _logdet_and_dual(X, self.S, self.lam)
+            if parts is None:
+                return infinite
+            logdet, lower = parts
+        if dual is not None:
+            lower = max(lower, self._dual_value(dual))
+        primal = -logdet + float(xp.sum(self.S * X)) + self.g.value(X)
+        gap = _certified_gap(primal, lower + p, X.dtype, xp) if math.isfinite(lower) else math.inf
         return {"fun": primal, "optimality": gap / max(1.0, abs(primal)), "gap": gap}
+
+    def _dual_value(self, D: Any) -> float:
+        """:math:`\\log\\det(S + U)` (without the ``+ p``) at ``U``, ``D`` made dual feasible; ``-inf``
+        where :math:`S + U` is not positive definite. Block by block when :math:`S + U` vanishes
+        across :attr:`screening_blocks`."""
+        xp = get_namespace(D)
+        p = D.shape[0]
+        W = self.S + xp.clip(0.5 * (D + D.T), min=-self.lam, max=self.lam) * (1.0 - xp.eye(p, dtype=D.dtype))
+        blocks = self.screening_blocks if p > 1 else None
+        parts = [W]
+        if blocks is not None and blocks.count > 1 and not bool(xp.any(blocks.across & (W != 0))):
+            parts = [_principal(W, idx) for idx in blocks.groups]
+            total = float(xp.sum(xp.log(xp.take(xp.linalg.diagonal(self.S), blocks.singletons))))
+        else:
+            total = 0.0
+        for M in parts:
+            w = xp.linalg.eigvalsh(M)
+            if not float(xp.min(w)) > 0:
+                return -math.inf
+            total += float(xp.sum(xp.log(w)))
+        return total
+
+
+def _principal(M: Any, idx: Any) -> Any:
+    """The principal submatrix ``M[idx][:, idx]``."""
+    xp = get_namespace(M)
+    return xp.take(xp.take(M, idx, axis=0), idx, axis=1)

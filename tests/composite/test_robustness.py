@@ -53,7 +53,7 @@ def test_sics_refuses_by_name():
         SparseInverseCovariance(np.eye(3), float("inf"))
 
 
-@pytest.mark.parametrize("method", ["alm", "fast_alm", "fista"])
+@pytest.mark.parametrize("method", ["alm", "fast_alm", "fista", "block_screening"])
 def test_sics_with_a_huge_lam_never_crashes(method):
     S, _ = sics_instance(15, seed=13)
     with warnings.catch_warnings():

@@ -14,7 +14,7 @@ from typing import Any
 from ..._registry import register
 from ...backend import get_namespace
 from ...functions import SquaredLoss
-from ...problems.composite import CompositeProblem, two_terms
+from ...problems.composite import CompositeProblem, SparseInverseCovariance, two_terms
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
 
@@ -201,12 +201,15 @@ class _AlternatingLinearization(Solver):
 
     def check(self, s: _State) -> Check:
         p = self.problem
-        m = p.measures(s.y)
+        # SICS: -lam is a subgradient of g at y, so -lam made feasible is a dual point, near the
+        # solution a far better one than the problem's own from X (see SparseInverseCovariance.measures)
+        pieces = {"dual": -s.lam} if isinstance(p, SparseInverseCovariance) else {}
+        m = p.measures(s.y, **pieces)
         x = s.y
         if not math.isfinite(m["fun"]):
             # SICS: the sparse iterate may not be positive definite yet; report the f-iterate.
-            m, x = p.measures(s.x), s.x
-        return Check.of(x, m)
+            m, x = p.measures(s.x, **pieces), s.x
+        return Check.of(x, m, pieces.get("dual"))
 
     def info(self, s: _State) -> dict[str, Any]:
         return {"skipped": s.skipped, "restarts": s.momentum.restarts, "backtracks": s.backtracks, "mu": s.mu}
