@@ -331,7 +331,28 @@ class Lasso(CompositeProblem):
 
 class ScreeningBlocks(NamedTuple):
     """The connected components of the thresholded covariance (see
-    :attr:`SparseInverseCovariance.screening_blocks`), as index arrays in the problem's namespace."""
+    :attr:`SparseInverseCovariance.screening_blocks`), as index arrays in the problem's namespace.
+
+    Parameters
+    ----------
+    groups : tuple of arrays
+        Sorted indices of each component with two or more variables.
+    singletons : array
+        Indices of the one-variable components.
+    labels : numpy.ndarray, shape (p,)
+        Component label of each variable (host NumPy array).
+    across : bool array, shape (p, p)
+        True where ``i`` and ``j`` lie in different components.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.problems import SparseInverseCovariance
+    >>> S = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.05], [0.0, 0.05, 1.0]])
+    >>> blocks = SparseInverseCovariance(S, 0.1).screening_blocks
+    >>> [b.tolist() for b in blocks.groups], blocks.singletons.tolist(), blocks.count
+    ([[0, 1]], [2], 2)
+    """
 
     groups: tuple        # index arrays (sorted) of the components with two or more variables
     singletons: Any      # indices of the one-variable components

@@ -63,9 +63,37 @@ class BlockScreening(Solver):
     objective at the current estimate; when the full gap still exceeds the target (:math:`|P|` shrank
     as the blocks converged), the next outer pass re-solves, warm started, the blocks that missed their
     share at the new :math:`P`.
+
+    Parameters
+    ----------
+    problem : SparseInverseCovariance
+        The problem; its :attr:`~optkit.problems.SparseInverseCovariance.screening_blocks` are
+        computed once and cached.
+    options : BlockScreeningOptions
+        Built by :func:`optkit.solve` from its keywords; the table is in
+        :ref:`options-block_screening`.
+
+    References
+    ----------
+    .. [1] D. M. Witten, J. H. Friedman and N. Simon, "New insights and faster computations for
+       the graphical lasso", J. Comput. Graph. Statist. 20 (2011), 892-900.
+    .. [2] R. Mazumder and T. Hastie, "Exact covariance thresholding into connected components
+       for large-scale graphical lasso", J. Mach. Learn. Res. 13 (2012), 781-794.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.problems import SparseInverseCovariance
+    >>> S = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.05], [0.0, 0.05, 1.0]])
+    >>> problem = SparseInverseCovariance(S, 0.1)   # |S_23| <= lam: blocks {1, 2} and {3}
+    >>> res = optkit.solve(problem, method="block_screening", tol=1e-10)
+    >>> res.success, float(res.x[2, 2]), float(res.x[0, 2])
+    (True, 1.0, 0.0)
     """
 
     Options = BlockScreeningOptions
+    problem_types = (SparseInverseCovariance,)
 
     @classmethod
     def accepts(cls, problem: Any) -> bool:
