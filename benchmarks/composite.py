@@ -23,15 +23,16 @@ from ._harness import Row, plot_histories, ratio_table, timed, write
 
 TARGET = 1e-6
 OPTKIT_METHODS = ("fast_alm", "alm", "fista")
+LASSO_METHODS = OPTKIT_METHODS + ("working_set",)  # working sets with screening: l1 problems only
 
 
 def _rel(f: float, fstar: float) -> float:
     return max(f - fstar, 0.0) / abs(fstar)
 
 
-def _optkit_rows(name, make, fstar, curves):
+def _optkit_rows(name, make, fstar, curves, methods=OPTKIT_METHODS):
     rows = []
-    for method in OPTKIT_METHODS:
+    for method in methods:
         res, t = timed(lambda m=method: optkit.solve(make(), method=m, tol=TARGET, max_iter=100000), repeat=3)
         err = _rel(res.fun, fstar)
         rows.append(Row(name, method, "optkit", t, res.nit, res.fun, "rel_objective_error", err,
@@ -82,7 +83,7 @@ def lasso_case(m, n, curves, scs_limit, lam_ratio=0.1):
     name = f"lasso {m}x{n} lam={lam_ratio:g}*lam_max"
     fstar = optkit.solve(Lasso(A, b, lam), method="alm", tol=1e-12, max_iter=100000).fun
     curves[name] = {}
-    rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves)
+    rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves, LASSO_METHODS)
 
     def sk(tol):
         model = SkLasso(alpha=lam / m, fit_intercept=False, tol=tol, max_iter=100000).fit(A, b)
