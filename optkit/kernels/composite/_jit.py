@@ -27,13 +27,26 @@ def column_sq_norms(A):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def gather_columns(A, ws):  # pragma: no cover  (compiled)
-    """``A[:, ws].T`` as a C-contiguous ``(k, m)`` array, reading ``A`` row by row."""
+def gather_columns(A, ws, prev, prev_ws):  # pragma: no cover  (compiled)
+    """``A[:, ws].T`` as a C-contiguous ``(k, m)`` array; the rows of ``prev`` (``A[:, prev_ws].T``,
+    ``prev_ws`` sorted like ``ws``) are copied, only the other columns are read from ``A``, row by row."""
     m = A.shape[0]
     k = ws.size
     C = np.empty((k, m), A.dtype)
+    new = np.empty(k, np.int64)
+    n_new = 0
+    p = 0
+    for j in range(k):
+        while p < prev_ws.size and prev_ws[p] < ws[j]:
+            p += 1
+        if p < prev_ws.size and prev_ws[p] == ws[j]:
+            C[j] = prev[p]
+        else:
+            new[n_new] = j
+            n_new += 1
     for i in range(m):
-        for j in range(k):
+        for t in range(n_new):
+            j = new[t]
             C[j, i] = A[i, ws[j]]
     return C
 
