@@ -186,7 +186,7 @@ class WorkingSet(Solver):
         ws = xp.sort(xp.argsort(score)[:size])
         # Once the full gap is no more than twice what the last inner solve left on its working set,
         # the features outside it barely matter: solve to the final tolerance rather than to a
-        # fraction of the current gap (halved per outer iteration, each one a product A^T r).
+        # fraction of the current gap (one outer iteration, a product A^T r, per inner_tol reduction).
         target = o.tol * s.fun if gap <= 2.0 * s.inner_gap else gap
         inner_gap = max(o.inner_tol * target, self.gap_floor * s.fun)
         if o.inner == "cd":
