@@ -285,7 +285,7 @@ class Lasso(CompositeProblem):
     # side with scikit-learn's Lasso and skglm at the same duality gap (benchmarks/_lasso_peers.py)
     # it is the fastest on the benchmark's 1000 x 5000 cells and on a warm-started path of 20 lam,
     # and on a dense solution (A 100 x 200 Gaussian, b Gaussian, lam = 0.1, about m nonzeros, where
-    # ALM and FALM-S hit 5000 iterations at tol 1e-6 and 1e-10) it converges 2.5-3x faster than FISTA.
+    # ALM and FALM-S hit 5000 iterations at tol 1e-6 and 1e-10) it converges about 3x faster than FISTA.
     # ALM, FALM-S and FISTA stay available by name.
     default_method = "working_set"
     optimality_measure = "relative duality gap"
