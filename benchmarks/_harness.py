@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PACKAGES = ("optkit", "numpy", "scipy", "numba", "cvxpy", "scs", "clarabel", "scikit-learn", "pot", "regot",
-            "tensorly", "scikit-image")
+            "tensorly", "scikit-image", "skglm")
 
 
 @dataclass

@@ -27,6 +27,7 @@ from ._harness import Row, plot_histories, ratio_table, timed, write
 
 TARGET = 1e-6
 OPTKIT_METHODS = ("fast_alm", "alm", "fista")
+LASSO_METHODS = OPTKIT_METHODS + ("working_set",)  # working sets with screening: l1 problems only
 
 
 def _rel(f: float, fstar: float) -> float:
@@ -86,7 +87,7 @@ def lasso_case(m, n, curves, scs_limit, lam_ratio=0.1):
     name = f"lasso {m}x{n} lam={lam_ratio:g}*lam_max"
     fstar = optkit.solve(Lasso(A, b, lam), method="alm", tol=1e-12, max_iter=100000).fun
     curves[name] = {}
-    rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves)
+    rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves, LASSO_METHODS)
 
     def sk(tol):
         model = SkLasso(alpha=lam / m, fit_intercept=False, tol=tol, max_iter=100000).fit(A, b)

@@ -161,7 +161,7 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
     >>> problem = Lasso(*lasso_instance(40, 80, seed=0))
     >>> table = optkit.compare(problem, tol=1e-8)
     >>> len(table) == len(optkit.methods(problem)), table.rows[0].method   # the default first
-    (True, 'fista')
+    (True, 'working_set')
     >>> all(row.success for row in table.rows)
     True
     >>> table["fista"].optimality <= 1e-8

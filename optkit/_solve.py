@@ -38,7 +38,7 @@ def methods(problem: Any) -> list[str]:
     >>> from optkit.datasets import lasso_instance
     >>> names = optkit.methods(optkit.problems.Lasso(*lasso_instance(10, 20)))
     >>> names[0], "fast_alm" in names, "alm" in names
-    ('fista', True, True)
+    ('working_set', True, True)
     """
     names = [name for name, cls in all_methods().items() if cls.accepts(problem)]
     default = getattr(problem, "default_method", None)
@@ -155,7 +155,7 @@ def solve(
 
     Stopping early from a callback, and the same problem on another array library:
 
-    >>> res = optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), callback=lambda info: info.nit >= 10)
+    >>> res = optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), method="fista", callback=lambda info: info.nit >= 10)
     >>> res.status
     <Status.CALLBACK_STOP: 2>
     >>> optkit.solve(optkit.problems.Lasso(A, b, lam=1.0), backend="array_api_strict").backend

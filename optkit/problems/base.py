@@ -46,7 +46,7 @@ class Problem:
     >>> problem.measures(res.x)["optimality"] == res.optimality
     True
     >>> problem.default_method, problem.optimality_measure
-    ('fista', 'relative duality gap')
+    ('working_set', 'relative duality gap')
     """
 
     default_method: ClassVar[str] = ""

@@ -30,7 +30,7 @@ def test_lasso_lam_zero_points_to_least_squares():
 
 
 @pytest.mark.parametrize("A", [np.zeros((0, 5)), np.zeros((5, 4)), 1e-170 * np.ones((5, 4))])
-@pytest.mark.parametrize("method", ["alm", "fast_alm", "fista"])
+@pytest.mark.parametrize("method", ["alm", "fast_alm", "fista", "working_set"])
 def test_degenerate_lasso_data_is_solved_not_crashed(A, method):
     """Empty rows, a zero matrix, a matrix below the float range: x = 0 is optimal (lam >= lam_max)."""
     res = optkit.solve(Lasso(A, np.ones(A.shape[0]), 1.0), method=method)

@@ -12,7 +12,8 @@ from optkit.problems import Composite, Lasso
 from optkit.validate import reference_solve
 
 
-@pytest.mark.parametrize("seed,m,n,ratio", [(1, 30, 80, 0.3), (2, 60, 40, 0.1), (3, 25, 200, 0.05), (4, 50, 120, 0.5)])
+@pytest.mark.parametrize("seed,m,n,ratio", [(1, 30, 80, 0.3), (2, 60, 40, 0.1), (3, 25, 200, 0.05), (4, 50, 120, 0.5),
+                                          (7, 40, 300, 0.02), (8, 90, 60, 0.01), (9, 35, 150, 0.2)])
 def test_screened_features_are_zero_at_the_optimum(seed, m, n, ratio):
     A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=ratio)
     problem = Lasso(A, b, lam)
@@ -34,7 +35,7 @@ def test_composite_of_the_same_terms_is_accepted():
     assert res.success and abs(res.fun - ref.fun) <= 1e-7 * ref.fun
 
 
-@pytest.mark.parametrize("inner", ["alm", "fast_alm", "fista"])
+@pytest.mark.parametrize("inner", ["cd", "alm", "fast_alm", "fista"])
 def test_warm_started_path_reaches_each_gap(inner):
     A, b, _ = lasso_instance(40, 150, seed=6)
     lam_max = float(np.max(np.abs(A.T @ b)))

@@ -48,7 +48,9 @@ def test_compare_warmup_keeps_the_second_run(lasso):
 
 
 def test_best_objective_without_success_is_nan(lasso):
-    table = optkit.compare(lasso, max_iter=1, tol=1e-14)
+    # not working_set: on 30 x 60 its first outer iteration (coordinate descent on 50 features)
+    # already certifies a relative gap near rounding, 1e-14 included
+    table = optkit.compare(lasso, ["alm", "fast_alm", "fista"], max_iter=1, tol=1e-14)
     assert not any(r.success for r in table.results.values())
     assert math.isnan(table.best_objective)
 
