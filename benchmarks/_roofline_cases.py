@@ -319,7 +319,8 @@ def nlp(quick: bool):
 
     N, deg = (20_000, 8) if quick else (100_000, 8)
     rng = np.random.default_rng(9)
-    A = sp.random(N, N, density=deg / (2 * N), format="csr", random_state=10)
+    nz = N * deg // 2
+    A = sp.coo_matrix((rng.random(nz), (rng.integers(0, N, nz), rng.integers(0, N, nz))), shape=(N, N)).tocsr()
     K = (A + A.T + sp.identity(N) * deg).tocsr()
     K2 = (K @ K).tocsr()
     K.sort_indices()
