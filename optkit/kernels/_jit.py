@@ -73,30 +73,30 @@ def l1_ball_threshold(z, radius):  # pragma: no cover  (compiled)
     # Michelot's (1986) fixed point: theta <- (sum_{|z|>theta} |z| - r) / #{|z|>theta}, increasing
     # monotonically to the soft threshold whose output has l1 norm r; finite (active set shrinks).
     # As theta only grows, each pass runs over the previous pass's active set, compacted in place
-    # (same entries in the same order as a pass over all of z: the same sums); a pass over all of z
-    # each time made it 33 times slower than one read of z on 4M entries.
+    # (same entries in the same order as a pass over all of z: the same sums; adding 0.0 for a dropped
+    # entry changes no sum), branch-free; a branchy pass over all of z each time was 33 times one read
+    # of z on 4M Gaussian entries (7 passes).
     flat = z.ravel()
     active = np.empty(flat.size)
     total = 0.0
     cnt = 0
     for k in range(flat.size):
         a = abs(flat[k])
-        if a > 0.0:
-            active[cnt] = a
-            total += a
-            cnt += 1
+        active[cnt] = a
+        total += a
+        cnt += a > 0.0
     if total <= radius:
         return 0.0
     theta = (total - radius) / cnt
     for _ in range(flat.size + 1):
         s = 0.0
         kept = 0
-        for k in range(cnt):
+        for k in range(cnt):   # branch-free compaction: write always, advance when kept
             a = active[k]
-            if a > theta:
-                active[kept] = a
-                s += a
-                kept += 1
+            on = a > theta
+            active[kept] = a
+            s += a if on else 0.0
+            kept += on
         new = (s - radius) / kept
         if new <= theta:
             break
