@@ -18,6 +18,8 @@ Written by `python -m benchmarks._report` from the JSON files next to it; each f
 `python -m benchmarks.<family>` (all: `make bench`). Times are wall seconds in one process after a
 warm-up; `ratio` is the row's time over the fastest successful optkit row of the same instance
 (above 1 means optkit is faster). A row with `success = False` did not reach the instance's accuracy.
+How close the hot kernels run to the machine's bandwidth: [roofline.md](roofline.md)
+(`python -m benchmarks.roofline`).
 """
 
 
@@ -49,7 +51,7 @@ def _section(payload: dict) -> list[str]:
 def main(argv: list[str]) -> None:
     lines = [HEADER]
     for path in sorted(RESULTS.glob("*.json")):
-        if path.stem.endswith("_quick"):
+        if path.stem.endswith("_quick") or path.stem == "roofline":   # roofline.md is its own table
             continue
         lines += _section(json.loads(path.read_text()))
     (RESULTS / "README.md").write_text("\n".join(lines))
