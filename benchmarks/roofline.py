@@ -138,7 +138,74 @@ class Machine:
 
 ANALYSIS = """## Where a kernel is above 3x, and why
 
-(To be filled.)
+Read the serial and `threaded-1` rows: on this loaded 2-core machine (load average 8-11 during
+the run) the second Numba thread competes with other users' processes, so `threaded-2` mostly
+measures the wait for a descheduled thread (the 2-thread triad, timed the same way, streams; the
+kernels' barriers do not). Measured side by side in one process (median of 7, loaded):
+
+Fixed here (each kernel's twin tests still pass):
+
+- **l1_ball_threshold** (FW-T's l1-ball step, 33x before): Michelot's fixed point re-read all of
+  `z` on every pass with a mispredicted branch. Each pass now runs over the previous pass's
+  active set, compacted in place without a branch; the same entries are summed in the same order,
+  so the threshold is bitwise the same. 4M entries: 153 ms before, 34 ms after (4.5x). What is
+  left (16x the one-read bound in the table, about 7x the 2.2 n entries it must visit): the
+  strict-order float64 sum (a 4-cycle chain per entry; no fastmath, so no reassociation).
+- **svt via the Gram side**: the product was applied through the assembled `n x n` matrix
+  (`2 m n^2` flops) even when only `k << n` singular values are kept; it now goes through the
+  `k` kept vectors when `2k < n` (`4 m n k`), as `Matricization.shrink` already did.
+  20000 x 200, k = 20, 1 BLAS thread: 150 ms before, 100 ms after; 2.65x its flop bound. What is
+  left is BLAS efficiency, measured apart: NumPy already forms `X^T X` as a symmetric rank update
+  (43 ms, against 90 ms for a general product of the same shape), but at about half the square
+  `matmul` rate the bound assumes; `eigh` of the 200 x 200 Gram matrix takes 8-12 ms (its
+  tridiagonal reduction runs at matrix-vector speed); the two rank-20 products are thin. With 2
+  BLAS threads the loaded machine makes OpenBLAS's threads wait for each other (27x): not a
+  property of the code.
+- **ot_newton_cg** (the SNS Hessian product): the matvec and the transposed matvec now share one
+  read of each row of the sparse plan (bitwise the same result). No change measured here
+  (13.4 ms against 13.7 ms per product): the 31 MiB plan stays in this machine's 300 MiB L3
+  between CG iterations, so the second read was already cheap; the fusion halves the DRAM traffic
+  where the plan exceeds the last-level cache. The 3.5x left is the scattered column
+  accumulation and the dependent row dot products (a 4-way split of the dot was tried: no gain).
+
+Above 3x and not fixed (why):
+
+- **Transport kernels with an exponential per entry** (`ot_softmin_rows`, `ot_gibbs`,
+  `ot_gibbs_marginals` = the Sinkhorn / SNS sweep, `ot_gibbs_init`, `ot_gibbs_sparse`): bound by
+  the exponential, not by memory. NumPy's `np.exp` is vectorised (its own SIMD loops); Numba
+  here has no SVML (`numba -s`: SVML not operational, llvmlite not SVML-patched), so each
+  `math.exp` is a scalar libm call, and the row sums (strict order, no fastmath) would keep the
+  loops scalar anyway. The last column shows them at about 1-1.5x the rate of a bare Numba
+  `math.exp` loop, i.e. at the scalar-exp limit. Closing the gap needs a vector exp (SVML with a
+  patched llvmlite, or a hand-written polynomial exp whose accuracy must then be established) and
+  reassociated sums: not a small change. `ot_gibbs` and `ot_gibbs_init` also allocate their
+  output inside the kernel (fresh pages are part of the pass).
+- **two_loop** (L-BFGS direction, 4.3x): the bound reads S and Y once, but the recursion reads
+  them twice (the second loop needs every alpha of the first), a floor of 2x while the memory does
+  not fit in cache; the rest is `q` (3.2 MB, past L2) re-read by each of the 4p inner loops and the
+  strict-order dot products.
+- **csr_rows_matvec / csr_rows_rmatvec** (minibatch rows, 18x / 37x): latency, not bandwidth.
+  Random rows of about 20 nonzeros (240 bytes) each start with a cache miss the prefetcher cannot
+  hide; the same kernel on the same batch in sorted order ran 4x faster (19.9 ms against
+  78.8 ms). Real minibatches (a few hundred rows of a large matrix) are scattered whatever their
+  order, so sorting inside the kernel would not help them; left as is.
+- **Saddle treeplex passes**: `treeplex_value` (3.8x) copies `c` to a float64 work vector and
+  reads it back (3 vector passes where the bound counts 1); `cfr_plus` (6.6x) likewise copies the
+  loss, initialises the behaviour vector, then rebuilds the sequence form in a second top-down pass
+  and divides per sequence; `dilated_prox` (23x) evaluates a log and an exp per sequence (scalar
+  libm, see the transport kernels: about 2x the scalar-exp bound). `project_columns` (9x): Michelot
+  needs 9 passes over V on this instance (plus the mean pass and the output), where the bound
+  counts one read and one write; a branch-free form of its accumulation was tried and was not
+  faster (the per-column accumulators are not vectorised).
+- **NLP sketches** (`kaczmarz` 5.4x, `block_rows` 11.5x, `gaussian` 4.3x): random rows of `K` and
+  `K^2` touch `z` and `r` at scattered columns, each a 64-byte line where the bound counts 8 bytes;
+  `block_rows` adds a `k x k` Cholesky per step; `gaussian` runs two dependent CSR products per
+  sketch (counted) with strict-order dot products.
+
+Within 3x (serial): the robust PCA passes (`fw_update` 1.4x, `fw_quadratic` 1.4x, iALM's two
+passes 0.9-1.1x, `lowrank_residual` 1.0x), ADAL's fused tensor step (1.4x), `soft_threshold`,
+`ot_scale_kernel`, `damped_pair`. Ratios just under 1 mean that part of a pass's data was still in
+the 300 MiB L3 (the 384 MiB triad flushes it before each pass, but not perfectly).
 """
 
 
