@@ -233,7 +233,7 @@ def stochastic(quick: bool):
     yield Case("two_loop (L-BFGS direction)", "stochastic", f"p={p}, d={d} ({16 * p * d / 2**20:.0f} MiB)",
                _runs(k, "two_loop", lambda c: (g, S, Yh, rho, order, 0.9)), F8 * (2 * p * d + 2 * d),
                note="the bound reads S and Y once; the recursion needs them twice (second loop after the "
-                    "first, oldest to newest), so 2 is its floor unless the memory fits in cache.")
+                    "first, oldest to newest), so 2 is its floor unless the memory fits in cache (each sweep over q does one update and the next dot product).")
     n2 = 1 << (18 if quick else 22)
     s, y = rng.standard_normal(n2), rng.standard_normal(n2)
     Sm, Ym, rm = np.zeros((2, n2)), np.zeros((2, n2)), np.zeros(2)
