@@ -358,7 +358,33 @@ def nlp(quick: bool):
                note="as Kaczmarz, with k rows per step (a k x k Cholesky in between).")
 
 
+def splitting(quick: bool):
+    from optkit.kernels.splitting import _items
+    from optkit.kernels.splitting import _jit as k
+
+    n = 256 if quick else 2048
+    rng = np.random.default_rng(11)
+    # a piecewise-constant image (16 x 16 blocks) plus noise, as in TV denoising
+    img = np.kron(rng.random((16, 16)), np.ones((n // 16, n // 16))) + 0.1 * rng.standard_normal((n, n))
+    X = (img.reshape(-1), img.T.copy().reshape(-1))
+    out = (np.empty(n * n), np.empty(n * n))
+    lams = np.array([0.1, 0.1])
+    items = _items((n, n), (1, 0), k.BLOCK)
+    yield Case("tv_lines (TV prox, both axes)", "splitting", f"2 x {n}x{n} f64 ({8 * n * n / 2**20:.0f} MiB/array)",
+               _runs(k, "tv_lines", lambda c: (X, out, lams, *items)), 4 * F8 * n * n,
+               note="Condat's direct 1-D TV prox (weight 0.1) along rows and along columns (gathered in "
+                    "blocks): reads each input once, writes each output once.")
+    K = 3
+    W, Xb, U = (rng.standard_normal((K, n * n)) for _ in range(3))
+    z = rng.standard_normal(n * n)
+    V, U2, W2, z2 = np.empty((K, n * n)), np.empty((K, n * n)), np.empty((K, n * n)), np.empty(n * n)
+    yield Case("consensus (fused consensus ADMM update)", "splitting", f"{K} x {n * n} f64",
+               _runs(k, "consensus", lambda c: (W, Xb, U, z, 1.0, 1.5, V, U2, W2, z2)), F8 * n * n * (6 * K + 2),
+               note="reads W, X, U (K blocks each) and z; writes V, U, W and z (buffers given here; the "
+                    "dispatcher allocates them).")
+
+
 def cases(quick: bool):
     """Every case, built lazily family by family (only one family's arrays are alive at a time)."""
-    for family in (transport, rpca, tensor, shared, stochastic, saddle, nlp):
+    for family in (transport, rpca, tensor, shared, stochastic, saddle, nlp, splitting):
         yield from family(quick)

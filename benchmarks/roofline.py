@@ -148,13 +148,14 @@ Fixed here (each kernel's twin tests still pass):
 - **l1_ball_threshold** (FW-T's l1-ball step, 33x before): Michelot's fixed point re-read all of
   `z` on every pass with a mispredicted branch. Each pass now runs over the previous pass's
   active set, compacted in place without a branch; the same entries are summed in the same order,
-  so the threshold is bitwise the same. 4M entries: 153 ms before, 34 ms after (4.5x). What is
-  left (16x the one-read bound in the table, about 7x the 2.2 n entries it must visit): the
+  so the threshold is bitwise the same. 4M entries: 153 ms before, 34 ms after (4.5x; in the
+  full runs 33-35x the bound before, 16-17x after). What is left (16x the one-read bound, about 7x the 2.2 n entries it must visit): the
   strict-order float64 sum (a 4-cycle chain per entry; no fastmath, so no reassociation).
 - **svt via the Gram side**: the product was applied through the assembled `n x n` matrix
   (`2 m n^2` flops) even when only `k << n` singular values are kept; it now goes through the
   `k` kept vectors when `2k < n` (`4 m n k`), as `Matricization.shrink` already did.
-  20000 x 200, k = 20, 1 BLAS thread: 150 ms before, 100 ms after; 2.65x its flop bound. What is
+  20000 x 200, k = 20, 1 BLAS thread: 150 ms before, 100 ms after; 3.55x its flop bound before,
+  2.56-2.65x after. What is
   left is BLAS efficiency, measured apart: NumPy already forms `X^T X` as a symmetric rank update
   (43 ms, against 90 ms for a general product of the same shape), but at about half the square
   `matmul` rate the bound assumes; `eigh` of the 200 x 200 Gram matrix takes 8-12 ms (its
@@ -163,9 +164,10 @@ Fixed here (each kernel's twin tests still pass):
   property of the code.
 - **ot_newton_cg** (the SNS Hessian product): the matvec and the transposed matvec now share one
   read of each row of the sparse plan (bitwise the same result). No change measured here
-  (13.4 ms against 13.7 ms per product): the 31 MiB plan stays in this machine's 300 MiB L3
+  (13.4 ms against 13.7 ms per product; 3.1x the bound before, 3.5-3.8x after in full runs at
+  different loads): the 31 MiB plan stays in this machine's 300 MiB L3
   between CG iterations, so the second read was already cheap; the fusion halves the DRAM traffic
-  where the plan exceeds the last-level cache. The 3.5x left is the scattered column
+  where the plan exceeds the last-level cache. What is left is the scattered column
   accumulation and the dependent row dot products (a 4-way split of the dot was tried: no gain).
 
 Above 3x and not fixed (why):
@@ -184,35 +186,46 @@ Above 3x and not fixed (why):
   recursion reads them twice (the second loop needs every alpha of the first), a floor of 2x while
   the memory does not fit in cache. Fixed in part: each sweep over `q` (3.2 MB, past L2) now does
   one update and the next step's dot product, 2p sweeps instead of 4p, bitwise the same serial
-  result; p = 10, d = 4e5: 36 ms before, 25-30 ms after in one process. What is left above the 2x
+  result; p = 10, d = 4e5: 36 ms before, 25-30 ms after in one process (3.2-3.5x the
+  bound after in the full runs). What is left above the 2x
   floor is the strict-order dot products (no fastmath).
-- **csr_rows_matvec / csr_rows_rmatvec** (minibatch rows, 18x / 37x): latency, not bandwidth.
+- **csr_rows_matvec / csr_rows_rmatvec** (minibatch rows, 18-24x / 22-37x over the runs): latency, not bandwidth.
   Random rows of about 20 nonzeros (240 bytes) each start with a cache miss the prefetcher cannot
   hide; the same kernel on the same batch in sorted order ran 4x faster (19.9 ms against
   78.8 ms). Real minibatches (a few hundred rows of a large matrix) are scattered whatever their
   order, so sorting inside the kernel would not help them; left as is.
-- **Saddle treeplex passes**: `treeplex_value` (3.8x) copies `c` to a float64 work vector and
-  reads it back (3 vector passes where the bound counts 1); `cfr_plus` (6.6x) likewise copies the
+- **Saddle treeplex passes**: `treeplex_value` (2.9-3.8x) copies `c` to a float64 work vector and
+  reads it back (3 vector passes where the bound counts 1); `cfr_plus` (6-8x) likewise copies the
   loss, initialises the behaviour vector, then rebuilds the sequence form in a second top-down pass
-  and divides per sequence; `dilated_prox` (23x) evaluates a log and an exp per sequence (scalar
-  libm, see the transport kernels: about 2x the scalar-exp bound). `project_columns` (9x): Michelot
+  and divides per sequence; `dilated_prox` (21-28x) evaluates a log and an exp per sequence (scalar
+  libm, see the transport kernels: about 2x the scalar-exp bound). `project_columns` (8-9.5x): Michelot
   needs 9 passes over V on this instance (plus the mean pass and the output), where the bound
   counts one read and one write; a branch-free form of its accumulation was tried and was not
   faster (the per-column accumulators are not vectorised).
-- **NLP sketches** (`kaczmarz` 5.4x, `block_rows` 11.5x, `gaussian` 4.3x): random rows of `K` and
+- **NLP sketches** (`kaczmarz` 5.4-6.7x, `block_rows` 11-11.6x, `gaussian` 4.3-4.9x): random rows of `K` and
   `K^2` touch `z` and `r` at scattered columns, each a 64-byte line where the bound counts 8 bytes;
   `block_rows` adds a `k x k` Cholesky per step; `gaussian` runs two dependent CSR products per
   sketch (counted) with strict-order dot products.
 
-Not in the table: the composite family has no Numba kernel on this branch (its prox maps, TV
-included, run through the array API); the shared `soft_threshold` and `l1_ball_threshold` kernels
-above are the prox kernels the families call. `project_simplex` (a sort) is left out: its cost is
+- **tv_lines** (the splitting family's TV prox, 26-32x): compute, not memory. Condat's direct
+  algorithm is a sequential scan per line with data-dependent branches and backtracking, about
+  15-20 cycles per entry on a quiet machine (the family measured 5 ns per entry) against the
+  fraction of a nanosecond that 16 bytes per entry take to stream; the column axis also gathers
+  its strided lines in blocks. The same time per entry (55-85 ns here, loaded) on a random walk, a
+  blocky image plus noise and pure noise. A faster TV prox is another algorithm (e.g. a taut-string
+  or dynamic-programming solver), not a fix to this loop. `consensus` (the fused ADMM update) is
+  within 3x serially.
+
+Not in the table: the composite family has no Numba kernel (its prox maps run through the array
+API; the TV prox kernel is the splitting family's `tv_lines`, in the table); the shared
+`soft_threshold` and `l1_ball_threshold` kernels above are the l1 prox kernels the families call. `project_simplex` (a sort) is left out: its cost is
 the sort, not a pass.
 
-Within 3x (serial): the robust PCA passes (`fw_update` 1.4x, `fw_quadratic` 1.4x, iALM's two
-passes 0.9-1.1x, `lowrank_residual` 1.0x), ADAL's fused tensor step (1.4x), `soft_threshold`,
-`ot_scale_kernel`, `damped_pair`. Ratios just under 1 mean that part of a pass's data was still in
-the 300 MiB L3 (the 384 MiB triad flushes it before each pass, but not perfectly).
+Within 3x (serial, ranges over the runs): the robust PCA passes (`fw_update` 1.3-1.6x,
+`fw_quadratic` 1.3-1.8x, iALM's two passes 0.8-1.3x, `lowrank_residual` 0.9-1.3x), ADAL's fused
+tensor step (1.3-1.7x), `soft_threshold`, `ot_scale_kernel`, `damped_pair`. Ratios just under 1 mean
+that part of a pass's data was still in the 300 MiB L3 (the 384 MiB triad flushes it before each
+pass, but not perfectly).
 """
 
 
@@ -318,8 +331,9 @@ def main(argv: list[str]) -> None:
     stem = "roofline_quick" if args.quick else "roofline"
     RESULTS.mkdir(parents=True, exist_ok=True)
     if chosen and (RESULTS / f"{stem}.json").exists():   # rerun of some kernels: merged into the table
-        header["rerun"] = sorted({r.kernel for r in rows})
-        rows, notes = _merge(json.loads((RESULTS / f"{stem}.json").read_text()), rows, notes)
+        earlier = json.loads((RESULTS / f"{stem}.json").read_text())
+        header["rerun"] = sorted(set(earlier["header"].get("rerun", [])) | {r.kernel for r in rows})
+        rows, notes = _merge(earlier, rows, notes)
     payload = {"family": "roofline", "header": header, "rows": [asdict(r) for r in rows], "notes": notes,
                "versions": versions(), "threads": threads()}
     (RESULTS / f"{stem}.json").write_text(json.dumps(payload, indent=1, default=float))
