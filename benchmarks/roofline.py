@@ -177,8 +177,9 @@ Above 3x and not fixed (why):
   the exponential, not by memory. NumPy's `np.exp` is vectorised (its own SIMD loops); Numba
   here has no SVML (`numba -s`: SVML not operational, llvmlite not SVML-patched), so each
   `math.exp` is a scalar libm call, and the row sums (strict order, no fastmath) would keep the
-  loops scalar anyway. The last column shows them at about 1-1.5x the rate of a bare Numba
-  `math.exp` loop, i.e. at the scalar-exp limit. Closing the gap needs a vector exp (SVML with a
+  loops scalar anyway. The last column shows them at 1.1-2.4x the time of a bare Numba
+  `math.exp` loop over the same count (`ot_gibbs` 3.1x: it also faults in its fresh output pages),
+  i.e. near the scalar-exp limit. Closing the gap needs a vector exp (SVML with a
   patched llvmlite, or a hand-written polynomial exp whose accuracy must then be established) and
   reassociated sums: not a small change. `ot_gibbs` and `ot_gibbs_init` also allocate their
   output inside the kernel (fresh pages are part of the pass).
