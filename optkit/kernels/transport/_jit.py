@@ -135,47 +135,36 @@ def _csr_matvec(indptr, indices, data, y, m1, out):  # pragma: no cover  (compil
         out[i] = s
 
 
-def _csr_rmatvec(indptr, indices, data, x, m1, out, acc):  # pragma: no cover  (compiled)
-    # out = P[:, :m1]^T @ x: row blocks in parallel, each into its own accumulator row of acc
-    nchunks = acc.shape[0]
-    n = x.size
-    step = (n + nchunks - 1) // nchunks
-    for c in numba.prange(nchunks):
-        buf = acc[c]
-        buf[:] = 0.0
-        for i in range(c * step, min(n, (c + 1) * step)):
-            xi = x[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                if j < m1:
-                    buf[j] += data[k] * xi
-    out[:] = acc[0, :m1]
-    for c in range(1, nchunks):
-        out += acc[c, :m1]
-
-
-def _csr_schur_product(indptr, indices, data, p, r, m1, acc):  # pragma: no cover  (compiled)
-    # acc[c] = sum over the rows i of block c of P_i^T (P_i p / r_i) (columns < m1): the matvec and the
-    # transposed one fused, so that each row of the plan is read from memory once (its scatter reuses
-    # it from cache); the same operations in the same order as _csr_matvec then _csr_rmatvec.
+def _csr_scatter_rows(indptr, indices, data, x, p, r, m1, out, acc):  # pragma: no cover  (compiled)
+    # out = P[:, :m1]^T w with w_i = x_i / r_i, or, when p is not empty, w_i = (P[:, :m1] p)_i / r_i
+    # (the Schur product: the matvec and the transposed one fused, so that each row of the plan is
+    # read from memory once and its scatter reuses it from cache). Row blocks in parallel, each into
+    # its own accumulator row of acc.
     nchunks = acc.shape[0]
     n = r.size
+    fused = p.size > 0
     step = (n + nchunks - 1) // nchunks
     for c in numba.prange(nchunks):
         buf = acc[c]
         buf[:] = 0.0
         for i in range(c * step, min(n, (c + 1) * step)):
             lo, hi = indptr[i], indptr[i + 1]
-            s = 0.0
+            w = 0.0
+            if fused:
+                for k in range(lo, hi):
+                    j = indices[k]
+                    if j < m1:
+                        w += data[k] * p[j]
+            else:
+                w = x[i]
+            w /= r[i]
             for k in range(lo, hi):
                 j = indices[k]
                 if j < m1:
-                    s += data[k] * p[j]
-            s /= r[i]
-            for k in range(lo, hi):
-                j = indices[k]
-                if j < m1:
-                    buf[j] += data[k] * s
+                    buf[j] += data[k] * w
+    out[:] = acc[0, :m1]
+    for c in range(1, nchunks):
+        out += acc[c, :m1]
 
 
 def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks):  # pragma: no cover  (compiled)
@@ -196,9 +185,7 @@ def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks
     tm = np.empty(m1)
     acc = np.empty((nchunks, m1))
     # right-hand side and the diagonal of S
-    for i in range(n):
-        tn[i] = rhs_x[i] / r[i]
-    _rmatvec(indptr, indices, data, tn, m1, tm, acc)
+    _scatter(indptr, indices, data, rhs_x, rhs_x[:0], r, m1, tm, acc)
     b = rhs_y - tm
     d = c[:m1].copy()
     for i in range(n):
@@ -222,10 +209,7 @@ def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks
         if math.sqrt(np.dot(res, res)) <= target:
             break
         # q = S p = c p - P^T (P p / r), one read of the plan
-        _schur(indptr, indices, data, p, r, m1, acc)
-        q[:] = acc[0, :m1]
-        for k in range(1, nchunks):
-            q += acc[k, :m1]
+        _scatter(indptr, indices, data, rhs_x, p, r, m1, q, acc)
         for j in range(m1):
             q[j] = c[j] * p[j] - q[j]
         pq = np.dot(p, q)
@@ -293,7 +277,5 @@ gibbs_sparse_serial, gibbs_sparse_parallel = _builds(_gibbs_sparse)
 gibbs_init_serial, gibbs_init_parallel = _builds(_gibbs_init)
 scale_kernel_serial, scale_kernel_parallel = _builds(_scale_kernel)
 _matvec, _matvec_parallel = _builds(_csr_matvec)
-_rmatvec, _rmatvec_parallel = _builds(_csr_rmatvec)
-_schur, _schur_parallel = _builds(_csr_schur_product)
-newton_cg_serial, newton_cg_parallel = _builds(_newton_cg, _matvec=_matvec_parallel, _rmatvec=_rmatvec_parallel,
-                                               _schur=_schur_parallel)
+_scatter, _scatter_parallel = _builds(_csr_scatter_rows)
+newton_cg_serial, newton_cg_parallel = _builds(_newton_cg, _matvec=_matvec_parallel, _scatter=_scatter_parallel)
