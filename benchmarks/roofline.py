@@ -164,8 +164,8 @@ Fixed here (each kernel's twin tests still pass):
   property of the code.
 - **ot_newton_cg** (the SNS Hessian product): the matvec and the transposed matvec now share one
   read of each row of the sparse plan (bitwise the same result). No change measured here
-  (13.4 ms against 13.7 ms per product; 3.1x the bound before, 3.5-3.8x after in full runs at
-  different loads): the 31 MiB plan stays in this machine's 300 MiB L3
+  (13.4 ms against 13.7 ms per product; 3.1x the bound before, 3.5-6.4x after in runs at
+  different loads; the row in the table was rerun while a test suite also ran): the 31 MiB plan stays in this machine's 300 MiB L3
   between CG iterations, so the second read was already cheap; the fusion halves the DRAM traffic
   where the plan exceeds the last-level cache. What is left is the scattered column
   accumulation and the dependent row dot products (a 4-way split of the dot was tried: no gain).
