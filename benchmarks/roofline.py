@@ -160,7 +160,7 @@ Fixed here (each kernel's twin tests still pass):
   (43 ms, against 90 ms for a general product of the same shape), but at about half the square
   `matmul` rate the bound assumes; `eigh` of the 200 x 200 Gram matrix takes 8-12 ms (its
   tridiagonal reduction runs at matrix-vector speed); the two rank-20 products are thin. With 2
-  BLAS threads the loaded machine makes OpenBLAS's threads wait for each other (27x): not a
+  BLAS threads the loaded machine makes OpenBLAS's threads wait for each other (7-28x): not a
   property of the code.
 - **ot_newton_cg** (the SNS Hessian product): the matvec and the transposed matvec now share one
   read of each row of the sparse plan (bitwise the same result). No change measured here
