@@ -384,7 +384,44 @@ def splitting(quick: bool):
                     "dispatcher allocates them).")
 
 
+def composite(quick: bool):
+    from optkit.kernels.composite import _jit as k
+
+    m, n = (400, 2000) if quick else (2000, 2000)
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal((m, n))
+    size = f"{m}x{n} f64 ({8 * m * n / 2**20:.0f} MiB)"
+    yield Case("column_sq_norms", "composite", size, {"serial": _call(k.column_sq_norms, A)}, F8 * m * n + F8 * n,
+               note="one pass over A, the n column norms accumulated along each row.")
+    ws = np.arange(0, n, 4, dtype=np.int64)
+    none2, none1 = np.empty((0, m)), np.empty(0, np.int64)
+    yield Case("gather_columns (a quarter of the columns)", "composite", size,
+               {"serial": _call(k.gather_columns, A, ws, none2, none1)}, 2 * F8 * m * ws.size,
+               note="reads the chosen entries of a C-ordered A (the bound counts 8 bytes each; each is on "
+                    "its own 64-byte line, shared with its neighbours' unchosen entries) and writes them as rows.")
+    C = np.ascontiguousarray(A.T[: n // 2])            # k = n/2 features as rows of length m
+    norms2 = np.einsum("ij,ij->i", C, C)
+    b = rng.standard_normal(m)
+    x0 = np.zeros(C.shape[0])
+    r0 = -b
+    lam = 0.1 * float(np.abs(C @ b).max())
+
+    def per_epoch() -> float:
+        def one(epochs: int) -> float:
+            t0 = time.perf_counter()
+            k.lasso_cd(C, x0, r0, b, norms2, lam, 0.0, epochs, 10_000, False)
+            return time.perf_counter() - t0
+        return (one(12) - one(4)) / 8
+
+    yield Case("lasso_cd (one coordinate-descent epoch)", "composite",
+               f"{C.shape[0]} features x {m} ({8 * C.size / 2**20:.0f} MiB)", {"serial": per_epoch},
+               F8 * C.size + 2 * F8 * m,
+               note="per epoch (difference of 12- and 4-epoch runs, no acceleration): each feature's row "
+                    "read once for its correlation with r and, when x_j changes, again for the residual "
+                    "update (from cache); r read and written.")
+
+
 def cases(quick: bool):
     """Every case, built lazily family by family (only one family's arrays are alive at a time)."""
-    for family in (transport, rpca, tensor, shared, stochastic, saddle, nlp, splitting):
+    for family in (transport, rpca, tensor, shared, composite, stochastic, saddle, nlp, splitting):
         yield from family(quick)
