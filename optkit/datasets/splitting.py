@@ -29,6 +29,15 @@ class ImageData(NamedTuple):
         Suggested weights (chosen for a good PSNR on the default instance).
     description : str
         The degradation, in words.
+
+    Examples
+    --------
+    >>> from optkit.datasets import noisy_image
+    >>> data = noisy_image("shepp_logan", 32, seed=0)
+    >>> data.b.shape, data.operator, data.lam_tv
+    ((32, 32), None, 0.06)
+    >>> data.description
+    'shepp_logan 32x32, Gaussian noise std 0.1 (seed 0)'
     """
 
     b: Any
@@ -40,7 +49,33 @@ class ImageData(NamedTuple):
 
 
 def standard_image(name: str = "camera", size: int = 256) -> np.ndarray:
-    """scikit-image's ``camera`` or Shepp-Logan phantom, resized to ``size x size``, in [0, 1]."""
+    """scikit-image's ``camera`` or Shepp-Logan phantom, resized to ``size x size``, in [0, 1].
+
+    Parameters
+    ----------
+    name : {"camera", "shepp_logan"}
+        The image: the ``camera`` photograph (512 x 512) or the Shepp-Logan phantom (400 x 400),
+        both bundled with scikit-image [1]_.
+    size : int
+        Side of the square output, at least 4 (resized with anti-aliasing when it differs).
+
+    Returns
+    -------
+    numpy.ndarray, shape (size, size)
+        The image in float64, intensities clipped to [0, 1].
+
+    References
+    ----------
+    .. [1] S. van der Walt et al., "scikit-image: image processing in Python", PeerJ 2 (2014),
+       e453 (the bundled ``camera`` photograph and Shepp-Logan phantom).
+
+    Examples
+    --------
+    >>> from optkit.datasets import standard_image
+    >>> img = standard_image("camera", 16)
+    >>> img.shape, img.dtype, bool(0.0 <= img.min() <= img.max() <= 1.0)
+    ((16, 16), dtype('float64'), True)
+    """
     from skimage import data  # noqa: PLC0415  (a dependency of the bench extra)
     from skimage.transform import resize  # noqa: PLC0415
 
@@ -73,6 +108,35 @@ def mri_phantom(size: int = 256, *, sampling: float = 0.25, center: float = 0.08
     ``sampling`` of all positions are measured (25% by default). Each sample gets complex
     Gaussian noise of standard deviation ``noise`` (1% of the peak intensity 1) in its real
     and imaginary parts.
+
+    Parameters
+    ----------
+    size : int
+        Side of the image (the phantom resized to ``size x size``).
+    sampling : float
+        Fraction of k-space sampled, in [0, 1].
+    center : float
+        Side of the fully sampled central square, as a fraction of ``size``.
+    noise : float
+        Standard deviation of the real and of the imaginary part of each sample's noise.
+    seed : int
+        Seed of ``numpy.random.default_rng`` (the random frequencies and the noise).
+    lam_tv : float
+        The suggested TV weight stored in the result.
+
+    Returns
+    -------
+    ImageData
+        ``b`` the complex k-space samples (full ``size x size`` array, zero off the mask),
+        ``truth`` the phantom, ``operator`` the :class:`optkit.operators.PartialFourier` of the
+        mask, ``lam_tv``, ``lam_l1 = 0`` and the description.
+
+    Examples
+    --------
+    >>> from optkit.datasets import mri_phantom
+    >>> data = mri_phantom(32, seed=0)
+    >>> data.b.shape, data.b.dtype, float(data.operator.mask.mean())
+    ((32, 32), dtype('complex128'), 0.25)
     """
     from ..operators import PartialFourier  # noqa: PLC0415
 
@@ -101,7 +165,34 @@ def blurred_camera(size: int = 512, *, sigma: float = 2.0, noise: float = 0.01, 
                    lam_tv: float = 2e-3) -> ImageData:
     """Deblurring: scikit-image's ``camera`` blurred by a periodic Gaussian of width ``sigma`` pixels
     (:class:`optkit.operators.GaussianBlur`), plus Gaussian noise of standard deviation ``noise``
-    (1% of the intensity range by default)."""
+    (1% of the intensity range by default).
+
+    Parameters
+    ----------
+    size : int
+        Side of the image (``camera`` resized to ``size x size``).
+    sigma : float
+        Width of the Gaussian blur in pixels.
+    noise : float
+        Standard deviation of the additive Gaussian noise.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    lam_tv : float
+        The suggested TV weight stored in the result.
+
+    Returns
+    -------
+    ImageData
+        ``b`` the blurred noisy image, ``truth`` the clean one, ``operator`` the
+        :class:`optkit.operators.GaussianBlur`, ``lam_tv``, ``lam_l1 = 0`` and the description.
+
+    Examples
+    --------
+    >>> from optkit.datasets import blurred_camera
+    >>> data = blurred_camera(32, sigma=2.0, seed=0)
+    >>> data.b.shape, type(data.operator).__name__
+    ((32, 32), 'GaussianBlur')
+    """
     from ..operators import GaussianBlur  # noqa: PLC0415
 
     _check_level("noise", noise)
@@ -116,7 +207,35 @@ def blurred_camera(size: int = 512, *, sigma: float = 2.0, noise: float = 0.01, 
 
 def noisy_image(name: str = "camera", size: int = 256, *, noise: float = 0.1, seed: int = 0,
                 lam_tv: float = 0.06) -> ImageData:
-    """Denoising: ``standard_image(name, size)`` plus Gaussian noise of standard deviation ``noise``."""
+    """Denoising: ``standard_image(name, size)`` plus Gaussian noise of standard deviation ``noise``.
+
+    Parameters
+    ----------
+    name : {"camera", "shepp_logan"}
+        The clean image (:func:`standard_image`).
+    size : int
+        Side of the image.
+    noise : float
+        Standard deviation of the additive Gaussian noise.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    lam_tv : float
+        The suggested TV weight stored in the result.
+
+    Returns
+    -------
+    ImageData
+        ``b`` the noisy image, ``truth`` the clean one, ``operator = None`` (the identity),
+        ``lam_tv``, ``lam_l1 = 0`` and the description.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import noisy_image
+    >>> data = noisy_image("camera", 64, noise=0.1, seed=0)
+    >>> round(float(np.std(data.b - data.truth)), 1)
+    0.1
+    """
     _check_level("noise", noise)
     truth = standard_image(name, size)
     rng = np.random.default_rng(seed)
@@ -128,7 +247,35 @@ def fermat_weber_points(K: int = 10_000, d: int = 50, *, clusters: int = 5, outl
                         seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``(points, weights)``: ``K`` points in ``R^d`` from ``clusters`` Gaussian clusters of unit
     spread around centres of spread 3, a fraction ``outliers`` of them replaced by far points
-    (spread 30), and weights uniform in [0.5, 1.5]."""
+    (spread 30), and weights uniform in [0.5, 1.5].
+
+    Parameters
+    ----------
+    K : int
+        Number of points (terms of :class:`optkit.problems.FermatWeber`), at least 2.
+    d : int
+        Dimension of the space, at least 1.
+    clusters : int
+        Number of Gaussian clusters.
+    outliers : float
+        Fraction of the points replaced by far points, in [0, 1).
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    points : numpy.ndarray, shape (K, d)
+        The points, one per row.
+    weights : numpy.ndarray, shape (K,)
+        Their positive weights.
+
+    Examples
+    --------
+    >>> from optkit.datasets import fermat_weber_points
+    >>> points, weights = fermat_weber_points(100, 4, seed=0)
+    >>> points.shape, weights.shape, bool(weights.min() >= 0.5)
+    ((100, 4), (100,), True)
+    """
     if not (isinstance(K, int) and K >= 2 and isinstance(d, int) and d >= 1):
         raise ValueError(f"need integers K >= 2 and d >= 1, got K={K!r}, d={d!r}")
     _check_level("outliers", outliers, 1.0)
@@ -144,7 +291,41 @@ def fused_lasso_instance(m: int, n: int, *, blocks: int = 4, noise: float = 0.1,
                          lam2_ratio: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``(A, b, lam1, lam2)``: Gaussian ``A`` with unit-norm columns, a planted signal with ``blocks``
     constant nonzero blocks, ``b = A x + noise * e``, and weights scaled by
-    :math:`\\|A^Tb\\|_\\infty` (``lam1_ratio``, ``lam2_ratio``)."""
+    :math:`\\|A^Tb\\|_\\infty` (``lam1_ratio``, ``lam2_ratio``).
+
+    Parameters
+    ----------
+    m, n : int
+        Shape of ``A`` (observations, unknowns).
+    blocks : int
+        Number of constant blocks of the planted signal, each of length about ``n / (3 blocks)``,
+        value of either sign and size in [0.5, 2].
+    noise : float
+        Standard deviation of the Gaussian noise in ``b``.
+    lam1_ratio, lam2_ratio : float
+        :math:`\\lambda_1` and :math:`\\lambda_2` as fractions of :math:`\\|A^Tb\\|_\\infty`.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    A : numpy.ndarray, shape (m, n)
+        The design, columns of unit norm.
+    b : numpy.ndarray, shape (m,)
+        The observations.
+    lam1, lam2 : float
+        The weights of :class:`optkit.problems.FusedLasso`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import fused_lasso_instance
+    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0)
+    >>> A.shape, b.shape, bool(np.allclose(np.linalg.norm(A, axis=0), 1.0))
+    ((40, 30), (40,), True)
+    >>> round(lam2 / lam1, 12)
+    2.0
+    """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, n))
     A /= np.linalg.norm(A, axis=0)

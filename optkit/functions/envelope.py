@@ -30,8 +30,26 @@ class MoreauEnvelope(Function):
     :math:`\\operatorname{prox}_{t e_\\sigma f}(v) = v + \\tfrac{t}{t+\\sigma}(\\operatorname{prox}_{(t+\\sigma)f}(v) - v)`
     and its conjugate :math:`f^* + \\tfrac\\sigma2\\|\\cdot\\|^2`. The CVXPY form keeps the
     minimisation over an auxiliary variable ``u``, exact wherever ``f`` has a CVXPY form
-    (H. Attouch, *Variational Convergence for Functions and Operators*, 1984; Beck,
-    *First-Order Methods in Optimization*, SIAM 2017, Ch. 6.7).
+    ([1]_, [2]_ Ch. 6.7).
+
+    References
+    ----------
+    .. [1] H. Attouch, *Variational Convergence for Functions and Operators*, Pitman, 1984.
+    .. [2] A. Beck, *First-Order Methods in Optimization*, SIAM, 2017.
+
+    Examples
+    --------
+    The envelope of :math:`|\\cdot|` is the Huber function: quadratic within :math:`\\sigma`
+    of 0, :math:`|x| - \\sigma/2` beyond.
+
+    >>> import numpy as np
+    >>> from optkit.functions import L1Norm, MoreauEnvelope
+    >>> e = MoreauEnvelope(L1Norm(1.0), 0.5)
+    >>> x = np.array([0.2, -2.0])
+    >>> round(e.value(x), 12), e.grad(x), e.lipschitz
+    (1.79, array([ 0.4, -1. ]), 2.0)
+    >>> e.prox(x, 0.5)
+    array([ 0.1, -1.5])
     """
 
     f: Function

@@ -29,12 +29,32 @@ class TotalVariation(Function):
     -----
     With :math:`D` the forward differences along ``axis``, :math:`g(x) = \\lambda\\|Dx\\|_1`.
     The prox acts on every line along ``axis`` independently; each is a 1-D TV denoising
-    problem, solved exactly by Condat's direct algorithm (L. Condat, "A direct algorithm
-    for 1-D total variation denoising", IEEE Signal Process. Lett. 20 (2013)) as a Numba
-    kernel parallel over lines, or its array-API twin (:mod:`optkit.kernels.splitting`).
+    problem, solved exactly by Condat's direct algorithm [1]_ as a Numba kernel parallel
+    over lines, or its array-API twin (:mod:`optkit.kernels.splitting`).
     The subdifferential is :math:`D^T z` with :math:`|z| \\le \\lambda` and
     :math:`z = \\lambda\\operatorname{sign}(Dx)` where :math:`Dx \\ne 0`; :meth:`dual_of`
     recovers :math:`z` from :math:`v = D^T z` by cumulative sums.
+
+    References
+    ----------
+    .. [1] L. Condat, "A direct algorithm for 1-D total variation denoising", IEEE Signal
+       Process. Lett. 20 (2013), 1054-1057.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.functions import TotalVariation
+    >>> tv = TotalVariation((4,), axis=0, lam=1.0)
+    >>> tv.value(np.array([0.0, 1.0, 1.0, 3.0]))
+    3.0
+    >>> tv.prox(np.array([0.0, 3.0, 0.0, 3.0]), 0.5)
+    array([0.5, 2. , 1. , 2.5])
+
+    Along the rows of an image (``TV_rows``):
+
+    >>> TotalVariation((2, 3), axis=1).differences(np.array([[0.0, 1.0, 3.0], [2.0, 2.0, 2.0]]))
+    array([[1., 2.],
+           [0., 0.]])
     """
 
     shape: tuple

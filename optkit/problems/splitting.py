@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from ..backend import asarray, get_namespace, to_numpy
-from ..functions import L1Norm, MoreauEnvelope, OperatorSquaredLoss, SquaredLoss, TotalVariation, TransformedL1
+from ..functions import MoreauEnvelope, OperatorSquaredLoss, TotalVariation, TransformedL1
 from ..functions.base import Function, check_array, check_scalar
 from ..operators import GaussianBlur, Identity, LinearOperator, PartialFourier
-from ._splitting_terms import (_float64, _identity, _into_box, _norm_term, _ones_image_of, _prox_calls, _real_dtype,
-                               _sq, _Terms, k_terms, psnr)
+from ._splitting_fermat import FermatWeber
+from ._splitting_fused import FusedLasso
+from ._splitting_terms import (_float64, _into_box, _norm_term, _ones_image_of, _prox_calls, _real_dtype, _sq,
+                               _Terms, k_terms, psnr)
 
 __all__ = ["SumOfFunctions", "TVImageRecovery", "FermatWeber", "FusedLasso", "k_terms", "psnr"]
 
@@ -58,8 +60,38 @@ class SumOfFunctions(_Terms):
     terms' gradients are used and the nonsmooth one takes minus their sum (the gradient-mapping
     residual; ``dual`` is then not needed); with two or more nonsmooth terms and no ``dual`` it is
     not computed (``inf``).
+
+    The splitting methods solve it: multiple splitting (``msa``, ``famsa``) [1]_ when every
+    term is smooth (nonsmooth terms through their Moreau envelopes) and consensus ADMM
+    (``admm``) [2]_ on the exact terms.
+
+    References
+    ----------
+    .. [1] D. Goldfarb and S. Ma, "Fast multiple-splitting algorithms for convex
+       optimization", SIAM J. Optim. 22 (2012); arXiv:0912.4570.
+    .. [2] S. Boyd, N. Parikh, E. Chu, B. Peleato and J. Eckstein, "Distributed
+       optimization and statistical learning via the alternating direction method of
+       multipliers", Found. Trends Mach. Learn. 3 (2011), 1-122.
+
+    Examples
+    --------
+    A sparse, piecewise-constant least-squares fit, the K = 3 terms given one by one:
+
+    >>> import numpy as np
+    >>> import optkit
+    >>> from optkit.functions import L1Norm, SquaredLoss, TotalVariation
+    >>> from optkit.problems import SumOfFunctions
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((20, 10)), rng.standard_normal(20)
+    >>> problem = SumOfFunctions([SquaredLoss(A, b), L1Norm(0.5), TotalVariation((10,), 0, 0.5)], (10,))
+    >>> problem.n_terms, problem.default_method
+    (3, 'admm')
+    >>> res = optkit.solve(problem, tol=1e-6)
+    >>> res.success, res.x.shape
+    (True, (10,))
     """
 
+    optimality_measure = "relative fixed-point residual |(x - prox_{s f_i}(x + s v_i))_i| / (s (1 + |V|))"
     terms: tuple
     shape: tuple
     x0: Any = None
@@ -189,8 +221,49 @@ class TVImageRecovery(_Terms):
     :math:`y_0` when :math:`A = I`; else the DCT block (with :math:`y_0 = Ax - b`), or without
     it the two TV blocks (:math:`y_0 = Ax - b + \\alpha A1` so that the rest has zero mean),
     followed by a common scaling :math:`\\theta \\le 1` into the boxes. Every such point is
-    dual feasible, so the gap bounds the relative suboptimality of ``x``.
+    dual feasible, so the gap bounds the relative suboptimality of ``x``. The gap is summed
+    term by term as Fenchel-Young gaps :math:`f_j(x) + f_j^*(v_j) - \\langle v_j, x\\rangle \\ge 0`
+    (no cancellation between primal and dual values).
+
+    Total variation regularisation is Rudin, Osher & Fatemi's [1]_; the TV prox is
+    Condat's direct algorithm [2]_; with :class:`~optkit.operators.PartialFourier` it is
+    the compressed-sensing MRI model of Lustig, Donoho & Pauly [3]_; TV + l1 + least squares
+    is a test problem of multiple splitting [4]_.
+
+    References
+    ----------
+    .. [1] L. I. Rudin, S. Osher and E. Fatemi, "Nonlinear total variation based noise
+       removal algorithms", Physica D 60 (1992), 259-268.
+    .. [2] L. Condat, "A direct algorithm for 1-D total variation denoising", IEEE Signal
+       Process. Lett. 20 (2013), 1054-1057.
+    .. [3] M. Lustig, D. Donoho and J. M. Pauly, "Sparse MRI: the application of compressed
+       sensing for rapid MR imaging", Magn. Reson. Med. 58 (2007), 1182-1195.
+    .. [4] D. Goldfarb and S. Ma, "Fast multiple-splitting algorithms for convex
+       optimization", SIAM J. Optim. 22 (2012); arXiv:0912.4570.
+
+    Examples
+    --------
+    Denoising a 32 x 32 Shepp-Logan phantom (noise 0.1) with consensus ADMM, the default:
+
+    >>> import optkit
+    >>> from optkit.datasets import noisy_image
+    >>> from optkit.problems import TVImageRecovery, psnr
+    >>> data = noisy_image("shepp_logan", 32, seed=0)
+    >>> problem = TVImageRecovery(data.b, data.lam_tv, truth=data.truth)
+    >>> problem.n_terms, problem.default_method
+    (3, 'admm')
+    >>> res = optkit.solve(problem, tol=1e-5)
+    >>> res.success, res.measures["psnr"] > psnr(data.b, data.truth) + 3
+    (True, True)
+
+    The smoothed problem (every term smooth) goes to FaMSA:
+
+    >>> res = optkit.solve(problem.smoothed(0.05), tol=1e-5)
+    >>> res.method, res.success
+    ('famsa', True)
     """
+
+    optimality_measure = "relative duality gap (P(x) - D(V)) / |P(x)|, a sum of Fenchel-Young gaps"
 
     b: Any
     lam_tv: float
@@ -349,247 +422,3 @@ class TVImageRecovery(_Terms):
         if self.truth is not None:
             out["psnr"] = psnr(x, self.truth)
         return out
-
-
-@dataclass(frozen=True)
-class FermatWeber(_Terms):
-    """The Fermat-Weber problem :math:`\\min_x \\sum_{i=1}^K w_i\\|x - c_i\\|_2` (weighted geometric median).
-
-    Parameters
-    ----------
-    points : array, shape (K, d)
-        The points :math:`c_i`, one per row (``K >= 2`` terms).
-    weights : array, shape (K,), optional
-        Positive weights :math:`w_i` (default ones).
-    smoothing : float, optional
-        :math:`\\sigma`: each distance replaced by its Moreau envelope (a Huber function of
-        the distance: :math:`\\|x - c\\|^2/(2\\sigma)` within :math:`\\sigma w` of ``c``,
-        :math:`w\\|x - c\\| - \\sigma w^2/2` beyond).
-
-    Notes
-    -----
-    Every prox is closed form and all ``K`` of them are one array operation:
-    :math:`\\operatorname{prox}_{t w\\|\\cdot - c\\|}(v) = c + \\max(0, 1 - tw/\\|v - c\\|)(v - c)`.
-    Optimality is the relative duality gap. With :math:`f_i^*(v) = \\langle v, c_i\\rangle` on
-    :math:`\\|v\\| \\le w_i` (plus :math:`\\tfrac\\sigma2\\|v\\|^2` when smoothed), the dual is
-    :math:`\\max -\\sum_i \\langle v_i, c_i\\rangle` s.t. :math:`\\sum_i v_i = 0`; the candidates
-    (default: the gradients :math:`w_i(x - c_i)/\\|x - c_i\\|`) are shifted to sum to zero, the
-    shift taken by the terms whose point coincides with ``x`` if any (evenly otherwise), then
-    scaled into the balls.
-    """
-
-    points: Any
-    weights: Any = None
-    smoothing: float | None = None
-
-    def __post_init__(self) -> None:
-        C = check_array("points", self.points, ndim=2)
-        xp = get_namespace(C)
-        if C.shape[0] < 2 or C.shape[1] < 1:
-            raise ValueError(f"points must have at least two rows and one column, got shape {tuple(C.shape)}")
-        w = xp.ones(C.shape[0], dtype=C.dtype) if self.weights is None else check_array("weights", self.weights, ndim=1)
-        if w.shape[0] != C.shape[0]:
-            raise ValueError(f"weights must have one entry per row of points ({C.shape[0]}), got {w.shape[0]}")
-        if not bool(xp.all(w > 0)):
-            raise ValueError("weights must be positive")
-        object.__setattr__(self, "points", C)
-        object.__setattr__(self, "weights", xp.astype(w, C.dtype))
-        object.__setattr__(self, "smoothing", check_scalar("smoothing", self.smoothing, positive=True,
-                                                           allow_none=True))
-
-    @property
-    def shape(self) -> tuple:
-        return (self.points.shape[1],)
-
-    @property
-    def n_terms(self) -> int:
-        return self.points.shape[0]
-
-    @property
-    def terms(self) -> tuple:  # the terms are held as arrays, not Function objects
-        raise AttributeError("FermatWeber keeps its K terms as arrays (points, weights)")
-
-    @property
-    def term_lipschitz(self) -> tuple:
-        return (None if self.smoothing is None else 1.0 / self.smoothing,) * self.n_terms
-
-    def curvature_scale(self) -> None:
-        return None
-
-    def smoothed(self, sigma: float) -> "FermatWeber":
-        return dataclasses.replace(self, smoothing=check_scalar("sigma", sigma, positive=True))
-
-    def initial_point(self) -> Any:
-        """The weighted centroid, the classical start of Weiszfeld's iteration."""
-        xp = self.xp
-        return xp.sum(self.weights[:, None] * self.points, axis=0) / xp.sum(self.weights)
-
-    def smoothing_scale(self) -> float:
-        xp = self.xp
-        dist = xp.linalg.vector_norm(self.points - self.initial_point(), axis=1)
-        spread = float(xp.mean(dist))
-        # all points equal: the centroid is the answer and any smoothing describes it
-        return (spread if spread > 0 else 1.0) / float(xp.mean(self.weights))
-
-    def _distance_prox(self, V: Any, step: float) -> Any:
-        xp = get_namespace(V)
-        D = V - self.points
-        n = xp.linalg.vector_norm(D, axis=1)
-        factor = xp.clip(1.0 - step * self.weights / xp.where(n > 0, n, 1.0), min=0.0)
-        return self.points + factor[:, None] * D
-
-    def prox_terms(self, V: Any, step: float) -> Any:
-        if self.smoothing is None:
-            return self._distance_prox(V, step)
-        s = self.smoothing
-        return V + (step / (step + s)) * (self._distance_prox(V, step + s) - V)
-
-    def grad_terms(self, x: Any) -> Any:
-        if self.smoothing is None:
-            raise ValueError("grad_terms needs smooth terms; use smoothed(sigma) first")
-        X = get_namespace(x).broadcast_to(x, (self.n_terms,) + self.shape)
-        return (X - self._distance_prox(X, self.smoothing)) / self.smoothing
-
-    def _term_values(self, n: Any) -> Any:
-        xp = get_namespace(n)
-        w = self.weights
-        if self.smoothing is None:
-            return w * n
-        s = self.smoothing
-        return xp.where(n <= s * w, n * n / (2.0 * s), w * n - 0.5 * s * w * w)
-
-    def objective(self, x: Any) -> float:
-        xp = get_namespace(x)
-        return float(xp.sum(self._term_values(xp.linalg.vector_norm(x - self.points, axis=1))))
-
-    def measures(self, x: Any, dual: Any = None) -> dict[str, float]:
-        xp = get_namespace(x)
-        x, dual = _float64(x), _float64(dual)
-        D = x - self.points
-        n = xp.linalg.vector_norm(D, axis=1)
-        if dual is None:
-            V = self.grad_terms(x) if self.smoothing is not None else \
-                (self.weights / xp.where(n > 0, n, 1.0))[:, None] * D
-        else:
-            V = dual
-        total = xp.sum(V, axis=0)
-        at_x = n <= 1e-12 * (1.0 + xp.linalg.vector_norm(x))
-        count = int(xp.sum(xp.astype(at_x, xp.int64)))
-        share = xp.astype(at_x, x.dtype) / count if count else xp.full(n.shape, 1.0 / n.shape[0], dtype=x.dtype)
-        V = V - share[:, None] * total
-        ratio = float(xp.max(xp.linalg.vector_norm(V, axis=1) / self.weights))
-        V = V if ratio <= 1.0 else V / ratio
-        # Fenchel-Young gaps w_i ||x - c_i|| - <v_i, x - c_i> >= 0 (for the envelope through its
-        # proximal points), summed: no cancellation between the primal and dual values
-        if self.smoothing is None:
-            fun = float(xp.sum(self.weights * n))
-            gap = fun - float(xp.sum(V * D))
-        else:
-            s = self.smoothing
-            P = self._distance_prox(xp.broadcast_to(x, D.shape), s)
-            Pc = P - self.points
-            dist = float(xp.sum(self.weights * xp.linalg.vector_norm(Pc, axis=1)))
-            fun = dist + _sq(x - P) / (2.0 * s)
-            gap = dist - float(xp.sum(V * Pc)) + _sq(x - P - s * V) / (2.0 * s)
-        gap = max(gap, 0.0)
-        return {"fun": fun, "optimality": gap / max(abs(fun), 1e-300), "gap": gap}
-
-    def to_cvxpy(self) -> tuple[Any, Any]:
-        import cvxpy as cp  # noqa: PLC0415
-
-        C, w = to_numpy(self.points), to_numpy(self.weights)
-        K, d = C.shape
-        x = cp.Variable(d)
-        if self.smoothing is None:
-            return cp.Problem(cp.Minimize(w @ cp.norm(C - np.ones((K, 1)) @ cp.reshape(x, (1, d), order="C"), 2,
-                                                       axis=1))), x
-        U = cp.Variable((K, d))   # the envelope's inner minimisation, one row per term
-        dist = cp.norm(U - C, 2, axis=1)
-        fit = cp.sum_squares(np.ones((K, 1)) @ cp.reshape(x, (1, d), order="C") - U) / (2.0 * self.smoothing)
-        return cp.Problem(cp.Minimize(w @ dist + fit)), x
-
-
-@dataclass(frozen=True)
-class FusedLasso(_Terms):
-    """The fused lasso :math:`\\min_x \\tfrac12\\|Ax - b\\|^2 + \\lambda_1\\|x\\|_1 + \\lambda_2\\sum_j|x_{j+1} - x_j|`.
-
-    Parameters
-    ----------
-    A : array, shape (m, n)
-    b : array, shape (m,)
-    lam1, lam2 : float
-        :math:`\\lambda_1 \\ge 0`, :math:`\\lambda_2 > 0`.
-    smoothing : float, optional
-        :math:`\\sigma`: the two nonsmooth terms replaced by their Moreau envelopes.
-
-    Notes
-    -----
-    Terms, in order: :math:`\\tfrac12\\|Ax - b\\|^2`, :math:`\\lambda_1\\|x\\|_1`,
-    :math:`\\lambda_2 TV(x)` (Tibshirani et al., J. R. Stat. Soc. B 67 (2005)). Optimality is
-    the relative duality gap: with :math:`y_0 = Ax - b` and the TV multiplier :math:`z` from the
-    candidates (clipped to :math:`|z| \\le \\lambda_2`), the l1 block
-    :math:`v_1 = -A^Ty_0 - D^Tz` absorbs the equality, and all are scaled by
-    :math:`\\theta = \\min(1, \\lambda_1/\\|v_1\\|_\\infty)` (with :math:`\\lambda_1 = 0` the TV
-    block absorbs it after a shift of :math:`y_0` along :math:`A1`).
-    """
-
-    A: Any
-    b: Any
-    lam1: float
-    lam2: float
-    smoothing: float | None = None
-    terms: tuple = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        data = SquaredLoss(self.A, self.b)
-        object.__setattr__(self, "A", data.A)
-        object.__setattr__(self, "b", data.b)
-        object.__setattr__(self, "lam1", check_scalar("lam1", self.lam1))
-        object.__setattr__(self, "lam2", check_scalar("lam2", self.lam2, positive=True))
-        object.__setattr__(self, "smoothing", check_scalar("smoothing", self.smoothing, positive=True,
-                                                           allow_none=True))
-        terms: tuple = (data, L1Norm(self.lam1), TotalVariation((self.A.shape[1],), 0, self.lam2))
-        if self.smoothing is not None:
-            terms = (data,) + tuple(MoreauEnvelope(f, self.smoothing) for f in terms[1:])
-        object.__setattr__(self, "terms", terms)
-
-    @property
-    def shape(self) -> tuple:
-        return (self.A.shape[1],)
-
-    def smoothed(self, sigma: float) -> "FusedLasso":
-        return dataclasses.replace(self, smoothing=check_scalar("sigma", sigma, positive=True))
-
-    def measures(self, x: Any, dual: Any = None) -> dict[str, float]:
-        xp = get_namespace(x)
-        x, dual = _float64(x), _float64(dual)
-        r = self.A @ x - self.b
-        tv = TotalVariation(self.shape, 0, self.lam2)
-        if dual is None:
-            V = self.grad_terms(x) if self.smoothing is not None else \
-                xp.stack([self.A.T @ r, self.lam1 * xp.sign(x), tv.adjoint_differences(self.lam2 * xp.sign(tv.differences(x)))])
-        else:
-            V = dual
-        y0 = r
-        if self.lam1 > 0:
-            z = xp.clip(tv.dual_of(V[2, ...]), min=-self.lam2, max=self.lam2)
-            v1 = -(self.A.T @ y0) - tv.adjoint_differences(z)
-            theta = _into_box(1.0, v1, self.lam1)
-        else:
-            ones = xp.ones(self.shape, dtype=x.dtype)
-            a1 = self.A @ ones
-            if _sq(a1) > 0:
-                y0 = r - (float(xp.sum(self.A.T @ r)) / _sq(a1)) * a1
-            z = tv.dual_of(-(self.A.T @ y0))
-            v1 = xp.zeros(self.shape, dtype=x.dtype)
-            theta = _into_box(1.0, z, self.lam2)
-        fun = 0.5 * _sq(r)
-        gap = 0.5 * _sq(r - theta * y0)
-        points = [None, None] if self.smoothing is None else \
-            _prox_calls([(L1Norm(self.lam1), x, self.smoothing), (tv, x, self.smoothing)])
-        for (B, Bt, weight, dual_block), p in zip(((_identity, _identity, self.lam1, v1),
-                                                   (tv.differences, tv.adjoint_differences, self.lam2, z)), points):
-            value, bracket = _norm_term(x, B, Bt, weight, theta * dual_block, self.smoothing, p)
-            fun, gap = fun + value, gap + bracket
-        gap = max(gap, 0.0)
-        return {"fun": fun, "optimality": gap / max(abs(fun), 1e-300), "gap": gap}
