@@ -18,8 +18,8 @@ Written by `python -m benchmarks._report` from the JSON files next to it; each f
 `python -m benchmarks.<family>` (all: `make bench`). Times are wall seconds in one process after a
 warm-up; `ratio` is the row's time over the fastest successful optkit row of the same instance
 (above 1 means optkit is faster). A row with `success = False` did not reach the instance's accuracy.
-How close the hot kernels run to the machine's bandwidth: [roofline.md](roofline.md)
-(`python -m benchmarks.roofline`).
+How close the hot kernels run to the machine's bandwidth: `benchmarks/results/roofline.md`
+(`python -m benchmarks.roofline`; on the documentation's benchmarks page below this one).
 """
 
 

@@ -1,0 +1,119 @@
+"""What the run loop in :mod:`optkit.solvers.base` needs beside the loop itself: the stall rule,
+the non-finite and Ctrl-C tests, copies for callbacks, thread limits and the float64 re-check."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .base import Check, Options
+
+
+def _finite(check: Check) -> bool:
+    """A usable check: finite objective, optimality not NaN.
+
+    ``optimality = +inf`` is legitimate (no certificate yet, e.g. a dual point
+    that is not feasible far from the solution); NaN or a non-finite objective
+    is not.
+    """
+    return math.isfinite(check.fun) and not math.isnan(check.optimality)
+
+
+class _Stall:
+    """The run loop's stall rule (see :class:`Options`)."""
+
+    def __init__(self, options: Options) -> None:
+        self.checks, self.ftol = options.stall_checks, options.ftol
+        self.best = math.inf
+        self.prev: float | None = None
+        self.streak = 0
+
+    def __call__(self, check: Check) -> bool:
+        if not self.checks:
+            return False
+        if self.ftol > 0:
+            prev, self.prev = self.prev, check.fun
+            if prev is None:
+                return False
+            progress = abs(check.fun - prev) > self.ftol * max(abs(prev), 1e-300)
+        elif check.optimality == math.inf:
+            return False  # no certificate yet (e.g. an intermediate problem of a continuation)
+        else:
+            progress = check.optimality < (1 - 1e-3) * self.best
+            self.best = min(self.best, check.optimality)
+        self.streak = 0 if progress else self.streak + 1
+        return self.streak >= self.checks
+
+
+def _map_blocks(fn: Callable[[Any], Any], x: Any) -> Any:
+    """``fn`` applied to each array of ``x``: an array, a (named) tuple of them, or ``None``."""
+    if isinstance(x, tuple):
+        blocks = [_map_blocks(fn, v) for v in x]
+        return type(x)(*blocks) if hasattr(x, "_fields") else tuple(blocks)
+    return fn(x) if hasattr(x, "shape") and hasattr(x, "dtype") else x
+
+
+def _copy(x: Any) -> Any:
+    """A copy of the arrays of ``x``, so a callback cannot alias solver state."""
+    from ..backend import get_namespace  # noqa: PLC0415
+
+    return _map_blocks(lambda a: get_namespace(a).asarray(a, copy=True), x)
+
+
+@contextlib.contextmanager
+def _thread_limits(threads: int | None):
+    """Limit Numba's and BLAS's threads to ``threads`` for the duration (nothing when ``None``)."""
+    if threads is None:
+        yield
+        return
+    import numba  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _tolerance_floor(dtype_eps: float) -> float:
+    """The smallest relative certificate a dtype can resolve: ten rounding units."""
+    return 10.0 * dtype_eps
+
+
+#: Numerical failures a step can raise (overflow in a Python float, a singular factorisation): the
+#: run ends with NUMERICAL_ERROR and the best iterate, the exception in ``info["error"]``.
+_NUMERICAL: tuple[type[BaseException], ...] = (ArithmeticError, np.linalg.LinAlgError)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C, also when a compiled kernel re-raises it as a ``SystemError`` (Numba's dispatcher)."""
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _in_float64(problem: Any, check: Check) -> Check | None:
+    """The check's certificate recomputed by the problem in float64 at ``check.x`` (the objective
+    stays the one in the data's precision, where a point feasible to that precision is feasible);
+    ``None`` for float64 data."""
+    xp = problem.xp
+    if problem.dtype == xp.float64:
+        return None
+
+    def up(x: Any) -> Any:
+        return _map_blocks(lambda a: xp.astype(a, xp.float64) if xp.isdtype(a.dtype, "real floating") else a, x)
+
+    measures = problem.astype(xp.float64).measures(up(check.x), **({} if check.dual is None else {"dual": up(check.dual)}))
+    from .base import Check  # noqa: PLC0415  (base imports this module)
+
+    exact = Check.of(check.x, measures, check.dual)
+    return dataclasses.replace(exact, fun=check.fun)
