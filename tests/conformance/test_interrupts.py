@@ -66,11 +66,15 @@ _SIGINT_SCRIPT = textwrap.dedent("""
     for p in FIRST:
         case, method = p.values
         _, problem = _make(case, "numpy")
-        _solve(problem, case, method, tol=1e-14, max_iter=2)  # compile the kernels first
-        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-        timer.start()
+        _solve(problem, case, method)  # compile every kernel a solve reaches first (see below)
+        # A Ctrl-C that lands inside Numba's compiler is swallowed (llvmlite reports it as "ignored"
+        # in a __del__): the second signal, 3 s later, stands for the user pressing Ctrl-C again.
+        timers = [threading.Timer(t, os.kill, (os.getpid(), signal.SIGINT)) for t in (0.3, 3.3)]
+        for timer in timers:
+            timer.start()
         res = _solve(problem, case, method, tol=1e-300, max_iter=10**9, stall_checks=0)
-        timer.cancel()
+        for timer in timers:
+            timer.cancel()
         blocks = res.x if isinstance(res.x, tuple) else (res.x,)
         finite = all(bool(np.all(np.isfinite(np.asarray(to_numpy(b), dtype=float)))) for b in blocks)
         out[method] = [res.status.name, finite, res.time]
@@ -79,7 +83,7 @@ _SIGINT_SCRIPT = textwrap.dedent("""
 
 
 def test_sigint_in_a_subprocess_returns_a_result_for_every_method():
-    run = subprocess.run([sys.executable, "-c", _SIGINT_SCRIPT], capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-c", _SIGINT_SCRIPT], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(run.stdout.strip().splitlines()[-1])
     assert set(results) == {p.values[1] for p in FIRST}
@@ -87,5 +91,6 @@ def test_sigint_in_a_subprocess_returns_a_result_for_every_method():
         # a method that certifies its case to rounding before the signal stops as OPTIMAL
         assert status in ("INTERRUPTED", "OPTIMAL"), (method, status)
         assert finite, method
+        assert elapsed < 10.0, (method, elapsed)  # ended by the signal, not by anything else
         if status == "OPTIMAL":
             assert elapsed < 0.3, (method, elapsed)
