@@ -92,5 +92,3 @@ def test_sigint_in_a_subprocess_returns_a_result_for_every_method():
         assert status in ("INTERRUPTED", "OPTIMAL"), (method, status)
         assert finite, method
         assert elapsed < 10.0, (method, elapsed)  # ended by the signal, not by anything else
-        if status == "OPTIMAL":
-            assert elapsed < 0.3, (method, elapsed)
