@@ -28,8 +28,6 @@ import math  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 import optkit  # noqa: E402
 from optkit.datasets.nlp import breast_cancer_constrained, logistic_constrained_instance  # noqa: E402
 from optkit.problems import HS_NUMBERS, ConstrainedLogisticRegression, PoissonControl, hock_schittkowski  # noqa: E402

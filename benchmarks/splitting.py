@@ -35,7 +35,7 @@ import optkit
 from optkit.datasets import blurred_camera, fermat_weber_points, mri_phantom, noisy_image
 from optkit.problems import FermatWeber, TVImageRecovery
 
-from ._harness import RESULTS, Row, plot_histories, ratio_table, write
+from ._harness import Row, plot_histories, ratio_table, write
 from ._splitting_peers import Trace, cvxpy_solve, pyproximal_tv, weiszfeld
 
 TARGET = 1e-4

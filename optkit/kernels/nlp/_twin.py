@@ -19,7 +19,6 @@ def kaczmarz(K: Any, K2: Any, rownorm2: Any, rows: list[int], z: Any, r: Any, rr
     stopping before the first step at which :math:`\\|r\\|^2 \\le` ``target2``. Returns
     ``(z, r, steps, ||r||^2)``.
     """
-    xp = get_namespace(z)
     norms = [float(v) for v in rownorm2]
     for s, i in enumerate(rows):
         if rr <= target2:
@@ -45,7 +44,6 @@ def gaussian(K: Any, S: Any, z: Any, r: Any, rr: float, target2: float) -> tuple
     stopping before the first step at which :math:`\\|r\\|^2 \\le` ``target2``. Returns
     ``(z, r, steps, ||r||^2)``.
     """
-    xp = get_namespace(z)
     for s in range(S.shape[0]):
         if rr <= target2:
             return z, r, s, rr
