@@ -167,3 +167,137 @@ def project_columns(V, s):  # pragma: no cover  (compiled)
         for j in range(m):
             out[i, j] = max(V[i, j] - tau[j], 0.0)
     return out
+
+
+@numba.njit(cache=True)
+def market_primal(X, V, beta, s, step, tau):  # pragma: no cover  (compiled)
+    """The allocation half of a PDHG step on a Fisher market in one kernel:
+    :math:`X^+ = \\Pi(X + \\text{step}\\,\\beta_i v_{ij})` column by column onto
+    :math:`\\{x \\ge 0, \\sum_i x_{ij} = s_j\\}`, with the utilities :math:`u_i = \\sum_j v_{ij}X^+_{ij}`
+    (so :math:`KX^+ = -u`) and :math:`\\tfrac12\\|X^+ - X\\|^2`, without forming :math:`K^T\\beta` or the
+    step's temporaries. Returns ``(X+, u, dist, thresholds)``.
+
+    The threshold :math:`\\tau_j` of column ``j`` (:math:`X^+_{ij} = \\max(w_{ij} - \\tau_j, 0)`) is the root
+    of the convex, decreasing :math:`f(\\tau) = \\sum_i \\max(w_{ij} - \\tau, 0) - s_j`, found by Newton's
+    method, :math:`\\tau \\leftarrow (\\sum_{i \\in A} w_{ij} - s_j)/|A|` over :math:`A = \\{i: w_{ij} > \\tau\\}`
+    (Michelot's algorithm when started left of the root), all columns at once in row-major passes. It
+    starts from ``tau`` (the previous step's thresholds, a warm start: about 6 passes instead of 10 on
+    a 200 x 400 market): a start right of the root lands left of it after one step (convexity), and
+    from the left the active sets only shrink, so an unchanged count means an unchanged set and the
+    root; a column with no entry above its start restarts from :math:`(\\sum_i w_{ij} - s_j)/n`, left
+    of the root. ``tau`` with non-finite entries starts there too."""
+    n, m = X.shape
+    out = np.empty_like(X)
+    cold = np.empty(m)
+    for j in range(m):
+        cold[j] = -s[j]
+    for i in range(n):
+        t = step * beta[i]
+        for j in range(m):
+            w = X[i, j] + t * V[i, j]
+            out[i, j] = w
+            cold[j] += w
+    th = np.empty(m)
+    count = np.full(m, -1)
+    for j in range(m):
+        cold[j] /= n
+        th[j] = tau[j] if np.isfinite(tau[j]) else cold[j]
+    total = np.empty(m)
+    active = np.empty(m, dtype=np.int64)
+    changed = True
+    while changed:
+        total[:] = 0.0
+        active[:] = 0
+        for i in range(n):
+            for j in range(m):
+                w = out[i, j]
+                if w > th[j]:
+                    total[j] += w
+                    active[j] += 1
+        changed = False
+        for j in range(m):
+            if active[j] == 0:                # start at or above the column's largest entry
+                if count[j] != n:
+                    changed = True
+                    count[j] = n
+                    th[j] = cold[j]
+            elif active[j] != count[j]:
+                changed = True
+                count[j] = active[j]
+                th[j] = (total[j] - s[j]) / active[j]
+    u = np.zeros(n)
+    dist = 0.0
+    for i in range(n):
+        acc = 0.0
+        for j in range(m):
+            w = out[i, j] - th[j]
+            w = w if w > 0.0 else 0.0
+            out[i, j] = w
+            acc += V[i, j] * w
+            d = w - X[i, j]
+            dist += d * d
+        u[i] = acc
+    return out, u.astype(X.dtype), 0.5 * dist, th
+
+
+@numba.njit(cache=True)
+def market_beta(p, V):  # pragma: no cover  (compiled)
+    """:math:`\\beta_i = \\min_{j: v_{ij} > 0} p_j / v_{ij}` (``inf`` for a row without positive valuations)."""
+    n, m = V.shape
+    out = np.empty(n, dtype=p.dtype)
+    for i in range(n):
+        best = np.inf
+        for j in range(m):
+            v = V[i, j]
+            if v > 0:
+                r = p[j] / v
+                if r < best:
+                    best = r
+        out[i] = best
+    return out
+
+
+@numba.njit(cache=True)
+def market_prices(beta, V):  # pragma: no cover  (compiled)
+    """:math:`p_j = \\max_i \\beta_i v_{ij}`."""
+    n, m = V.shape
+    out = np.full(m, -np.inf)
+    for i in range(n):
+        b = beta[i]
+        for j in range(m):
+            v = b * V[i, j]
+            if v > out[j]:
+                out[j] = v
+    return out.astype(V.dtype)
+
+
+@numba.njit(cache=True)
+def market_utilities(X, V, s):  # pragma: no cover  (compiled)
+    """:math:`u_i = \\sum_j v_{ij} \\hat x_{ij}` of the feasible allocation :math:`\\hat x_{ij} = x^+_{ij}
+    \\min(1, s_j / \\sum_k x^+_{kj})` (:math:`x^+ = \\max(x, 0)`), without forming :math:`\\hat x`."""
+    n, m = X.shape
+    scale = np.zeros(m)
+    for i in range(n):
+        for j in range(m):
+            if X[i, j] > 0:
+                scale[j] += X[i, j]
+    for j in range(m):
+        scale[j] = min(s[j] / scale[j], 1.0) if scale[j] > 0 else 1.0
+    u = np.empty(n, dtype=X.dtype)
+    for i in range(n):
+        acc = 0.0
+        for j in range(m):
+            if X[i, j] > 0:
+                acc += V[i, j] * (X[i, j] * scale[j])
+        u[i] = acc
+    return u
+
+
+@numba.njit(cache=True)
+def lerp(a, b, r):  # pragma: no cover  (compiled)
+    """:math:`a + r(b - a)` in one pass (any shape, C-contiguous)."""
+    fa, fb = a.ravel(), b.ravel()
+    out = np.empty_like(fa)
+    for k in range(fa.size):
+        out[k] = fa[k] + r * (fb[k] - fa[k])
+    return out.reshape(a.shape)

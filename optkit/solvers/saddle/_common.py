@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...backend import get_namespace
+from ...kernels import saddle as kernels
 from ...problems.saddle import SaddleProblem
 from ..base import Check, Options, Solver, option
 
@@ -88,7 +89,7 @@ class Pair:
         """:math:`self + r(other - self)` block by block (a block the method does not keep stays ``None``)."""
         if r == 1.0:
             return other
-        return Pair(*(None if a is None else a + r * (b - a)
+        return Pair(*(None if a is None else kernels.lerp(a, b, r)
                       for a, b in zip((self.x, self.y, self.Kx, self.KTy), (other.x, other.y, other.Kx, other.KTy))))
 
 
@@ -122,14 +123,16 @@ class SaddleSolver(Solver):
     def weight_exponent(self) -> float:
         return 0.0 if self.options.averaging == "uniform" else self.options.q
 
-    def first_state(self, x0: Any, omega: float = 1.0, extra: dict | None = None) -> SaddleState:
+    def first_state(self, x0: Any, omega: float = 1.0, extra: dict | None = None, with_KTy: bool = True) -> SaddleState:
         p = self.problem
         x, y = p.start(x0)
-        cur = Pair(x, y, p.apply_K(x), p.apply_KT(y))
+        cur = Pair(x, y, p.apply_K(x), p.apply_KT(y) if with_KTy else None)
         return SaddleState(cur=cur, last=cur, avg=cur, omega=omega, extra=dict(extra or {}), anchor=cur)
 
-    def start_steps(self, x0: Any) -> SaddleState:
-        """The first state of a method with proximal steps: geometry, ``L``, restart rule, primal weight, step."""
+    def start_steps(self, x0: Any, reads_y: bool = False) -> SaddleState:
+        """The first state of a method with proximal steps: geometry, ``L``, restart rule, primal weight, step
+        (``reads_y``: the method uses the problem's :meth:`~SaddleProblem.primal_step` where it reads ``y`` alone,
+        and keeps no :math:`K^Ty`)."""
         p, o = self.problem, self.options
         self.geometry = o.geometry or p.geometries[0]
         p.check_geometry(self.geometry)
@@ -139,7 +142,8 @@ class SaddleSolver(Solver):
             raise ValueError(f"adapt_weight must be None, True or False, got {o.adapt_weight!r}")
         self.adapt_weight = p.adapt_primal_weight if o.adapt_weight is None else o.adapt_weight
         omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
-        state = self.first_state(x0, omega)
+        self.reads_y = reads_y and p.primal_step_reads_y(self.geometry)
+        state = self.first_state(x0, omega, with_KTy=not self.reads_y)
         state.eta = o.step_scale / self.L
         return state
 
@@ -160,13 +164,14 @@ class SaddleSolver(Solver):
     def check(self, state: SaddleState) -> Check:
         p = self.problem
         ours, other = (state.last, state.avg) if self.options.averaging == "last" else (state.avg, state.last)
-        m = p.pair_measures(ours.x, ours.y, ours.Kx, ours.KTy)
+        point, m = p.point_measures(ours.x, ours.y, ours.Kx, ours.KTy)
         m2 = p.pair_measures(other.x, other.y, other.Kx, other.KTy)
         gaps = (m["gap"], m2["gap"]) if self.options.averaging != "last" else (m2["gap"], m["gap"])
         if not math.isfinite(m["fun"]) and math.isfinite(m2["fun"]):
             ours, m = other, m2  # not a point of the problem's domain (a market buyer left with nothing)
+            point = p.point(ours.x, ours.y)
         m = {**m, "gap_average": gaps[0], "gap_last": gaps[1]}
-        return Check.of(p.point(ours.x, ours.y), m, dual=p.dual_point(ours.x, ours.y))
+        return Check.of(point, m, dual=p.dual_point(ours.x, ours.y))
 
     def info(self, state: SaddleState) -> dict[str, Any]:
         return {"restarts": state.restarts, "primal_weight": state.omega}

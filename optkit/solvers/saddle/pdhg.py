@@ -88,26 +88,26 @@ class PDHG(SaddleSolver):
     Options = StepOptions
 
     def init(self, x0: Any) -> SaddleState:
-        return self.start_steps(x0)
+        return self.start_steps(x0, reads_y=True)
 
     def step(self, state: SaddleState, measure: bool) -> SaddleState:
         p, o, g = self.problem, self.options, self.geometry
         z, eta, omega = state.cur, state.eta, state.omega
         for _ in range(MAX_TRIALS):
-            x = p.prox_x(z.x, z.KTy, eta / omega, g)
-            Kx = p.apply_K(x)
+            x, Kx, dx, hint = p.primal_step(z.x, z.y, z.KTy, eta / omega, g, state.extra.get("primal_hint"))
             y = p.prox_y(z.y, 2.0 * Kx - z.Kx, eta * omega, g)
-            new = Pair(x, y, Kx, p.apply_KT(y))
+            new = Pair(x, y, Kx, None if self.reads_y else p.apply_KT(y))
             if o.steps == "fixed":
                 nxt = eta
                 break
             coupling = abs(inner(Kx - z.Kx, y - z.y))
-            room = omega * p.divergence_x(x, z.x, g) + p.divergence_y(y, z.y, g) / omega
+            dx = p.divergence_x(x, z.x, g) if dx is None else dx
+            room = omega * dx + p.divergence_y(y, z.y, g) / omega
             limit = room / coupling if coupling > 0 and room > 0 else math.inf
             nxt = adapted_step(eta, limit, state.k + 1)
             if eta <= limit:
                 break
             eta = nxt
-        state = self.advance(state, new, new, step=eta)
+        state = self.advance(state, new, new, step=eta, primal_hint=hint)
         state.eta = nxt
         return self.maybe_restart(state, adapt_weight=self.adapt_weight) if self.restart else state
