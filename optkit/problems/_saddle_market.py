@@ -8,7 +8,8 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
-from ..kernels.saddle import market_beta, market_prices, market_primal, market_utilities, project_columns
+from ..kernels.saddle import (market_beta, market_dual, market_prices, market_primal, market_utilities,
+                              project_columns)
 from .saddle import SaddleProblem, _tiny, checked_array, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
@@ -287,6 +288,13 @@ class FisherMarket(SaddleProblem):
 
     def primal_step_reads_y(self, geometry: str) -> bool:
         return geometry != "entropy"
+
+    def dual_step(self, y_prev: Any, Kx: Any, Kx_prev: Any, step: float, geometry: str,
+                  test: bool = True) -> tuple[Any, float | None, float | None]:
+        """The prox of :math:`-\\sum_i B_i\\log\\beta_i` with the step-size test's pieces in one kernel
+        (:func:`optkit.kernels.saddle.market_dual`; :math:`D` is Euclidean on :math:`\\beta` in both geometries)."""
+        y, coupling, dist = market_dual(y_prev, Kx, Kx_prev, step, self.budgets)
+        return (y, coupling, dist) if test else (y, None, None)
 
     def prox_y(self, y_prev: Any, grad: Any, step: float, geometry: str) -> Any:
         xp = get_namespace(y_prev)

@@ -148,6 +148,16 @@ class SaddleProblem(Problem):
         x = self.prox_x(x_prev, KTy, step, geometry)
         return x, self.apply_K(x), None, None
 
+    def dual_step(self, y_prev: Any, Kx: Any, Kx_prev: Any, step: float, geometry: str,
+                  test: bool = True) -> tuple[Any, float | None, float | None]:
+        """PDHG's dual half-step ``y = prox_y(y_prev, 2 Kx - Kx_prev, step, geometry)`` with, when ``test``, the
+        pieces of the step-size test: :math:`\\langle Kx - Kx_{prev}, y - y_{prev}\\rangle` and
+        :math:`D(y, y_{prev})` (else ``None``)."""
+        y = self.prox_y(y_prev, 2.0 * Kx - Kx_prev, step, geometry)
+        if not test:
+            return y, None, None
+        return y, inner(Kx - Kx_prev, y - y_prev), self.divergence_y(y, y_prev, geometry)
+
     def primal_step_reads_y(self, geometry: str) -> bool:
         """True when :meth:`primal_step` needs only ``y`` (a fused kernel forms :math:`K^Ty` on the fly): PDHG then
         keeps no :math:`K^Ty` in its iterates and averages."""

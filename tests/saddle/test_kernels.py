@@ -177,3 +177,20 @@ def test_market_certificate_kernels_match_twins(seed, n, m):
                                rtol=1e-12, atol=1e-12)
     a, b = rng.normal(size=(64, 64 + m)), rng.normal(size=(64, 64 + m))   # above LERP_MIN_SIZE: the kernel
     np.testing.assert_allclose(kernels.lerp(a, b, 0.3), to_numpy(twin.lerp(xs.asarray(a), xs.asarray(b), 0.3)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
+def test_market_dual_step_matches_twin_and_is_the_prox(seed, n):
+    rng = np.random.default_rng(seed)
+    y, B = rng.uniform(0.1, 3.0, n), rng.uniform(0.5, 1.5, n)
+    Kx, Kx_prev = -rng.uniform(0.0, 50.0, n), -rng.uniform(0.0, 50.0, n)
+    step = float(rng.choice([1e-3, 1.0, 1e3]))
+    out, coupling, dist = kernels.market_dual(y, Kx, Kx_prev, step, B)
+    ref = twin.market_dual(*(xs.asarray(a) for a in (y, Kx, Kx_prev)), step, xs.asarray(B))
+    np.testing.assert_allclose(out, to_numpy(ref[0]), rtol=1e-12)
+    assert coupling == pytest.approx(ref[1], rel=1e-9, abs=1e-12) and dist == pytest.approx(ref[2], rel=1e-9, abs=1e-300)
+    # optimality of argmin_b  -B log b + (b - z)^2 / (2 step):  b - z - step B / b = 0, b > 0
+    z = y + step * (2.0 * Kx - Kx_prev)
+    assert out.min() > 0
+    assert np.all(np.abs(out - z - step * B / out) <= 1e-9 * (1.0 + np.abs(z) + step * B / out))

@@ -14,7 +14,7 @@ from .._dispatch import use_numba
 from . import _twin as twin
 
 __all__ = ["treeplex_value", "dilated_prox", "cfr_plus", "project_columns", "market_primal", "market_beta", "market_prices",
-           "market_utilities", "lerp", "twin"]
+           "market_utilities", "market_dual", "lerp", "twin"]
 
 
 def _numba(*arrays: Any) -> bool:
@@ -136,3 +136,16 @@ def lerp(a: Any, b: Any, r: float) -> Any:
 
         return _jit.lerp(a, b, float(r))
     return twin.lerp(a, b, r)
+
+
+def market_dual(y: Any, Kx: Any, Kx_prev: Any, step: float, B: Any) -> tuple[Any, float, float]:
+    """The dual half of a PDHG step on a Fisher market: the prox of :math:`-\\sum_i B_i\\log\\beta_i` at
+    :math:`\\beta + \\text{step}(2Kx - Kx_{prev})`, with :math:`\\langle Kx - Kx_{prev}, \\beta^+ - \\beta\\rangle`
+    and :math:`\\tfrac12\\|\\beta^+ - \\beta\\|^2` (the step-size test's pieces)."""
+    if _numba(y, Kx, Kx_prev):
+        from . import _jit  # noqa: PLC0415
+
+        out, coupling, dist = _jit.market_dual(*(np.ascontiguousarray(a) for a in (y, Kx, Kx_prev)), float(step),
+                                              np.ascontiguousarray(B))
+        return out, float(coupling), float(dist)
+    return twin.market_dual(y, Kx, Kx_prev, step, B)

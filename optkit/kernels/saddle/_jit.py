@@ -301,3 +301,25 @@ def lerp(a, b, r):  # pragma: no cover  (compiled)
     for k in range(fa.size):
         out[k] = fa[k] + r * (fb[k] - fa[k])
     return out.reshape(a.shape)
+
+
+@numba.njit(cache=True)
+def market_dual(y, Kx, Kx_prev, step, B):  # pragma: no cover  (compiled)
+    """The dual half of a PDHG step on a Fisher market: :math:`\\beta^+ = \\operatorname{prox}(\\beta +
+    \\text{step}(2Kx - Kx_{prev}))` for :math:`-\\sum_i B_i\\log\\beta_i`, i.e. :math:`(z + \\sqrt{z^2 + 4\\,
+    \\text{step}\\,B})/2` (as :math:`2\\,\\text{step}\\,B/(\\sqrt{z^2 + 4\\,\\text{step}\\,B} - z)` for :math:`z < 0`),
+    with :math:`\\langle Kx - Kx_{prev}, \\beta^+ - \\beta\\rangle` and :math:`\\tfrac12\\|\\beta^+ - \\beta\\|^2`."""
+    n = y.size
+    out = np.empty_like(y)
+    coupling = 0.0
+    dist = 0.0
+    for i in range(n):
+        z = y[i] + step * (2.0 * Kx[i] - Kx_prev[i])
+        c = 4.0 * step * B[i]
+        root = math.sqrt(z * z + c)
+        v = 0.5 * (z + root) if z >= 0 else 0.5 * c / (root - z)
+        out[i] = v
+        d = v - y[i]
+        coupling += (Kx[i] - Kx_prev[i]) * d
+        dist += d * d
+    return out, coupling, 0.5 * dist

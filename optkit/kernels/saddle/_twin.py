@@ -173,3 +173,14 @@ def lerp(a: Any, b: Any, r: float) -> Any:
     out *= r
     out += a
     return out
+
+
+def market_dual(y: Any, Kx: Any, Kx_prev: Any, step: float, B: Any) -> tuple[Any, float, float]:
+    """The dual half of a PDHG step on a Fisher market (see ``_jit.market_dual``): ``(beta+, coupling, dist)``."""
+    xp = get_namespace(y, Kx)
+    z = y + step * (2.0 * Kx - Kx_prev)
+    c = 4.0 * step * B
+    root = xp.sqrt(z * z + c)
+    out = xp.where(z >= 0, 0.5 * (z + root), 0.5 * c / (root - z))
+    d = out - y
+    return out, float(xp.vecdot(Kx - Kx_prev, d)), 0.5 * float(xp.vecdot(d, d))

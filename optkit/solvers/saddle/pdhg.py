@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 from ..._registry import register
-from ...backend import inner
 from ._common import MAX_TRIALS, Pair, SaddleSolver, SaddleState, StepOptions, adapted_step
 
 __all__ = ["PDHG"]
@@ -95,14 +94,14 @@ class PDHG(SaddleSolver):
         z, eta, omega = state.cur, state.eta, state.omega
         for _ in range(MAX_TRIALS):
             x, Kx, dx, hint = p.primal_step(z.x, z.y, z.KTy, eta / omega, g, state.extra.get("primal_hint"))
-            y = p.prox_y(z.y, 2.0 * Kx - z.Kx, eta * omega, g)
+            y, coupling, dy = p.dual_step(z.y, Kx, z.Kx, eta * omega, g, test=o.steps != "fixed")
             new = Pair(x, y, Kx, None if self.reads_y else p.apply_KT(y))
             if o.steps == "fixed":
                 nxt = eta
                 break
-            coupling = abs(inner(Kx - z.Kx, y - z.y))
+            coupling = abs(coupling)
             dx = p.divergence_x(x, z.x, g) if dx is None else dx
-            room = omega * dx + p.divergence_y(y, z.y, g) / omega
+            room = omega * dx + dy / omega
             limit = room / coupling if coupling > 0 and room > 0 else math.inf
             nxt = adapted_step(eta, limit, state.k + 1)
             if eta <= limit:
