@@ -262,7 +262,10 @@ class FisherMarket(SaddleProblem):
 
     def _beta(self, p: Any) -> Any:
         """:math:`\\beta_i(p) = \\min_{j: v_{ij} > 0} p_j / v_{ij}`, the largest dual point the prices allow."""
-        return market_beta(p, self.valuations)
+        V = self.valuations
+        if "VT" not in self._cache and isinstance(V, np.ndarray):
+            self._cache["VT"] = np.ascontiguousarray(V.T)
+        return market_beta(p, V, self._cache.get("VT"))
 
     def apply_K(self, x: Any) -> Any:
         return -self.utilities(x)

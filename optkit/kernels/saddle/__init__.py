@@ -95,12 +95,13 @@ def market_primal(X: Any, V: Any, beta: Any, s: Any, step: float, tau: Any = Non
     return twin.market_primal(X, V, beta, s, step, tau)
 
 
-def market_beta(p: Any, V: Any) -> Any:
-    """:math:`\\beta_i = \\min_{j: v_{ij} > 0} p_j / v_{ij}` (``inf`` for a row without positive valuations)."""
+def market_beta(p: Any, V: Any, VT: Any = None) -> Any:
+    """:math:`\\beta_i = \\min_{j: v_{ij} > 0} p_j / v_{ij}` (``inf`` for a row without positive valuations);
+    ``VT``: ``V.T`` as a C-contiguous array, if the caller keeps one (the kernel reads it)."""
     if _numba(p, V):
         from . import _jit  # noqa: PLC0415
 
-        return _jit.market_beta(np.ascontiguousarray(p), np.ascontiguousarray(V))
+        return _jit.market_beta(np.ascontiguousarray(p), np.ascontiguousarray(V.T) if VT is None else VT)
     return twin.market_beta(p, V)
 
 
