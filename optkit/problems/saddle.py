@@ -103,6 +103,9 @@ class SaddleProblem(Problem):
     default_restart: ClassVar[str | None] = "adaptive"
     #: Whether restarts update the primal weight unless the method is told (``adapt_weight=None``).
     adapt_primal_weight: ClassVar[bool] = True
+    #: Steps between restart tests and the sufficient decay of the gap that restarts (PDLP's 64 and 0.2).
+    restart_every: ClassVar[int] = 64
+    restart_sufficient: ClassVar[float] = 0.2
 
     def initial_pair(self) -> tuple[Any, Any]:
         raise NotImplementedError

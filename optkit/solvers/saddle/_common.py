@@ -24,11 +24,11 @@ __all__ = ["MAX_TRIALS", "SaddleOptions", "StepOptions", "Pair", "SaddleState", 
 #: Default averaging exponent (weights t^q), from benchmarks/saddle.py: see docs/saddle.md.
 Q_DEFAULT = 2.0
 
-# PDLP's adaptive restart parameters (Applegate et al. 2021): sufficient and necessary decay of
-# the restart candidate's gap against the gap at the last restart, and the artificial restart
-# after an epoch longer than this fraction of all iterations; candidates every RESTART_EVERY steps.
-BETA_SUFFICIENT, BETA_NECESSARY, BETA_ARTIFICIAL = 0.2, 0.8, 0.36
-RESTART_EVERY = 64
+# PDLP's adaptive restart parameters (Applegate et al. 2021): necessary decay of the restart
+# candidate's gap against the gap at the last restart, and the artificial restart after an epoch
+# longer than this fraction of all iterations. The sufficient decay (PDLP: 0.2) and the steps
+# between candidates (PDLP: 64) are the problem's (SaddleProblem.restart_sufficient, .restart_every).
+BETA_NECESSARY, BETA_ARTIFICIAL = 0.8, 0.36
 
 # Adaptive steps: reductions of a rejected step before the step is taken anyway.
 MAX_TRIALS = 60
@@ -180,19 +180,19 @@ class SaddleSolver(Solver):
     #    using primal-dual hybrid gradient", NeurIPS 2021; the restart scheme of PDLP) -------------------------------
 
     def maybe_restart(self, state: SaddleState, adapt_weight: bool) -> SaddleState:
-        """Every ``RESTART_EVERY`` steps: the candidate is the average or the last point, whichever has the
+        """Every ``problem.restart_every`` steps: the candidate is the average or the last point, whichever has the
         smaller relative gap; restart to it (the average starts over) on sufficient decay, on necessary
         decay without progress, or after a long epoch. With ``adapt_weight`` the primal weight moves
         halfway (in log scale) to :math:`\\|\\Delta y\\|/\\|\\Delta x\\|` over the epoch."""
-        if state.k % RESTART_EVERY:
-            return state
         p = self.problem
+        if state.k % p.restart_every:
+            return state
         gap = lambda z: p.pair_measures(z.x, z.y, z.Kx, z.KTy)["optimality"]  # noqa: E731
         if state.anchor_gap == math.inf:
             state = replace(state, anchor_gap=gap(state.anchor))
         g_avg, g_last = gap(state.avg), gap(state.last)
         cand, g = (state.avg, g_avg) if g_avg <= g_last else (state.last, g_last)
-        restart = (g <= BETA_SUFFICIENT * state.anchor_gap
+        restart = (g <= p.restart_sufficient * state.anchor_gap
                    or (g <= BETA_NECESSARY * state.anchor_gap and g > state.candidate_gap)
                    or state.t >= BETA_ARTIFICIAL * state.k)
         if not restart or not math.isfinite(g):
