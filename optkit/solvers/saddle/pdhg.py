@@ -31,7 +31,10 @@ class PDHG(SaddleSolver):
         y_{t+1} = \\arg\\max_y \\langle K(2x_{t+1} - x_t), y\\rangle - g(y) - D(y, y_t)/\\sigma,
 
     two products with :math:`K` per step (:math:`Kx_{t+1}`, :math:`K^Ty_{t+1}`); the running
-    averages of the products come along, so the gap of the average costs no product.
+    averages of the products come along, so the gap of the average costs no product. The half-steps
+    are the problem's ``primal_step`` and ``dual_step`` (by default ``prox_x`` with :math:`Kx`, and
+    ``prox_y`` with the step test's inner products); a problem whose ``primal_step`` reads ``y`` itself
+    (the Fisher market's one-pass kernel) keeps no :math:`K^Ty`.
 
     Steps: ``"fixed"`` keeps :math:`\\eta = s/L` (:math:`\\tau\\sigma L^2 = s^2 \\le 1` is Chambolle and
     Pock's condition). ``"adaptive"`` (default) accepts a step when
