@@ -130,6 +130,41 @@ def cfr_plus(loss, regret, behav, parent, start, stop):  # pragma: no cover  (co
     return r_new, b_new, _sequence_form(b_new, parent, start, stop, behav.dtype)
 
 
+@numba.njit(cache=True, inline="always")
+def _thresholds(W, s, th, cold, count):  # pragma: no cover  (compiled)
+    """The thresholds of the column projections of ``W`` onto :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}`, in place
+    in ``th`` from its entries: Newton's method on :math:`f(\\tau) = \\sum_i \\max(w_{ij} - \\tau, 0) - s_j`,
+    :math:`\\tau \\leftarrow (\\sum_{i \\in A} w_{ij} - s_j)/|A|` over :math:`A = \\{i: w_{ij} > \\tau\\}`, all columns
+    at once in row-major passes (they vectorise over the columns). ``count``: the active counts the starts
+    stand for (``n`` at the mean start, ``-1`` unknown); a column ends when a pass leaves its count unchanged;
+    one without an entry above its threshold goes to ``cold`` (:math:`(\\sum_i w_{ij} - s_j)/n`, left of the
+    root)."""
+    n, m = W.shape
+    total = np.empty(m)
+    active = np.empty(m, dtype=np.int64)
+    changed = True
+    while changed:
+        total[:] = 0.0
+        active[:] = 0
+        for i in range(n):
+            for j in range(m):
+                w = W[i, j]
+                if w > th[j]:
+                    total[j] += w
+                    active[j] += 1
+        changed = False
+        for j in range(m):
+            if active[j] == 0:                # a start at or above the column's largest entry
+                if count[j] != n:
+                    changed = True
+                    count[j] = n
+                    th[j] = cold[j]
+            elif active[j] != count[j]:
+                changed = True
+                count[j] = active[j]
+                th[j] = (total[j] - s[j]) / active[j]
+
+
 @numba.njit(cache=True)
 def project_columns(V, s):  # pragma: no cover  (compiled)
     """Each column ``j`` of ``V`` projected onto :math:`\\{v \\ge 0, \\sum_i v_i = s_j\\}` by Michelot's
@@ -139,29 +174,12 @@ def project_columns(V, s):  # pragma: no cover  (compiled)
     a few in practice), and the answer is :math:`\\max(v - \\tau, 0)`."""
     n, m = V.shape
     tau = np.empty(m)
-    count = np.full(m, n)
     for j in range(m):
         tau[j] = -s[j] / n
     for i in range(n):
         for j in range(m):
             tau[j] += V[i, j] / n
-    total = np.empty(m)
-    active = np.empty(m, dtype=np.int64)
-    changed = True
-    while changed:
-        total[:] = 0.0
-        active[:] = 0
-        for i in range(n):
-            for j in range(m):
-                if V[i, j] > tau[j]:
-                    total[j] += V[i, j]
-                    active[j] += 1
-        changed = False
-        for j in range(m):
-            if active[j] != count[j] and active[j] > 0:   # (a column's largest entry stays active)
-                changed = True
-                count[j] = active[j]
-                tau[j] = (total[j] - s[j]) / active[j]
+    _thresholds(V, s, tau, tau.copy(), np.full(m, n))
     out = np.empty_like(V)
     for i in range(n):
         for j in range(m):
@@ -200,33 +218,10 @@ def market_primal(X, V, beta, s, step, tau):  # pragma: no cover  (compiled)
             out[i, j] = w
             cold[j] += w
     th = np.empty(m)
-    count = np.full(m, -1)
     for j in range(m):
         cold[j] /= n
         th[j] = tau[j] if np.isfinite(tau[j]) else cold[j]
-    total = np.empty(m)
-    active = np.empty(m, dtype=np.int64)
-    changed = True
-    while changed:
-        total[:] = 0.0
-        active[:] = 0
-        for i in range(n):
-            for j in range(m):
-                w = out[i, j]
-                if w > th[j]:
-                    total[j] += w
-                    active[j] += 1
-        changed = False
-        for j in range(m):
-            if active[j] == 0:                # start at or above the column's largest entry
-                if count[j] != n:
-                    changed = True
-                    count[j] = n
-                    th[j] = cold[j]
-            elif active[j] != count[j]:
-                changed = True
-                count[j] = active[j]
-                th[j] = (total[j] - s[j]) / active[j]
+    _thresholds(out, s, th, cold, np.full(m, -1))
     u = np.zeros(n)
     dist = 0.0
     for i in range(n):
