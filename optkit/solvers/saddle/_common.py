@@ -168,7 +168,7 @@ class SaddleSolver(Solver):
         m2 = p.pair_measures(other.x, other.y, other.Kx, other.KTy)
         gaps = (m["gap"], m2["gap"]) if self.options.averaging != "last" else (m2["gap"], m["gap"])
         if not math.isfinite(m["fun"]) and math.isfinite(m2["fun"]):
-            ours, m = other, m2  # not a point of the problem's domain (a market buyer left with nothing)
+            ours, m = other, m2  # not a point of the problem's domain
             point = p.point(ours.x, ours.y)
         m = {**m, "gap_average": gaps[0], "gap_last": gaps[1]}
         return Check.of(point, m, dual=p.dual_point(ours.x, ours.y))
