@@ -6,7 +6,8 @@ Parts (``--parts``, all by default), each in this one process after a warm-up:
   1000 x 1000 (U[0,1], N(0,1), lognormal), Kuhn and Leduc poker, the Fisher market 200 x 400, TV-l1
   on ``camera`` -- with increasing (``q``) and uniform averages; the last iterate's gap comes from
   the same runs (averaging never changes the iterates). One panel per problem in
-  ``saddle_averaging.png`` (the paper's main figure); ``q`` swept on the matrix games.
+  ``saddle_averaging.png`` (the paper's main figure); ``q`` swept on the matrix games, and per method
+  (CFR+, PDHG) on Kuhn and Leduc poker.
 - ``matrix``: 1000 x 1000 and 2000 x 2000 games of the three payoff families (seed 0) to a gap of
   1e-6 relative to the payoff range: optkit's default against scipy ``linprog`` with HiGHS (interior
   point and dual simplex) on the LP :math:`\\min t` s.t. :math:`A^Tx \\le t`, :math:`x \\in \\Delta`; the
@@ -108,6 +109,7 @@ def averaging(T: int, quick: bool, extra: dict, family: str) -> list[Row]:
                                 runs["increasing"].fun, "gap@T", g, bool(avg != "increasing" or gu >= 10 * gi)))
             print(f"    {method}: gap at T={T}: increasing {gi:.2e}, uniform {gu:.2e} ({gu / gi:.1f}x), last {gl:.2e}",
                   flush=True)
+    extra["q_sweep_poker"] = _poker_q_sweep(T)
     sweep = {}
     for name, problem in list(_averaging_problems(quick).items())[:3]:
         sweep[name] = {q: float(optkit.solve(problem, method="pdhg", restart=None, q=q, tol=1e-300, max_iter=T,
@@ -117,6 +119,24 @@ def averaging(T: int, quick: bool, extra: dict, family: str) -> list[Row]:
     extra["q_sweep"] = {k: {str(q): g for q, g in v.items()} for k, v in sweep.items()}
     _plot_averaging(curves, "saddle_averaging" + ("_quick" if quick else ""))
     return rows
+
+
+def _poker_q_sweep(T: int) -> dict:
+    """The gap at ``T`` of the increasing average per exponent ``q`` (``q = 0``: the uniform average), per method
+    on Kuhn and Leduc poker: CFR+ and PDHG (without restarts, as in the comparison)."""
+    qs = {"cfr_plus": (0.0, 0.5, 1.0, 1.5, 2.0, 3.0), "pdhg": (0.0, 0.5, 1.0, 2.0, 3.0)}
+    out = {}
+    for name, make in (("Kuhn poker", SequenceFormGame.kuhn), ("Leduc poker", SequenceFormGame.leduc)):
+        game = make()
+        for method, values in qs.items():
+            opts = {"restart": None} if method == "pdhg" else {}
+            gaps = {q: float(optkit.solve(game, method=method, q=q, tol=1e-300, max_iter=T, check_every=T,
+                                          stall_checks=0, **opts).gap) for q in values}
+            out[f"{name} ({method})"] = {str(q): {"gap": g, "uniform / increasing": gaps[0.0] / g}
+                                         for q, g in gaps.items()}
+            print(f"    q sweep {name} ({method}): " + ", ".join(f"q={q:g}: {g:.2e} ({gaps[0.0] / g:.1f}x)"
+                                                                 for q, g in gaps.items()), flush=True)
+    return out
 
 
 def _plot_averaging(curves: dict, stem: str) -> None:

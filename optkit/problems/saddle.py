@@ -103,6 +103,9 @@ class SaddleProblem(Problem):
     default_restart: ClassVar[str | None] = "adaptive"
     #: Whether restarts update the primal weight unless the method is told (``adapt_weight=None``).
     adapt_primal_weight: ClassVar[bool] = True
+    #: Steps between restart tests and the sufficient decay of the gap that restarts (PDLP's 64 and 0.2).
+    restart_every: ClassVar[int] = 64
+    restart_sufficient: ClassVar[float] = 0.2
 
     def initial_pair(self) -> tuple[Any, Any]:
         raise NotImplementedError
@@ -122,16 +125,46 @@ class SaddleProblem(Problem):
         """What ``Result.dual`` holds (``None`` unless the certificate needs more than ``Result.x``)."""
         return None
 
-    def pair_measures(self, x: Any, y: Any, Kx: Any = None, KTy: Any = None) -> dict[str, float]:
-        """:meth:`measures` of the pair ``(x, y)`` with the products the caller has."""
+    def pair_measures(self, x: Any, y: Any, Kx: Any = None, KTy: Any = None, point: Any = None) -> dict[str, float]:
+        """:meth:`measures` of the pair ``(x, y)`` with the products the caller has (and ``point(x, y)`` if it has it)."""
         dual = self.dual_point(x, y)
         extra = {} if dual is None else {"dual": dual}
-        return self.measures(self.point(x, y), Kx=Kx, KTy=KTy, **extra)
+        return self.measures(self.point(x, y) if point is None else point, Kx=Kx, KTy=KTy, **extra)
+
+    def point_measures(self, x: Any, y: Any, Kx: Any = None, KTy: Any = None) -> tuple[Any, dict[str, float]]:
+        """``(point(x, y), pair_measures(x, y, Kx, KTy))``, sharing the work where the problem can."""
+        point = self.point(x, y)
+        return point, self.pair_measures(x, y, Kx, KTy, point=point)
 
     def primal_weight(self, geometry: str) -> float:
         """:math:`\\omega` in the step sizes :math:`\\tau = 1/(\\omega L)`, :math:`\\sigma = \\omega/L`
         (PDLP's primal weight): the ratio of the dual to the primal scale."""
         return 1.0
+
+    def primal_step(self, x_prev: Any, y: Any, KTy: Any, step: float, geometry: str,
+                    hint: Any = None) -> tuple[Any, Any, float | None, Any]:
+        """PDHG's primal half-step from :math:`(x_{prev}, y)`: ``(x, Kx, D(x, x_prev), hint)`` with
+        ``x = prox_x(x_prev, KTy, step, geometry)``; the divergence is ``None`` where it is not computed on the way
+        (the caller then calls :meth:`divergence_x`). ``KTy`` is ``None`` when :meth:`primal_step_reads_y`.
+        ``hint``: what the previous call returned (a warm start that changes the work, never the answer;
+        the method keeps it in its state)."""
+        x = self.prox_x(x_prev, KTy, step, geometry)
+        return x, self.apply_K(x), None, None
+
+    def dual_step(self, y_prev: Any, Kx: Any, Kx_prev: Any, step: float, geometry: str,
+                  test: bool = True) -> tuple[Any, float | None, float | None]:
+        """PDHG's dual half-step ``y = prox_y(y_prev, 2 Kx - Kx_prev, step, geometry)`` with, when ``test``, the
+        pieces of the step-size test: :math:`\\langle Kx - Kx_{prev}, y - y_{prev}\\rangle` and
+        :math:`D(y, y_{prev})` (else ``None``)."""
+        y = self.prox_y(y_prev, 2.0 * Kx - Kx_prev, step, geometry)
+        if not test:
+            return y, None, None
+        return y, inner(Kx - Kx_prev, y - y_prev), self.divergence_y(y, y_prev, geometry)
+
+    def primal_step_reads_y(self, geometry: str) -> bool:
+        """True when :meth:`primal_step` needs only ``y`` (a fused kernel forms :math:`K^Ty` on the fly): PDHG then
+        keeps no :math:`K^Ty` in its iterates and averages."""
+        return False
 
     def divergence_x(self, x_new: Any, x_old: Any, geometry: str) -> float:
         """:math:`D(x_{new}, x_{old})` of the geometry (Euclidean: :math:`\\tfrac12\\|x_{new} - x_{old}\\|^2`)."""

@@ -141,3 +141,56 @@ def test_column_projection_matches_twin_and_is_the_projection(seed, n, m):
     assert P.min() >= 0 and np.allclose(P.sum(axis=0), s)
     tau = np.array([np.mean((V - P)[P[:, j] > 0, j]) if (P[:, j] > 0).any() else np.inf for j in range(m)])
     np.testing.assert_allclose(P, np.maximum(V - tau, 0.0), atol=1e-9 * (1 + abs(V).max()))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 30), m=st.integers(1, 25), warm=st.sampled_from(["none", "near", "far"]))
+def test_market_primal_matches_twin_from_any_warm_start(seed, n, m, warm):
+    rng = np.random.default_rng(seed)
+    V = rng.uniform(0.0, 1.0, (n, m)) * (rng.uniform(size=(n, m)) < 0.8)
+    X = rng.uniform(0.0, 1.0, (n, m))
+    beta, s, step = rng.uniform(0.1, 2.0, n), rng.uniform(0.5, 2.0, m), float(rng.choice([1e-3, 1.0, 1e2]))
+    ref, u_ref, d_ref, th_ref = (to_numpy(a) if hasattr(a, "shape") else a
+                                 for a in twin.market_primal(*(xs.asarray(a) for a in (X, V, beta, s)), step, None))
+    tau = {"none": None, "near": th_ref + rng.normal(0.0, 1e-3, m), "far": th_ref + rng.normal(0.0, 1e2, m)}[warm]
+    out, u, d, th = kernels.market_primal(X, V, beta, s, step, tau)
+    scale = 1.0 + abs(X).max() + step * abs(beta[:, None] * V).max()
+    np.testing.assert_allclose(out, ref, atol=1e-12 * scale)
+    np.testing.assert_allclose(out, kernels.project_columns(X + step * beta[:, None] * V, s), atol=1e-12 * scale)
+    np.testing.assert_allclose(u, u_ref, atol=1e-11 * scale)
+    assert d == pytest.approx(d_ref, rel=1e-10, abs=1e-20)
+    np.testing.assert_allclose(np.maximum(X + step * beta[:, None] * V - th[None, :], 0.0), out, atol=1e-12 * scale)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 30), m=st.integers(1, 25))
+def test_market_certificate_kernels_match_twins(seed, n, m):
+    rng = np.random.default_rng(seed)
+    V = rng.uniform(0.0, 1.0, (n, m)) * (rng.uniform(size=(n, m)) < 0.7)
+    X = rng.normal(0.3, 0.5, (n, m))               # negative entries and overfull goods: the feasible repair
+    p, beta, s = rng.uniform(0.1, 2.0, m), rng.uniform(0.1, 2.0, n), rng.uniform(0.5, 2.0, m)
+    np.testing.assert_allclose(kernels.market_beta(p, V), to_numpy(twin.market_beta(xs.asarray(p), xs.asarray(V))))
+    np.testing.assert_allclose(kernels.market_prices(beta, V),
+                               to_numpy(twin.market_prices(xs.asarray(beta), xs.asarray(V))))
+    np.testing.assert_allclose(kernels.market_utilities(X, V, s),
+                               to_numpy(twin.market_utilities(xs.asarray(X), xs.asarray(V), xs.asarray(s))),
+                               rtol=1e-12, atol=1e-12)
+    a, b = rng.normal(size=(64, 64 + m)), rng.normal(size=(64, 64 + m))   # above LERP_MIN_SIZE: the kernel
+    np.testing.assert_allclose(kernels.lerp(a, b, 0.3), to_numpy(twin.lerp(xs.asarray(a), xs.asarray(b), 0.3)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
+def test_market_dual_step_matches_twin_and_is_the_prox(seed, n):
+    rng = np.random.default_rng(seed)
+    y, B = rng.uniform(0.1, 3.0, n), rng.uniform(0.5, 1.5, n)
+    Kx, Kx_prev = -rng.uniform(0.0, 50.0, n), -rng.uniform(0.0, 50.0, n)
+    step = float(rng.choice([1e-3, 1.0, 1e3]))
+    out, coupling, dist = kernels.market_dual(y, Kx, Kx_prev, step, B)
+    ref = twin.market_dual(*(xs.asarray(a) for a in (y, Kx, Kx_prev)), step, xs.asarray(B))
+    np.testing.assert_allclose(out, to_numpy(ref[0]), rtol=1e-12)
+    assert coupling == pytest.approx(ref[1], rel=1e-9, abs=1e-12) and dist == pytest.approx(ref[2], rel=1e-9, abs=1e-300)
+    # optimality of argmin_b  -B log b + (b - z)^2 / (2 step):  b - z - step B / b = 0, b > 0
+    z = y + step * (2.0 * Kx - Kx_prev)
+    assert out.min() > 0
+    assert np.all(np.abs(out - z - step * B / out) <= 1e-9 * (1.0 + np.abs(z) + step * B / out))

@@ -89,6 +89,20 @@ def test_market_matches_cvxpy(method, backend, size):
     np.testing.assert_allclose(to_numpy(res.x.prices), p_ref, rtol=1e-3 if method != "proportional_response" else 1e-2)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+def test_market_run_passes_buyers_left_with_nothing(backend):
+    # a long first primal step (a small primal weight) leaves buyers with nothing for a few steps: the gap is
+    # infinite there, the run goes on and reaches the tolerance
+    market = FisherMarket(*random_market(20, 40, seed=0))
+    X = np.asarray(market.initial_pair()[0]).copy()
+    X[0] = 0.0
+    m = market.measures(market.point(X, np.ones(20)))
+    assert m["gap"] == math.inf and math.isfinite(m["fun"])
+    res = optkit.solve(market.to(namespace_by_name(backend)), tol=1e-6, max_iter=20000,
+                       primal_weight=0.05 * market.primal_weight("euclidean"))
+    assert res.success and res.nit > 10, res
+
+
 @pytest.mark.parametrize("method,tol", [("pdhg", 1e-6), pytest.param("mirror_prox", 1e-5, marks=pytest.mark.slow)])
 def test_tvl1_matches_cvxpy(method, tol):
     noisy, _ = noisy_camera(9, density=0.15, seed=104)

@@ -132,3 +132,55 @@ def project_columns(V: Any, s: Any) -> Any:
     k = xp.astype(xp.arange(1, V.shape[0] + 1), V.dtype)[:, None]
     theta = xp.max(css / k, axis=0)
     return xp.clip(V - theta[None, :], min=0.0)
+
+
+def market_primal(X: Any, V: Any, beta: Any, s: Any, step: float, tau: Any) -> tuple[Any, Any, float, Any]:
+    """The allocation half of a PDHG step on a Fisher market (see ``_jit.market_primal``):
+    ``(X+, u, ||X+ - X||^2 / 2, thresholds)``, by sorting (``tau``, the kernel's warm start, is not needed)."""
+    xp = get_namespace(X, V, beta)
+    W = X + step * beta[:, None] * V
+    u_sorted = xp.sort(W, axis=0, descending=True)
+    k = xp.astype(xp.arange(1, W.shape[0] + 1), W.dtype)[:, None]
+    theta = xp.max((xp.cumulative_sum(u_sorted, axis=0) - s[None, :]) / k, axis=0)
+    out = xp.clip(W - theta[None, :], min=0.0)
+    d = xp.reshape(out - X, (-1,))
+    return out, xp.sum(V * out, axis=1), 0.5 * float(xp.vecdot(d, d)), theta
+
+
+def market_beta(p: Any, V: Any) -> Any:
+    """:math:`\\beta_i = \\min_{j: v_{ij} > 0} p_j / v_{ij}` (``inf`` for a row without positive valuations)."""
+    xp = get_namespace(p, V)
+    return xp.min(xp.where(V > 0, p[None, :] / xp.where(V > 0, V, 1.0), float("inf")), axis=1)
+
+
+def market_prices(beta: Any, V: Any) -> Any:
+    """:math:`p_j = \\max_i \\beta_i v_{ij}`."""
+    return get_namespace(beta, V).max(beta[:, None] * V, axis=0)
+
+
+def market_utilities(X: Any, V: Any, s: Any) -> Any:
+    """:math:`u_i = \\sum_j v_{ij} \\hat x_{ij}` of the feasible allocation :math:`\\hat x_{ij} = x^+_{ij}
+    \\min(1, s_j / \\sum_k x^+_{kj})`."""
+    xp = get_namespace(X, V)
+    Xp = xp.clip(X, min=0.0)
+    load = xp.sum(Xp, axis=0)
+    return xp.sum(V * (Xp * xp.clip(s / xp.where(load > 0, load, 1.0), max=1.0)[None, :]), axis=1)
+
+
+def lerp(a: Any, b: Any, r: float) -> Any:
+    """:math:`a + r(b - a)`, with one new array (the in-place steps reuse the difference's memory)."""
+    out = b - a
+    out *= r
+    out += a
+    return out
+
+
+def market_dual(y: Any, Kx: Any, Kx_prev: Any, step: float, B: Any) -> tuple[Any, float, float]:
+    """The dual half of a PDHG step on a Fisher market (see ``_jit.market_dual``): ``(beta+, coupling, dist)``."""
+    xp = get_namespace(y, Kx)
+    z = y + step * (2.0 * Kx - Kx_prev)
+    c = 4.0 * step * B
+    root = xp.sqrt(z * z + c)
+    out = xp.where(z >= 0, 0.5 * (z + root), 0.5 * c / (root - z))
+    d = out - y
+    return out, float(xp.vecdot(Kx - Kx_prev, d)), 0.5 * float(xp.vecdot(d, d))

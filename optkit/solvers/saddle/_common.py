@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...backend import get_namespace
+from ...kernels import saddle as kernels
 from ...problems.saddle import SaddleProblem
 from ..base import Check, Options, Solver, option
 
@@ -23,11 +24,11 @@ __all__ = ["MAX_TRIALS", "SaddleOptions", "StepOptions", "Pair", "SaddleState", 
 #: Default averaging exponent (weights t^q), from benchmarks/saddle.py: see docs/saddle.md.
 Q_DEFAULT = 2.0
 
-# PDLP's adaptive restart parameters (Applegate et al. 2021): sufficient and necessary decay of
-# the restart candidate's gap against the gap at the last restart, and the artificial restart
-# after an epoch longer than this fraction of all iterations; candidates every RESTART_EVERY steps.
-BETA_SUFFICIENT, BETA_NECESSARY, BETA_ARTIFICIAL = 0.2, 0.8, 0.36
-RESTART_EVERY = 64
+# PDLP's adaptive restart parameters (Applegate et al. 2021): necessary decay of the restart
+# candidate's gap against the gap at the last restart, and the artificial restart after an epoch
+# longer than this fraction of all iterations. The sufficient decay (PDLP: 0.2) and the steps
+# between candidates (PDLP: 64) are the problem's (SaddleProblem.restart_sufficient, .restart_every).
+BETA_NECESSARY, BETA_ARTIFICIAL = 0.8, 0.36
 
 # Adaptive steps: reductions of a rejected step before the step is taken anyway.
 MAX_TRIALS = 60
@@ -88,7 +89,7 @@ class Pair:
         """:math:`self + r(other - self)` block by block (a block the method does not keep stays ``None``)."""
         if r == 1.0:
             return other
-        return Pair(*(None if a is None else a + r * (b - a)
+        return Pair(*(None if a is None else kernels.lerp(a, b, r)
                       for a, b in zip((self.x, self.y, self.Kx, self.KTy), (other.x, other.y, other.Kx, other.KTy))))
 
 
@@ -122,14 +123,16 @@ class SaddleSolver(Solver):
     def weight_exponent(self) -> float:
         return 0.0 if self.options.averaging == "uniform" else self.options.q
 
-    def first_state(self, x0: Any, omega: float = 1.0, extra: dict | None = None) -> SaddleState:
+    def first_state(self, x0: Any, omega: float = 1.0, extra: dict | None = None, with_KTy: bool = True) -> SaddleState:
         p = self.problem
         x, y = p.start(x0)
-        cur = Pair(x, y, p.apply_K(x), p.apply_KT(y))
+        cur = Pair(x, y, p.apply_K(x), p.apply_KT(y) if with_KTy else None)
         return SaddleState(cur=cur, last=cur, avg=cur, omega=omega, extra=dict(extra or {}), anchor=cur)
 
-    def start_steps(self, x0: Any) -> SaddleState:
-        """The first state of a method with proximal steps: geometry, ``L``, restart rule, primal weight, step."""
+    def start_steps(self, x0: Any, reads_y: bool = False) -> SaddleState:
+        """The first state of a method with proximal steps: geometry, ``L``, restart rule, primal weight, step
+        (``reads_y``: the method uses the problem's :meth:`~SaddleProblem.primal_step` where it reads ``y`` alone,
+        and keeps no :math:`K^Ty`)."""
         p, o = self.problem, self.options
         self.geometry = o.geometry or p.geometries[0]
         p.check_geometry(self.geometry)
@@ -139,7 +142,8 @@ class SaddleSolver(Solver):
             raise ValueError(f"adapt_weight must be None, True or False, got {o.adapt_weight!r}")
         self.adapt_weight = p.adapt_primal_weight if o.adapt_weight is None else o.adapt_weight
         omega = o.primal_weight if o.primal_weight is not None else p.primal_weight(self.geometry)
-        state = self.first_state(x0, omega)
+        self.reads_y = reads_y and p.primal_step_reads_y(self.geometry)
+        state = self.first_state(x0, omega, with_KTy=not self.reads_y)
         state.eta = o.step_scale / self.L
         return state
 
@@ -160,13 +164,14 @@ class SaddleSolver(Solver):
     def check(self, state: SaddleState) -> Check:
         p = self.problem
         ours, other = (state.last, state.avg) if self.options.averaging == "last" else (state.avg, state.last)
-        m = p.pair_measures(ours.x, ours.y, ours.Kx, ours.KTy)
+        point, m = p.point_measures(ours.x, ours.y, ours.Kx, ours.KTy)
         m2 = p.pair_measures(other.x, other.y, other.Kx, other.KTy)
         gaps = (m["gap"], m2["gap"]) if self.options.averaging != "last" else (m2["gap"], m["gap"])
         if not math.isfinite(m["fun"]) and math.isfinite(m2["fun"]):
-            ours, m = other, m2  # not a point of the problem's domain (a market buyer left with nothing)
+            ours, m = other, m2  # not a point of the problem's domain
+            point = p.point(ours.x, ours.y)
         m = {**m, "gap_average": gaps[0], "gap_last": gaps[1]}
-        return Check.of(p.point(ours.x, ours.y), m, dual=p.dual_point(ours.x, ours.y))
+        return Check.of(point, m, dual=p.dual_point(ours.x, ours.y))
 
     def info(self, state: SaddleState) -> dict[str, Any]:
         return {"restarts": state.restarts, "primal_weight": state.omega}
@@ -175,19 +180,19 @@ class SaddleSolver(Solver):
     #    using primal-dual hybrid gradient", NeurIPS 2021; the restart scheme of PDLP) -------------------------------
 
     def maybe_restart(self, state: SaddleState, adapt_weight: bool) -> SaddleState:
-        """Every ``RESTART_EVERY`` steps: the candidate is the average or the last point, whichever has the
+        """Every ``problem.restart_every`` steps: the candidate is the average or the last point, whichever has the
         smaller relative gap; restart to it (the average starts over) on sufficient decay, on necessary
         decay without progress, or after a long epoch. With ``adapt_weight`` the primal weight moves
         halfway (in log scale) to :math:`\\|\\Delta y\\|/\\|\\Delta x\\|` over the epoch."""
-        if state.k % RESTART_EVERY:
-            return state
         p = self.problem
+        if state.k % p.restart_every:
+            return state
         gap = lambda z: p.pair_measures(z.x, z.y, z.Kx, z.KTy)["optimality"]  # noqa: E731
         if state.anchor_gap == math.inf:
             state = replace(state, anchor_gap=gap(state.anchor))
         g_avg, g_last = gap(state.avg), gap(state.last)
         cand, g = (state.avg, g_avg) if g_avg <= g_last else (state.last, g_last)
-        restart = (g <= BETA_SUFFICIENT * state.anchor_gap
+        restart = (g <= p.restart_sufficient * state.anchor_gap
                    or (g <= BETA_NECESSARY * state.anchor_gap and g > state.candidate_gap)
                    or state.t >= BETA_ARTIFICIAL * state.k)
         if not restart or not math.isfinite(g):

@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 from ..._registry import register
-from ...backend import inner
 from ._common import MAX_TRIALS, Pair, SaddleSolver, SaddleState, StepOptions, adapted_step
 
 __all__ = ["PDHG"]
@@ -32,7 +31,10 @@ class PDHG(SaddleSolver):
         y_{t+1} = \\arg\\max_y \\langle K(2x_{t+1} - x_t), y\\rangle - g(y) - D(y, y_t)/\\sigma,
 
     two products with :math:`K` per step (:math:`Kx_{t+1}`, :math:`K^Ty_{t+1}`); the running
-    averages of the products come along, so the gap of the average costs no product.
+    averages of the products come along, so the gap of the average costs no product. The half-steps
+    are the problem's ``primal_step`` and ``dual_step`` (by default ``prox_x`` with :math:`Kx`, and
+    ``prox_y`` with the step test's inner products); a problem whose ``primal_step`` reads ``y`` itself
+    (the Fisher market's one-pass kernel) keeps no :math:`K^Ty`.
 
     Steps: ``"fixed"`` keeps :math:`\\eta = s/L` (:math:`\\tau\\sigma L^2 = s^2 \\le 1` is Chambolle and
     Pock's condition). ``"adaptive"`` (default) accepts a step when
@@ -88,26 +90,26 @@ class PDHG(SaddleSolver):
     Options = StepOptions
 
     def init(self, x0: Any) -> SaddleState:
-        return self.start_steps(x0)
+        return self.start_steps(x0, reads_y=True)
 
     def step(self, state: SaddleState, measure: bool) -> SaddleState:
         p, o, g = self.problem, self.options, self.geometry
         z, eta, omega = state.cur, state.eta, state.omega
         for _ in range(MAX_TRIALS):
-            x = p.prox_x(z.x, z.KTy, eta / omega, g)
-            Kx = p.apply_K(x)
-            y = p.prox_y(z.y, 2.0 * Kx - z.Kx, eta * omega, g)
-            new = Pair(x, y, Kx, p.apply_KT(y))
+            x, Kx, dx, hint = p.primal_step(z.x, z.y, z.KTy, eta / omega, g, state.extra.get("primal_hint"))
+            y, coupling, dy = p.dual_step(z.y, Kx, z.Kx, eta * omega, g, test=o.steps != "fixed")
+            new = Pair(x, y, Kx, None if self.reads_y else p.apply_KT(y))
             if o.steps == "fixed":
                 nxt = eta
                 break
-            coupling = abs(inner(Kx - z.Kx, y - z.y))
-            room = omega * p.divergence_x(x, z.x, g) + p.divergence_y(y, z.y, g) / omega
+            coupling = abs(coupling)
+            dx = p.divergence_x(x, z.x, g) if dx is None else dx
+            room = omega * dx + dy / omega
             limit = room / coupling if coupling > 0 and room > 0 else math.inf
             nxt = adapted_step(eta, limit, state.k + 1)
             if eta <= limit:
                 break
             eta = nxt
-        state = self.advance(state, new, new, step=eta)
+        state = self.advance(state, new, new, step=eta, primal_hint=hint)
         state.eta = nxt
         return self.maybe_restart(state, adapt_weight=self.adapt_weight) if self.restart else state
