@@ -103,8 +103,8 @@ def _tensorly(name, T, lam, X0, target, curves, max_budget):
                err, err <= target)
 
 
-def _trace_optkit(P, lam, max_iter):
-    """``[(seconds, recovery error)]`` at every check of one default ``adal`` run."""
+def _trace_optkit(P, lam, max_iter, last):
+    """``[(seconds, recovery error)]`` at every check of one default ``adal`` run, until ``last``."""
     points, spent = [], [0.0]
     start = time.perf_counter()
 
@@ -112,13 +112,18 @@ def _trace_optkit(P, lam, max_iter):
         t = time.perf_counter()
         points.append((t - start - spent[0], _rel(info.x.X, P.X)))
         spent[0] += time.perf_counter() - t
+        return points[-1][1] <= last
 
     optkit.solve(RobustTensorRecovery(P.T, lam=lam), method="adal", tol=1e-12, max_iter=max_iter, callback=record)
     return points
 
 
-def _trace_tensorly(P, lam, max_iter):
-    """``[(seconds, recovery error)]`` at every iteration of one TensorLy ``robust_pca`` run."""
+class _Reached(Exception):
+    pass
+
+
+def _trace_tensorly(P, lam, max_iter, last):
+    """``[(seconds, recovery error)]`` at every iteration of one TensorLy ``robust_pca`` run, until ``last``."""
     import tensorly as tl  # noqa: PLC0415
     import tensorly.decomposition.robust_decomposition as rd  # noqa: PLC0415
 
@@ -129,6 +134,8 @@ def _trace_tensorly(P, lam, max_iter):
         t = time.perf_counter()
         points.append((t - start - spent[0], _rel(sys._getframe(1).f_locals["D"], P.X)))
         spent[0] += time.perf_counter() - t
+        if points[-1][1] <= last:
+            raise _Reached
         return shrink(tensor, threshold)
 
     rd.soft_thresholding = traced
@@ -137,6 +144,8 @@ def _trace_tensorly(P, lam, max_iter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rd.robust_pca(P.T, reg_E=lam, n_iter_max=max_iter, tol=0.0, verbose=0)
+    except _Reached:
+        pass
     finally:
         rd.soft_thresholding = shrink
     return points
@@ -155,7 +164,7 @@ def traced_case(n, targets, rounds, curves, max_iter=400, tensorly_iter=260):
     runs: dict = {"adal": [], "tensorly": []}
     for r in range(rounds):
         for key, trace in (("adal", _trace_optkit), ("tensorly", _trace_tensorly)):
-            points = trace(P, lam, max_iter if key == "adal" else tensorly_iter)
+            points = trace(P, lam, max_iter if key == "adal" else tensorly_iter, min(targets))
             runs[key].append(points)
             print(f"  {name} round {r + 1} {key}: " + ", ".join(f"{tg:g}: {_first(points, tg)[0]:.2f} s"
                                                             for tg in targets), flush=True)
