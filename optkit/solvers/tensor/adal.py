@@ -390,25 +390,26 @@ class ADAL(_ADALBase):
     are reported beside it (``primal_residual``, ``dual_residual``) and drive the balancing of
     ``mu``.
 
-    **Tail continuation (a departure from the paper's fixed** ``mu`` **).** For the singleton
-    constrained model with every entry observed, once both relative residuals are at most
-    ``switch_residual`` (the rank and the support are then settled), balancing stops and
-    :math:`\\mu \\leftarrow \\mu/1.1` every iteration down to :math:`\\min(\\mu, \\mu_0)/30`
-    (``continuation``, ``continuation_range``; :math:`\\mu_0` the starting value), the increasing
-    penalty of the inexact ALM (Lin, Chen & Ma [2]_; TensorLy's ``robust_pca``) applied only in the
-    tail. Measured on the 80^3 benchmark instance (rank 5, 10% corruptions,
-    :math:`\\lambda = 0.5/\\sqrt{n}`), iterations to recovery error 1e-3/1e-4/1e-5/1e-6: 60/100/220/370 with
-    balancing alone (its tail halvings and doublings of ``mu`` slow the linear tail), 55/75/95/125
-    with the continuation; certified ``tol=1e-6`` after 230 against 155 iterations. What failed:
-    shrinking ``mu`` from the first iteration (TensorLy's schedule from our start) stalled at recovery
-    error 7e-2 after 300 iterations (50^3); a floor of :math:`\\mu_0/10^4` recovers the tensor to 1e-15 but
-    its multipliers, hence the certificate, lag (1e-6 certified after 185 against 135 iterations at
-    50^3); residual balancing that acts only when two tests agree still drifts ``mu`` down (80^3:
+    **Tail continuation (a departure from the paper's fixed** ``mu`` **).** For the singleton constrained
+    model with every entry observed, once both relative residuals are at most ``switch_residual`` (the rank
+    and the support are then settled), balancing stops and :math:`\\mu \\leftarrow \\mu/1.1` every iteration
+    down to :math:`\\min(\\mu, \\mu_0)/30` (``continuation``, ``continuation_range``; :math:`\\mu_0` the
+    starting value), the increasing penalty of the inexact ALM (Lin, Chen & Ma [2]_; TensorLy's
+    ``robust_pca``) applied only in the tail. Measured on the 80^3 benchmark instance (rank 5, 10%
+    corruptions, :math:`\\lambda = 0.5/\\sqrt{n}`), iterations to recovery error 1e-3/1e-4/1e-5/1e-6:
+    60/100/220/370 with balancing alone (its tail halvings and doublings of ``mu`` slow the linear tail),
+    55/75/95/125 with the continuation; certified ``tol=1e-6`` after 230 against 155 iterations. What
+    failed: shrinking ``mu`` from the first iteration (TensorLy's schedule from our start) stalled at
+    recovery error 7e-2 after 300 iterations (50^3); a floor of :math:`\\mu_0/10^4` recovers the tensor to
+    1e-15 but its multipliers, hence the certificate, lag (1e-6 certified after 185 against 135 iterations
+    at 50^3); residual balancing that acts only when two tests agree still drifts ``mu`` down (80^3:
     recovery 1e-5 after 190 iterations); over-relaxation (1.6) and Anderson acceleration of the
-    Douglas-Rachford variable (memory 5 and 10) did not remove the mixture model's slow tail (below). The continuation is off where it was measured
-    to cost: penalized (30^3: 70 against 200-460 iterations), missing entries (30^3 half observed: 190
-    against 260), mixture (20^3, a sum of three mode-wise rank-2 components, every entry observed: gap 2e-5 against
-    6e-4 after 3000 iterations).
+    Douglas-Rachford variable (memory 5 and 10) did not remove the mixture model's slow tail (below). The
+    continuation is off where it was measured to cost: penalized (30^3: 70 against 200-460 iterations),
+    missing entries (30^3 half observed: 190 against 260 iterations; the Indian Pines crop of the gallery,
+    48 x 48 x 32 with 20% missing: ``tol=1e-4`` after 200 iterations without, not within 3000 with), mixture
+    (20^3, a sum of three mode-wise rank-2 components, every entry observed: gap 2e-5 against 6e-4 after
+    3000 iterations).
 
     **Mixture model.** The constrained mixture converges sublinearly: on a 20^3 planted Tucker
     rank-2 tensor with 10% corruptions and 80% observed, ``fun`` itself still falls after 4000
