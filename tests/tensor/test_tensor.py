@@ -49,6 +49,19 @@ def test_shrink_and_truncate_match_full_svd(xp, rng, shape):
         np.testing.assert_array_equal(flat, M)
 
 
+@pytest.mark.parametrize("shape", [(30, 20, 25), (12, 40, 3), (6, 5, 4, 7)])
+def test_nuclear_norm_of_a_low_rank_tensor_is_exact(rng, shape):
+    """The Gram route's nuclear norm keeps numerically zero singular values at rounding level (the sum of
+    square roots of the Gram eigenvalues would add sqrt(eps) sigma_max for each), and bounds from above."""
+    planted = planted_tucker(shape, 2, corruption=0.0, seed=3)
+    for X in (planted.X, planted.X * 1e-120):
+        for m in mode_unfoldings(shape):
+            exact = float(np.linalg.svd(m.unfold(X), compute_uv=False).sum())
+            got = m.nuclear_norm(X)
+            assert got == pytest.approx(exact, rel=1e-12)
+            assert got >= exact * (1 - 1e-14)
+
+
 def test_unfold_is_numpy_moveaxis_and_fold_inverts(rng):
     X = rng.standard_normal((3, 4, 5, 2))
     for i in range(4):
@@ -297,3 +310,19 @@ def test_a_run_that_cannot_progress_reports_max_iter_and_an_honest_certificate()
     assert res.status is Status.MAX_ITER and not res.success
     assert np.isfinite(res.fun) and np.isfinite(to_numpy(res.x.X)).all()
     assert res.optimality > 0.1 and res.optimality == problem.measures(res.x, dual=res.dual)["optimality"]
+
+
+def test_tail_continuation_runs_where_it_pays_and_certifies_tight():
+    """The singleton constrained model with every entry observed shrinks mu in the tail (to a floor) and still
+    certifies a tight tolerance; missing entries and the penalized form keep the balanced fixed penalty."""
+    P = planted_tucker((20, 20, 20), 2, corruption=0.1, seed=4)
+    res = optkit.solve(RobustTensorRecovery(P.T), method="adal", tol=1e-8)
+    assert res.success and res.optimality <= 1e-8
+    assert 0 < res.info["mu_floor"] <= res.info["mu"]
+    assert np.linalg.norm(res.x.X - P.X) <= 1e-6 * np.linalg.norm(P.X)
+    off = optkit.solve(RobustTensorRecovery(P.T), method="adal", tol=1e-8, continuation=1.0)
+    assert off.success and off.info["mu_floor"] == 0
+    masked = planted_tucker((20, 20, 20), 2, corruption=0.1, observed=0.8, seed=4)
+    for problem in (RobustTensorRecovery(np.where(masked.mask, masked.T, np.nan), mask=masked.mask),
+                    RobustTensorRecovery(P.T, formulation="penalized", alpha=0.1)):
+        assert optkit.solve(problem, method="adal", max_iter=300).info["mu_floor"] == 0

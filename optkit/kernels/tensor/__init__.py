@@ -13,7 +13,7 @@ __all__ = ["adal_singleton"]
 
 
 def adal_singleton(Ls: tuple, Lam: Any, W: Any, ZE: Any, LamE: Any, T: Any, mask: Any, thr: float, Yprev: Any,
-                   want_norms: bool) -> tuple:
+                   want_norms: bool, scale: float = 1.0) -> tuple:
     """Fused ADAL averaging/multiplier step of the singleton constrained tensor model.
 
     All arrays are flat (``Lam`` and ``W`` stacked ``(K, n)``); see
@@ -28,6 +28,7 @@ def adal_singleton(Ls: tuple, Lam: Any, W: Any, ZE: Any, LamE: Any, T: Any, mask
         m = np.zeros(0, dtype=np.bool_) if mask is None else np.ascontiguousarray(mask).reshape(-1)
         Y, ZE_new = np.empty_like(T), np.empty_like(T)
         kernel = pick(_jit, "adal_singleton", T)
-        norms = kernel(Ls, Lam, W, ZE, LamE, T, m, T.dtype.type(thr), Y, ZE_new, Yprev, bool(want_norms))
+        norms = kernel(Ls, Lam, W, ZE, LamE, T, m, T.dtype.type(thr), Y, ZE_new, Yprev, bool(want_norms),
+                       T.dtype.type(scale))
         return Y, ZE_new, LamE, Lam, W, tuple(float(v) for v in norms)
-    return twin.adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms)
+    return twin.adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms, scale)

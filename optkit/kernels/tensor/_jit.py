@@ -6,7 +6,7 @@ import numba
 from .._jit import _builds, _shrink
 
 
-def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_norms):  # pragma: no cover
+def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_norms, scale):  # pragma: no cover
     # One fused pass of the ADAL multiplier/averaging step for the singleton constrained model
     # (optkit.solvers.tensor.adal); see _twin.adal_singleton for the math.
     K = Lam.shape[0]
@@ -33,14 +33,14 @@ def _adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Y, ZE_out, Yprev, want_n
         Y[j] = y
         ZE_out[j] = ze
         le = ve - ze
-        LamE[j] = le
+        LamE[j] = scale * le
         pk = 0.0
         uk = 0.0
         lk = 0.0
         for k in range(K):
             lam_new = Ls[k][j] + Lam[k, j] - y
-            Lam[k, j] = lam_new
-            W[k, j] = y - lam_new
+            Lam[k, j] = scale * lam_new
+            W[k, j] = y - scale * lam_new
             if want_norms:
                 d = Ls[k][j] - y
                 pk += d * d

@@ -5,7 +5,7 @@ from ...backend import get_namespace
 from .._twin import soft_threshold
 
 
-def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):
+def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms, scale=1.0):
     """One ADAL averaging/multiplier step of the singleton constrained HoRPCA model (flat arrays).
 
     With the low-rank blocks :math:`L_k` (after thresholding), the scaled multipliers
@@ -17,8 +17,11 @@ def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):
         Y = \\textstyle\\sum_k V_k / K,\\; Z_E' = V_E \\text{ off } \\Omega,\\\\
         \\Lambda_k' &= V_k - Y,\\quad \\Lambda_E' = V_E - Z_E',\\quad W_k = Y - \\Lambda_k'.
 
-    Returns ``(Y, ZE', LamE', Lam', W, norms)`` with ``norms`` the squared sums
-    ``(primal, |u|, |z|, |z - z_prev|, |Lambda|)`` when ``want_norms`` (else zeros). ``mask``
+    With ``scale`` :math:`= c \\ne 1` (a change of the penalty, :math:`\\mu \\to c\\mu`, right after the
+    step) the scaled multipliers are returned as :math:`c\\Lambda_k'`, :math:`c\\Lambda_E'` and
+    :math:`W_k = Y - c\\Lambda_k'`. Returns ``(Y, ZE', LamE', Lam', W, norms)`` with ``norms`` the
+    squared sums ``(primal, |u|, |z|, |z - z_prev|, |Lambda|)`` (``Lambda`` before the scaling) when
+    ``want_norms`` (else zeros). ``mask``
     is ``None`` or a boolean array; ``W`` is ignored (the Numba kernel fills it in place).
     """
     xp = get_namespace(T)
@@ -34,7 +37,6 @@ def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):
         ZE_new = xp.where(mask, ZE_new, VE)
     Lam_new = V - Y
     LamE_new = VE - ZE_new
-    W_new = Y - Lam_new
     norms = (0.0, 0.0, 0.0, 0.0, 0.0)
     if want_norms:
         def sq(a):
@@ -42,4 +44,6 @@ def adal_singleton(Ls, Lam, W, ZE, LamE, T, mask, thr, Yprev, want_norms):
         Ls_stack = xp.stack(list(Ls))
         norms = (sq(Ls_stack - Y) + sq(E - ZE_new), sq(Ls_stack) + sq(E), K * sq(Y) + sq(ZE_new),
                  K * sq(Y - Yprev) + sq(ZE_new - ZE), sq(Lam_new) + sq(LamE_new))
-    return Y, ZE_new, LamE_new, Lam_new, W_new, norms
+    if scale != 1.0:
+        Lam_new, LamE_new = Lam_new * scale, LamE_new * scale
+    return Y, ZE_new, LamE_new, Lam_new, Y - Lam_new, norms
