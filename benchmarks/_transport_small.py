@@ -20,6 +20,7 @@ import math
 import statistics
 import time
 import warnings
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
@@ -27,6 +28,8 @@ import numpy as np
 import optkit
 from optkit.datasets.transport import digits_pair, uniform_clouds
 from optkit.problems import EntropicOT
+from optkit.problems.transport import SNS_BELOW
+from optkit.solvers.transport import sns as sns_module
 
 from ._harness import RESULTS, Row, write
 
@@ -35,6 +38,17 @@ SIZES = (30, 50, 100, 200, 500)
 REGS = (1e-2, 1e-3)
 REGOT = ("sinkhorn_ssns", "sinkhorn_bcd", "sinkhorn_newton", "sinkhorn_sparse_newton", "sinkhorn_splr",
          "sinkhorn_lbfgs_dual")
+
+
+@contextmanager
+def _step_path():
+    """SNS as it ran before its compiled path: one Python step per iteration (the before column)."""
+    compiled = sns_module.ot_sns_compiled
+    sns_module.ot_sns_compiled = lambda C: False
+    try:
+        yield
+    finally:
+        sns_module.ot_sns_compiled = compiled
 
 
 def _err(problem: EntropicOT, P: np.ndarray) -> float:
@@ -57,6 +71,10 @@ def _runners(problem: EntropicOT) -> dict[str, tuple]:
         res = optkit.solve(problem, method=method, tol=tol)
         return res.x, res.nit
 
+    def stepwise(method, tol, cap):  # before the compiled path: SNS one Python step per iteration
+        with _step_path():
+            return ours(method, tol, cap)
+
     def pot(method, tol, cap):
         P, log = ot.sinkhorn(a, b, C, reg, method=method, numItermax=cap, stopThr=tol, log=True)
         return P, int(log.get("niter", 0))
@@ -67,6 +85,9 @@ def _runners(problem: EntropicOT) -> dict[str, tuple]:
 
     out = {f"optkit:{m}": (partial(ours, problem.default_method if m == "default" else m), (TARGET,))
            for m in ("default", "sns")}
+    before = "sinkhorn" if reg >= SNS_BELOW * problem.cost_spread else "sns"  # the default by reg alone
+    out["optkit:default[steps]"] = (partial(stepwise, before), (TARGET,))
+    out["optkit:sns[steps]"] = (partial(stepwise, "sns"), (TARGET,))
     for method in ("sinkhorn", "sinkhorn_log"):
         out[f"pot:{method}"] = (partial(pot, method), (3e-9, 1e-9, TARGET / math.sqrt(n), TARGET / n))
     for method in REGOT:
@@ -139,20 +160,25 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
 
 
 def table(rows: list[Row]) -> str:
-    """Per instance: optkit's default and SNS against the fastest peer (median wall times)."""
-    lines = ["| instance | optkit default (s) | optkit sns (s) | fastest peer | peer (s) | peer / default | "
-             "peer / sns |", "|---|---|---|---|---|---|---|"]
+    """Per instance: optkit's default and SNS, now and before (the step path, the default chosen by reg
+    alone), against the fastest peer (median wall times; ratios > 1: optkit faster)."""
+    lines = ["| instance | default (s) | sns (s) | fastest peer | peer (s) | peer / default | peer / sns "
+             "| before: peer / default | before: peer / sns |", "|---|---|---|---|---|---|---|---|---|"]
     for inst in dict.fromkeys(r.instance for r in rows):
         group = [r for r in rows if r.instance == inst]
         ours = {r.method: r for r in group if r.package == "optkit"}
         peers = [r for r in group if r.package != "optkit" and r.success]
-        d, s = ours.get("default"), ours.get("sns")
-        if not peers or d is None or s is None:
+        if not peers or any(k not in ours for k in ("default", "sns", "default[steps]", "sns[steps]")):
             continue
         best = min(peers, key=lambda r: r.time_s)
-        lines.append(f"| {inst} | {d.time_s:.5f}{'' if d.success else ' FAILED'} | {s.time_s:.5f}"
-                     f"{'' if s.success else ' FAILED'} | {best.key} | {best.time_s:.5f} | "
-                     f"{best.time_s / d.time_s:.2f} | {best.time_s / s.time_s:.2f} |")
+
+        def cell(r):
+            return f"{r.time_s:.5f}{'' if r.success else ' FAILED'}"
+
+        ratios = " | ".join(f"{best.time_s / ours[k].time_s:.2f}" for k in ("default", "sns", "default[steps]",
+                                                                                "sns[steps]"))
+        lines.append(f"| {inst} | {cell(ours['default'])} | {cell(ours['sns'])} | {best.key} | {best.time_s:.5f} | "
+                     f"{ratios} |")
     return "\n".join(lines)
 
 

@@ -337,7 +337,7 @@ class SinkhornNewtonSparse(_OTSolver):
         compiled loop computed with the same formulas (``fun``, marginal error)."""
         k = s.pos - s.base - 1
         t, p = s.trace, self.problem
-        f, g, reg = t.F[k].copy(), t.G[k].copy(), float(t.out[k, 2])
+        f, g, reg = t.F[k], t.G[k], float(t.out[k, 2])  # a trace is never written after its call
         if k == len(t.ist) - 1:
             return measured(p, PlanFactors(f, g, reg), s.arrays.rows, s.arrays.cols)
         err = float(t.out[k, 1])
