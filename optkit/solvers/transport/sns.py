@@ -120,6 +120,17 @@ class SinkhornNewtonSparse(_OTSolver):
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
 
+    On NumPy float64 costs of at most ``SNS_RUN_MAX_SIZE`` (2^18) entries the
+    iterations run compiled, many per call of one Numba loop
+    (``optkit.kernels.transport.ot_sns_run``), and ``step`` replays them one at
+    a time: the same iterates, without the Python overhead per step that dominates
+    small problems (on the 33 x 38 digits it was about 0.1 ms per Newton step). A
+    call stops at the first checked iteration it finds certified, or after at most
+    ``2^21 / (n m)`` iterations (256 at most), so callbacks, ``max_iter``,
+    ``check_every`` and Ctrl-C act as on the step path; the last iterate of each
+    call is certified by the problem's ``measures``. ``Result.info["compiled"]``
+    says which path ran.
+
     Parameters
     ----------
     problem : EntropicOT
