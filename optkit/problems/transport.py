@@ -134,7 +134,7 @@ class EntropicOT(Problem):
     >>> problem = EntropicOT.from_point_clouds(X, Y, reg=0.05)
     >>> res = optkit.solve(problem, tol=1e-9)
     >>> res.method, res.success, res.x.shape, res.marginal_error <= 1e-9
-    ('sns', True, (60, 50), True)
+    ('sinkhorn', True, (60, 50), True)
     """
 
     optimality_measure = "L1 marginal error / mass"
@@ -261,23 +261,14 @@ class EntropicOT(Problem):
 
     @property
     def default_method(self) -> str:  # type: ignore[override]
-        """``"sinkhorn"`` when ``reg`` is large next to the cost spread, ``"sns"`` otherwise, and ``"sns"``
-        on small NumPy float64 problems (at most ``SNS_DEFAULT_MAX_SIZE`` = 5000 cost entries).
+        """``"sinkhorn"`` when ``reg`` is large next to the cost spread, ``"sns"`` otherwise.
 
         Sinkhorn's rate degrades as :math:`\\exp(-\\|C\\|_\\infty/\\mathrm{reg})`
         while the plan, and with it the Newton system, gets sparser as ``reg``
-        shrinks; the switch point comes from ``benchmarks/transport.py``. Small
-        NumPy float64 problems run SNS's iterations compiled, without Python between them,
-        while Sinkhorn pays some 25 microseconds of Python per iteration; measured up to
-        60 x 60 points, SNS is then the faster of the two at every ``reg`` from 1 down
-        (0.4-1.0 times Sinkhorn's time), at 100 x 100 Sinkhorn is (SNS 1.1-2.1 times its time
-        for ``reg`` in [1e-2, 1]).
+        shrinks; the switch point comes from ``benchmarks/transport.py`` (and holds on
+        small problems too, where both methods run compiled).
         """
-        if self.reg < SNS_BELOW * max(self._spread, 1e-300):
-            return "sns"
-        from ..kernels.transport import ot_sns_compiled  # noqa: PLC0415
-
-        return "sns" if self.C.size <= SNS_DEFAULT_MAX_SIZE and ot_sns_compiled(self.C) else "sinkhorn"
+        return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
 
     def initial_point(self) -> tuple[Any, Any]:
         """Zero potentials ``(f, g)``: the layout of a start (the solvers begin with the exact ``f``-update from
@@ -407,5 +398,3 @@ def histogram_support(H: Any) -> np.ndarray:
 
 # reg / (max C - min C) below which the default method is Sinkhorn-Newton-Sparse (benchmarks/transport.py)
 SNS_BELOW = 5e-3
-# cost entries up to which compiled SNS is the default at any reg (NumPy float64; see default_method)
-SNS_DEFAULT_MAX_SIZE = 5000

@@ -1,6 +1,7 @@
-"""SNS's compiled path on small NumPy problems against its twin, the step-by-step path.
+"""Compiled runs of SNS and Sinkhorn on small NumPy problems against their twin, the step-by-step path.
 
-The compiled run (``optkit.kernels.transport.ot_sns_run``) must make the step path's iterations:
+A compiled run (``optkit.kernels.transport.ot_sns_run``, ``ot_sinkhorn_run``) must make the step path's
+iterations:
 the same iteration counts, statuses and counters, the same plans and potentials to rounding,
 the same in-run measures, whatever ``check_every``, callbacks, warm starts or how many
 iterations one call makes."""
@@ -15,6 +16,7 @@ from optkit.backend import namespace_by_name, to_numpy
 from optkit.datasets.transport import digits_pair
 from optkit.kernels import transport as kernels
 from optkit.problems import EntropicOT
+from optkit.solvers.transport import sinkhorn as sinkhorn_module
 from optkit.solvers.transport import sns as sns_module
 
 
@@ -40,14 +42,17 @@ RTOL = {"clouds-continuation": 1e-5}
 
 
 def _stepwise(monkeypatch):
-    monkeypatch.setattr(sns_module, "ot_sns_compiled", lambda C: False)
+    for module in (sinkhorn_module, sns_module):
+        monkeypatch.setattr(module, "ot_run_compiled", lambda C: False)
 
 
 def _same_run(fast, slow, rtol=1e-7):
     assert fast.info["compiled"] and not slow.info["compiled"]
     assert fast.status is slow.status and fast.nit == slow.nit
-    for key in ("sinkhorn_iterations", "newton_iterations", "backtracks", "sinkhorn_fallbacks", "regs"):
+    for key in ("sinkhorn_iterations", "newton_iterations", "backtracks", "sinkhorn_fallbacks", "regs", "absorptions",
+                "log_steps"):
         assert fast.info.get(key) == slow.info.get(key), key
+    assert fast.info.get("omega", 0.0) == pytest.approx(slow.info.get("omega", 0.0), rel=1e-9)  # from summed errors
     np.testing.assert_allclose(to_numpy(fast.x), to_numpy(slow.x), rtol=0, atol=1e-9 * float(np.max(to_numpy(slow.x))))
     hf, hs = fast.history, slow.history
     np.testing.assert_array_equal(hf["nit"], hs["nit"])
@@ -60,7 +65,7 @@ def _same_run(fast, slow, rtol=1e-7):
 @pytest.mark.parametrize("name", list(INSTANCES))
 def test_compiled_run_makes_the_step_paths_iterations(name, monkeypatch):
     problem = INSTANCES[name]()
-    assert kernels.ot_sns_compiled(problem.C)
+    assert kernels.ot_run_compiled(problem.C)
     fast = optkit.solve(problem, method="sns", tol=1e-9)
     _stepwise(monkeypatch)
     slow = optkit.solve(problem, method="sns", tol=1e-9)
@@ -97,10 +102,26 @@ def test_compiled_run_from_a_warm_start_and_under_a_callback(monkeypatch):
     np.testing.assert_allclose(np.array(seen["fast"]), np.array(seen["slow"]), rtol=1e-7)
 
 
+@pytest.mark.parametrize("name,options", [
+    ("clouds-reg1e-2", {}), ("clouds-reg1e-2", dict(relaxation=False, check_every=1)),
+    ("digits-l2", dict(max_iter=3000, check_every=7)),  # reg 1e-3: absorptions, relaxation dropped or not
+    ("clouds-continuation", dict(max_iter=400)),  # reg 1e-4: log-domain half-steps
+])
+def test_compiled_sinkhorn_makes_the_step_paths_iterations(name, options, monkeypatch):
+    problem = INSTANCES[name]()
+    fast = optkit.solve(problem, method="sinkhorn", tol=1e-9, **options)
+    _stepwise(monkeypatch)
+    slow = optkit.solve(problem, method="sinkhorn", tol=1e-9, **options)
+    _same_run(fast, slow, RTOL.get(name, 1e-7))
+    assert fast.info["domain"] == "kernel"
+    if name == "clouds-continuation":
+        assert fast.info["log_steps"] > 0 and fast.info["absorptions"] > 0
+
+
 def test_one_iteration_per_call_gives_the_same_run(monkeypatch):
     problem = _clouds(30, 30, 1e-3, 5)
     whole = optkit.solve(problem, method="sns", tol=1e-10)
-    monkeypatch.setattr(sns_module, "_CHUNK_WORK", 1)  # every call of the kernel makes one iteration
+    monkeypatch.setattr(sinkhorn_module, "_CHUNK_WORK", 1)  # every call of the kernel makes one iteration
     calls = []
     run = sns_module.ot_sns_run
     monkeypatch.setattr(sns_module, "ot_sns_run", lambda *args: calls.append(1) or run(*args))
@@ -124,9 +145,9 @@ def test_the_twins_step_path_makes_the_same_run():
 
 def test_only_small_float64_numpy_costs_run_compiled():
     C = np.random.default_rng(0).random((20, 20))
-    assert kernels.ot_sns_compiled(C)
-    assert not kernels.ot_sns_compiled(C.astype(np.float32))
-    assert not kernels.ot_sns_compiled(namespace_by_name("array_api_strict").asarray(C))
-    assert not kernels.ot_sns_compiled(np.zeros((1, kernels.SNS_RUN_MAX_SIZE + 1)))
+    assert kernels.ot_run_compiled(C)
+    assert not kernels.ot_run_compiled(C.astype(np.float32))
+    assert not kernels.ot_run_compiled(namespace_by_name("array_api_strict").asarray(C))
+    assert not kernels.ot_run_compiled(np.zeros((1, kernels.OT_RUN_MAX_SIZE + 1)))
     with pytest.raises(ValueError, match="NumPy float64"):
         kernels.ot_sns_run(C.astype(np.float32), *([None] * 10), 1)

@@ -11,13 +11,14 @@ from .._dispatch import PARALLEL_MIN_SIZE, pick, use_numba
 from . import _twin as twin
 
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
-           "ot_gibbs_init", "ot_scale_kernel", "ot_sns_compiled", "ot_sns_run", "SNSState", "SNSTrace",
-           "SNS_RUN_MAX_SIZE"]
+           "ot_gibbs_init", "ot_scale_kernel", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
+           "RunTrace", "OT_RUN_MAX_SIZE"]
 
-#: SNS runs its iterations compiled, many per call (:func:`ot_sns_run`), on NumPy float64 costs with at most
-#: this many entries: there the step path's Python overhead per iteration outweighs the iteration itself
-#: (a 33 x 38 Newton step: about 0.1 ms of overhead for a few microseconds of kernels).
-SNS_RUN_MAX_SIZE = 1 << 18
+#: Sinkhorn and SNS run their iterations compiled, many per call (:func:`ot_sns_run`, :func:`ot_sinkhorn_run`),
+#: on NumPy float64 costs with at most this many entries: there the step path's Python overhead per
+#: iteration outweighs the iteration itself (a 33 x 38 Newton step: about 0.1 ms of overhead for a few
+#: microseconds of kernels).
+OT_RUN_MAX_SIZE = 1 << 18
 
 
 class SparsePlan(NamedTuple):
@@ -130,16 +131,18 @@ def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
     return twin.scale_kernel(K, u, v)
 
 
-class SNSState(NamedTuple):
-    """What a compiled SNS run changes, updated in place by :func:`ot_sns_run` (see ``_jit_sns.sns_run``).
 
-    ``ist`` holds the integer state (stage, counters, continuation level, iteration count); ``f, g``
-    the potentials; ``u, v, K, Kv, Ktu`` the Sinkhorn stage's scalings, kernel and its products;
-    ``rows, cols, counts`` the Newton stage's marginals and CSR row lengths (after a call: the
-    marginals of its last iteration).
+class RunState(NamedTuple):
+    """What a compiled run changes, updated in place by :func:`ot_sns_run` and :func:`ot_sinkhorn_run`.
+
+    ``ist`` holds the integer state (stage, counters, continuation level, iteration count) and ``fst``
+    Sinkhorn's over-relaxation (weight, last rate reading); ``f, g`` the potentials; ``u, v, K, Kv, Ktu``
+    the kernel-domain scalings, kernel and its products; ``rows, cols, counts`` SNS's Newton-stage
+    marginals and CSR row lengths (after a call, ``rows, cols`` are the marginals of its last iteration).
     """
 
     ist: Any
+    fst: Any
     f: Any
     g: Any
     u: Any
@@ -152,9 +155,9 @@ class SNSState(NamedTuple):
     counts: Any
 
 
-class SNSTrace(NamedTuple):
-    """The iterations of one :func:`ot_sns_run` call: potentials ``F[k], G[k]``, ``out[k] = (objective,
-    L1 marginal error, reg)`` and the integer state ``ist[k]`` after iteration ``k``."""
+class RunTrace(NamedTuple):
+    """The iterations of one compiled call: potentials ``F[k], G[k]``, ``out[k] = (objective, L1 marginal
+    error, reg, over-relaxation weight)`` and the integer state ``ist[k]`` after iteration ``k``."""
 
     F: Any
     G: Any
@@ -162,31 +165,43 @@ class SNSTrace(NamedTuple):
     ist: Any
 
 
-def ot_sns_compiled(C: Any) -> bool:
-    """Whether SNS runs compiled on the cost ``C``: NumPy float64 with at most :data:`SNS_RUN_MAX_SIZE` entries.
+def ot_run_compiled(C: Any) -> bool:
+    """Whether Sinkhorn (kernel domain) and SNS run compiled on the cost ``C``: NumPy float64 with at most
+    :data:`OT_RUN_MAX_SIZE` entries.
 
-    Elsewhere (other libraries, float32, larger problems) the solver steps through the kernels of
-    this module one iteration at a time; that step path is the twin of :func:`ot_sns_run`.
+    Elsewhere (other libraries, float32, larger problems) the solvers step through the kernels of
+    this module one iteration at a time; that step path is the twin of the compiled runs.
     """
-    return use_numba(C) and C.dtype == np.float64 and C.size <= SNS_RUN_MAX_SIZE
+    return use_numba(C) and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE
+
+
+def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrace:
+    if not ot_run_compiled(C):
+        raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
+                         f"(elsewhere the solvers step through the kernels one iteration at a time)")
+    from . import _jit_sns as k  # noqa: PLC0415
+
+    n, m = C.shape
+    F, G = np.empty((count, n)), np.empty((count, m))
+    out, ist = np.empty((count, 4)), np.empty((count, k.N_STATE), dtype=np.int64)
+    done = getattr(k, name)(C, *args, *state, F, G, out, ist)
+    return RunTrace(F[:done], G[:done], out[:done], ist[:done])
 
 
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,
-               cfg: Any, state: SNSState, count: int) -> SNSTrace:
+               cfg: Any, state: RunState, count: int) -> RunTrace:
     """Advance a compiled SNS run by at most ``count`` iterations (fewer when it certifies); returns their trace.
 
     ``prm = (tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)`` and
     ``cfg = (sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter)`` are the run's constants,
     ``levels`` the continuation's regs (decreasing, the problem's last). Only where
-    :func:`ot_sns_compiled` holds; its twin is the step path (see that function).
+    :func:`ot_run_compiled` holds; its twin is the step path (see that function).
     """
-    if not ot_sns_compiled(C):
-        raise ValueError("ot_sns_run takes a NumPy float64 cost of at most SNS_RUN_MAX_SIZE entries "
-                         "(elsewhere SNS steps through the kernels one iteration at a time)")
-    from . import _jit_sns as k  # noqa: PLC0415
+    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count)
 
-    n, m = C.shape
-    F, G = np.empty((count, n)), np.empty((count, m))
-    out, ist = np.empty((count, 3)), np.empty((count, k.N_STATE), dtype=np.int64)
-    done = k.sns_run(C, CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg, *state, F, G, out, ist)
-    return SNSTrace(F[:done], G[:done], out[:done], ist[:done])
+
+def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any,
+                    state: RunState, count: int) -> RunTrace:
+    """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run`
+    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``)."""
+    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count)

@@ -1,13 +1,15 @@
-"""Sinkhorn-Newton-Sparse in one compiled loop, for small problems (NumPy float64 only).
+"""Sinkhorn-Newton-Sparse and Sinkhorn in compiled loops, for small problems (NumPy float64 only).
 
-Reached only through :func:`optkit.kernels.transport.ot_sns_run`. It runs the same iterations as
+Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run``. The first runs
+the same iterations as
 :class:`optkit.solvers.SinkhornNewtonSparse` step by step (the kernel-domain Sinkhorn stage with its
 absorptions and log-domain fallbacks, the switch to Newton, the sparsified Newton-CG steps with their
 Armijo search and Sinkhorn fallback, the continuation levels), calling the very kernels of ``_jit.py``
 that the step path calls, but without returning to Python between iterations: on a 33 x 38 problem
 the step path spends almost all its time in per-step Python overhead. Its array-API twin is that
 step path (the solver's own ``step`` over the kernels' twins); ``tests/transport/test_whole_solve.py``
-holds the two to the same iterates.
+holds the two to the same iterates. ``sinkhorn_run`` does the same for :class:`optkit.solvers.Sinkhorn` in
+the kernel domain (with its over-relaxation and the rate readings every 10 iterations).
 
 A call advances at most ``F.shape[0]`` iterations, so that the caller regains control (Ctrl-C,
 callbacks) between calls. Every iteration is recorded: its potentials, the objective and L1
@@ -26,8 +28,10 @@ from ._jit import gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, new
 _BIG = 1e50  # as the step path: scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
 
 # integer state ``ist``: what changes during a run besides the arrays
-STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT = range(12)
-N_STATE = 12
+(STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
+ RATED) = range(14)
+N_STATE = 14
+# float state ``fst`` (Sinkhorn's over-relaxation): weight omega, and the last rate reading (k, error), k < 0: none
 # ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
 
@@ -77,9 +81,12 @@ def _rebuild(C, f, g, u, v, K, reg, absorb, ist):  # pragma: no cover  (compiled
 
 
 @numba.njit(cache=True)
-def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist):  # pragma: no cover  (compiled)
-    """One stabilised kernel-domain Sinkhorn iteration (``SinkhornEngine.kernel_step`` without relaxation)."""
+def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w):  # pragma: no cover  (compiled)
+    """One stabilised kernel-domain Sinkhorn iteration with over-relaxation weight ``w``
+    (``SinkhornEngine.kernel_step``)."""
     un = a / Kv
+    if w != 1.0:
+        un = un ** w * u ** (1.0 - w)
     if not _below(un, _BIG):  # K v underflowed: this half-step in the log domain
         for j in range(g.size):
             g[j] += reg * math.log(v[j])
@@ -91,6 +98,8 @@ def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist):  # 
         un[:] = 1.0
     _vecmat(un, K, Ktu)
     vn = b / Ktu
+    if w != 1.0:
+        vn = vn ** w * v ** (1.0 - w)
     if not _below(vn, _BIG):
         for i in range(f.size):
             f[i] += reg * math.log(un[i])
@@ -212,8 +221,8 @@ def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist):  #
 
 
 @numba.njit(cache=True)
-def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
-            F, G, out, out_ist):  # pragma: no cover  (compiled)
+def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
+            counts, F, G, out, out_ist):  # pragma: no cover  (compiled)
     """Advance the SNS state by at most ``F.shape[0]`` iterations; returns how many were made.
 
     The state is ``ist`` and the arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
@@ -233,18 +242,11 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, f, g, u, v,
     while done < F.shape[0]:
         reg = levels[ist[LEVEL]]
         if ist[STAGE] == 0:
-            _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist)
+            _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, 1.0)
             if ist[SINKHORN] >= n_sinkhorn:
                 _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
             else:
-                if ist[KTU_VALID] == 0:
-                    _vecmat(u, K, Ktu)
-                for i in range(f.size):
-                    fe[i] = f[i] + reg * math.log(u[i])
-                    rows[i] = u[i] * Kv[i]
-                for j in range(g.size):
-                    ge[j] = g[j] + reg * math.log(v[j])
-                    cols[j] = v[j] * Ktu[j]
+                _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
                 if ist[SINKHORN] % 5 == 0 and _error(rows, cols, a, b) / mass <= switch_tol:
                     _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
         else:
@@ -256,19 +258,87 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, f, g, u, v,
         if ist[STAGE] == 1:
             fe[:] = f
             ge[:] = g
-        err = _error(rows, cols, a, b)
-        fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
-        F[done, :] = fe
-        G[done, :] = ge
-        out[done, 0] = fun if math.isfinite(err) else np.nan
-        out[done, 1] = err
-        out[done, 2] = reg
-        ist[NIT] += 1
-        out_ist[done, :] = ist
+        if _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass,
+                   ist[LEVEL] == last):
+            return done + 1
         done += 1
-        nit = ist[NIT]
-        if nit >= max_iter:
-            break
-        if (nit % every == 0) and ist[LEVEL] == last and not err / mass > tol:
-            break
+    return done
+
+
+@numba.njit(cache=True)
+def _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols):  # pragma: no cover  (compiled)
+    """The effective potentials ``f + reg log u``, ``g + reg log v`` and the marginals ``u * Kv``,
+    ``v * K^T u`` of the kernel-domain plan (``SinkhornEngine.marginals``)."""
+    if ist[KTU_VALID] == 0:
+        _vecmat(u, K, Ktu)
+    for i in range(f.size):
+        fe[i] = f[i] + reg * math.log(u[i])
+        rows[i] = u[i] * Kv[i]
+    for j in range(g.size):
+        ge[j] = g[j] + reg * math.log(v[j])
+        cols[j] = v[j] * Ktu[j]
+
+
+@numba.njit(cache=True)
+def _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass,
+            certifiable):  # pragma: no cover  (compiled)
+    """Write iteration ``done`` of the call (potentials, objective, marginal error, reg, the
+    over-relaxation weight, counters) and
+    say whether the call stops there: at ``max_iter``, or at an iteration the run loop checks whose
+    relative marginal error (at the problem's reg: ``certifiable``) is <= ``tol`` or not a number."""
+    err = _error(rows, cols, a, b)
+    fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
+    F[done, :] = fe
+    G[done, :] = ge
+    out[done, 0] = fun if math.isfinite(err) else np.nan
+    out[done, 1] = err
+    out[done, 2] = reg
+    out[done, 3] = fst[0]
+    ist[NIT] += 1
+    out_ist[done, :] = ist
+    nit = ist[NIT]
+    return nit >= max_iter or ((nit % every == 0) and certifiable and not err / mass > tol)
+
+
+@numba.njit(cache=True)
+def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
+    """The over-relaxation weight from the rate readings every 10 iterations (``Sinkhorn._adapt``)."""
+    if ist[RELAX] == 0:
+        return
+    k = ist[SINKHORN]
+    if fst[1] >= 0:
+        k0, e0 = fst[1], fst[2]
+        if err > e0 and fst[0] != 1.0:
+            fst[0] = 1.0
+            ist[RELAX] = 0
+        elif fst[0] == 1.0 and ist[RATED] >= 2 and 0 < err < e0:
+            kappa = (err / e0) ** (1.0 / (k - k0))
+            if kappa > 0.5:
+                fst[0] = min(1.9, 2.0 / (1.0 + math.sqrt(1.0 - kappa)))
+    fst[1] = k
+    fst[2] = err
+    ist[RATED] += 1
+
+
+@numba.njit(cache=True)
+def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
+                 F, G, out, out_ist):  # pragma: no cover  (compiled)
+    """Advance a kernel-domain Sinkhorn run by at most ``F.shape[0]`` iterations; returns how many were made.
+
+    The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
+    (``counts`` is not used); the record and the early stop are the same.
+    """
+    tol, mass = prm[0], prm[7]
+    every, max_iter = cfg[3], cfg[4]
+    fe = np.empty(f.size)
+    ge = np.empty(g.size)
+    done = 0
+    while done < F.shape[0]:
+        _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, fst[0])
+        _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
+        if ist[RELAX] == 1 and ist[SINKHORN] % 10 == 0:
+            _adapt(fst, ist, _error(rows, cols, a, b))
+        if _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass, True):
+            return done + 1
+        done += 1
     return done

@@ -15,14 +15,12 @@ from typing import Any
 from ..._registry import register
 import numpy as np
 
-from ...kernels.transport import (SNSState, SNSTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg,
-                                  ot_sns_compiled, ot_sns_run, ot_softmin_rows)
+from ...kernels.transport import (RunState, RunTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg,
+                                  ot_run_compiled, ot_sns_run, ot_softmin_rows)
 from ..base import Check, Options, option
-from .sinkhorn import OTState, PlanFactors, SinkhornEngine, _OTSolver, measured
+from .sinkhorn import _IST, CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
 
 __all__ = ["SinkhornNewtonSparse"]
-
-_CHUNK_WORK = 1 << 21  # cost entries x iterations per call of the compiled run (bounds the time to a Ctrl-C)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,23 +65,6 @@ class _NewtonState:
     nnz: int = 0
 
 
-@dataclass
-class _CompiledRun:
-    """The state of a compiled run (small NumPy problems): the kernel's state, and the trace of its
-    last call that the run loop's steps replay one iteration at a time.
-
-    ``pos`` is the run loop's iteration count; the trace holds iterations ``base + 1 ... base + len``.
-    """
-
-    arrays: SNSState
-    trace: SNSTrace
-    base: int = 0
-    pos: int = 0
-
-
-_IST = ("stage", "sinkhorn", "level", "ktu_valid", "newton", "cg", "backtracks", "fallbacks", "nnz")
-
-
 @register("sns", aliases=("sinkhorn_newton_sparse",))
 class SinkhornNewtonSparse(_OTSolver):
     """Sinkhorn-Newton-Sparse: early-stopped Sinkhorn, then sparsified Newton steps on the dual.
@@ -120,7 +101,7 @@ class SinkhornNewtonSparse(_OTSolver):
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
 
-    On NumPy float64 costs of at most ``SNS_RUN_MAX_SIZE`` (2^18) entries the
+    On NumPy float64 costs of at most ``OT_RUN_MAX_SIZE`` (2^18) entries the
     iterations run compiled, many per call of one Numba loop
     (``optkit.kernels.transport.ot_sns_run``), and ``step`` replays them one at
     a time: the same iterates, without the Python overhead per step that dominates
@@ -173,7 +154,7 @@ class SinkhornNewtonSparse(_OTSolver):
         # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
         self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
-        self.compiled = ot_sns_compiled(p.C)
+        self.compiled = ot_run_compiled(p.C)
         s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
         if o.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -279,16 +260,16 @@ class SinkhornNewtonSparse(_OTSolver):
         return s
 
     def check(self, s: Any) -> Check:
-        if isinstance(s, _CompiledRun):
-            return self._replayed_check(s)
+        if isinstance(s, CompiledRun):
+            return self._replayed(s)
         if isinstance(s, OTState):
             return s.measured if s.measured is not None else self.engine.measure(s)
         return measured(self.problem, PlanFactors(s.f, s.g, s.reg), s.rows, s.cols)
 
     def info(self, s: Any) -> dict[str, Any]:
         path = {"compiled": self.compiled}
-        if isinstance(s, _CompiledRun):
-            c = dict(zip(_IST, (int(v) for v in s.trace.ist[s.pos - s.base - 1])))
+        if isinstance(s, CompiledRun):
+            c = self._counters(s)
             if c["stage"] == 0:
                 return {"sinkhorn_iterations": c["sinkhorn"], "regs": list(self.levels), **path}
             return {"sinkhorn_iterations": c["sinkhorn"], "regs": list(self.levels), "newton_iterations": c["newton"],
@@ -302,56 +283,24 @@ class SinkhornNewtonSparse(_OTSolver):
 
     # -- the compiled path (small NumPy float64 problems) ------------------------------------------------------------
 
-    def _compiled_step(self, s: Any) -> _CompiledRun:
-        """One iteration of the compiled run: the next one of the trace, or a new call when it is used up.
-
-        A call runs at most ``_CHUNK_WORK / (n m)`` iterations (at most 256), so that Ctrl-C and the
-        run loop's checks are never far away; it stops early at an iteration the loop checks and
-        finds certified. The iterates are the step path's, whatever ``check_every`` or a callback.
-        """
-        if not isinstance(s, _CompiledRun):
-            s = _CompiledRun(self._pack(s), SNSTrace(None, None, None, np.zeros((0, 0))))
-        if s.pos >= s.base + len(s.trace.ist):
-            p, o = self.problem, self.options
-            count = min(max(1, min(256, _CHUNK_WORK // p.C.size)), o.max_iter - s.pos)
-            s.base = s.pos
-            s.trace = ot_sns_run(p.C, self.engine.CT, p.a, p.b, self._ln[0], self._ln[1], self._levels, self.log_thr,
-                                 self._prm, self._cfg, s.arrays, count)
-        s.pos += 1
-        return s
-
-    def _pack(self, s: Any) -> SNSState:
+    def _pack(self, s: Any) -> RunState:
         """The kernel's state from the step path's (at the start of a run), with the run's constants."""
         p, o = self.problem, self.options
         n, m = p.shape
-        self._ln = (np.log(p.a), np.log(p.b))
+        self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
+                            level_tol=o.level_tol)
         self._levels = np.asarray(self.levels, dtype=np.float64)
-        self._prm = np.array([o.tol, o.switch_tol, o.cg_tol, o.shift, o.armijo, o.level_tol, self.cutoff, p.mass])
-        self._cfg = np.array([o.sinkhorn_iters, o.max_backtracks, o.cg_max_iter, o.check_every, o.max_iter],
-                             dtype=np.int64)
-        ist = np.zeros(len(_IST) + 3, dtype=np.int64)
-        copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
         if isinstance(s, OTState):
-            ist[1], ist[9], ist[10] = s.k, s.absorptions, s.log_steps
-            ist[3] = int(s.Ktu is not None)
-            Ktu = copy(s.Ktu) if s.Ktu is not None else np.empty(m)
-            return SNSState(ist, copy(s.f), copy(s.g), copy(s.u), copy(s.v), copy(s.K), copy(s.Kv), Ktu,
-                            np.empty(n), np.empty(m), np.zeros(n, dtype=np.int64))
-        ist[0], ist[1], ist[2] = 1, s.sinkhorn, self.levels.index(s.reg)
-        counts = np.asarray(s.counts, dtype=np.int64).copy()
-        return SNSState(ist, copy(s.f), copy(s.g), np.ones(n), np.ones(m), np.empty((0, 0)), np.empty(n), np.empty(m),
-                        copy(s.rows), copy(s.cols), counts)
+            return kernel_state(s, n, m)
+        ist = np.zeros(len(_IST), dtype=np.int64)
+        ist[_IST.index("stage")], ist[_IST.index("sinkhorn")] = 1, s.sinkhorn
+        ist[_IST.index("level")] = self.levels.index(s.reg)
+        copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
+        return RunState(ist, np.array([1.0, -1.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
+                        np.empty((0, 0)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
+                        np.asarray(s.counts, dtype=np.int64).copy())
 
-    def _replayed_check(self, s: _CompiledRun) -> Check:
-        """The check of the replayed iterate. The last iterate of a call (where the run can stop) is
-        certified by the problem's ``measures`` from its marginals; the others carry the measures the
-        compiled loop computed with the same formulas (``fun``, marginal error)."""
-        k = s.pos - s.base - 1
-        t, p = s.trace, self.problem
-        f, g, reg = t.F[k], t.G[k], float(t.out[k, 2])  # a trace is never written after its call
-        if k == len(t.ist) - 1:
-            return measured(p, PlanFactors(f, g, reg), s.arrays.rows, s.arrays.cols)
-        err = float(t.out[k, 1])
-        return Check(x=PlanFactors(f, g, reg), fun=float(t.out[k, 0]),
-                     optimality=err / p.mass if reg == p.reg else math.inf, measures={"marginal_error": err},
-                     dual=(f, g))
+    def _advance(self, state: RunState, count: int) -> RunTrace:
+        p = self.problem
+        return ot_sns_run(p.C, self.engine.CT, p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm, self._cfg,
+                          state, count)
