@@ -35,7 +35,7 @@ from optkit.problems.transport import SNS_BELOW
 from optkit.solvers.transport import sinkhorn as sinkhorn_module
 from optkit.solvers.transport import sns as sns_module
 
-from ._harness import RESULTS, Row, write
+from ._harness import Row, save_figure, write
 
 TARGET = 1e-8
 SIZES = (30, 50, 100, 200, 500)
@@ -221,11 +221,7 @@ def plot(rows: list[Row], family: str):
         ax.set_ylabel("median wall time (s)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = RESULTS / f"{family}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, family)
 
 
 def main_small(args) -> list[Row]:

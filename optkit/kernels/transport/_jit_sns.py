@@ -81,6 +81,17 @@ def _rebuild(C, f, g, u, v, K, reg, absorb, ist):  # pragma: no cover  (compiled
 
 
 @numba.njit(cache=True)
+def _log_half_step(C, other, scale, mine, ln_w, reg):  # pragma: no cover  (compiled)
+    """A half-step in the log domain: absorb ``scale`` into the ``other`` potential, then the exact
+    update ``mine = reg log w - softmin_rows(C - other)`` (``C`` or ``C^T``, ``ln_w = log a`` or ``log b``)."""
+    for j in range(other.size):
+        other[j] += reg * math.log(scale[j])
+    s = softmin_rows_serial(C, other, reg)
+    for i in range(mine.size):
+        mine[i] = reg * ln_w[i] - s[i]
+
+
+@numba.njit(cache=True)
 def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w):  # pragma: no cover  (compiled)
     """One stabilised kernel-domain Sinkhorn iteration with over-relaxation weight ``w``
     (``SinkhornEngine.kernel_step``)."""
@@ -88,11 +99,7 @@ def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w): 
     if w != 1.0:
         un = un ** w * u ** (1.0 - w)
     if not _below(un, _BIG):  # K v underflowed: this half-step in the log domain
-        for j in range(g.size):
-            g[j] += reg * math.log(v[j])
-        s = softmin_rows_serial(C, g, reg)
-        for i in range(f.size):
-            f[i] = reg * ln_a[i] - s[i]
+        _log_half_step(C, g, v, f, ln_a, reg)
         _rebuild(C, f, g, u, v, K, reg, False, ist)
         ist[LOG_STEPS] += 1
         un[:] = 1.0
@@ -101,11 +108,7 @@ def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w): 
     if w != 1.0:
         vn = vn ** w * v ** (1.0 - w)
     if not _below(vn, _BIG):
-        for i in range(f.size):
-            f[i] += reg * math.log(un[i])
-        s = softmin_rows_serial(CT, f, reg)
-        for j in range(g.size):
-            g[j] = reg * ln_b[j] - s[j]
+        _log_half_step(CT, f, un, g, ln_b, reg)
         _rebuild(C, f, g, u, v, K, reg, False, ist)
         ist[LOG_STEPS] += 1
         un[:] = 1.0
