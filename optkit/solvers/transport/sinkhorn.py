@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..._registry import register
 import numpy as np
 
+from ..._registry import register
 from ...kernels.transport import (RunState, RunTrace, ot_gibbs, ot_gibbs_init, ot_run_compiled, ot_scale_kernel,
                                   ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
@@ -301,8 +301,8 @@ class _OTSolver(Solver):
         return {**dict(zip(_IST, (int(v) for v in s.trace.ist[k]))), "omega": float(s.trace.out[k, 3])}
 
     def _run_constants(self, **prm: float) -> None:
-        """The constants every call of a compiled run passes: ``log a``, ``log b``, and the float and
-        integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
+        """Set, in ``init``, the constants every call of a compiled run passes: ``log a``, ``log b``, and the
+        float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
         ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter)."""
         p, o = self.problem, self.options
         self._ln = (np.log(p.a), np.log(p.b))
@@ -404,10 +404,11 @@ class Sinkhorn(_OTSolver):
         self._adapt(s)
         # small NumPy float64 problems run the kernel-domain iterations compiled (see _OTSolver)
         self.compiled = self.kernel and ot_run_compiled(self.problem.C)
+        if self.compiled:
+            self._run_constants()
         return s
 
     def _pack(self, s: OTState) -> RunState:
-        self._run_constants()
         return kernel_state(s, *self.problem.shape)
 
     def _advance(self, state: RunState, count: int) -> RunTrace:

@@ -155,6 +155,10 @@ class SinkhornNewtonSparse(_OTSolver):
         self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
         self.compiled = ot_run_compiled(p.C)
+        if self.compiled:
+            self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
+                                level_tol=o.level_tol)
+            self._levels = np.asarray(self.levels, dtype=np.float64)
         s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
         if o.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -284,12 +288,8 @@ class SinkhornNewtonSparse(_OTSolver):
     # -- the compiled path (small NumPy float64 problems) ------------------------------------------------------------
 
     def _pack(self, s: Any) -> RunState:
-        """The kernel's state from the step path's (at the start of a run), with the run's constants."""
-        p, o = self.problem, self.options
-        n, m = p.shape
-        self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
-                            level_tol=o.level_tol)
-        self._levels = np.asarray(self.levels, dtype=np.float64)
+        """The kernel's state from the step path's (at the start of a run)."""
+        n, m = self.problem.shape
         if isinstance(s, OTState):
             return kernel_state(s, n, m)
         ist = np.zeros(len(_IST), dtype=np.int64)
