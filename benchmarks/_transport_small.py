@@ -53,7 +53,7 @@ def _step_path():
     modules = (sinkhorn_module, sns_module)
     compiled = [m.ot_run_compiled for m in modules]
     for m in modules:
-        m.ot_run_compiled = lambda C: False
+        m.ot_run_compiled = lambda *args: False
     try:
         yield
     finally:

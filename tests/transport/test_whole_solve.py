@@ -43,7 +43,7 @@ RTOL = {"clouds-continuation": 1e-5}
 
 def _stepwise(monkeypatch):
     for module in (sinkhorn_module, sns_module):
-        monkeypatch.setattr(module, "ot_run_compiled", lambda C: False)
+        monkeypatch.setattr(module, "ot_run_compiled", lambda *args: False)
 
 
 def _same_run(fast, slow, rtol=1e-7):
@@ -118,6 +118,12 @@ def test_compiled_sinkhorn_makes_the_step_paths_iterations(name, options, monkey
         assert fast.info["log_steps"] > 0 and fast.info["absorptions"] > 0
 
 
+def test_sinkhorn_steps_beyond_its_compiled_size():
+    problem = _clouds(150, 150, 1e-1, 7)  # 22500 entries: BLAS products beat the compiled loops for Sinkhorn
+    assert not optkit.solve(problem, method="sinkhorn", tol=1e-8).info["compiled"]
+    assert optkit.solve(problem, method="sns", tol=1e-8).info["compiled"]
+
+
 def test_one_iteration_per_call_gives_the_same_run(monkeypatch):
     problem = _clouds(30, 30, 1e-3, 5)
     whole = optkit.solve(problem, method="sns", tol=1e-10)
@@ -149,5 +155,6 @@ def test_only_small_float64_numpy_costs_run_compiled():
     assert not kernels.ot_run_compiled(C.astype(np.float32))
     assert not kernels.ot_run_compiled(namespace_by_name("array_api_strict").asarray(C))
     assert not kernels.ot_run_compiled(np.zeros((1, kernels.OT_RUN_MAX_SIZE + 1)))
+    assert not kernels.ot_run_compiled(np.zeros((1, kernels.SINKHORN_RUN_MAX_SIZE + 1)), kernels.SINKHORN_RUN_MAX_SIZE)
     with pytest.raises(ValueError, match="NumPy float64"):
         kernels.ot_sns_run(C.astype(np.float32), *([None] * 10), 1)

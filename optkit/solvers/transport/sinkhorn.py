@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._registry import register
-from ...kernels.transport import (RunState, RunTrace, ot_gibbs, ot_gibbs_init, ot_run_compiled, ot_scale_kernel,
-                                  ot_sinkhorn_run, ot_softmin_rows)
+from ...kernels.transport import (SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
+                                  ot_run_compiled, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
@@ -347,7 +347,7 @@ class Sinkhorn(_OTSolver):
     ``x0`` may be a pair of potentials ``(f, g)``; the result's ``x`` is the plan
     ``P`` and ``dual`` the potentials.
 
-    On NumPy float64 costs of at most ``OT_RUN_MAX_SIZE`` (2^18) entries the
+    On NumPy float64 costs of at most ``SINKHORN_RUN_MAX_SIZE`` (2^14) entries the
     kernel-domain iterations run compiled, many per call of one Numba loop
     (``optkit.kernels.transport.ot_sinkhorn_run``), and ``step`` replays them one at
     a time: the same iterates without some 25 microseconds of Python per iteration;
@@ -403,7 +403,7 @@ class Sinkhorn(_OTSolver):
         s.measured = self.engine.measure(s)
         self._adapt(s)
         # small NumPy float64 problems run the kernel-domain iterations compiled (see _OTSolver)
-        self.compiled = self.kernel and ot_run_compiled(self.problem.C)
+        self.compiled = self.kernel and ot_run_compiled(self.problem.C, SINKHORN_RUN_MAX_SIZE)
         if self.compiled:
             self._run_constants()
         return s
