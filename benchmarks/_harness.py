@@ -117,6 +117,13 @@ def plot_histories(family: str, curves: dict[str, dict[str, tuple[list[float], l
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
+    return save_figure(fig, family)
+
+
+def save_figure(fig: Any, family: str) -> Path:
+    """Lay out ``fig``, write it to ``results/<family>.png`` and close it."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
     fig.tight_layout()
     path = RESULTS / f"{family}.png"
     fig.savefig(path, dpi=110)

@@ -11,7 +11,9 @@ checked every 10 iterations), so it is swept from loose to tight and the first
 setting whose plan reaches 1e-8 is timed. Times are best-of-3 below one second,
 single runs above; everything runs in this one process after a warm-up.
 
-Run: ``python -m benchmarks.transport`` (``--quick``: n = 300, reg in {1e-2, 1e-3}, and the digits).
+Run: ``python -m benchmarks.transport`` (``--quick``: n = 300, reg in {1e-2, 1e-3}, and the digits;
+``--small``: the small-size sweep of :mod:`benchmarks._transport_small`, n = 30 ... 500 and the digits
+against every peer, interleaved rounds, medians).
 """
 from __future__ import annotations
 
@@ -194,7 +196,14 @@ def main(argv=None):
                         help="a peer setting slower than this many seconds ends that peer's sweep")
     parser.add_argument("--log-domain-max-n", type=int, default=1000,
                         help="run POT sinkhorn_log only up to this n (it is 30-100x slower than sinkhorn)")
+    parser.add_argument("--small", action="store_true",
+                        help="the small-size sweep (n = 30 ... 500 and the digits, interleaved rounds, medians)")
+    parser.add_argument("--repeat", type=int, default=7, help="--small: interleaved rounds per instance")
     args = parser.parse_args(argv)
+    if args.small:
+        from ._transport_small import main_small  # noqa: PLC0415
+
+        return main_small(args)
     # compile the Numba kernels before timing
     warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), 1e-3)
     for method in ("sinkhorn", "sns"):

@@ -169,6 +169,17 @@ class EntropicOT(Problem):
         object.__setattr__(self, "reg", reg)
         object.__setattr__(self, "_spread", float(xp.max(C) - xp.min(C)))
         object.__setattr__(self, "_mass", sa)
+        object.__setattr__(self, "_xp", xp)  # the arrays never change: their namespace is found once
+
+    @property
+    def xp(self) -> Any:
+        """The array namespace of ``C``, ``a`` and ``b`` (found once: the solvers ask for it every iteration)."""
+        return self._xp
+
+    @property
+    def dtype(self) -> Any:
+        """The floating dtype of ``C`` (and of the weights)."""
+        return self.C.dtype
 
     # -- constructors --------------------------------------------------------------------------------------------
 
@@ -254,7 +265,8 @@ class EntropicOT(Problem):
 
         Sinkhorn's rate degrades as :math:`\\exp(-\\|C\\|_\\infty/\\mathrm{reg})`
         while the plan, and with it the Newton system, gets sparser as ``reg``
-        shrinks; the switch point comes from ``benchmarks/transport.py``.
+        shrinks; the switch point comes from ``benchmarks/transport.py`` (and holds on
+        small problems too, where both methods run compiled).
         """
         return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
 

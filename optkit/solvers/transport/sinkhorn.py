@@ -12,8 +12,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ..._registry import register
-from ...kernels.transport import ot_gibbs, ot_gibbs_init, ot_scale_kernel, ot_softmin_rows
+from ...kernels.transport import (SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
+                                  ot_run_compiled, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
@@ -21,6 +24,10 @@ __all__ = ["Sinkhorn"]
 
 _BIG = 1e50  # scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
 _RATE_EVERY = 10  # iterations between the marginal errors the over-relaxation weight is read from
+_CHUNK_WORK = 1 << 21  # cost entries x iterations per call of a compiled run (bounds the time to a Ctrl-C)
+# the compiled runs' integer state, in the kernels' order (optkit/kernels/transport/_jit_sns.py)
+_IST = ("stage", "sinkhorn", "level", "ktu_valid", "newton", "cg", "backtracks", "fallbacks", "nnz", "absorptions",
+        "log_steps", "nit", "relax", "rated")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,11 +228,89 @@ def measured(problem: EntropicOT, x: PlanFactors, rows: Any, cols: Any) -> Check
     return Check.of(x, problem.measures((x.f, x.g), rows=rows, cols=cols, reg=reg), dual=(x.f, x.g))
 
 
+@dataclass
+class CompiledRun:
+    """The state of a compiled run (small NumPy problems): the kernel's state, and the trace of its
+    last call that the run loop's steps replay one iteration at a time.
+
+    ``pos`` is the run loop's iteration count; the trace holds iterations ``base + 1 ... base + len``.
+    """
+
+    arrays: RunState
+    trace: RunTrace | None = None
+    base: int = 0
+    pos: int = 0
+
+
+def kernel_state(s: OTState, n: int, m: int) -> RunState:
+    """A compiled run's state from a kernel-domain :class:`OTState` (copies)."""
+    ist = np.zeros(len(_IST), dtype=np.int64)
+    for name, value in (("sinkhorn", s.k), ("absorptions", s.absorptions), ("log_steps", s.log_steps),
+                        ("ktu_valid", s.Ktu is not None), ("relax", s.relax), ("rated", s.rated)):
+        ist[_IST.index(name)] = int(value)
+    fst = np.array([s.omega, -1.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1])])
+    copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
+    Ktu = copy(s.Ktu) if s.Ktu is not None else np.empty(m)
+    return RunState(ist, fst, copy(s.f), copy(s.g), copy(s.u), copy(s.v), copy(s.K), copy(s.Kv), Ktu, np.empty(n),
+                    np.empty(m), np.zeros(n, dtype=np.int64))
+
+
 class _OTSolver(Solver):
-    """What every entropic OT method shares: the problem type and the plan on output."""
+    """What every entropic OT method shares: the problem type, the plan on output, and the replay of
+    compiled runs on small NumPy problems.
+
+    A solver whose ``compiled`` is set in ``init`` makes its iterations in a compiled kernel, many per call
+    (``_advance(state, count)``, from the state ``_pack`` makes of its first one), and its ``step`` replays
+    them one at a time, so that the run loop keeps ``max_iter``, the history, callbacks and Ctrl-C. A
+    call makes at most ``_CHUNK_WORK / (n m)`` iterations (256 at most) and stops early at an iteration
+    the loop checks and will find certified; the last iterate of a call is certified by the problem's
+    ``measures`` from its marginals, the others carry the measures the kernel computed with the same
+    formulas.
+    """
 
     problem_types = (EntropicOT,)
     cutoff = -math.inf  # plan entries with exponent <= cutoff are left out (of the measured marginals too)
+    compiled = False
+
+    def _compiled_step(self, s: Any) -> CompiledRun:
+        """The next iteration of the compiled run: the next one of the trace, or a new call when it is used up."""
+        if not isinstance(s, CompiledRun):
+            s = CompiledRun(self._pack(s))
+        if s.trace is None or s.pos >= s.base + len(s.trace.ist):
+            count = min(max(1, min(256, _CHUNK_WORK // self.problem.C.size)), self.options.max_iter - s.pos)
+            s.base = s.pos
+            s.trace = self._advance(s.arrays, count)
+        s.pos += 1
+        return s
+
+    def _replayed(self, s: CompiledRun) -> Check:
+        """The check of the replayed iterate (see the class)."""
+        k = s.pos - s.base - 1
+        t, p = s.trace, self.problem
+        f, g, reg = t.F[k], t.G[k], float(t.out[k, 2])  # a trace is never written after its call
+        if k == len(t.ist) - 1:
+            return measured(p, PlanFactors(f, g, reg), s.arrays.rows, s.arrays.cols)
+        err = float(t.out[k, 1])
+        return Check(x=PlanFactors(f, g, reg), fun=float(t.out[k, 0]),
+                     optimality=err / p.mass if reg == p.reg else math.inf, measures={"marginal_error": err},
+                     dual=(f, g))
+
+    def _counters(self, s: CompiledRun) -> dict[str, Any]:
+        """The replayed iterate's integer state by name, and its over-relaxation weight as ``omega``."""
+        k = s.pos - s.base - 1
+        return {**dict(zip(_IST, (int(v) for v in s.trace.ist[k]))), "omega": float(s.trace.out[k, 3])}
+
+    def _run_constants(self, **prm: float) -> None:
+        """Set, in ``init``, the constants every call of a compiled run passes: ``log a``, ``log b``, and the
+        float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
+        ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter)."""
+        p, o = self.problem, self.options
+        self._ln = (np.log(p.a), np.log(p.b))
+        names = ("tol", "switch_tol", "cg_tol", "shift", "armijo", "level_tol", "cutoff", "mass")
+        values = {"tol": o.tol, "mass": p.mass, "cutoff": self.cutoff, **prm}
+        self._prm = np.array([float(values.get(k, 0.0)) for k in names])
+        self._cfg = np.array([getattr(o, "sinkhorn_iters", 0), getattr(o, "max_backtracks", 0),
+                              getattr(o, "cg_max_iter", 0), o.check_every, o.max_iter], dtype=np.int64)
 
     def finalize(self, check: Check) -> Check:
         """Form the plan of a check's :class:`PlanFactors` and measure it (one pass over ``C``)."""
@@ -261,6 +346,13 @@ class Sinkhorn(_OTSolver):
 
     ``x0`` may be a pair of potentials ``(f, g)``; the result's ``x`` is the plan
     ``P`` and ``dual`` the potentials.
+
+    On NumPy float64 costs of at most ``SINKHORN_RUN_MAX_SIZE`` (2^14) entries the
+    kernel-domain iterations run compiled, many per call of one Numba loop
+    (``optkit.kernels.transport.ot_sinkhorn_run``), and ``step`` replays them one at
+    a time: the same iterates without some 25 microseconds of Python per iteration;
+    the run loop's contract holds as for :class:`~optkit.solvers.SinkhornNewtonSparse`
+    (``docs/transport.md``). ``Result.info["compiled"]`` says which path ran.
 
     With ``relaxation=True`` (kernel domain) the updates are over-relaxed,
     :math:`u \\leftarrow u^{1-\\omega}(a/Kv)^\\omega` and likewise for ``v``, with the
@@ -310,9 +402,22 @@ class Sinkhorn(_OTSolver):
         s.relax = self.kernel and self.options.relaxation
         s.measured = self.engine.measure(s)
         self._adapt(s)
+        # small NumPy float64 problems run the kernel-domain iterations compiled (see _OTSolver)
+        self.compiled = self.kernel and ot_run_compiled(self.problem.C, SINKHORN_RUN_MAX_SIZE)
+        if self.compiled:
+            self._run_constants()
         return s
 
+    def _pack(self, s: OTState) -> RunState:
+        return kernel_state(s, *self.problem.shape)
+
+    def _advance(self, state: RunState, count: int) -> RunTrace:
+        p = self.problem
+        return ot_sinkhorn_run(p.C, self.engine.CT, p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count)
+
     def step(self, s: OTState, measure: bool) -> OTState:
+        if self.compiled:
+            return self._compiled_step(s)
         s = self.engine.kernel_step(s) if self.kernel else self.engine.log_step(s)
         rate = s.relax and s.k % _RATE_EVERY == 0
         s.measured = self.engine.measure(s) if measure or rate else None
@@ -341,8 +446,11 @@ class Sinkhorn(_OTSolver):
         s.rated += 1
 
     def check(self, s: OTState) -> Check:
+        if isinstance(s, CompiledRun):
+            return self._replayed(s)
         return s.measured if s.measured is not None else self.engine.measure(s)
 
     def info(self, s: OTState) -> dict[str, Any]:
-        return {"domain": "kernel" if self.kernel else "log", "absorptions": s.absorptions,
-                "log_steps": s.log_steps, "omega": s.omega}
+        c = self._counters(s) if isinstance(s, CompiledRun) else vars(s)
+        return {"domain": "kernel" if self.kernel else "log", "absorptions": c["absorptions"],
+                "log_steps": c["log_steps"], "omega": c["omega"], "compiled": self.compiled}

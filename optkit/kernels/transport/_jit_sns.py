@@ -1,0 +1,347 @@
+"""Sinkhorn-Newton-Sparse and Sinkhorn in compiled loops, for small problems (NumPy float64 only).
+
+Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run``. The first runs
+the same iterations as
+:class:`optkit.solvers.SinkhornNewtonSparse` step by step (the kernel-domain Sinkhorn stage with its
+absorptions and log-domain fallbacks, the switch to Newton, the sparsified Newton-CG steps with their
+Armijo search and Sinkhorn fallback, the continuation levels), calling the very kernels of ``_jit.py``
+that the step path calls, but without returning to Python between iterations: on a 33 x 38 problem
+the step path spends almost all its time in per-step Python overhead. Its array-API twin is that
+step path (the solver's own ``step`` over the kernels' twins); ``tests/transport/test_whole_solve.py``
+holds the two to the same iterates. ``sinkhorn_run`` does the same for :class:`optkit.solvers.Sinkhorn` in
+the kernel domain (with its over-relaxation and the rate readings every 10 iterations).
+
+A call advances at most ``F.shape[0]`` iterations, so that the caller regains control (Ctrl-C,
+callbacks) between calls. Every iteration is recorded: its potentials, the objective and L1
+marginal error of its plan (the formulas of :meth:`optkit.problems.EntropicOT.measures`) and the
+counters, for the run loop to replay.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ._jit import gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, softmin_rows_serial
+
+_BIG = 1e50  # as the step path: scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
+
+# integer state ``ist``: what changes during a run besides the arrays
+(STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
+ RATED) = range(14)
+N_STATE = 14
+# float state ``fst`` (Sinkhorn's over-relaxation): weight omega, and the last rate reading (k, error), k < 0: none
+# ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter
+# ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
+
+
+@numba.njit(cache=True)
+def _matvec(K, v, out):  # pragma: no cover  (compiled)
+    n, m = K.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            s += K[i, j] * v[j]
+        out[i] = s
+
+
+@numba.njit(cache=True)
+def _vecmat(u, K, out):  # pragma: no cover  (compiled)
+    n, m = K.shape
+    out[:] = 0.0
+    for i in range(n):
+        ui = u[i]
+        for j in range(m):
+            out[j] += ui * K[i, j]
+
+
+@numba.njit(cache=True)
+def _below(x, big):  # pragma: no cover  (compiled)
+    """``max(x) < big`` with NaN counting as not below."""
+    for i in range(x.size):
+        if not x[i] < big:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _rebuild(C, f, g, u, v, K, reg, absorb, ist):  # pragma: no cover  (compiled)
+    """The step path's ``SinkhornEngine.rebuild``: absorb the scalings (when ``absorb``), remake the kernel."""
+    if absorb:
+        for i in range(f.size):
+            f[i] += reg * math.log(u[i])
+        for j in range(g.size):
+            g[j] += reg * math.log(v[j])
+    K[:, :] = gibbs_serial(C, f, g, reg, -np.inf)
+    u[:] = 1.0
+    v[:] = 1.0
+    ist[KTU_VALID] = 0
+    ist[ABSORPTIONS] += 1
+
+
+@numba.njit(cache=True)
+def _log_half_step(C, other, scale, mine, ln_w, reg):  # pragma: no cover  (compiled)
+    """A half-step in the log domain: absorb ``scale`` into the ``other`` potential, then the exact
+    update ``mine = reg log w - softmin_rows(C - other)`` (``C`` or ``C^T``, ``ln_w = log a`` or ``log b``)."""
+    for j in range(other.size):
+        other[j] += reg * math.log(scale[j])
+    s = softmin_rows_serial(C, other, reg)
+    for i in range(mine.size):
+        mine[i] = reg * ln_w[i] - s[i]
+
+
+@numba.njit(cache=True)
+def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w):  # pragma: no cover  (compiled)
+    """One stabilised kernel-domain Sinkhorn iteration with over-relaxation weight ``w``
+    (``SinkhornEngine.kernel_step``)."""
+    un = a / Kv
+    if w != 1.0:
+        un = un ** w * u ** (1.0 - w)
+    if not _below(un, _BIG):  # K v underflowed: this half-step in the log domain
+        _log_half_step(C, g, v, f, ln_a, reg)
+        _rebuild(C, f, g, u, v, K, reg, False, ist)
+        ist[LOG_STEPS] += 1
+        un[:] = 1.0
+    _vecmat(un, K, Ktu)
+    vn = b / Ktu
+    if w != 1.0:
+        vn = vn ** w * v ** (1.0 - w)
+    if not _below(vn, _BIG):
+        _log_half_step(CT, f, un, g, ln_b, reg)
+        _rebuild(C, f, g, u, v, K, reg, False, ist)
+        ist[LOG_STEPS] += 1
+        un[:] = 1.0
+        vn[:] = 1.0
+        _vecmat(un, K, Ktu)
+    u[:] = un
+    v[:] = vn
+    ist[KTU_VALID] = 1
+    if np.min(u) < 1 / _BIG or np.min(v) < 1 / _BIG or np.max(u) > _BIG:
+        _rebuild(C, f, g, u, v, K, reg, True, ist)
+    _matvec(K, v, Kv)
+    ist[SINKHORN] += 1
+
+
+@numba.njit(cache=True)
+def _error(rows, cols, a, b):  # pragma: no cover  (compiled)
+    """:math:`\\|r - a\\|_1 + \\|c - b\\|_1`, the problem's marginal error."""
+    e = 0.0
+    for i in range(rows.size):
+        e += abs(rows[i] - a[i])
+    for j in range(cols.size):
+        e += abs(cols[j] - b[j])
+    return e
+
+
+@numba.njit(cache=True)
+def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts):  # pragma: no cover  (compiled)
+    """Shift ``(f + t, g - t)`` so that ``g_m = 0`` and refresh the marginals and the row counts."""
+    t = g[g.size - 1]
+    for i in range(f.size):
+        f[i] += t
+    for j in range(g.size):
+        g[j] -= t
+    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr)
+    rows[:] = r
+    cols[:] = c
+    counts[:] = cnt
+
+
+@numba.njit(cache=True)
+def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts):  # pragma: no cover
+    """One exact log-domain Sinkhorn iteration at ``reg``, then the gauge (it increases the dual)."""
+    s = softmin_rows_serial(C, g, reg)
+    for i in range(f.size):
+        f[i] = reg * ln_a[i] - s[i]
+    s = softmin_rows_serial(CT, f, reg)
+    for j in range(g.size):
+        g[j] = reg * ln_b[j] - s[j]
+    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts)
+
+
+@numba.njit(cache=True)
+def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist):  # pragma: no cover
+    """One sparsified Newton step with its Armijo search, or the Sinkhorn fallback (the solver's
+    ``_newton_step``)."""
+    cg_tol, shift, armijo, cutoff, mass = prm[2], prm[3], prm[4], prm[6], prm[7]
+    max_bt, cg_max = cfg[1], cfg[2]
+    n, m = C.shape
+    m1 = m - 1
+    ga = a - rows
+    gb = b - cols
+    err = _error(rows, cols, a, b) / mass
+    indptr, indices, data = gibbs_sparse_serial(C, f, g, reg, log_thr, counts)
+    ist[NNZ] = data.size
+    rtol = min(cg_tol, math.sqrt(max(err, 1e-300)))
+    sh = 1.0 + shift * err
+    x, y, it = newton_cg_serial(indptr, indices, data, sh * rows, sh * cols, ga, gb[:m1].copy(), rtol, cg_max, 1)
+    ist[CG] += it
+    df = reg * x
+    dg = np.zeros(m)
+    dg[:m1] = reg * y
+    slope = np.sum(ga * df) + np.sum(gb * dg)
+    lin = np.sum(a * df) + np.sum(b * dg)
+    total = np.sum(rows)
+    accepted = False
+    if slope > 0 and math.isfinite(slope):
+        alpha = 1.0
+        for _ in range(max_bt):
+            f1 = f + alpha * df
+            g1 = g + alpha * dg
+            r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr)
+            gain = alpha * lin - reg * (np.sum(r1) - total)
+            if math.isfinite(gain) and gain >= armijo * alpha * slope:
+                accepted = True
+                break
+            if err <= 1e-6 and math.isfinite(gain):
+                # near the solution the gain is below the rounding of D: judge by the gradient
+                if _error(r1, c1, a, b) / mass <= 0.5 * err:
+                    accepted = True
+                    break
+            alpha *= 0.5
+            ist[BACKTRACKS] += 1
+    if accepted:
+        f[:] = f1
+        g[:] = g1
+        rows[:] = r1
+        cols[:] = c1
+        counts[:] = n1
+        ist[NEWTON] += 1
+    else:
+        _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)
+        ist[FALLBACKS] += 1
+
+
+@numba.njit(cache=True)
+def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist):  # pragma: no cover  (compiled)
+    for i in range(f.size):
+        f[i] += reg * math.log(u[i])
+    for j in range(g.size):
+        g[j] += reg * math.log(v[j])
+    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts)
+    ist[STAGE] = 1
+
+
+@numba.njit(cache=True)
+def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
+            counts, F, G, out, out_ist):  # pragma: no cover  (compiled)
+    """Advance the SNS state by at most ``F.shape[0]`` iterations; returns how many were made.
+
+    The state is ``ist`` and the arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
+    ``ist[STAGE] == 0``) and ``rows, cols, counts`` (Newton stage: the marginals and CSR row
+    lengths at ``(f, g)``), all updated in place. Iteration ``k`` of the call writes the potentials
+    of its plan to ``F[k], G[k]``, ``(objective, marginal error, reg)`` to ``out[k]`` and the
+    counters to ``out_ist[k]``; on return ``rows, cols`` hold the marginals of the last one. The call
+    stops early after an iteration the run loop checks (``check_every``, ``max_iter``) whose
+    relative marginal error at the problem's ``reg`` is <= ``tol``, or is not a number.
+    """
+    tol, switch_tol, level_tol, cutoff, mass = prm[0], prm[1], prm[5], prm[6], prm[7]
+    n_sinkhorn, every, max_iter = cfg[0], cfg[3], cfg[4]
+    last = levels.size - 1
+    fe = np.empty(f.size)
+    ge = np.empty(g.size)
+    done = 0
+    while done < F.shape[0]:
+        reg = levels[ist[LEVEL]]
+        if ist[STAGE] == 0:
+            _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, 1.0)
+            if ist[SINKHORN] >= n_sinkhorn:
+                _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
+            else:
+                _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
+                if ist[SINKHORN] % 5 == 0 and _error(rows, cols, a, b) / mass <= switch_tol:
+                    _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
+        else:
+            _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist)
+            if ist[LEVEL] < last and _error(rows, cols, a, b) / mass <= level_tol:
+                ist[LEVEL] += 1
+                reg = levels[ist[LEVEL]]
+                _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)
+        if ist[STAGE] == 1:
+            fe[:] = f
+            ge[:] = g
+        if _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass,
+                   ist[LEVEL] == last):
+            return done + 1
+        done += 1
+    return done
+
+
+@numba.njit(cache=True)
+def _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols):  # pragma: no cover  (compiled)
+    """The effective potentials ``f + reg log u``, ``g + reg log v`` and the marginals ``u * Kv``,
+    ``v * K^T u`` of the kernel-domain plan (``SinkhornEngine.marginals``)."""
+    if ist[KTU_VALID] == 0:
+        _vecmat(u, K, Ktu)
+    for i in range(f.size):
+        fe[i] = f[i] + reg * math.log(u[i])
+        rows[i] = u[i] * Kv[i]
+    for j in range(g.size):
+        ge[j] = g[j] + reg * math.log(v[j])
+        cols[j] = v[j] * Ktu[j]
+
+
+@numba.njit(cache=True)
+def _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass,
+            certifiable):  # pragma: no cover  (compiled)
+    """Write iteration ``done`` of the call (potentials, objective, marginal error, reg, the
+    over-relaxation weight, counters) and
+    say whether the call stops there: at ``max_iter``, or at an iteration the run loop checks whose
+    relative marginal error (at the problem's reg: ``certifiable``) is <= ``tol`` or not a number."""
+    err = _error(rows, cols, a, b)
+    fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
+    F[done, :] = fe
+    G[done, :] = ge
+    out[done, 0] = fun if math.isfinite(err) else np.nan
+    out[done, 1] = err
+    out[done, 2] = reg
+    out[done, 3] = fst[0]
+    ist[NIT] += 1
+    out_ist[done, :] = ist
+    nit = ist[NIT]
+    return nit >= max_iter or ((nit % every == 0) and certifiable and not err / mass > tol)
+
+
+@numba.njit(cache=True)
+def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
+    """The over-relaxation weight from the rate readings every 10 iterations (``Sinkhorn._adapt``)."""
+    if ist[RELAX] == 0:
+        return
+    k = ist[SINKHORN]
+    if fst[1] >= 0:
+        k0, e0 = fst[1], fst[2]
+        if err > e0 and fst[0] != 1.0:
+            fst[0] = 1.0
+            ist[RELAX] = 0
+        elif fst[0] == 1.0 and ist[RATED] >= 2 and 0 < err < e0:
+            kappa = (err / e0) ** (1.0 / (k - k0))
+            if kappa > 0.5:
+                fst[0] = min(1.9, 2.0 / (1.0 + math.sqrt(1.0 - kappa)))
+    fst[1] = k
+    fst[2] = err
+    ist[RATED] += 1
+
+
+@numba.njit(cache=True)
+def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
+                 F, G, out, out_ist):  # pragma: no cover  (compiled)
+    """Advance a kernel-domain Sinkhorn run by at most ``F.shape[0]`` iterations; returns how many were made.
+
+    The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
+    (``counts`` is not used); the record and the early stop are the same.
+    """
+    tol, mass = prm[0], prm[7]
+    every, max_iter = cfg[3], cfg[4]
+    fe = np.empty(f.size)
+    ge = np.empty(g.size)
+    done = 0
+    while done < F.shape[0]:
+        _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, fst[0])
+        _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
+        if ist[RELAX] == 1 and ist[SINKHORN] % 10 == 0:
+            _adapt(fst, ist, _error(rows, cols, a, b))
+        if _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass, True):
+            return done + 1
+        done += 1
+    return done
