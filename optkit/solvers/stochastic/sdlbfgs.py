@@ -94,6 +94,12 @@ _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
 _DAMPING = option(0.1, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
 
 
+_PAIR_EVERY = option(None, "steps between curvature pairs (each costs b sample gradients): 1 makes one every "
+                                 "step as in the paper; None: 1, or max(1, m // memory) when pairs enter H at "
+                                 "epoch starts (m steps per epoch: only the newest memory pairs of an epoch are kept)",
+                     domain="int >= 1")
+
+
 _REFRESH_DOC = ("when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' (at the next epoch "
                 "start: H constant over each epoch), 'auto' ('epoch' with shuffle, 'step' with independent draws)")
 
@@ -104,6 +110,7 @@ class SdLBFGSOptions(ScheduledOptions):
     memory: int = _MEMORY
     damping: float = _DAMPING
     refresh: str = option("auto", _REFRESH_DOC, domain={"auto", "step", "epoch"})
+    pair_every: int = _PAIR_EVERY
 
 
 @dataclass
@@ -143,6 +150,18 @@ class _QuasiNewton:
         if refresh == "auto":
             refresh = "epoch" if self.options.shuffle else "step"
         self.lag = refresh == "epoch"
+        every = self.options.pair_every
+        if every is None:
+            every = max(1, self.steps_per_epoch // self.options.memory) if self.lag else 1
+        self.pair_every = every
+
+    def keep_pair(self, st: Any, batch: Any, g: Any) -> None:
+        """Remember what the next step's curvature pair needs, on the steps that make one (every
+        ``pair_every`` steps); the other steps make none and cost no extra sample gradients."""
+        if (st.k + 1) % self.pair_every == 0:
+            st.batch, st.x_prev, st.g_prev = batch, st.x, g
+        else:
+            st.batch = st.x_prev = st.g_prev = None
 
     def new_memory(self) -> Memory:
         p = self.problem
@@ -226,7 +245,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         batch = self.next_batch(st)
         g = self.problem.grad(st.x, batch)
         st.sfo += batch.size
-        st.batch, st.x_prev, st.g_prev = batch, st.x, g
+        self.keep_pair(st, batch, g)
         st.x = st.x - self.rate(st.k) * st.memory.direction(g)
         st.k += 1
         return st
@@ -238,6 +257,7 @@ class SdLBFGSVROptions(VROptions):
     memory: int = _MEMORY
     damping: float = _DAMPING
     refresh: str = option("step", _REFRESH_DOC, domain={"auto", "step", "epoch"})
+    pair_every: int = _PAIR_EVERY
 
 
 @dataclass
@@ -307,6 +327,6 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         self.pair(st)
         batch = self.next_batch(st)
         v, g = self.reduced(st, batch)
-        st.batch, st.x_prev, st.g_prev = batch, st.x, g
+        self.keep_pair(st, batch, g)
         st.x = st.x - self.options.step_size * st.memory.direction(v)
         return self.end_step(st)
