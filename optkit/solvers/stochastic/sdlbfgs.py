@@ -94,12 +94,7 @@ _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
 _DAMPING = option(0.1, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
 
 
-_PAIR_EVERY = option(None, "steps between curvature pairs (each costs b sample gradients): 1 makes one every "
-                                 "step as in the paper; None: 1, or max(1, m // memory) when pairs enter H at "
-                                 "epoch starts (m steps per epoch: only the newest memory pairs of an epoch are kept)",
-                     domain="int >= 1")
-
-
+_PAIR_EVERY_DOC = ("steps between curvature pairs (1: every step, as in the paper); None: {auto}")
 _REFRESH_DOC = ("when a new pair enters H: 'step' (at the next step, as in the paper), 'epoch' (at the next epoch "
                 "start: H constant over each epoch), 'auto' ('epoch' with shuffle, 'step' with independent draws)")
 
@@ -110,7 +105,8 @@ class SdLBFGSOptions(ScheduledOptions):
     memory: int = _MEMORY
     damping: float = _DAMPING
     refresh: str = option("auto", _REFRESH_DOC, domain={"auto", "step", "epoch"})
-    pair_every: int = _PAIR_EVERY
+    pair_every: int = option(None, _PAIR_EVERY_DOC.format(auto="max(8, m // memory) for m steps per epoch"),
+                             domain="int >= 1")
 
 
 @dataclass
@@ -152,7 +148,8 @@ class _QuasiNewton:
         self.lag = refresh == "epoch"
         every = self.options.pair_every
         if every is None:
-            every = max(1, self.steps_per_epoch // self.options.memory) if self.lag else 1
+            # with the lag only the newest `memory` pairs of an epoch reach H: the others would be wasted
+            every = max(self.min_pair_every, self.steps_per_epoch // self.options.memory if self.lag else 1)
         self.pair_every = every
 
     def keep_pair(self, st: Any, batch: Any, g: Any) -> None:
@@ -232,6 +229,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
 
     Options = SdLBFGSOptions
     State = _SdState
+    min_pair_every = 8
 
     def __init__(self, problem: Any, options: Any) -> None:
         super().__init__(problem, options)
@@ -257,7 +255,12 @@ class SdLBFGSVROptions(VROptions):
     memory: int = _MEMORY
     damping: float = _DAMPING
     refresh: str = option("step", _REFRESH_DOC, domain={"auto", "step", "epoch"})
-    pair_every: int = _PAIR_EVERY
+    pair_every: int = option(None, _PAIR_EVERY_DOC.format(auto="1, or m // memory when pairs enter H at epoch "
+                                                                "starts (m steps per epoch)"), domain="int >= 1")
+    curvature: str = option("snapshot", "curvature pairs: 'step' (s = x_k - x_{k-1}, y on S_{k-1} at both points: b "
+                                    "more sample gradients) or 'snapshot' (s = x_k - x~, y = g_S(x_k) - g_S(x~), "
+                                    "the two gradients variance reduction already takes: no extra ones)",
+                            domain={"step", "snapshot"})
 
 
 @dataclass
@@ -313,6 +316,7 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
 
     Options = SdLBFGSVROptions
     State = _SdVRState
+    min_pair_every = 1
 
     def __init__(self, problem: Any, options: Any) -> None:
         super().__init__(problem, options)
@@ -324,9 +328,17 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         return st
 
     def advance(self, st: _SdVRState) -> _SdVRState:
-        self.pair(st)
+        self.pair(st)      # with curvature="snapshot" only the epoch-start commit (st.batch stays None)
         batch = self.next_batch(st)
-        v, g = self.reduced(st, batch)
-        self.keep_pair(st, batch, g)
-        st.x = st.x - self.options.step_size * st.memory.direction(v)
+        if self.options.curvature == "step":
+            v, g = self.reduced(st, batch)
+            self.keep_pair(st, batch, g)
+            st.x = st.x - self.options.step_size * st.memory.direction(v)
+            return self.end_step(st)
+        v, _ = self.reduced(st, batch)
+        x = st.x
+        st.x = x - self.options.step_size * st.memory.direction(v)
+        if (st.k + 1) % self.pair_every == 0 and not st.fresh:
+            # g_S(x_k) - g_S(x~) = v - grad F(x~); it enters H after this step, which did not use it
+            st.memory.update(self.xp, x - st.snapshot, v - st.mu, self.options.damping, x)
         return self.end_step(st)
