@@ -87,11 +87,12 @@ LARGE = ("dense", "sparse")
 QUICK = ("logistic/breast_cancer", "svm/breast_cancer", "mlp/digits")
 
 
-def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
+def grids(L: float | None, kind: str = "small", batch: int = 256) -> dict[str, list[dict]]:
     """The settings each method is tuned over. Plain gradient steps are set from the smoothness ``L`` of
     the linear models (``None``: the MLP, fixed steps). ``kind``: ``"convex"`` (decaying steps for the
     plain methods: a constant step stalls at its noise level), ``"small"`` or ``"large"`` (fewer
-    settings on the large data sets, where one run takes a minute)."""
+    settings on the large data sets, where one run takes a minute; ``batch`` is the instance's batch size)."""
+    batches = (batch, 2 * batch)
     base = [0.1, 0.3, 1.0, 3.0, 10.0] if L is None else [c / L for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)]
     if kind == "convex":
         return {
@@ -105,20 +106,24 @@ def grids(L: float | None, kind: str = "small") -> dict[str, list[dict]]:
         return {
             "sgd": [dict(step_size=a, schedule=s) for a in base[1:] for s in ("constant", "1/sqrt(k)")],
             "adam": [dict(step_size=a) for a in (1e-3, 3e-3, 1e-2, 3e-2, 0.1)],
-            "svrg": [dict(step_size=a) for a in base[1:]],
+            # the variance-reduced methods also over the batch size (b and 2b): a larger batch makes fewer steps,
+            # each with one two-loop recursion of SdLBFGS-VR over p pairs of d entries
+            "svrg": [dict(step_size=a, batch_size=b) for a in base[1:] for b in batches],
             # delta floors the curvature estimate gamma, so H_0 <= I / delta: on the sparse set (L = 0.027)
             # delta = 0.1 capped the quasi-Newton step below the plain gradient step that SVRG tuned to (3 / L)
             "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.3, 1.0)
                         for s in ("constant", "1/sqrt(k)") for d in (0.01, 0.1, 1.0)],
-            "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.1, 0.3, 1.0) for d in (0.001, 0.01, 0.1, 1.0)],
+            "sdlbfgs_vr": [dict(step_size=a, damping=d, memory=p, batch_size=b) for a in (0.3, 1.0)
+                           for d in (0.01, 1.0) for p in (5, 10) for b in batches],
         }
     return {
         "sgd": [dict(step_size=a, schedule=s) for a in base for s in ("constant", "1/sqrt(k)", "1/k")]
         + [dict(step_size=a / 10, momentum=0.9) for a in base],
+        # every schedule for every scheduled method: SdLBFGS's best on the sigmoid SVM over breast cancer is 1/k
         "adam": [dict(step_size=a, schedule=s) for a in (1e-3, 3e-3, 1e-2, 3e-2, 0.1)
-                 for s in ("constant", "1/sqrt(k)")],
+                 for s in ("constant", "1/sqrt(k)", "1/k")],
         "svrg": [dict(step_size=a) for a in base],
-        "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.1, 0.3, 1.0)
+        "sdlbfgs": [dict(step_size=a, schedule=s, damping=d) for a in (0.3, 1.0, 2.0)
                     for s in ("constant", "1/sqrt(k)", "1/k") for d in (0.1, 1.0)],
         "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.03, 0.1, 0.3, 1.0) for d in (0.1, 1.0)],
     }
@@ -130,8 +135,10 @@ METHODS = ("sdlbfgs", "sdlbfgs_vr", "svrg", "sgd", "adam")
 def _run(problem, method: str, setting: dict, *, seed: int, batch: int, epochs: int, stop=None, keep=False,
          budget_s: float = math.inf):
     """One optkit run; ``stop(snapshot) -> bool`` ends it early, and so does a run time above ``budget_s``;
-    ``keep`` stores the iterate at every check."""
+    ``keep`` stores the iterate at every check. A ``batch_size`` in ``setting`` replaces the instance's ``batch``."""
     kept: list = []
+    setting = dict(setting)
+    batch = setting.pop("batch_size", batch)
 
     def callback(info):
         if keep:
@@ -281,7 +288,7 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
         tune_seeds = (0,) if large else (0, 1)
         for method in methods:
             tried = []
-            for setting in grids(L, "large" if large else "small")[method]:
+            for setting in grids(L, "large" if large else "small", batch)[method]:
                 sfo, final = [], []
                 for seed in tune_seeds:
                     res, _ = _run(problem, method, setting, seed=seed, batch=batch, epochs=epochs, budget_s=RUN_CAP_S)
