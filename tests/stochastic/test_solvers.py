@@ -80,12 +80,13 @@ def test_sdlbfgs_refresh_rule_removes_the_reshuffling_bias():
     assert iid.status is Status.MAX_ITER and math.isfinite(iid.fun)
 
 
-@pytest.mark.parametrize("method", ["sdlbfgs", "sdlbfgs_vr"])
-def test_nonconvex_sigmoid_svm_reaches_a_stationary_point_with_damping(method):
+@pytest.mark.parametrize("method, extra", [("sdlbfgs", {}), ("sdlbfgs", {"pair_every": 1}), ("sdlbfgs_vr", {}),
+                                           ("sdlbfgs_vr", {"curvature": "step"})])
+def test_nonconvex_sigmoid_svm_reaches_a_stationary_point_with_damping(method, extra):
     s = data.breast_cancer()
     problem = SigmoidSVM(s.X_train, s.y_train, 1e-3)
     opts = {"sdlbfgs": dict(step_size=1.0, schedule="1/sqrt(k)", damping=0.1),
-            "sdlbfgs_vr": dict(step_size=0.1)}[method]
+            "sdlbfgs_vr": dict(step_size=0.1)}[method] | extra
     res = optkit.solve(problem, method=method, tol=1e-3, seed=0, max_epochs=150, **opts)
     assert res.success, res
     assert res.info["damped"] > 0  # negative or weak curvature met and damped
