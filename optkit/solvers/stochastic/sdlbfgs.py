@@ -62,7 +62,7 @@ class Memory:
         self.free = list(range(slots - 1, -1, -1))
         self.gammas = [1.0] * slots
         self.inv_gamma = 1.0      # H = I until the first pair is active
-        self.pairs = self.damped = self.skipped = 0
+        self.pairs = self.damped = self.skipped = self.clears = 0
 
     def update(self, xp: Any, s: Any, y: Any, delta: float, x: Any) -> None:
         """Damp ``(s, y)`` and store it, unless :math:`\\|s\\|` is negligible next to :math:`\\|x\\|`."""
@@ -83,6 +83,13 @@ class Memory:
         self.pairs += 1
         self.damped += theta < 1.0
 
+    def clear(self) -> None:
+        """Drop every pair: H is the identity again until the next pair."""
+        self.free = list(range(self.S.shape[0] - 1, -1, -1))
+        self.active, self.pending = [], []
+        self.inv_gamma = 1.0
+        self.clears += 1
+
     def commit(self) -> None:
         """Make the pending pairs active (the newest ``p`` of pending and active are kept)."""
         if not self.pending:
@@ -99,7 +106,7 @@ class Memory:
 
     def info(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "damped": int(self.damped), "skipped": self.skipped,
-                "gamma": 1.0 / self.inv_gamma}
+                "gamma": 1.0 / self.inv_gamma, "rejected_inner_loops": self.clears}
 
 
 _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
@@ -273,6 +280,8 @@ class SdLBFGSVROptions(VROptions):
                                     "more sample gradients) or 'snapshot' (s = x_k - x~, y = g_S(x_k) - g_S(x~), "
                                     "the two gradients variance reduction already takes: no extra ones)",
                             domain={"step", "snapshot"})
+    reject: bool = option(True, "an inner loop that ends above the objective of its snapshot is undone: the iterate "
+                                "returns to the snapshot and the pairs are dropped")
 
 
 @dataclass
@@ -339,6 +348,16 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         st = self.start(x0, memory=self.new_memory())
         self.take_snapshot(st)
         return st
+
+    def take_snapshot(self, st: _SdVRState) -> None:
+        """A new snapshot, unless the inner loop ended above the objective it started from: then the iterate
+        goes back to the previous snapshot and every pair is dropped (see the class notes)."""
+        previous = (st.snapshot, st.f_snapshot, st.mu)
+        super().take_snapshot(st)
+        if self.options.reject and previous[0] is not None and not st.f_snapshot <= previous[1]:
+            st.snapshot, st.f_snapshot, st.mu = previous
+            st.x = st.snapshot
+            st.memory.clear()
 
     def advance(self, st: _SdVRState) -> _SdVRState:
         self.pair(st)      # with curvature="snapshot" only the epoch-start commit (st.batch stays None)
