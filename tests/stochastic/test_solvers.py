@@ -172,3 +172,16 @@ def test_cupy_dense_and_sparse():
         b = optkit.solve(gpu, method="sdlbfgs_vr", tol=1e-4, seed=0, max_epochs=40)
         assert a.success and b.success and b.backend == "cupy"
         assert abs(a.fun - b.fun) <= 1e-6 * max(1.0, abs(a.fun))
+
+
+def test_sdlbfgs_vr_undoes_an_inner_loop_that_ends_above_its_snapshot():
+    """With a step far too long, inner loops overshoot: each one that ends above its snapshot's objective is
+    undone, so the objective at the snapshots (the epoch-end checks) never increases; without the rule it does."""
+    problem = _logistic()
+    opts = dict(tol=1e-12, max_epochs=30, batch_size=20, step_size=30.0, seed=0)
+    guarded = optkit.solve(problem, method="sdlbfgs_vr", **opts)
+    fun = guarded.history["fun"]
+    assert guarded.info["rejected_inner_loops"] > 0
+    assert np.all(np.diff(fun) <= 0)
+    free = optkit.solve(problem, method="sdlbfgs_vr", reject=False, **opts)
+    assert free.info["rejected_inner_loops"] == 0 and np.any(np.diff(free.history["fun"]) > 0)
