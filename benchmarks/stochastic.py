@@ -16,6 +16,10 @@ each method needs to reach a relative full-gradient norm of 1e-3, tuned on seed 
 (fewest SFO calls, then the shortest time), then run with seeds 0-4; gradient norm and test accuracy are recorded against
 SFO calls and time (mean and min-max over the seeds).
 
+**Versus** (``--versus REPS``): SdLBFGS-VR against SVRG in time to the 1e-3 target, interleaved seed by seed
+in one process with their tuned settings from ``stochastic.json`` (SdLBFGS-VR also with the batch sizes of
+``--vr-batch``); results in ``stochastic_versus_<instances>.json``.
+
 Data: scikit-learn's breast_cancer (standardised) and digits (pixels / 16; binary: 0-4 against 5-9),
 and the generated dense 2e5 x 100 and sparse 1e5 x 5e4 (density 1e-3) sets, 80/20 or 75/25
 train/test splits with fixed seeds. Set ``OPENBLAS_NUM_THREADS`` etc. before running; the JSON records
@@ -326,6 +330,39 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
         out[name] = result
 
 
+def versus(names, batches: list[int], reps: int) -> dict:
+    """SdLBFGS-VR against SVRG in time to the 1e-3 gradient target, interleaved in this one process (seed by
+    seed, so that the machine's load falls on both): each with its tuned setting from ``stochastic.json``,
+    SdLBFGS-VR also with each batch size of ``batches``; the median over seeds ``0 .. reps-1``."""
+    import json  # noqa: PLC0415
+
+    tuned = json.loads((RESULTS / "stochastic.json").read_text())["results"]["nonconvex"]
+    out: dict = {}
+    for name in names:
+        kind, set_name, l2, batch, epochs = NONCONVEX[name]
+        problem, _ = _model(kind, set_name, l2)
+        n = problem.n_samples
+        vr = tuned[name]["methods"]["sdlbfgs_vr"]["best"]
+        runs = [("svrg", tuned[name]["methods"]["svrg"]["best"]), ("sdlbfgs_vr", vr)]
+        runs += [("sdlbfgs_vr", {**vr, "batch_size": b}) for b in batches if b != vr.get("batch_size", batch)]
+        got: list[list] = [[] for _ in runs]
+        for method, setting in runs:   # warm-up: Numba's kernels load on first use
+            _run(problem, method, setting, seed=0, batch=batch, epochs=1)
+        for seed in range(reps):
+            for i, (method, setting) in enumerate(runs):
+                res, _ = _run(problem, method, setting, seed=seed, batch=batch, epochs=epochs, budget_s=RUN_CAP_S)
+                ok = res.history["optimality"] <= TARGET_GRAD
+                got[i].append((_first(res.history, ok, "time"), _first(res.history, ok, "sfo") / n))
+        out[name] = {"n": n, "runs": []}
+        print(f"\n{name}: {problem!r}", flush=True)
+        for (method, setting), g in zip(runs, got):
+            t, sfo = np.median([a for a, _ in g]), np.median([b for _, b in g])
+            out[name]["runs"].append({"method": method, "setting": setting, "times": [a for a, _ in g],
+                                      "sfo": [b for _, b in g], "time_median": float(t), "sfo_median": float(sfo)})
+            print(f"  {method:11s} time median {t:7.2f}s  SFO/n {sfo:6.1f}  {_fmt(setting)}", flush=True)
+    return out
+
+
 # -- plots ---------------------------------------------------------------------------------------------------
 
 
@@ -455,11 +492,24 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--methods", nargs="*", default=list(METHODS), help="optkit methods to run")
     parser.add_argument("--peers", nargs="*", default=list(PEERS), help="peers of the convex check to run")
     parser.add_argument("--large-n", type=int, help="samples of the generated dense and sparse sets (reduced runs)")
+    parser.add_argument("--versus", type=int, metavar="REPS", help="time sdlbfgs_vr against svrg, interleaved over "
+                                                                  "REPS seeds, with their tuned settings (--only)")
+    parser.add_argument("--vr-batch", nargs="*", type=int, default=[], help="more batch sizes for sdlbfgs_vr "
+                                                                             "in --versus")
     parser.add_argument("--merge", nargs="*", help="combine partial result files (names under results/) into "
                                                    "stochastic.json")
     args = parser.parse_args(argv)
     if args.merge:
         return merge(args.merge)
+    if args.versus:
+        if args.large_n:
+            LARGE_N["n"] = args.large_n
+        names = args.only or [k for k in NONCONVEX if k != "mlp/dense"]
+        out = versus(names, args.vr_batch, args.versus)
+        tag = "_".join(sorted(k.replace("/", "-") for k in names)) + (f"_n{args.large_n}" if args.large_n else "")
+        path = write(f"stochastic_versus_{tag}", [], {"versus": out, "target_grad": TARGET_GRAD})
+        print(f"written: {path}")
+        return None
     if args.large_n:
         LARGE_N["n"] = args.large_n
     chosen = set(args.only) if args.only else set(QUICK) if args.quick else None
