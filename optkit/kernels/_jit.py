@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 
-def _builds(body, **threaded_globals):
+def _builds(body, *, fastmath=False, **threaded_globals):
     """Serial and threaded builds of one kernel body.
 
     Numba's on-disk cache files a function under its qualified name and
@@ -19,13 +19,16 @@ def _builds(body, **threaded_globals):
     "threaded" FW-T pass ran serially, or a small array ran threaded). The
     threaded build therefore compiles a copy of the function with its own name.
     ``threaded_globals`` rebinds global names for the threaded copy only (a kernel that calls
-    other kernels calls their threaded builds there).
+    other kernels calls their threaded builds there). ``fastmath`` (a flag or a set of LLVM flags, e.g.
+    ``{"reassoc"}``) lets LLVM reassociate floating-point sums, so that reductions vectorise (rounding then
+    differs from the sequential sum in the last bits).
     """
     name = body.__name__ + "_threaded"
     env = {**body.__globals__, **threaded_globals} if threaded_globals else body.__globals__
     twin = types.FunctionType(body.__code__, env, name, body.__defaults__, body.__closure__)
     twin.__qualname__ = body.__qualname__ + "_threaded"
-    return numba.njit(cache=True)(body), numba.njit(cache=True, parallel=True)(twin)
+    return (numba.njit(cache=True, fastmath=fastmath)(body),
+            numba.njit(cache=True, parallel=True, fastmath=fastmath)(twin))
 
 
 @numba.njit(cache=True, inline="always")

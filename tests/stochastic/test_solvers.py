@@ -23,22 +23,35 @@ def _logistic(n=60, d=6, seed=5):
     return LogisticRegression(X, (X @ rng.standard_normal(d) + rng.standard_normal(n) > 0).astype(int), 0.1)
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_history_counts_oracle_calls_and_epochs(method):
+PAIRS = {"sdlbfgs": [{"pair_every": 1}, {"pair_every": 4}], "sdlbfgs_vr": [{"curvature": "step", "pair_every": 1},
+                                                                       {"curvature": "step", "pair_every": 2},
+                                                                       {"curvature": "snapshot"}]}
+
+
+@pytest.mark.parametrize("method, extra", [(m, e) for m in METHODS for e in PAIRS.get(m, [{}])])
+def test_history_counts_oracle_calls_and_epochs(method, extra):
     problem = _logistic(n=50)
-    res = optkit.solve(problem, method=method, tol=1e-12, max_iter=12, batch_size=20, seed=1)
+    res = optkit.solve(problem, method=method, tol=1e-12, max_iter=12, batch_size=20, seed=1, **extra)
     h = res.history
     steps_per_epoch = 3  # ceil(50 / 20): batches of 20, 20, 10
     np.testing.assert_array_equal(h["nit"], [0, 3, 6, 9, 12])  # checked once per epoch
     np.testing.assert_allclose(h["epoch"], h["nit"] / steps_per_epoch)
     sizes = np.array([20, 20, 10] * 4)
-    per_step = {"sgd": sizes, "adam": sizes, "svrg": 2 * sizes,
-                "sdlbfgs": sizes + np.concatenate([[0], sizes[:-1]]),
-                "sdlbfgs_vr": 2 * sizes + np.concatenate([[0], sizes[:-1]])}[method]
+    # a curvature pair made at step k (every pair_every steps) costs the minibatch of step k again at step k + 1
+    every = extra.get("pair_every", 1)
+    made = (np.arange(12) + 1) % every == 0
+    pairs = np.concatenate([[0], np.where(made, sizes, 0)[:-1]]) if extra.get("curvature") != "snapshot" else 0
+    per_step = {"sgd": sizes, "adam": sizes, "svrg": 2 * sizes, "sdlbfgs": sizes + pairs,
+                "sdlbfgs_vr": 2 * sizes + pairs}[method]
     snapshots = 50 * (1 + np.arange(5)) if method in ("svrg", "sdlbfgs_vr") else np.zeros(5)
     expected = np.concatenate([[0], np.cumsum(per_step)[2::3]]) + snapshots
     np.testing.assert_array_equal(h["sfo"], expected)
     assert res.measures["sfo"] == expected[-1] and res.info["sfo"] == expected[-1]
+    if method.startswith("sdlbfgs"):
+        # a step's pair is formed at the next step (11 of the 12 made); snapshot pairs on the steps that do not
+        # start an inner loop (3 steps each), where x differs from the snapshot
+        tried = 8 if extra.get("curvature") == "snapshot" else made[:-1].sum()
+        assert res.info["pairs"] + res.info["skipped"] == tried
 
 
 def test_defaults_follow_the_data_size():
@@ -51,25 +64,29 @@ def test_defaults_follow_the_data_size():
 
 def test_sdlbfgs_refresh_rule_removes_the_reshuffling_bias():
     """With 3 steps per epoch, pairs that enter H at once stall the iterates near a relative gradient
-    of 5e-3 (H correlates with the epoch's remaining minibatches); entering at epoch starts, they do not."""
+    of 5e-3 (H correlates with the epoch's remaining minibatches); entering at epoch starts, they do not.
+    A pair every step, as in the paper (fewer pairs, the default, correlate less)."""
     problem = _logistic()
-    opts = dict(tol=3e-4, max_iter=1500, batch_size=20, step_size=1.0, schedule="1/k", seed=0)
+    opts = dict(tol=3e-4, max_iter=1500, batch_size=20, step_size=1.0, schedule="1/k", seed=0, pair_every=1)
     lagged = optkit.solve(problem, method="sdlbfgs", refresh="epoch", **opts)
     eager = optkit.solve(problem, method="sdlbfgs", refresh="step", **opts)
     auto = optkit.solve(problem, method="sdlbfgs", **opts)
     assert lagged.success and lagged.nit < 600
     assert not eager.success and eager.optimality > 1e-3
     assert auto.nit == lagged.nit  # 3 steps per epoch: "auto" lags
+    default = optkit.solve(problem, method="sdlbfgs", **{**opts, "pair_every": None})
+    assert default.success and default.nit <= lagged.nit
     iid = optkit.solve(problem, method="sdlbfgs", shuffle=False, **{**opts, "max_iter": 30})
     assert iid.status is Status.MAX_ITER and math.isfinite(iid.fun)
 
 
-@pytest.mark.parametrize("method", ["sdlbfgs", "sdlbfgs_vr"])
-def test_nonconvex_sigmoid_svm_reaches_a_stationary_point_with_damping(method):
+@pytest.mark.parametrize("method, extra", [("sdlbfgs", {}), ("sdlbfgs", {"pair_every": 1}), ("sdlbfgs_vr", {}),
+                                           ("sdlbfgs_vr", {"curvature": "step"})])
+def test_nonconvex_sigmoid_svm_reaches_a_stationary_point_with_damping(method, extra):
     s = data.breast_cancer()
     problem = SigmoidSVM(s.X_train, s.y_train, 1e-3)
     opts = {"sdlbfgs": dict(step_size=1.0, schedule="1/sqrt(k)", damping=0.1),
-            "sdlbfgs_vr": dict(step_size=0.1)}[method]
+            "sdlbfgs_vr": dict(step_size=0.1)}[method] | extra
     res = optkit.solve(problem, method=method, tol=1e-3, seed=0, max_epochs=150, **opts)
     assert res.success, res
     assert res.info["damped"] > 0  # negative or weak curvature met and damped
@@ -155,3 +172,16 @@ def test_cupy_dense_and_sparse():
         b = optkit.solve(gpu, method="sdlbfgs_vr", tol=1e-4, seed=0, max_epochs=40)
         assert a.success and b.success and b.backend == "cupy"
         assert abs(a.fun - b.fun) <= 1e-6 * max(1.0, abs(a.fun))
+
+
+def test_sdlbfgs_vr_undoes_an_inner_loop_that_ends_above_its_snapshot():
+    """With a step far too long, inner loops overshoot: each one that ends above its snapshot's objective is
+    undone, so the objective at the snapshots (the epoch-end checks) never increases; without the rule it does."""
+    problem = _logistic()
+    opts = dict(tol=1e-12, max_epochs=30, batch_size=20, step_size=30.0, seed=0)
+    guarded = optkit.solve(problem, method="sdlbfgs_vr", **opts)
+    fun = guarded.history["fun"]
+    assert guarded.info["rejected_inner_loops"] > 0
+    assert np.all(np.diff(fun) <= 0)
+    free = optkit.solve(problem, method="sdlbfgs_vr", reject=False, **opts)
+    assert free.info["rejected_inner_loops"] == 0 and np.any(np.diff(free.history["fun"]) > 0)
