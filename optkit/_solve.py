@@ -36,7 +36,7 @@ def methods(problem: Any) -> list[str]:
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> names = optkit.methods(optkit.problems.Lasso(*lasso_instance(10, 20)))
+    >>> names = optkit.methods(optkit.problems.Lasso(**lasso_instance(10, 20)))
     >>> names[0], "fast_alm" in names, "alm" in names
     ('working_set', True, True)
     """

@@ -48,7 +48,7 @@ from ..backend import get_namespace, inner, to_numpy
 from ..functions.base import check_array, check_magnitude, check_scalar
 from ..linalg import ThinSVD, nuclear_norm, top_singular_triplet
 from ._rpca_records import LowRankSparse, LowRankSparseDual
-from .base import Problem, _like_template
+from .base import Problem, _like_template, keyword_weights, mask_type_error
 
 #: Largest m + n that ``to_cvxpy`` builds by default (the reference is an SDP of that order).
 CVXPY_MAX_DIM = 80
@@ -112,7 +112,7 @@ class _LowRankSparseProblem(Problem):
             try:
                 mxp = get_namespace(self.mask)
             except TypeError:
-                raise TypeError(f"mask must be a boolean array, got {type(self.mask).__name__}") from None
+                raise mask_type_error(self.mask) from None
             if mxp is not xp and type(self.mask) is not type(M):
                 raise TypeError("mask must come from the same array library as M")
             if self.mask.dtype != xp.bool:
@@ -217,6 +217,7 @@ class _LowRankSparseProblem(Problem):
         return L + S - M if W is None else cp.multiply(W, L + S - M)
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class RobustPCA(_LowRankSparseProblem):
     """Principal component pursuit, with missing entries.
@@ -373,6 +374,7 @@ class _CompressiveProblem(_LowRankSparseProblem):
         raise NotImplementedError
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class CompressivePCP(_CompressiveProblem):
     """Penalised compressive principal component pursuit.
@@ -442,7 +444,8 @@ class CompressivePCP(_CompressiveProblem):
         object.__setattr__(self, "lam_S", check_scalar("lam_S", self.lam_S, positive=True))
 
     @classmethod
-    def from_noise_level(cls, M: Any, mask: Any = None, delta: float = 1e-3) -> "CompressivePCP":
+    @keyword_weights
+    def from_noise_level(cls, M: Any, mask: Any = None, *, delta: float = 1e-3) -> "CompressivePCP":
         """The weights of the authors' code: :math:`\\lambda_L = \\delta\\rho\\|P_\\Omega M\\|_F`,
         :math:`\\lambda_S = \\delta\\sqrt{\\rho}\\,\\|P_\\Omega M\\|_F/\\sqrt{\\max(m,n)}`.
 
@@ -489,6 +492,7 @@ class CompressivePCP(_CompressiveProblem):
         return cp.Problem(cp.Minimize(obj)), LowRankSparse(L, S)
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class ConstrainedCPCP(_CompressiveProblem):
     """Norm-constrained compressive principal component pursuit.

@@ -309,7 +309,7 @@ class Snapshot(MeasureAttributes):
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
     >>> seen = []
-    >>> res = optkit.solve(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)),
+    >>> res = optkit.solve(optkit.problems.Lasso(**lasso_instance(30, 60, seed=0)),
     ...                    callback=lambda info: seen.append((info.nit, info.gap)))
     >>> len(seen) > 0 and seen[0][0] > 0
     True
@@ -384,7 +384,7 @@ class Solver:
     ...         return g.prox(x - self.s * f.grad(x), self.s)
     ...     def check(self, x):
     ...         return Check.of(x, self.problem.measures(x))
-    >>> res = optkit.solve(Lasso(*lasso_instance(30, 60, seed=0)), method=ISTA, tol=1e-6, max_iter=20000)
+    >>> res = optkit.solve(Lasso(**lasso_instance(30, 60, seed=0)), method=ISTA, tol=1e-6, max_iter=20000)
     >>> res.success
     True
     """

@@ -17,7 +17,7 @@ from optkit.solvers.base import Check, Options, Solver, make_rng, option, run
 
 @pytest.fixture
 def lasso():
-    return Lasso(*lasso_instance(30, 60, seed=1))
+    return Lasso(**lasso_instance(30, 60, seed=1))
 
 
 def test_measures_are_data_with_attribute_access(lasso):
