@@ -137,6 +137,7 @@ class PoissonControl(EqualityNLP):
         return cp.Problem(cp.Minimize(obj), [self.laplacian @ w - z == 0]), x
 
 
+@keyword_weights
 class ConstrainedLogisticRegression(EqualityNLP):
     """Mean logistic loss on the unit sphere intersected with an affine subspace (nonconvex).
 

@@ -1,7 +1,9 @@
 """The public API: solve, Result, Status, methods, show_options, validate, guards."""
 from __future__ import annotations
 
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -145,6 +147,31 @@ def test_lasso_bad_input(kwargs, exc, match):
 def test_sics_bad_input(S, lam, match):
     with pytest.raises(ValueError, match=match):
         SparseInverseCovariance(S, lam=lam)
+
+
+# a regularisation weight, by the names the problems use (lam0, a multiplier's start, is not one)
+WEIGHT = re.compile(r"^(lam|lam_\w+|lam[12]|reg|l2|alpha|delta|tau_\w+)$")
+
+
+def _constructors():
+    for name in optkit.problems.__all__:
+        cls = getattr(optkit.problems, name)
+        if isinstance(cls, type) and issubclass(cls, optkit.problems.Problem) and not inspect.isabstract(cls):
+            yield name, cls
+            for attr, member in vars(cls).items():
+                if attr.startswith("from_") and isinstance(member, classmethod):
+                    yield f"{name}.{attr}", getattr(cls, attr)
+
+
+@pytest.mark.parametrize("name,make", list(_constructors()), ids=lambda v: v if isinstance(v, str) else "")
+def test_weights_are_keyword_only_and_named_when_given_by_position(name, make):
+    params = inspect.signature(make).parameters.values()
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert not [n for n in positional if WEIGHT.match(n)], f"{name}: weights must be keyword-only"
+    keywords = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    if keywords:  # one value too many by position names the first keyword-only parameter
+        with pytest.raises(TypeError, match=f"{keywords[0]} is keyword-only; write {re.escape(name)}\\("):
+            make(*([None] * (len(positional) + 1)))
 
 
 def test_composite_bad_input():
