@@ -15,9 +15,9 @@ from optkit.datasets import lasso_instance, sics_instance, lowrank_sparse_instan
 from optkit.datasets.tensor import planted_tucker
 
 def lasso(f):
-    A, b, lam = lasso_instance(1000, 5000, seed=0)[:3]
+    A, b, lam = lasso_instance(1000, 5000, seed=0).values()
     lam_max = float(np.abs(A.T @ b).max())
-    return Lasso(A, b, f * lam_max)
+    return Lasso(A, b, lam=f * lam_max)
 
 def cases():
     from optkit._registry import all_methods
@@ -32,14 +32,14 @@ def cases():
         ("lasso 1000x5000 0.1", lambda: lasso(0.1), "fast_alm", dict(tol=1e-8)),
         ("lasso 1000x5000 0.1", lambda: lasso(0.1), "fista", dict(tol=1e-8)),
         ("lasso 1000x5000 0.01", lambda: lasso(0.01), "alm", dict(tol=1e-8)),
-        ("sics p=200 0.1", lambda: SparseInverseCovariance(*sics_instance(200, seed=0, lam=0.1)), "alm", dict(tol=1e-7)),
-        ("sics p=200 0.1", lambda: SparseInverseCovariance(*sics_instance(200, seed=0, lam=0.1)), "fast_alm", dict(tol=1e-7)),
+        ("sics p=200 0.1", lambda: SparseInverseCovariance(**sics_instance(200, seed=0, lam=0.1)), "alm", dict(tol=1e-7)),
+        ("sics p=200 0.1", lambda: SparseInverseCovariance(**sics_instance(200, seed=0, lam=0.1)), "fast_alm", dict(tol=1e-7)),
         ("rpca 300x250 (60 it)", lambda: RobustPCA(M1), "ialm", dict(tol=1e-300, max_iter=60, balance=False)),
         ("cpcp 400x300", lambda: CompressivePCP.from_noise_level(M2, delta=1e-3), "fw_t", dict(tol=1e-3)),
         ("cpcp 400x300", lambda: CompressivePCP.from_noise_level(M2, delta=1e-3), apg, dict(tol=1e-3)),
         ("tensor 50^3 (200 it)", lambda: RobustTensorRecovery(T), "adal", dict(tol=1e-300, max_iter=200)),
-        ("ot 1000 reg 1e-2", lambda: EntropicOT.from_point_clouds(X, Y, 1e-2), "sinkhorn", dict(tol=1e-6)),
-        ("ot 1000 reg 1e-3", lambda: EntropicOT.from_point_clouds(X, Y, 1e-3), "sns", dict(tol=1e-6)),
+        ("ot 1000 reg 1e-2", lambda: EntropicOT.from_point_clouds(X, Y, reg=1e-2), "sinkhorn", dict(tol=1e-6)),
+        ("ot 1000 reg 1e-3", lambda: EntropicOT.from_point_clouds(X, Y, reg=1e-3), "sns", dict(tol=1e-6)),
     ]
 
 only = sys.argv[1:]

@@ -32,14 +32,14 @@ TARGET = 1e-6
 
 
 def _certificate(A, b, lam, x) -> float:
-    return Lasso(A, b, lam).measures(np.asarray(x, dtype=float))["optimality"]
+    return Lasso(A, b, lam=lam).measures(np.asarray(x, dtype=float))["optimality"]
 
 
 def _optkit(method):
     def solve(A, b, lams, tol):
         x, out, nit = None, [], 0
         for lam in lams:
-            res = optkit.solve(Lasso(A, b, lam), method=method, x0=x, tol=TARGET, max_iter=100000)
+            res = optkit.solve(Lasso(A, b, lam=lam), method=method, x0=x, tol=TARGET, max_iter=100000)
             x = res.x
             out.append(x)
             nit += res.nit
@@ -99,7 +99,7 @@ def _case(name, A, b, lams, solvers, repeat):
     for key, (solve, tol0) in solvers.items():
         if tol0 == "gap":  # scikit-learn: the absolute gap that is TARGET relative at the smallest objective
             xs, _ = _optkit("working_set")(A, b, lams, None)
-            tol0 = TARGET * min(Lasso(A, b, lam).objective(x) for lam, x in zip(lams, xs)) / float(b @ b)
+            tol0 = TARGET * min(Lasso(A, b, lam=lam).objective(x) for lam, x in zip(lams, xs)) / float(b @ b)
         tols[key] = _first_certified(A, b, lams, solve, tol0) if tol0 is not None else (None, None)
     times = {key: [] for key in solvers}
     last = {}
@@ -115,7 +115,7 @@ def _case(name, A, b, lams, solvers, repeat):
         package, method = key.split(":")
         if tols[key][0] is not None:
             method = f"{method}(tol={tols[key][0]:.3g})"
-        obj = sum(Lasso(A, b, lam).objective(x) for lam, x in zip(lams, xs))
+        obj = sum(Lasso(A, b, lam=lam).objective(x) for lam, x in zip(lams, xs))
         rows.append(Row(name, method, package, statistics.median(times[key]), nit, obj,
                         "worst_relative_gap", worst, worst <= TARGET))
     return rows
@@ -132,19 +132,19 @@ def main(argv=None):
     solvers = {"optkit:working_set": (_optkit("working_set"), None),
                "scikit-learn:Lasso": (_sklearn, "gap"),
                "skglm:Lasso": (_skglm, 1e-4)}
-    A0, b0, _ = lasso_instance(20, 40)
+    A0, b0, _ = lasso_instance(20, 40).values()
     for solve, tol in solvers.values():  # compile every Numba kernel before timing
         solve(A0, b0, [0.1], 1e-4 if tol is not None else None)
     rows = []
     for ratio in (0.1, 0.01):
-        A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=ratio)
+        A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=ratio).values()
         cell = dict(solvers)
         if args.full_gradient:
             cell.update({"optkit:fista": (_optkit("fista"), None), "optkit:alm": (_optkit("alm"), None)})
         rows += _case(f"lasso {m}x{n} lam={ratio:g}*lam_max", A, b, [lam], cell, args.repeat)
         print(ratio_table(rows, "working_set"), flush=True)
     if not args.cells_only:
-        A, b, _ = lasso_instance(m, n, seed=0)
+        A, b, _ = lasso_instance(m, n, seed=0).values()
         lam_max = float(np.max(np.abs(A.T @ b)))
         lams = list(lam_max * np.geomspace(1.0, 0.01, 20))
         rows += _case(f"lasso path {m}x{n} 20 lam (1 to 0.01 lam_max)", A, b, lams, solvers, args.repeat)

@@ -83,19 +83,19 @@ def _scs(name, problem, fstar, eps, time_limit, curves):
 def lasso_case(m, n, curves, scs_limit, lam_ratio=0.1):
     from sklearn.linear_model import Lasso as SkLasso  # noqa: PLC0415
 
-    A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=lam_ratio)
+    A, b, lam = lasso_instance(m, n, seed=0, lam_ratio=lam_ratio).values()
     name = f"lasso {m}x{n} lam={lam_ratio:g}*lam_max"
-    fstar = optkit.solve(Lasso(A, b, lam), method="alm", tol=1e-12, max_iter=100000).fun
+    fstar = optkit.solve(Lasso(A, b, lam=lam), method="alm", tol=1e-12, max_iter=100000).fun
     curves[name] = {}
-    rows = _optkit_rows(name, lambda: Lasso(A, b, lam), fstar, curves, LASSO_METHODS)
+    rows = _optkit_rows(name, lambda: Lasso(A, b, lam=lam), fstar, curves, LASSO_METHODS)
 
     def sk(tol):
         model = SkLasso(alpha=lam / m, fit_intercept=False, tol=tol, max_iter=100000).fit(A, b)
         return model.coef_, model.n_iter_
 
-    obj = Lasso(A, b, lam).objective
+    obj = Lasso(A, b, lam=lam).objective
     rows.append(_sweep(name, "scikit-learn", "Lasso", sk, obj, fstar, (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10), curves))
-    rows.append(_scs(name, Lasso(A, b, lam), fstar, 1e-6, scs_limit, curves))
+    rows.append(_scs(name, Lasso(A, b, lam=lam), fstar, 1e-6, scs_limit, curves))
     return rows
 
 
@@ -118,12 +118,12 @@ def sics_case(p, lam, curves, scs_limit, methods=OPTKIT_METHODS, repeat=3, peer_
     it at p = 1000)."""
     from sklearn.covariance import graphical_lasso  # noqa: PLC0415
 
-    S, _ = sics_instance(p, seed=0)
+    S = sics_instance(p, seed=0)["S"]
     name = f"sics p={p} lam={lam:g}"
-    problem = SparseInverseCovariance(S, lam)
+    problem = SparseInverseCovariance(S, lam=lam)
     fstar = optkit.solve(problem, tol=1e-12, max_iter=100000).fun
     curves[name] = {}
-    rows = _optkit_rows(name, lambda: SparseInverseCovariance(S, lam), fstar, curves, methods, min(repeat, 3))
+    rows = _optkit_rows(name, lambda: SparseInverseCovariance(S, lam=lam), fstar, curves, methods, min(repeat, 3))
 
     def sk(tol):
         _, prec, n_iter = graphical_lasso(S, alpha=lam, tol=tol, max_iter=peer_max_iter, return_n_iter=True)
@@ -134,7 +134,7 @@ def sics_case(p, lam, curves, scs_limit, methods=OPTKIT_METHODS, repeat=3, peer_
     tol = float(peer.method.split("tol=")[1].rstrip(")"))
     ours, theirs, nit = [], [], peer.iterations
     for _ in range(repeat):
-        res, t = timed(lambda: optkit.solve(SparseInverseCovariance(S, lam), tol=TARGET))
+        res, t = timed(lambda: optkit.solve(SparseInverseCovariance(S, lam=lam), tol=TARGET))
         ours.append(t)
         if repeat == 1:
             theirs.append(peer.time_s)
@@ -169,7 +169,7 @@ def main(argv=None):
     parser.add_argument("--sics", action="store_true", help="only the sparse inverse covariance cells "
                         "(results in composite_sics.json)")
     args = parser.parse_args(argv)
-    optkit.solve(Lasso(*lasso_instance(10, 20)), tol=1e-4)  # compile Numba kernels before timing
+    optkit.solve(Lasso(**lasso_instance(10, 20)), tol=1e-4)  # compile Numba kernels before timing
     curves: dict = {}
     if args.quick:
         rows = lasso_case(100, 300, curves, args.scs_time_limit) + sics_case(30, 0.1, curves, args.scs_time_limit)

@@ -69,7 +69,7 @@ def _averaging_problems(quick: bool) -> dict:
     out["Leduc poker"] = SequenceFormGame.leduc()
     out["Fisher market 200x400"] = FisherMarket(*random_market(50 if quick else 200, 100 if quick else 400, seed=0))
     noisy, _ = noisy_camera(64 if quick else 256, density=0.1, seed=0)
-    out[f"TV-l1 camera {noisy.shape[0]}x{noisy.shape[1]}"] = TVL1Denoising(noisy, 1.0)
+    out[f"TV-l1 camera {noisy.shape[0]}x{noisy.shape[1]}"] = TVL1Denoising(noisy, lam=1.0)
     return out
 
 
@@ -286,7 +286,7 @@ def tv_small(size: int, curves: dict) -> list[Row]:
     from optkit.validate import reference_solve  # noqa: PLC0415
 
     noisy, _ = noisy_camera(size, density=0.1, seed=0)
-    problem = TVL1Denoising(noisy, 1.0)
+    problem = TVL1Denoising(noisy, lam=1.0)
     name = f"TV-l1 camera {size}x{size}"
     print(f"... {name}", flush=True)
     res = optkit.solve(problem, tol=1e-6, max_iter=200000)
@@ -309,7 +309,7 @@ def tv_full(size: int | None, target: float, budget: float, curves: dict) -> lis
     from pyproximal.optimization.primaldual import PrimalDual  # noqa: PLC0415
 
     noisy, _ = noisy_camera(size, density=0.1, seed=0)
-    problem = TVL1Denoising(noisy, 1.0)
+    problem = TVL1Denoising(noisy, lam=1.0)
     h, w = noisy.shape
     name = f"TV-l1 camera {h}x{w}"
     print(f"... {name}", flush=True)

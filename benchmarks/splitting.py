@@ -110,12 +110,12 @@ def image_section(label, make, sizes, small, curves, limit_s, cvxpy_limit_s) -> 
 
 def mri_problem(size: int) -> TVImageRecovery:
     d = mri_phantom(size)
-    return TVImageRecovery(d.b, d.lam_tv, operator=d.operator, truth=d.truth)
+    return TVImageRecovery(d.b, lam_tv=d.lam_tv, operator=d.operator, truth=d.truth)
 
 
 def deblur_problem(size: int) -> TVImageRecovery:
     d = blurred_camera(size)
-    return TVImageRecovery(d.b, d.lam_tv, operator=d.operator, truth=d.truth)
+    return TVImageRecovery(d.b, lam_tv=d.lam_tv, operator=d.operator, truth=d.truth)
 
 
 def fermat_weber_section(K, d, curves, limit_s, cvxpy_limit_s) -> list[Row]:
@@ -136,7 +136,7 @@ def rates_section(size, curves, rate_size=48, sigma=0.05, max_iter=4000) -> dict
     smoothing), and their error curves at a fixed smoothing on CS-MRI (not strongly convex: the
     denoising objective is, and both methods converge linearly there)."""
     d = noisy_image("shepp_logan", size, noise=0.1)
-    p = TVImageRecovery(d.b, d.lam_tv)
+    p = TVImageRecovery(d.b, lam_tv=d.lam_tv)
     fstar = reference(p, tol=1e-9)
     out = {}
     name = f"rates: denoise {size}x{size}, continuation"

@@ -222,7 +222,7 @@ def convex(names, out: dict, rows: list[Row], methods=METHODS, peers=PEERS) -> N
     for name in names:
         set_name, l2, batch, epochs = CONVEX[name]
         s = _split(set_name)
-        problem = LogisticRegression(s.X_train, s.y_train, l2)
+        problem = LogisticRegression(s.X_train, s.y_train, l2=l2)
         fstar = _optimum(problem)
         L = _smoothness(s.X_train, 0.25, l2)
         result = {"fstar": fstar, "l2": l2, "batch_size": batch, "L": L, "n": problem.n_samples, "methods": {},
@@ -275,7 +275,7 @@ def _curve(res, fstar: float) -> dict:
 def _model(kind: str, set_name: str, l2: float):
     s = _split(set_name)
     if kind == "svm":
-        return SigmoidSVM(s.X_train, s.y_train, l2), _smoothness(s.X_train, 4 / (3 * math.sqrt(3)), l2)
+        return SigmoidSVM(s.X_train, s.y_train, l2=l2), _smoothness(s.X_train, 4 / (3 * math.sqrt(3)), l2)
     hidden = (16,) if set_name == "breast_cancer" else (32,)
     return MLPClassifier(s.X_train, s.y_train, hidden=hidden, l2=l2), None
 

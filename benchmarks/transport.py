@@ -205,7 +205,7 @@ def main(argv=None):
 
         return main_small(args)
     # compile the Numba kernels before timing
-    warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), 1e-3)
+    warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), reg=1e-3)
     for method in ("sinkhorn", "sns"):
         optkit.solve(warm, method=method, max_iter=500)
     sizes = args.sizes or ([300] if args.quick else [1000, 2000])
@@ -218,13 +218,13 @@ def main(argv=None):
     for n in sizes:
         X, Y = uniform_clouds(n, seed=0)
         for reg in regs:
-            problem = EntropicOT.from_point_clouds(X, Y, reg)
+            problem = EntropicOT.from_point_clouds(X, Y, reg=reg)
             name = f"clouds n={n} reg={reg:g}"
             print(f"... {name}", flush=True)
             rows += case(name, problem, curves, picks, args.budget, log_domain=n <= args.log_domain_max_n)
     for metric, label in (("sqeuclidean", "L2^2"), ("cityblock", "L1")):
         A, B = digits_pair(3, 8)
-        problem = EntropicOT.from_histograms(A, B, 1e-3, metric=metric)
+        problem = EntropicOT.from_histograms(A, B, reg=1e-3, metric=metric)
         name = f"digits 3->8 {label} reg=1e-3"
         print(f"... {name}", flush=True)
         rows += case(name, problem, curves, picks, args.budget)

@@ -43,7 +43,7 @@ class Comparison:
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> table = optkit.compare(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)), ["alm", "fista"])
+    >>> table = optkit.compare(optkit.problems.Lasso(**lasso_instance(30, 60, seed=0)), ["alm", "fista"])
     >>> len(table), table.rows[0].method, table["fista"].method
     (2, 'alm', 'fista')
     >>> print(repr(table).splitlines()[0])
@@ -158,7 +158,7 @@ def compare(problem: Any, methods: list[str] | tuple[str, ...] | None = None, *,
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
     >>> from optkit.problems import Lasso
-    >>> problem = Lasso(*lasso_instance(40, 80, seed=0))
+    >>> problem = Lasso(**lasso_instance(40, 80, seed=0))
     >>> table = optkit.compare(problem, tol=1e-8)
     >>> len(table) == len(optkit.methods(problem)), table.rows[0].method   # the default first
     (True, 'working_set')

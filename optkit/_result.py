@@ -169,7 +169,7 @@ class Result(MeasureAttributes):
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> res = optkit.solve(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)), tol=1e-8)
+    >>> res = optkit.solve(optkit.problems.Lasso(**lasso_instance(30, 60, seed=0)), tol=1e-8)
     >>> res.status, res.success
     (<Status.OPTIMAL: 0>, True)
     >>> res.message
@@ -240,7 +240,7 @@ class Result(MeasureAttributes):
         --------
         >>> import optkit
         >>> from optkit.datasets import lasso_instance
-        >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+        >>> problem = optkit.problems.Lasso(**lasso_instance(30, 60, seed=0))
         >>> res = optkit.solve(problem, tol=1e-8)
         >>> axes = res.plot(measures=True)
         >>> axes.shape

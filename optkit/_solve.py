@@ -36,7 +36,7 @@ def methods(problem: Any) -> list[str]:
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> names = optkit.methods(optkit.problems.Lasso(*lasso_instance(10, 20)))
+    >>> names = optkit.methods(optkit.problems.Lasso(**lasso_instance(10, 20)))
     >>> names[0], "fast_alm" in names, "alm" in names
     ('working_set', True, True)
     """
@@ -141,7 +141,9 @@ def solve(
     -----
     A run never raises for a numerical failure: a non-finite iterate ends it with
     ``Status.NUMERICAL_ERROR`` and the best finite iterate, Ctrl-C with
-    ``Status.INTERRUPTED``; ``success`` means the certificate at ``res.x`` is at or
+    ``Status.INTERRUPTED`` (once is enough, also while Numba compiles a kernel on first use;
+    in the main thread under Python's default SIGINT handler, which the run replaces for its
+    duration; a handler of your own is left in place); ``success`` means the certificate at ``res.x`` is at or
     below ``tol``, whatever the data's scale.
 
     Examples

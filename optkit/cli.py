@@ -24,10 +24,10 @@ _HEADER = f"{'problem':<18} {'solver':<22} {'objective':>16} {'vs CVXPY':>10} {'
 def demo(seed: int = 0) -> None:
     """Print one table: objective, relative objective gap to CVXPY, certified duality gap, time."""
     cases = [
-        ("Lasso 200 x 500", Lasso(*lasso_instance(200, 500, seed=seed))),
-        ("SICS p = 40", SparseInverseCovariance(*sics_instance(40, seed=seed, lam=0.1))),
+        ("Lasso 200 x 500", Lasso(**lasso_instance(200, 500, seed=seed))),
+        ("SICS p = 40", SparseInverseCovariance(**sics_instance(40, seed=seed, lam=0.1))),
     ]
-    for small in (Lasso(*lasso_instance(5, 10, seed=seed)), SparseInverseCovariance(*sics_instance(5, seed=seed))):
+    for small in (Lasso(**lasso_instance(5, 10, seed=seed)), SparseInverseCovariance(**sics_instance(5, seed=seed))):
         for method in ("fast_alm", "alm", "fista"):  # compile every kernel the table times, once
             solve(small, method=method, tol=1e-4)
     print(_HEADER)

@@ -110,7 +110,7 @@ def validate(problem: Any, result: Any, solver: str = "CLARABEL") -> Report:
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(30, 60, seed=0))
     >>> report = optkit.validate(problem, optkit.solve(problem, tol=1e-9))
     >>> report.reference_status, report.objective_gap < 1e-8
     ('optimal', True)

@@ -25,7 +25,7 @@ FULL = "--full" in sys.argv[1:] or os.environ.get("OPTKIT_EXAMPLES_FULL") == "1"
 # A Lasso with ``lam`` at a tenth of ``lam_max``
 # ----------------------------------------------
 m, n = (1000, 5000) if FULL else (200, 500)
-problem = Lasso(*lasso_instance(m, n, seed=0))
+problem = Lasso(**lasso_instance(m, n, seed=0))
 print(optkit.methods(problem))  # the default method first
 
 # %%

@@ -44,7 +44,7 @@ tol = 1e-12 if FULL else 1e-8
 print(f"{'lam/lam_max':>11} {'objective':>14} {'cert. gap':>10} {'support':>8} {'|x - x_sklearn|':>16} {'nit':>5}")
 x, path = None, []
 for lam in lams:
-    res = optkit.solve(Lasso(A, b, float(lam)), x0=x, tol=tol)
+    res = optkit.solve(Lasso(A, b, lam=float(lam)), x0=x, tol=tol)
     x = res.x
     ref = SkLasso(alpha=lam / A.shape[0], fit_intercept=False, tol=1e-12, max_iter=100000).fit(A, b).coef_
     print(f"{lam / lam_max:>11.4f} {res.fun:>14.6f} {res.optimality:>10.1e} {int(np.sum(x != 0)):>8d} "

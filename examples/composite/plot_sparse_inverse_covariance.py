@@ -42,7 +42,7 @@ print(f"{'lam':>6} {'optkit objective':>17} {'cert. gap':>10} {'nnz':>5} {'time 
       f"{'sklearn objective':>17} {'nnz':>5} {'time (s)':>9}")
 precisions = []
 for lam in lams:
-    problem = SparseInverseCovariance(S, lam)
+    problem = SparseInverseCovariance(S, lam=lam)
     start = time.perf_counter()
     res = optkit.solve(problem, tol=1e-8)
     t_ok = time.perf_counter() - start
@@ -75,7 +75,7 @@ fig.suptitle("Nonzeros of the estimated precision matrix")
 # --------------------------------
 # FISTA backtracks to stay inside the positive definite cone; ALM tracks the curvature of
 # the log-determinant; FALM-S (``fast_alm``) pays an eigendecomposition per tested x-step.
-table = optkit.compare(SparseInverseCovariance(S, 0.1 if FULL else 0.3), tol=1e-8)
+table = optkit.compare(SparseInverseCovariance(S, lam=0.1 if FULL else 0.3), tol=1e-8)
 print(table)
 table.plot()
 plt.show()

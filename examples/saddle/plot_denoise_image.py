@@ -29,7 +29,7 @@ size, tol = (256, 1e-4) if FULL else (64, 1e-3)
 # Denoising
 # ---------
 noisy, clean = noisy_camera(size, density=0.1, seed=0)
-res = optkit.solve(TVL1Denoising(noisy, 1.0), tol=tol, max_iter=50000)
+res = optkit.solve(TVL1Denoising(noisy, lam=1.0), tol=tol, max_iter=50000)
 err = lambda u: float(np.sqrt(np.mean((u - clean) ** 2)))  # noqa: E731
 print(f"{res.method}: {res.nit} iterations, {res.time:.1f} s, certified relative suboptimality "
       f"{res.optimality:.1e}; RMSE noisy {err(noisy):.3f}, denoised {err(res.x):.3f}")

@@ -47,7 +47,7 @@ zero_filled = np.asarray(data.operator.adjoint(data.b))
 # -----------------
 # ``truth=`` adds the PSNR of the iterate to the measures; the certificate is the relative
 # duality gap, so ``tol`` bounds the relative suboptimality of the answer.
-problem = TVImageRecovery(data.b, data.lam_tv, operator=data.operator, truth=data.truth)
+problem = TVImageRecovery(data.b, lam_tv=data.lam_tv, operator=data.operator, truth=data.truth)
 res = optkit.solve(problem, tol=1e-5)
 x = np.asarray(res.x)
 print(f"method {res.method}: {res.status.name}, {res.nit} iterations, {res.time:.2f} s")

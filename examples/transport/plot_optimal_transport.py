@@ -55,14 +55,14 @@ def table(name, problem):
 # ------------------
 # Squared Euclidean cost between pixel positions, ``reg = 1e-3`` of the largest cost.
 A, B = digits_pair(3, 8)
-digits = EntropicOT.from_histograms(A, B, 1e-3, metric="sqeuclidean")
+digits = EntropicOT.from_histograms(A, B, reg=1e-3, metric="sqeuclidean")
 digit_runs = table("digit 3 -> digit 8, squared Euclidean pixel cost", digits)
 
 # %%
 # Two uniform point clouds
 # ------------------------
 X, Y = uniform_clouds(n_points, seed=0)
-clouds = EntropicOT.from_point_clouds(X, Y, 1e-3)
+clouds = EntropicOT.from_point_clouds(X, Y, reg=1e-3)
 cloud_runs = table("uniform clouds in the unit square", clouds)
 
 # %%

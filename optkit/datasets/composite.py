@@ -1,14 +1,16 @@
 """Seeded generators for the composite-problem families."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["lasso_instance", "sics_instance"]
 
 
 def lasso_instance(m: int, n: int, *, density: float = 0.02, noise: float = 0.01, lam_ratio: float = 0.1,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
-    """A compressed-sensing Lasso ``(A, b, lam)``.
+                   seed: int = 0) -> dict[str, Any]:
+    """A compressed-sensing Lasso, as the keyword arguments ``{"A", "b", "lam"}`` of :class:`~optkit.problems.Lasso`.
 
     ``A`` is Gaussian with unit-norm columns, the planted ``x`` has
     ``round(density * n)`` nonzeros, ``b = A x + noise * e`` and
@@ -30,18 +32,21 @@ def lasso_instance(m: int, n: int, *, density: float = 0.02, noise: float = 0.01
 
     Returns
     -------
-    A : numpy.ndarray, shape (m, n)
-    b : numpy.ndarray, shape (m,)
-    lam : float
+    dict
+        ``A`` (numpy.ndarray, shape (m, n)), ``b`` (numpy.ndarray, shape (m,)) and ``lam`` (float),
+        in that order: ``Lasso(**lasso_instance(...))`` builds the problem (the weight is
+        keyword-only) and ``A, b, lam = lasso_instance(...).values()`` unpacks it.
 
     Examples
     --------
     >>> from optkit.datasets import lasso_instance
     >>> from optkit.problems import Lasso
-    >>> A, b, lam = lasso_instance(20, 50, seed=1)
-    >>> A.shape, b.shape, lam > 0
+    >>> data = lasso_instance(20, 50, seed=1)
+    >>> data["A"].shape, data["b"].shape, data["lam"] > 0
     ((20, 50), (20,), True)
-    >>> problem = Lasso(A, b, lam)
+    >>> problem = Lasso(**data)
+    >>> problem.lam == data["lam"]
+    True
     """
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, n))
@@ -51,12 +56,13 @@ def lasso_instance(m: int, n: int, *, density: float = 0.02, noise: float = 0.01
     x[rng.choice(n, k, replace=False)] = rng.standard_normal(k)
     b = A @ x + noise * rng.standard_normal(m)
     lam = lam_ratio * float(np.max(np.abs(A.T @ b)))
-    return A, b, lam
+    return {"A": A, "b": b, "lam": lam}
 
 
 def sics_instance(p: int, *, n_samples: int | None = None, density: float = 0.05, lam: float = 0.1,
-                  seed: int = 0) -> tuple[np.ndarray, float]:
-    """A sparse inverse covariance selection instance ``(S, lam)``.
+                  seed: int = 0) -> dict[str, Any]:
+    """A sparse inverse covariance selection instance, as the keyword arguments ``{"S", "lam"}`` of
+    :class:`~optkit.problems.SparseInverseCovariance`.
 
     A sparse positive definite precision matrix with about ``density * p^2``
     off-diagonal nonzeros is drawn, ``n_samples`` (default ``2 p``) Gaussian
@@ -71,22 +77,22 @@ def sics_instance(p: int, *, n_samples: int | None = None, density: float = 0.05
     density : float
         Probability of each off-diagonal nonzero of the precision matrix.
     lam : float
-        Returned as it is, so that ``SparseInverseCovariance(*sics_instance(...))`` works.
+        Returned as it is, so that ``SparseInverseCovariance(**sics_instance(...))`` works.
     seed : int
         Seed of ``numpy.random.default_rng``.
 
     Returns
     -------
-    S : numpy.ndarray, shape (p, p)
-        Symmetric sample covariance.
-    lam : float
+    dict
+        ``S`` (numpy.ndarray, shape (p, p), the symmetric sample covariance) and ``lam`` (float).
 
     Examples
     --------
     >>> import numpy as np
     >>> from optkit.datasets import sics_instance
-    >>> S, lam = sics_instance(10, seed=0)
-    >>> S.shape, bool(np.allclose(S, S.T)), lam
+    >>> data = sics_instance(10, seed=0)
+    >>> S = data["S"]
+    >>> S.shape, bool(np.allclose(S, S.T)), data["lam"]
     ((10, 10), True, 0.1)
     """
     rng = np.random.default_rng(seed)
@@ -98,4 +104,4 @@ def sics_instance(p: int, *, n_samples: int | None = None, density: float = 0.05
     n = n_samples or 2 * p
     Z = rng.multivariate_normal(np.zeros(p), cov, size=n)
     S = np.cov(Z, rowvar=False, bias=True)
-    return 0.5 * (S + S.T), lam
+    return {"S": 0.5 * (S + S.T), "lam": lam}

@@ -288,8 +288,8 @@ def fermat_weber_points(K: int = 10_000, d: int = 50, *, clusters: int = 5, outl
 
 
 def fused_lasso_instance(m: int, n: int, *, blocks: int = 4, noise: float = 0.1, lam1_ratio: float = 0.05,
-                         lam2_ratio: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """``(A, b, lam1, lam2)``: Gaussian ``A`` with unit-norm columns, a planted signal with ``blocks``
+                         lam2_ratio: float = 0.1, seed: int = 0) -> dict[str, Any]:
+    """The keyword arguments ``{"A", "b", "lam1", "lam2"}`` of :class:`~optkit.problems.FusedLasso`: Gaussian ``A`` with unit-norm columns, a planted signal with ``blocks``
     constant nonzero blocks, ``b = A x + noise * e``, and weights scaled by
     :math:`\\|A^Tb\\|_\\infty` (``lam1_ratio``, ``lam2_ratio``).
 
@@ -309,18 +309,18 @@ def fused_lasso_instance(m: int, n: int, *, blocks: int = 4, noise: float = 0.1,
 
     Returns
     -------
-    A : numpy.ndarray, shape (m, n)
-        The design, columns of unit norm.
-    b : numpy.ndarray, shape (m,)
-        The observations.
-    lam1, lam2 : float
-        The weights of :class:`optkit.problems.FusedLasso`.
+    dict
+        ``A`` (numpy.ndarray, shape (m, n), the design, columns of unit norm), ``b``
+        (numpy.ndarray, shape (m,), the observations), ``lam1`` and ``lam2`` (float, the weights),
+        in that order: ``FusedLasso(**fused_lasso_instance(...))`` builds the problem (the
+        weights are keyword-only) and ``A, b, lam1, lam2 = fused_lasso_instance(...).values()``
+        unpacks it.
 
     Examples
     --------
     >>> import numpy as np
     >>> from optkit.datasets import fused_lasso_instance
-    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0)
+    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0).values()
     >>> A.shape, b.shape, bool(np.allclose(np.linalg.norm(A, axis=0), 1.0))
     ((40, 30), (40,), True)
     >>> round(lam2 / lam1, 12)
@@ -335,4 +335,4 @@ def fused_lasso_instance(m: int, n: int, *, blocks: int = 4, noise: float = 0.1,
         x[start:start + max(1, n // (3 * blocks))] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)
     b = A @ x + noise * rng.standard_normal(m)
     scale = float(np.max(np.abs(A.T @ b)))
-    return A, b, lam1_ratio * scale, lam2_ratio * scale
+    return {"A": A, "b": b, "lam1": lam1_ratio * scale, "lam2": lam2_ratio * scale}

@@ -11,7 +11,7 @@ from .. import kernels
 from ..backend import get_namespace, to_numpy
 from ..functions.base import check_scalar
 from ..linalg.power import operator_norm
-from .base import _like_template
+from .base import _like_template, keyword_weights
 from .saddle import SaddleProblem, checked_array
 
 __all__ = ["TVL1Denoising", "gradient", "gradient_adjoint"]
@@ -38,6 +38,7 @@ def gradient_adjoint(p: Any) -> Any:
     return ax + ay
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class TVL1Denoising(SaddleProblem):
     """TV-l1 denoising :math:`\\min_u \\|\\nabla u\\|_{2,1} + \\lambda\\|u - f\\|_1`.
@@ -53,7 +54,7 @@ class TVL1Denoising(SaddleProblem):
     image : array, shape (h, w)
         The noisy image ``f``.
     lam : float
-        :math:`\\lambda > 0`; salt-and-pepper noise is removed for :math:`\\lambda` around 1.
+        :math:`\\lambda > 0` (keyword only); salt-and-pepper noise is removed for :math:`\\lambda` around 1.
 
     Notes
     -----
@@ -101,7 +102,7 @@ class TVL1Denoising(SaddleProblem):
     optimality_measure: ClassVar[str] = "(primal value - dual bound) / primal value"
 
     image: Any
-    lam: float
+    lam: float = field(kw_only=True)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     geometries: ClassVar[tuple[str, ...]] = ("euclidean",)
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
 from ..functions.base import check_array, check_scalar
+from .base import keyword_weights
 from ._splitting_terms import _float64, _sq, _Terms
 
 __all__ = ["FermatWeber"]
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class FermatWeber(_Terms):
     """The Fermat-Weber problem :math:`\\min_x \\sum_{i=1}^K w_i\\|x - c_i\\|_2` (weighted geometric median).
@@ -26,7 +28,7 @@ class FermatWeber(_Terms):
     weights : array, shape (K,), optional
         Positive weights :math:`w_i` (default ones).
     smoothing : float, optional
-        :math:`\\sigma`: each distance replaced by its Moreau envelope (a Huber function of
+        (keyword only) :math:`\\sigma`: each distance replaced by its Moreau envelope (a Huber function of
         the distance: :math:`\\|x - c\\|^2/(2\\sigma)` within :math:`\\sigma w` of ``c``,
         :math:`w\\|x - c\\| - \\sigma w^2/2` beyond).
 
@@ -72,7 +74,7 @@ class FermatWeber(_Terms):
 
     points: Any
     weights: Any = None
-    smoothing: float | None = None
+    smoothing: float | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         C = check_array("points", self.points, ndim=2)

@@ -9,11 +9,13 @@ from typing import Any
 from ..backend import get_namespace
 from ..functions import L1Norm, MoreauEnvelope, SquaredLoss, TotalVariation
 from ..functions.base import check_scalar
+from .base import keyword_weights
 from ._splitting_terms import _float64, _identity, _into_box, _norm_term, _prox_calls, _sq, _Terms
 
 __all__ = ["FusedLasso"]
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class FusedLasso(_Terms):
     """The fused lasso :math:`\\min_x \\tfrac12\\|Ax - b\\|^2 + \\lambda_1\\|x\\|_1 + \\lambda_2\\sum_j|x_{j+1} - x_j|`.
@@ -25,7 +27,8 @@ class FusedLasso(_Terms):
     b : array, shape (m,)
         The observations.
     lam1, lam2 : float
-        :math:`\\lambda_1 \\ge 0` (sparsity), :math:`\\lambda_2 > 0` (fusion of neighbours).
+        :math:`\\lambda_1 \\ge 0` (sparsity), :math:`\\lambda_2 > 0` (fusion of neighbours);
+        keyword only, like ``smoothing``.
     smoothing : float, optional
         :math:`\\sigma`: the two nonsmooth terms replaced by their Moreau envelopes.
 
@@ -55,8 +58,7 @@ class FusedLasso(_Terms):
     >>> import optkit
     >>> from optkit.datasets import fused_lasso_instance
     >>> from optkit.problems import FusedLasso
-    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0)
-    >>> problem = FusedLasso(A, b, lam1, lam2)
+    >>> problem = FusedLasso(**fused_lasso_instance(40, 30, seed=0))
     >>> res = optkit.solve(problem, tol=1e-6)
     >>> res.method, res.success, res.measures["gap"] <= 1e-6 * res.fun
     ('admm', True, True)
@@ -72,9 +74,9 @@ class FusedLasso(_Terms):
 
     A: Any
     b: Any
-    lam1: float
-    lam2: float
-    smoothing: float | None = None
+    lam1: float = field(kw_only=True)
+    lam2: float = field(kw_only=True)
+    smoothing: float | None = field(default=None, kw_only=True)
     terms: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

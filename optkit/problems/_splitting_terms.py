@@ -39,7 +39,7 @@ def k_terms(problem: Any) -> bool:
     >>> import numpy as np
     >>> from optkit.problems import FermatWeber, Lasso, k_terms
     >>> points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    >>> k_terms(FermatWeber(points)), k_terms(Lasso(np.eye(3), np.ones(3), 0.1))
+    >>> k_terms(FermatWeber(points)), k_terms(Lasso(np.eye(3), np.ones(3), lam=0.1))
     (True, False)
     """
     return all(callable(getattr(problem, name, None)) for name in ("prox_terms", "grad_terms", "smoothed")) \

@@ -1,17 +1,19 @@
 """A multilayer perceptron classifier as a finite sum: tanh hidden layers, softmax cross-entropy."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..backend import asarray, to_numpy
+from .base import keyword_weights
 from ._stochastic_base import Batch, FiniteSum
 
 __all__ = ["MLPClassifier"]
 
 
+@keyword_weights
 @dataclass(frozen=True, eq=False, repr=False)
 class MLPClassifier(FiniteSum):
     """A tanh network with a softmax cross-entropy loss; all its parameters in one flat vector.
@@ -39,7 +41,7 @@ class MLPClassifier(FiniteSum):
     hidden : tuple of int
         Hidden layer widths (at least one layer).
     l2 : float
-        Weight decay :math:`\\ell_2 \\ge 0` on the weight matrices.
+        Weight decay :math:`\\ell_2 \\ge 0` on the weight matrices (keyword only, like ``seed``).
     seed : int
         Seed of :meth:`initial_point`: weights uniform in
         :math:`\\pm\\sqrt{6/(n_{l-1} + n_l)}` (Glorot & Bengio 2010), biases zero. The zero
@@ -65,8 +67,8 @@ class MLPClassifier(FiniteSum):
     X: Any
     y: Any
     hidden: tuple = (32,)
-    l2: float = 1e-4
-    seed: int = 0
+    l2: float = field(default=1e-4, kw_only=True)
+    seed: int = field(default=0, kw_only=True)
 
     def __post_init__(self) -> None:
         hidden = tuple(self.hidden) if isinstance(self.hidden, (tuple, list)) else None

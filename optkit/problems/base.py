@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+import functools
+import inspect
+import numbers
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -41,7 +44,7 @@ class Problem:
 
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(30, 60, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(30, 60, seed=0))
     >>> res = optkit.solve(problem, tol=1e-8)
     >>> problem.measures(res.x)["optimality"] == res.optimality
     True
@@ -110,6 +113,64 @@ class Problem:
     def to_cvxpy(self) -> tuple[Any, Any]:
         """The CVXPY reference formulation, ``(cvxpy.Problem, variable)`` (convex problems)."""
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY reference formulation")
+
+
+def keyword_weights(obj: Any) -> Any:
+    """Name the keyword-only parameters when a call passes them by position.
+
+    Weights (``lam``, ``reg``, ``l2`` ...) and what follows them are keyword-only in every
+    problem constructor, so that no two problems take them in a different order. Applied
+    to a class (above ``@dataclass``) it guards ``__init__``; applied to a function or a
+    classmethod's function (below ``@classmethod``) it guards that call. A call with more
+    positional arguments than the signature takes raises a :class:`TypeError` that names
+    the keyword-only parameters the extra values were meant for (Python's own message
+    only counts them). The signature seen by :func:`inspect.signature` is unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.problems import Lasso
+    >>> Lasso(np.eye(2), np.ones(2), 0.1)
+    Traceback (most recent call last):
+    ...
+    TypeError: Lasso takes 2 positional arguments (A, b) but 3 were given: lam is keyword-only; write Lasso(A, b, lam=...)
+    """
+    if isinstance(obj, type):
+        obj.__init__ = _positional_guard(obj.__init__, obj.__name__)
+        return obj
+    return _positional_guard(obj, obj.__qualname__)
+
+
+def mask_type_error(mask: Any) -> TypeError:
+    """The error for a ``mask`` that is not an array; a number there is most likely a weight given
+    by position (the order was ``(data, lam, mask)`` once), so the message says so."""
+    hint = ""
+    if isinstance(mask, numbers.Number) and not isinstance(mask, bool):
+        hint = f"; a number there is a weight given by position, and weights are keyword-only (lam={mask!r})"
+    return TypeError(f"mask must be a boolean array, got {type(mask).__name__}{hint}")
+
+
+def _positional_guard(fn: Callable, name: str) -> Callable:
+    params = list(inspect.signature(fn).parameters.values())
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return fn
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    bound = 1 if positional and positional[0] in ("self", "cls") else 0
+    shown = positional[bound:]
+    keywords = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+
+    @functools.wraps(fn)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > len(positional) and keywords:
+            extra = keywords[:len(args) - len(positional)]
+            verb = "is" if len(extra) == 1 else "are"
+            example = ", ".join([*shown, f"{extra[0]}=..."])
+            raise TypeError(f"{name} takes {len(shown)} positional argument{'s' if len(shown) != 1 else ''} "
+                            f"({', '.join(shown)}) but {len(args) - bound} were given: {', '.join(extra)} {verb} "
+                            f"keyword-only; write {name}({example})")
+        return fn(*args, **kwargs)
+
+    return guarded
 
 
 def _like_template(name: str, x: Any, template: Any) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 from ..backend import get_namespace, to_numpy
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_array, check_scalar
-from .base import Problem
+from .base import Problem, keyword_weights
 
 __all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "ScreeningBlocks", "two_terms"]
 
@@ -44,7 +44,7 @@ def two_terms(problem: Any) -> tuple[Function, Function] | None:
     --------
     >>> from optkit.datasets import lasso_instance
     >>> from optkit.problems import Lasso, two_terms
-    >>> f, g = two_terms(Lasso(*lasso_instance(10, 20)))
+    >>> f, g = two_terms(Lasso(**lasso_instance(10, 20)))
     >>> type(f).__name__, type(g).__name__
     ('SquaredLoss', 'L1Norm')
     """
@@ -82,7 +82,7 @@ class CompositeProblem(Problem):
     --------
     >>> from optkit.datasets import lasso_instance
     >>> from optkit.problems import CompositeProblem, Lasso
-    >>> problem = Lasso(*lasso_instance(10, 20))
+    >>> problem = Lasso(**lasso_instance(10, 20))
     >>> isinstance(problem, CompositeProblem), problem.shape
     (True, (20,))
     >>> problem.gradient_mapping_residual(problem.initial_point()) > 0
@@ -235,6 +235,7 @@ class Composite(CompositeProblem):
         return {"fun": self.objective(x), "optimality": self.gradient_mapping_residual(x)}
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class Lasso(CompositeProblem):
     """The Lasso :math:`\\min_x \\tfrac12\\|Ax - b\\|_2^2 + \\lambda\\|x\\|_1`.
@@ -246,7 +247,7 @@ class Lasso(CompositeProblem):
     b : array, shape (m,)
         Observations.
     lam : float
-        :math:`\\lambda > 0`. scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``
+        :math:`\\lambda > 0` (keyword only). scikit-learn's ``Lasso(alpha)`` is ``lam = m * alpha``
         (``lam = 0`` is least squares, for which :func:`numpy.linalg.lstsq` is the tool).
 
     Notes
@@ -274,7 +275,7 @@ class Lasso(CompositeProblem):
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
     >>> from optkit.problems import Lasso
-    >>> problem = Lasso(*lasso_instance(50, 100, seed=0))
+    >>> problem = Lasso(**lasso_instance(50, 100, seed=0))
     >>> res = optkit.solve(problem, tol=1e-8)
     >>> res.method, res.success, res.optimality <= 1e-8
     ('working_set', True, True)
@@ -294,7 +295,7 @@ class Lasso(CompositeProblem):
     optimality_measure = "relative duality gap"
     A: Any
     b: Any
-    lam: float
+    lam: float = field(kw_only=True)
     f: SquaredLoss = field(init=False, repr=False, compare=False)
     g: L1Norm = field(init=False, repr=False, compare=False)
 
@@ -352,7 +353,7 @@ class ScreeningBlocks(NamedTuple):
     >>> import numpy as np
     >>> from optkit.problems import SparseInverseCovariance
     >>> S = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.05], [0.0, 0.05, 1.0]])
-    >>> blocks = SparseInverseCovariance(S, 0.1).screening_blocks
+    >>> blocks = SparseInverseCovariance(S, lam=0.1).screening_blocks
     >>> [b.tolist() for b in blocks.groups], blocks.singletons.tolist(), blocks.count
     ([[0, 1]], [2], 2)
     """
@@ -387,6 +388,7 @@ def _logdet_and_dual(X: Any, S: Any, lam: float) -> tuple[float, float] | None:
     return 2.0 * float(xp.sum(xp.log(d))), dual
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class SparseInverseCovariance(CompositeProblem):
     """Sparse inverse covariance selection (the graphical lasso).
@@ -398,7 +400,7 @@ class SparseInverseCovariance(CompositeProblem):
     S : array, shape (p, p)
         Symmetric sample covariance with a positive diagonal.
     lam : float
-        :math:`\\lambda \\ge 0` (scikit-learn's ``graphical_lasso(S, alpha=lam)``
+        :math:`\\lambda \\ge 0`, keyword only (scikit-learn's ``graphical_lasso(S, alpha=lam)``
         solves the same problem).
 
     Notes
@@ -454,7 +456,7 @@ class SparseInverseCovariance(CompositeProblem):
     >>> import optkit
     >>> from optkit.datasets import sics_instance
     >>> from optkit.problems import SparseInverseCovariance
-    >>> problem = SparseInverseCovariance(*sics_instance(20, seed=0, lam=0.1))
+    >>> problem = SparseInverseCovariance(**sics_instance(20, seed=0, lam=0.1))
     >>> res = optkit.solve(problem, tol=1e-8)
     >>> res.success, bool(np.all(np.linalg.eigvalsh(res.x) > 0))
     (True, True)
@@ -462,7 +464,7 @@ class SparseInverseCovariance(CompositeProblem):
 
     optimality_measure = "duality gap / max(1, |objective|)"
     S: Any
-    lam: float
+    lam: float = field(kw_only=True)
     f: LogDetTrace = field(init=False, repr=False, compare=False)
     g: OffDiagL1 = field(init=False, repr=False, compare=False)
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import asarray, get_namespace, is_numpy, namespace_by_name, to_numpy
+from .base import keyword_weights
 from .nlp import EqualityNLP
 
 __all__ = ["PoissonControl", "ConstrainedLogisticRegression"]
@@ -22,6 +23,7 @@ def _laplacian(N: int, h: float) -> Any:
     return ((sp.kron(eye, T) + sp.kron(T, eye)) / (h * h)).tocsr()
 
 
+@keyword_weights
 class PoissonControl(EqualityNLP):
     """Distributed control of the Poisson equation on an N x N grid.
 
@@ -45,7 +47,7 @@ class PoissonControl(EqualityNLP):
     N : int
         Interior grid points per side, >= 2.
     alpha : float
-        Control cost, > 0.
+        Control cost, > 0 (keyword only).
     xp : namespace, optional
         Array namespace of the data (default NumPy).
     dtype : dtype, optional
@@ -68,7 +70,7 @@ class PoissonControl(EqualityNLP):
 
     default_method = "sqp"
 
-    def __init__(self, N: int, alpha: float = 0.1, *, xp: Any = None, dtype: Any = None) -> None:
+    def __init__(self, N: int, *, alpha: float = 0.1, xp: Any = None, dtype: Any = None) -> None:
         if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 2:
             raise ValueError(f"N must be an integer >= 2, got {N!r}")
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (math.isfinite(alpha) and alpha > 0):
@@ -119,10 +121,10 @@ class PoissonControl(EqualityNLP):
         return xp.reshape(x[:n2], (self.N, self.N)), xp.reshape(x[n2:], (self.N, self.N))
 
     def to(self, xp: Any) -> "PoissonControl":
-        return PoissonControl(self.N, self.alpha, xp=xp, dtype=getattr(xp, str(self.x0.dtype).split(".")[-1]))
+        return PoissonControl(self.N, alpha=self.alpha, xp=xp, dtype=getattr(xp, str(self.x0.dtype).split(".")[-1]))
 
     def astype(self, dtype: Any) -> "PoissonControl":
-        return PoissonControl(self.N, self.alpha, xp=self.xp, dtype=dtype)
+        return PoissonControl(self.N, alpha=self.alpha, xp=self.xp, dtype=dtype)
 
     def to_cvxpy(self) -> tuple[Any, Any]:
         import cvxpy as cp  # noqa: PLC0415
@@ -135,6 +137,7 @@ class PoissonControl(EqualityNLP):
         return cp.Problem(cp.Minimize(obj), [self.laplacian @ w - z == 0]), x
 
 
+@keyword_weights
 class ConstrainedLogisticRegression(EqualityNLP):
     """Mean logistic loss on the unit sphere intersected with an affine subspace (nonconvex).
 

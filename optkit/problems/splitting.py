@@ -24,6 +24,7 @@ from ..functions.base import Function, check_array, check_scalar
 from ..operators import GaussianBlur, Identity, LinearOperator, PartialFourier
 from ._splitting_fermat import FermatWeber
 from ._splitting_fused import FusedLasso
+from .base import keyword_weights
 from ._splitting_terms import (_float64, _into_box, _norm_term, _ones_image_of, _prox_calls, _real_dtype, _sq,
                                _Terms, k_terms, psnr)
 
@@ -176,6 +177,7 @@ class SumOfFunctions(_Terms):
         return {"fun": fun, "optimality": residual / (1.0 + math.sqrt(_sq(V))), "residual": residual}
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class TVImageRecovery(_Terms):
     """Image recovery by total variation and DCT sparsity, the K = 3 or 4 term problem
@@ -193,7 +195,7 @@ class TVImageRecovery(_Terms):
         k-space values of a ``PartialFourier`` operator (complex; either one value per
         ``True`` of its mask, in row-major order, or the full k-space array, zero off the mask).
     lam_tv : float
-        :math:`\\lambda_{tv} \\ge 0`.
+        :math:`\\lambda_{tv} \\ge 0` (keyword only, like every parameter after ``b``).
     lam_l1 : float
         :math:`\\lambda_1 \\ge 0` (0: no DCT term, K = 3).
     operator : LinearOperator, optional
@@ -249,7 +251,7 @@ class TVImageRecovery(_Terms):
     >>> from optkit.datasets import noisy_image
     >>> from optkit.problems import TVImageRecovery, psnr
     >>> data = noisy_image("shepp_logan", 32, seed=0)
-    >>> problem = TVImageRecovery(data.b, data.lam_tv, truth=data.truth)
+    >>> problem = TVImageRecovery(data.b, lam_tv=data.lam_tv, truth=data.truth)
     >>> problem.n_terms, problem.default_method
     (3, 'admm')
     >>> res = optkit.solve(problem, tol=1e-5)
@@ -266,11 +268,11 @@ class TVImageRecovery(_Terms):
     optimality_measure = "relative duality gap (P(x) - D(V)) / |P(x)|, a sum of Fenchel-Young gaps"
 
     b: Any
-    lam_tv: float
-    lam_l1: float = 0.0
-    operator: LinearOperator | None = None
-    smoothing: float | None = None
-    truth: Any = None
+    lam_tv: float = field(kw_only=True)
+    lam_l1: float = field(default=0.0, kw_only=True)
+    operator: LinearOperator | None = field(default=None, kw_only=True)
+    smoothing: float | None = field(default=None, kw_only=True)
+    truth: Any = field(default=None, kw_only=True)
     terms: tuple = field(init=False, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 

@@ -7,12 +7,13 @@ full-gradient-norm certificate, held-out accuracy) is :class:`~optkit.problems.F
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..backend import to_numpy
+from .base import keyword_weights
 from ._stochastic_base import Batch, FiniteSum, encode_labels
 from ._stochastic_mlp import MLPClassifier
 
@@ -74,6 +75,7 @@ def _binary_targets(codes: np.ndarray, n_classes: int) -> np.ndarray:
     return (2.0 * codes - 1.0)[:, None]
 
 
+@keyword_weights
 @dataclass(frozen=True, eq=False, repr=False)
 class LogisticRegression(_LinearModel):
     """l2-regularised logistic regression (binary, or multinomial for more than two integer labels).
@@ -104,7 +106,7 @@ class LogisticRegression(_LinearModel):
     y : array (n,)
         Labels: any two distinct values, or more than two integer classes.
     l2 : float
-        Ridge weight :math:`\\ell_2 \\ge 0`.
+        Ridge weight :math:`\\ell_2 \\ge 0` (keyword only).
 
     References
     ----------
@@ -125,7 +127,7 @@ class LogisticRegression(_LinearModel):
 
     X: Any
     y: Any
-    l2: float = 1e-4
+    l2: float = field(default=1e-4, kw_only=True)
 
     def __post_init__(self) -> None:
         self._setup()
@@ -163,6 +165,7 @@ class LogisticRegression(_LinearModel):
         return cp.Problem(cp.Minimize(loss + 0.5 * self.l2 * cp.sum_squares(w))), w
 
 
+@keyword_weights
 @dataclass(frozen=True, eq=False, repr=False)
 class SigmoidSVM(_LinearModel):
     """The sigmoid-loss SVM, a nonconvex smooth binary classifier (Wang, Ma, Goldfarb & Liu 2017).
@@ -183,7 +186,7 @@ class SigmoidSVM(_LinearModel):
     y : array (n,)
         Two distinct labels (the smaller one is mapped to -1).
     l2 : float
-        Ridge weight :math:`\\ell_2 \\ge 0`.
+        Ridge weight :math:`\\ell_2 \\ge 0` (keyword only).
 
     References
     ----------
@@ -204,7 +207,7 @@ class SigmoidSVM(_LinearModel):
 
     X: Any
     y: Any
-    l2: float = 1e-4
+    l2: float = field(default=1e-4, kw_only=True)
     multiclass = False
 
     def __post_init__(self) -> None:

@@ -16,7 +16,7 @@ from ..functions.base import check_array, check_magnitude, check_scalar
 from ..linalg.matricization import (Matricization, mode_unfoldings, square_matricization, tucker_factors,
                                     tucker_project, tucker_tangent_project)
 from ._tensor_records import MixtureSplit, RankConstrainedDual, TensorSplit, TensorStart
-from .base import Problem, _like_template
+from .base import Problem, _like_template, keyword_weights, mask_type_error
 
 __all__ = ["RobustTensorRecovery", "TensorSplit", "MixtureSplit", "RankConstrainedDual", "TensorStart"]
 
@@ -30,6 +30,7 @@ NORMS = ("snn", "square")
 _TINY = 1e-300
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class RobustTensorRecovery(Problem):
     """Recover a low-Tucker-rank tensor from gross sparse corruptions and missing entries.
@@ -59,16 +60,17 @@ class RobustTensorRecovery(Problem):
     ----------
     T : array, shape (n_1, ..., n_N), N >= 2
         The observed tensor. Entries outside ``mask`` are ignored (they may be NaN).
+    mask : bool array of T's shape, optional
+        ``True`` where the entry is observed. ``None``: all observed.
     lam : float, optional
-        Weight :math:`\\lambda > 0` of the l1 term. Default :math:`1/\\sqrt{\\max_i n_i}` for the
+        Weight :math:`\\lambda > 0` of the l1 term (keyword only, like every parameter after
+        ``mask``). Default :math:`1/\\sqrt{\\max_i n_i}` for the
         singleton sum of nuclear norms (Goldfarb & Qin's phase-transition setting, rRatio = 1),
         :math:`1/(4\\sqrt{\\max_i n_i})` for the mixture (their code's default rRatio = 1/4: each
         component's single nuclear norm competes with the l1 term, so the weight is smaller)
         and :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization; with a fraction
         :math:`\\rho` of the entries observed, ``max n`` becomes :math:`\\rho \\max n` (Candes, Li,
         Ma & Wright 2011: :math:`\\lambda = 1/\\sqrt{\\rho n}` for robust PCA with missing entries).
-    mask : bool array of T's shape, optional
-        ``True`` where the entry is observed. ``None``: all observed.
     model : {"singleton", "mixture"}
         One low-rank tensor, or a sum of components each low-rank in one mode.
     formulation : {"constrained", "penalized"}
@@ -115,12 +117,12 @@ class RobustTensorRecovery(Problem):
     optimality_measure = ("relative duality gap (and relative infeasibility, constrained); "
                           "first-order stationarity for adal_ncx")
     T: Any
-    lam: float | None = None
     mask: Any = None
-    model: str = "singleton"
-    formulation: str = "constrained"
-    norm: str = "snn"
-    alpha: float | None = None
+    lam: float | None = field(default=None, kw_only=True)
+    model: str = field(default="singleton", kw_only=True)
+    formulation: str = field(default="constrained", kw_only=True)
+    norm: str = field(default="snn", kw_only=True)
+    alpha: float | None = field(default=None, kw_only=True)
     matricizations: tuple = field(init=False, repr=False, compare=False)
     norm_T: float = field(init=False, repr=False, compare=False)   # ||P_Omega T||_F, the scale of the data
 
@@ -145,7 +147,7 @@ class RobustTensorRecovery(Problem):
             try:
                 mxp = get_namespace(mask)
             except TypeError:
-                raise TypeError(f"mask must be a boolean array, got {type(mask).__name__}") from None
+                raise mask_type_error(mask) from None
             if mxp is not xp and type(mask) is not type(T):
                 raise TypeError("mask must be an array of the same library as T")
             if tuple(mask.shape) != tuple(T.shape):

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..backend import asarray, get_namespace, is_floating, to_numpy
 from ..functions.base import check_array, check_same_library, check_scalar
-from .base import Problem
+from .base import Problem, keyword_weights
 
 __all__ = ["EntropicOT", "cost_matrix"]
 
@@ -81,6 +81,7 @@ def _weights(name: str, w: Any, size: int, like: Any) -> Any:
     return xp.astype(w, like.dtype)
 
 
+@keyword_weights
 @dataclass(frozen=True)
 class EntropicOT(Problem):
     """Entropy-regularised optimal transport (POT's ``ot.sinkhorn`` convention).
@@ -108,7 +109,7 @@ class EntropicOT(Problem):
     C : array, shape (n, m)
         Ground cost, finite.
     reg : float
-        Entropic weight, > 0 (POT's ``reg``; the SNS paper's :math:`1/\\eta`).
+        Entropic weight, > 0, keyword only (POT's ``reg``; the SNS paper's :math:`1/\\eta`).
 
     Notes
     -----
@@ -141,7 +142,7 @@ class EntropicOT(Problem):
     a: Any
     b: Any
     C: Any
-    reg: float
+    reg: float = field(kw_only=True)
 
     def __post_init__(self) -> None:
         C = np.asarray(self.C) if isinstance(self.C, (list, tuple)) else self.C
@@ -184,12 +185,13 @@ class EntropicOT(Problem):
     # -- constructors --------------------------------------------------------------------------------------------
 
     @classmethod
-    def from_point_clouds(cls, X: Any, Y: Any, reg: float, a: Any = None, b: Any = None, *,
+    @keyword_weights
+    def from_point_clouds(cls, X: Any, Y: Any, *, reg: float, a: Any = None, b: Any = None,
                           metric: str = "sqeuclidean", normalize: bool = True) -> "EntropicOT":
         """OT between the point clouds ``X`` (n, d) and ``Y`` (m, d); by default the cost is
         divided by its maximum (``normalize=False`` keeps POT's unnormalised cost).
 
-        ``a`` and ``b`` default to uniform weights. With ``normalize=True`` ``reg`` is relative
+        ``reg`` and what follows it are keyword only; ``a`` and ``b`` default to uniform weights. With ``normalize=True`` ``reg`` is relative
         to the largest cost (the benchmarks' convention). The dense ``n x m`` cost is estimated
         before it is formed: a ``MemoryError`` saying so is raised when it and the solvers' two
         working copies (kernel, plan) would not fit in the machine's memory.
@@ -209,10 +211,11 @@ class EntropicOT(Problem):
             cmax = float(xp.max(C))
             if cmax > 0:
                 C = C / cmax
-        return cls(a, b, C, reg)
+        return cls(a, b, C, reg=reg)
 
     @classmethod
-    def from_histograms(cls, A: Any, B: Any, reg: float, *, metric: str = "sqeuclidean",
+    @keyword_weights
+    def from_histograms(cls, A: Any, B: Any, *, reg: float, metric: str = "sqeuclidean",
                         normalize: bool = True) -> "EntropicOT":
         """OT between two images ``A`` and ``B`` (same 2-d shape) seen as histograms on the pixel grid.
 
@@ -241,7 +244,7 @@ class EntropicOT(Problem):
         a, b = A_np[A_np > 0], B_np[B_np > 0]
         xp = get_namespace(A) if hasattr(A, "shape") else get_namespace(A_np)
         conv = (lambda v: asarray(v, xp=xp, dtype=xp.float64)) if not isinstance(A, np.ndarray) else (lambda v: v)
-        return cls(conv(a / a.sum()), conv(b / b.sum()), conv(C), reg)
+        return cls(conv(a / a.sum()), conv(b / b.sum()), conv(C), reg=reg)
 
     # -- what the solvers use --------------------------------------------------------------------------------------
 

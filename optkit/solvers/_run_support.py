@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import signal
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -99,6 +101,54 @@ def _interrupted(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+class _CtrlC:
+    """Whether Ctrl-C was pressed during a run, whatever became of its ``KeyboardInterrupt``.
+
+    A ``KeyboardInterrupt`` raised while Numba compiles can be swallowed: the handler then runs
+    inside an llvmlite ``__del__`` and Python only prints "Exception ignored". The flag survives
+    that, and the run loop reads it after every step.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __bool__(self) -> bool:
+        return self.seen
+
+    def handler(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _ctrl_c_watch():
+    """For the duration, SIGINT sets a :class:`_CtrlC` flag and then raises ``KeyboardInterrupt`` as
+    Python's own handler does; the previous handler is restored on exit, also on an exception.
+
+    Only in the main thread (the only one that receives signals, and the only one allowed to set
+    a handler) and only in place of Python's default handler: a handler the user installed (or
+    ``SIG_IGN``) says what Ctrl-C means in their program, so it is left alone, and a
+    ``KeyboardInterrupt`` it raises ends the run as before. A run inside a run (a solver that
+    solves subproblems) shares the outer run's flag. Elsewhere the flag yielded is never set.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield _CtrlC()
+        return
+    current = signal.getsignal(signal.SIGINT)
+    if isinstance(getattr(current, "__self__", None), _CtrlC):
+        yield current.__self__
+        return
+    if current is not signal.default_int_handler:
+        yield _CtrlC()
+        return
+    flag = _CtrlC()
+    signal.signal(signal.SIGINT, flag.handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, current)
 
 
 def _in_float64(problem: Any, check: Check) -> Check | None:

@@ -22,8 +22,8 @@ import numpy as np
 
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
-from ._run_support import (_NUMERICAL, _copy, _finite, _in_float64, _interrupted, _Stall, _thread_limits,
-                           _tolerance_floor)
+from ._run_support import (_NUMERICAL, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted, _Stall,
+                           _thread_limits, _tolerance_floor)
 from ._table import Table
 
 __all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
@@ -309,7 +309,7 @@ class Snapshot(MeasureAttributes):
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
     >>> seen = []
-    >>> res = optkit.solve(optkit.problems.Lasso(*lasso_instance(30, 60, seed=0)),
+    >>> res = optkit.solve(optkit.problems.Lasso(**lasso_instance(30, 60, seed=0)),
     ...                    callback=lambda info: seen.append((info.nit, info.gap)))
     >>> len(seen) > 0 and seen[0][0] > 0
     True
@@ -384,7 +384,7 @@ class Solver:
     ...         return g.prox(x - self.s * f.grad(x), self.s)
     ...     def check(self, x):
     ...         return Check.of(x, self.problem.measures(x))
-    >>> res = optkit.solve(Lasso(*lasso_instance(30, 60, seed=0)), method=ISTA, tol=1e-6, max_iter=20000)
+    >>> res = optkit.solve(Lasso(**lasso_instance(30, 60, seed=0)), method=ISTA, tol=1e-6, max_iter=20000)
     >>> res.success
     True
     """
@@ -442,11 +442,11 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
     -------
     Result
     """
-    with _thread_limits(solver.options.threads):
-        return _run(solver, x0, callback, verbose)
+    with _thread_limits(solver.options.threads), _ctrl_c_watch() as ctrl_c:
+        return _run(solver, x0, callback, verbose, ctrl_c)
 
 
-def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
+def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool, ctrl_c: Any) -> Result:
     opts = solver.options
     problem = solver.problem
     floor = _tolerance_floor(float(problem.xp.finfo(problem.dtype).eps))
@@ -494,6 +494,9 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         status = Status.OPTIMAL
     try:
         while status is None:
+            if ctrl_c:  # Ctrl-C pressed, its KeyboardInterrupt swallowed (e.g. inside Numba's compiler)
+                status = Status.INTERRUPTED
+                break
             if nit >= opts.max_iter:
                 status = Status.MAX_ITER
                 break

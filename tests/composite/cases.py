@@ -19,15 +19,15 @@ def _arr(x: np.ndarray, xp: Any, dtype: Any) -> Any:
 
 def _lasso(seed: int, m: int, n: int):
     def make(xp, dtype):
-        A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=0.2)
-        return Lasso(_arr(A, xp, dtype), _arr(b, xp, dtype), lam)
+        A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=0.2).values()
+        return Lasso(_arr(A, xp, dtype), _arr(b, xp, dtype), lam=lam)
     return make
 
 
 def _sics(seed: int, p: int, lam: float):
     def make(xp, dtype):
-        S, _ = sics_instance(p, seed=seed)
-        return SparseInverseCovariance(_arr(S, xp, dtype), lam)
+        S = sics_instance(p, seed=seed)["S"]
+        return SparseInverseCovariance(_arr(S, xp, dtype), lam=lam)
     return make
 
 
@@ -49,7 +49,7 @@ def block_covariance(seed: int, sizes: tuple[int, ...], lam: float) -> np.ndarra
 
 
 def _sics_blocks(xp, dtype):
-    return SparseInverseCovariance(_arr(block_covariance(15, (5, 4, 3, 1, 1, 1), 0.2), xp, dtype), 0.2)
+    return SparseInverseCovariance(_arr(block_covariance(15, (5, 4, 3, 1, 1, 1), 0.2), xp, dtype), lam=0.2)
 
 
 def _box_ls(xp, dtype):

@@ -31,14 +31,14 @@ def _rel_gap(problem, res):
 @pytest.mark.parametrize("options", [dict(skipping=True), dict(skipping=True, skip_probe=1),
                                      dict(mu_factor=3.0, mu_every=10)])
 def test_variants_reach_reference_on_sics(method, options):
-    problem = SparseInverseCovariance(*sics_instance(18, seed=31, lam=0.08))
+    problem = SparseInverseCovariance(**sics_instance(18, seed=31, lam=0.08))
     res = optkit.solve(problem, method=method, tol=1e-9, max_iter=20000, **options)
     assert res.success and _rel_gap(problem, res) <= 1e-7
 
 
 @pytest.mark.parametrize("method", ["alm", "fast_alm"])
 def test_skipping_variants_on_lasso_skip_and_converge(method):
-    problem = Lasso(*lasso_instance(40, 100, seed=32))
+    problem = Lasso(**lasso_instance(40, 100, seed=32))
     res = optkit.solve(problem, method=method, skipping=True, tol=1e-9, max_iter=20000)
     assert res.success and _rel_gap(problem, res) <= 1e-7
     # the l1 term is not majorised by its linearisation at a sparse point: x-steps get skipped
@@ -46,7 +46,7 @@ def test_skipping_variants_on_lasso_skip_and_converge(method):
 
 
 def test_probing_saves_x_steps_without_changing_the_answer():
-    problem = Lasso(*lasso_instance(40, 100, seed=33))
+    problem = Lasso(**lasso_instance(40, 100, seed=33))
     every = optkit.solve(problem, method="fast_alm", skip_probe=1, tol=1e-9)
     lazy = optkit.solve(problem, method="fast_alm", skip_probe=5, tol=1e-9)
     assert every.success and lazy.success
@@ -54,7 +54,7 @@ def test_probing_saves_x_steps_without_changing_the_answer():
 
 
 def test_continuation_reaches_the_floor():
-    problem = Lasso(*lasso_instance(40, 100, seed=34))
+    problem = Lasso(**lasso_instance(40, 100, seed=34))
     res = optkit.solve(problem, method="alm", mu=5.0, mu_factor=2.0, mu_every=5, mu_min=0.5, tol=1e-9)
     assert res.success and res.info["mu"] == pytest.approx(0.5)
 
@@ -74,21 +74,21 @@ def test_plain_falm_with_two_smooth_terms(rng):
 @given(seed=st.integers(0, 2**31 - 1), m=st.integers(10, 60), n=st.integers(10, 80),
        lam_ratio=st.floats(0.02, 0.8), backend=st.sampled_from(["numpy", "array_api_strict"]))
 def test_falm_on_lasso_instances_nobody_tuned_on(seed, m, n, lam_ratio, backend):
-    A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=lam_ratio)
+    A, b, lam = lasso_instance(m, n, seed=seed, lam_ratio=lam_ratio).values()
     xp = namespace_by_name(backend)
-    res = optkit.solve(Lasso(asarray(A, xp=xp), asarray(b, xp=xp), lam), method="fast_alm", tol=1e-8,
+    res = optkit.solve(Lasso(asarray(A, xp=xp), asarray(b, xp=xp), lam=lam), method="fast_alm", tol=1e-8,
                        max_iter=50000)
     assert res.success, res
-    assert _rel_gap(Lasso(A, b, lam), res) <= 1e-6
+    assert _rel_gap(Lasso(A, b, lam=lam), res) <= 1e-6
 
 
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), p=st.integers(4, 25), lam=st.floats(0.01, 0.5),
        backend=st.sampled_from(["numpy", "array_api_strict"]))
 def test_falm_on_sics_instances_nobody_tuned_on(seed, p, lam, backend):
-    S, _ = sics_instance(p, seed=seed)
+    S = sics_instance(p, seed=seed)["S"]
     xp = namespace_by_name(backend)
-    res = optkit.solve(SparseInverseCovariance(asarray(S, xp=xp), lam), method="fast_alm", tol=1e-8,
+    res = optkit.solve(SparseInverseCovariance(asarray(S, xp=xp), lam=lam), method="fast_alm", tol=1e-8,
                        max_iter=50000)
     assert res.success, res
-    assert _rel_gap(SparseInverseCovariance(S, lam), res) <= 1e-6
+    assert _rel_gap(SparseInverseCovariance(S, lam=lam), res) <= 1e-6

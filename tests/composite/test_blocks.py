@@ -32,7 +32,7 @@ def _gap_by_hand(S, lam, X):
 def test_screened_solution_is_cvxpys_and_zero_across_components(seed):
     cp = pytest.importorskip("cvxpy")
     lam = 0.2
-    problem = SparseInverseCovariance(block_covariance(seed, SIZES, lam), lam)
+    problem = SparseInverseCovariance(block_covariance(seed, SIZES, lam), lam=lam)
     blocks = problem.screening_blocks
     assert sorted(int(g.shape[0]) for g in blocks.groups) == [3, 4, 5] and blocks.singletons.shape[0] == 3
     res = optkit.solve(problem, tol=1e-13)
@@ -54,11 +54,11 @@ def test_screened_solution_is_cvxpys_and_zero_across_components(seed):
 def test_components_follow_the_strict_threshold():
     """An edge needs |S_ij| > lam: at lam = |S_ij| the pair splits, with X_ij = 0 and X_ii = 1/S_ii."""
     S = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.3], [0.0, 0.3, 3.0]])
-    split = SparseInverseCovariance(S, 0.3)
+    split = SparseInverseCovariance(S, lam=0.3)
     assert [list(map(int, g)) for g in split.screening_blocks.groups] == [[0, 1]]
     res = optkit.solve(split, tol=1e-12)
     assert res.success and res.x[0, 2] == 0.0 and res.x[1, 2] == 0.0 and res.x[2, 2] == 1.0 / 3.0
-    joined = SparseInverseCovariance(S, 0.29)
+    joined = SparseInverseCovariance(S, lam=0.29)
     assert [list(map(int, g)) for g in joined.screening_blocks.groups] == [[0, 1, 2]]
     res = optkit.solve(joined, tol=1e-12)
     assert res.success and res.x[1, 2] != 0.0  # the solution's graph is connected too (Mazumder & Hastie)
@@ -66,7 +66,7 @@ def test_components_follow_the_strict_threshold():
 
 @pytest.mark.parametrize("lam", [0.5, 0.05])
 def test_measures_by_block_equal_the_whole_matrix_formula(lam):
-    problem = SparseInverseCovariance(block_covariance(16, SIZES, 0.2), lam)
+    problem = SparseInverseCovariance(block_covariance(16, SIZES, 0.2), lam=lam)
     res = optkit.solve(problem, tol=1e-8)
     rel, primal = _gap_by_hand(np.asarray(problem.S), lam, res.x)
     m = problem.measures(res.x)
@@ -80,10 +80,10 @@ def test_measures_by_block_equal_the_whole_matrix_formula(lam):
 
 def test_backends_and_warm_start(xp):
     S = block_covariance(17, SIZES, 0.2)
-    problem = SparseInverseCovariance(asarray(S, xp=xp), 0.2)
+    problem = SparseInverseCovariance(asarray(S, xp=xp), lam=0.2)
     res = optkit.solve(problem, tol=1e-13)  # a gap of 1e-13 pins X to about 1e-6
     assert res.success and res.info["blocks"] == 6 and res.info["largest_block"] == 5
-    ref = optkit.solve(SparseInverseCovariance(S, 0.2), method="alm", tol=1e-12)
+    ref = optkit.solve(SparseInverseCovariance(S, lam=0.2), method="alm", tol=1e-12)
     np.testing.assert_allclose(to_numpy(res.x), ref.x, rtol=0, atol=1e-5 * np.abs(ref.x).max())
     again = optkit.solve(problem, x0=res.x, tol=1e-12)
     assert again.success and again.nit <= 1
@@ -91,8 +91,8 @@ def test_backends_and_warm_start(xp):
 
 @pytest.mark.parametrize("inner", ["fast_alm", "fista"])
 def test_every_inner_solver(inner):
-    S, _ = sics_instance(60, seed=3)
-    problem = SparseInverseCovariance(S, 0.1)
+    S = sics_instance(60, seed=3)["S"]
+    problem = SparseInverseCovariance(S, lam=0.1)
     assert problem.screening_blocks.count >= 5
     res = optkit.solve(problem, inner=inner, tol=1e-9)
     ref = optkit.solve(problem, method="alm", tol=1e-12)
@@ -104,7 +104,7 @@ def test_a_dual_candidate_only_tightens_a_valid_gap():
     """measures(X, dual=D) makes any D feasible: its gap is never below the true suboptimality and
     never above the gap from X alone."""
     rng = np.random.default_rng(5)
-    problem = SparseInverseCovariance(block_covariance(16, SIZES, 0.2), 0.2)
+    problem = SparseInverseCovariance(block_covariance(16, SIZES, 0.2), lam=0.2)
     fstar = optkit.solve(problem, method="alm", tol=1e-13).fun
     X = problem.initial_point() + 0.01 * np.eye(problem.shape[0])
     alone = problem.measures(X)

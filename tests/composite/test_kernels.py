@@ -67,7 +67,7 @@ def test_cd_kernel_reaches_the_gap_it_is_asked(seed):
     x, r, epochs, gap = ck.lasso_cd(ck.gather_columns(A, ws), np.zeros(50), -b, b, ck.column_sq_norms(A), lam, 1e-11,
                                     100000, 5)
     assert 0 < epochs < 100000 and gap <= 1e-11
-    assert Lasso(A, b, lam).measures(x)["gap"] <= 1e-11 * 1.01
+    assert Lasso(A, b, lam=lam).measures(x)["gap"] <= 1e-11 * 1.01
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -21,50 +21,50 @@ from optkit.problems import Composite, Lasso, SparseInverseCovariance
 ])
 def test_lasso_refuses_by_name(A, b, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        Lasso(A, b, 1.0)
+        Lasso(A, b, lam=1.0)
 
 
 def test_lasso_lam_zero_points_to_least_squares():
     with pytest.raises(ValueError, match="lam must be positive"):
-        Lasso(np.ones((3, 4)), np.ones(3), 0.0)
+        Lasso(np.ones((3, 4)), np.ones(3), lam=0.0)
 
 
 @pytest.mark.parametrize("A", [np.zeros((0, 5)), np.zeros((5, 4)), 1e-170 * np.ones((5, 4))])
 @pytest.mark.parametrize("method", ["alm", "fast_alm", "fista", "working_set"])
 def test_degenerate_lasso_data_is_solved_not_crashed(A, method):
     """Empty rows, a zero matrix, a matrix below the float range: x = 0 is optimal (lam >= lam_max)."""
-    res = optkit.solve(Lasso(A, np.ones(A.shape[0]), 1.0), method=method)
+    res = optkit.solve(Lasso(A, np.ones(A.shape[0]), lam=1.0), method=method)
     assert res.success and np.all(res.x == 0)
 
 
 def test_a_gap_that_rounds_to_zero_certifies_only_to_rounding():
-    A, b, lam = lasso_instance(30, 60, seed=1)
+    A, b, lam = lasso_instance(30, 60, seed=1).values()
     with pytest.warns(optkit.solvers.base.ToleranceWarning):
-        res = optkit.solve(Lasso(A, b, lam), tol=1e-300, max_iter=200)
+        res = optkit.solve(Lasso(A, b, lam=lam), tol=1e-300, max_iter=200)
     assert res.status is Status.MAX_ITER and res.gap > 0 and res.optimality > 1e-300
 
 
 def test_sics_refuses_by_name():
     with pytest.raises(ValueError, match="S must be non-empty"):
-        SparseInverseCovariance(np.zeros((0, 0)), 0.1)
+        SparseInverseCovariance(np.zeros((0, 0)), lam=0.1)
     with pytest.raises(ValueError, match="lam = 0 with a singular S"):
-        SparseInverseCovariance(np.ones((4, 4)), 0.0)
+        SparseInverseCovariance(np.ones((4, 4)), lam=0.0)
     with pytest.raises(ValueError, match="lam"):
-        SparseInverseCovariance(np.eye(3), float("inf"))
+        SparseInverseCovariance(np.eye(3), lam=float("inf"))
 
 
 @pytest.mark.parametrize("method", ["alm", "fast_alm", "fista", "block_screening"])
 def test_sics_with_a_huge_lam_never_crashes(method):
-    S, _ = sics_instance(15, seed=13)
+    S = sics_instance(15, seed=13)["S"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = optkit.solve(SparseInverseCovariance(S, 1e300), method=method, max_iter=300)
+        res = optkit.solve(SparseInverseCovariance(S, lam=1e300), method=method, max_iter=300)
     if res.success:
         np.testing.assert_allclose(res.x, np.diag(1 / np.diag(S)), rtol=1e-6)
 
 
 def test_composite_shape_must_fit_its_terms():
-    A, b, _ = lasso_instance(10, 20, seed=0)
+    A, b, _ = lasso_instance(10, 20, seed=0).values()
     with pytest.raises(ValueError, match=r"shape \(3,\) does not fit f"):
         Composite(SquaredLoss(A, b), L1Norm(1.0), (3,))
 
@@ -75,5 +75,5 @@ def test_the_lasso_default_converges_with_a_dense_solution(tol):
     iterations at either tol), the default must not."""
     rng = np.random.default_rng(0)
     A, b = rng.standard_normal((100, 200)), rng.standard_normal(100)
-    res = optkit.solve(Lasso(A, b, 0.1), tol=tol)
+    res = optkit.solve(Lasso(A, b, lam=0.1), tol=tol)
     assert res.success and res.optimality <= tol

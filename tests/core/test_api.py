@@ -1,7 +1,9 @@
 """The public API: solve, Result, Status, methods, show_options, validate, guards."""
 from __future__ import annotations
 
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -15,8 +17,8 @@ from optkit.problems import Composite, Lasso, SparseInverseCovariance
 
 @pytest.fixture
 def lasso():
-    A, b, lam = lasso_instance(30, 60, seed=1)
-    return Lasso(A, b, lam)
+    A, b, lam = lasso_instance(30, 60, seed=1).values()
+    return Lasso(A, b, lam=lam)
 
 
 def test_default_method_and_methods_listing(lasso):
@@ -144,7 +146,32 @@ def test_lasso_bad_input(kwargs, exc, match):
 ])
 def test_sics_bad_input(S, lam, match):
     with pytest.raises(ValueError, match=match):
-        SparseInverseCovariance(S, lam)
+        SparseInverseCovariance(S, lam=lam)
+
+
+# a regularisation weight, by the names the problems use (lam0, a multiplier's start, is not one)
+WEIGHT = re.compile(r"^(lam|lam_\w+|lam[12]|reg|l2|alpha|delta|tau_\w+)$")
+
+
+def _constructors():
+    for name in optkit.problems.__all__:
+        cls = getattr(optkit.problems, name)
+        if isinstance(cls, type) and issubclass(cls, optkit.problems.Problem) and not inspect.isabstract(cls):
+            yield name, cls
+            for attr, member in vars(cls).items():
+                if attr.startswith("from_") and isinstance(member, classmethod):
+                    yield f"{name}.{attr}", getattr(cls, attr)
+
+
+@pytest.mark.parametrize("name,make", list(_constructors()), ids=lambda v: v if isinstance(v, str) else "")
+def test_weights_are_keyword_only_and_named_when_given_by_position(name, make):
+    params = inspect.signature(make).parameters.values()
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert not [n for n in positional if WEIGHT.match(n)], f"{name}: weights must be keyword-only"
+    keywords = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    if keywords:  # one value too many by position names the first keyword-only parameter
+        with pytest.raises(TypeError, match=f"{keywords[0]} is keyword-only; write {re.escape(name)}\\("):
+            make(*([None] * (len(positional) + 1)))
 
 
 def test_composite_bad_input():
@@ -168,10 +195,10 @@ def test_x0_warm_start_at_the_solution_stops_at_once(lasso):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sics_matches_scikit_learn():
     sklearn = pytest.importorskip("sklearn.covariance")
-    S, lam = sics_instance(20, seed=5, lam=0.1)
-    res = optkit.solve(SparseInverseCovariance(S, lam), tol=1e-9)
+    S, lam = sics_instance(20, seed=5, lam=0.1).values()
+    res = optkit.solve(SparseInverseCovariance(S, lam=lam), tol=1e-9)
     _, prec = sklearn.graphical_lasso(S, alpha=lam, tol=1e-10, max_iter=2000)
-    prob = SparseInverseCovariance(S, lam)
+    prob = SparseInverseCovariance(S, lam=lam)
     # scikit-learn stops short of tol here (ConvergenceWarning); optkit must be at least as good
     assert res.fun <= prob.objective(prec) + 1e-9
     assert np.linalg.norm(res.x - prec) <= 1e-3 * np.linalg.norm(prec)
@@ -179,8 +206,8 @@ def test_sics_matches_scikit_learn():
 
 def test_lasso_matches_scikit_learn():
     linear_model = pytest.importorskip("sklearn.linear_model")
-    A, b, lam = lasso_instance(50, 120, seed=9)
-    res = optkit.solve(Lasso(A, b, lam), tol=1e-10)
+    A, b, lam = lasso_instance(50, 120, seed=9).values()
+    res = optkit.solve(Lasso(A, b, lam=lam), tol=1e-10)
     model = linear_model.Lasso(alpha=lam / 50, fit_intercept=False, tol=1e-12, max_iter=100000).fit(A, b)
     np.testing.assert_allclose(res.x, model.coef_, atol=1e-6)
 
@@ -193,6 +220,6 @@ def test_lasso_matches_scikit_learn():
 ])
 def test_declared_option_domains_are_enforced(method, options, name):
     """Options declared with ``option(..., domain=...)`` reject values outside it, naming the option."""
-    problem = Lasso(*lasso_instance(10, 20, seed=0))
+    problem = Lasso(**lasso_instance(10, 20, seed=0))
     with pytest.raises(ValueError, match=name):
         optkit.solve(problem, method=method, **options)

@@ -1,9 +1,11 @@
 """The core: Result and its measures, Options and their domains, the run loop's stall rule,
-callbacks, the verbose table and the validation of starting points."""
+callbacks, the verbose table, the validation of starting points and Ctrl-C."""
 from __future__ import annotations
 
 import dataclasses
 import pickle
+import signal
+import threading
 
 import numpy as np
 import pytest
@@ -17,7 +19,7 @@ from optkit.solvers.base import Check, Options, Solver, make_rng, option, run
 
 @pytest.fixture
 def lasso():
-    return Lasso(*lasso_instance(30, 60, seed=1))
+    return Lasso(**lasso_instance(30, 60, seed=1))
 
 
 def test_measures_are_data_with_attribute_access(lasso):
@@ -193,3 +195,71 @@ def test_threads_option_limits_and_restores(lasso):
     assert res.success and numba.get_num_threads() == before
     with pytest.raises(ValueError, match="threads"):
         optkit.solve(lasso, threads=0)
+
+
+class _SwallowsCtrlC(_Counting):
+    """Ctrl-C during the third step whose ``KeyboardInterrupt`` is swallowed, as llvmlite's
+    ``__del__`` swallows one that lands inside Numba's compiler."""
+
+    name = "swallows_ctrl_c"
+
+    def step(self, s, measure):
+        if s[0] == 2:
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+        return super().step(s, measure)
+
+
+class _Raises(_Counting):
+    name = "raises"
+
+    def step(self, s, measure):
+        raise RuntimeError("a bug in a step")
+
+
+def _default_sigint():
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("the test runner replaced Python's SIGINT handler")
+
+
+def test_a_swallowed_ctrl_c_still_ends_the_run(lasso):
+    _default_sigint()
+    res = optkit.solve(lasso, method=_SwallowsCtrlC, max_iter=1000, check_every=1)
+    assert res.status is Status.INTERRUPTED and res.nit == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(RuntimeError, match="a bug"):
+        optkit.solve(lasso, method=_Raises)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored on an exception too
+
+
+def test_a_users_sigint_handler_is_left_in_place(lasso):
+    seen = []
+
+    def mine(signum, frame):
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        res = optkit.solve(lasso, method=_SwallowsCtrlC, max_iter=6, check_every=1)
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen == [signal.SIGINT] and res.status is Status.MAX_ITER and res.nit == 6
+
+
+def test_outside_the_main_thread_the_handler_is_untouched(lasso):
+    _default_sigint()
+    out = {}
+
+    def work():
+        out["handler"] = []
+        res = optkit.solve(lasso, method=_Counting, max_iter=3, callback=lambda s: out["handler"].append(
+            signal.getsignal(signal.SIGINT)))
+        out["status"] = res.status
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert out["status"] is Status.MAX_ITER and out["handler"] == [signal.default_int_handler] * 3

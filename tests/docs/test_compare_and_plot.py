@@ -14,7 +14,7 @@ from optkit.problems import Lasso
 
 @pytest.fixture(scope="module")
 def lasso():
-    return Lasso(*lasso_instance(30, 60, seed=3))
+    return Lasso(**lasso_instance(30, 60, seed=3))
 
 
 def test_compare_runs_every_applicable_method(lasso):

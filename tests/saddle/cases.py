@@ -50,7 +50,7 @@ def _market(n, m, seed):
 def _tvl1(size, lam, seed):
     def make(xp, dtype):
         noisy, _ = noisy_camera(size, density=0.1, seed=seed)
-        return TVL1Denoising(_arr(noisy, xp, dtype), lam)
+        return TVL1Denoising(_arr(noisy, xp, dtype), lam=lam)
     return make
 
 

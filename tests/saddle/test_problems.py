@@ -101,8 +101,8 @@ def test_matrix_game_gap_and_value_against_highs():
     (lambda: FisherMarket(np.ones((2, 3)), np.ones(3)), r"budgets must have shape \(2,\)"),
     (lambda: FisherMarket(np.ones((2, 3)), np.array([1.0, 0.0])), "budgets must be positive"),
     (lambda: FisherMarket(np.ones((2, 3)), np.ones(2), np.array([1.0, -1.0, 1.0])), "supplies must be positive"),
-    (lambda: TVL1Denoising(np.ones(5), 1.0), "image must be 2-dimensional"),
-    (lambda: TVL1Denoising(np.ones((4, 4)), 0.0), "lam must be positive"),
+    (lambda: TVL1Denoising(np.ones(5), lam=1.0), "image must be 2-dimensional"),
+    (lambda: TVL1Denoising(np.ones((4, 4)), lam=0.0), "lam must be positive"),
 ])
 def test_bad_input_raises_naming_the_argument(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -191,19 +191,19 @@ def test_gradient_adjoint_and_objective_match_cvxpy():
     u, p = rng.standard_normal((5, 7)), rng.standard_normal((2, 5, 7))
     assert np.sum(gradient(u) * p) == pytest.approx(np.sum(u * gradient_adjoint(p)), rel=1e-12)
     noisy, _ = noisy_camera(9, seed=3)
-    tv = TVL1Denoising(noisy, 0.8)
+    tv = TVL1Denoising(noisy, lam=0.8)
     prob, U = tv.to_cvxpy()
     U.value = u[:9, :7] if False else rng.standard_normal((9, 9))
     assert prob.objective.value == pytest.approx(tv.objective(U.value), rel=1e-12)
     # Neumann boundary: the last row and column contribute their one difference
     step = np.zeros((3, 3))
     step[:, 2] = 1.0
-    assert TVL1Denoising(np.zeros((3, 3)), 1.0).total_variation(step) == pytest.approx(3.0)
+    assert TVL1Denoising(np.zeros((3, 3)), lam=1.0).total_variation(step) == pytest.approx(3.0)
 
 
 def test_tv_certificate_bounds_the_suboptimality():
     noisy, _ = noisy_camera(10, seed=4)
-    tv = TVL1Denoising(noisy, 1.0)
+    tv = TVL1Denoising(noisy, lam=1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         u_ref, _, status, _ = reference_solve(tv)

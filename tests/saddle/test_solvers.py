@@ -106,7 +106,7 @@ def test_market_run_passes_buyers_left_with_nothing(backend):
 @pytest.mark.parametrize("method,tol", [("pdhg", 1e-6), pytest.param("mirror_prox", 1e-5, marks=pytest.mark.slow)])
 def test_tvl1_matches_cvxpy(method, tol):
     noisy, _ = noisy_camera(9, density=0.15, seed=104)
-    tv = TVL1Denoising(noisy, 0.9)
+    tv = TVL1Denoising(noisy, lam=0.9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         u_ref, _, status, _ = reference_solve(tv)
@@ -163,6 +163,6 @@ def test_unreachable_tolerance_is_not_success():
 
 def test_geometry_must_fit_the_problem():
     with pytest.raises(ValueError, match="geometry 'entropy' does not apply"):
-        optkit.solve(TVL1Denoising(np.eye(4), 1.0), method="pdhg", geometry="entropy")
+        optkit.solve(TVL1Denoising(np.eye(4), lam=1.0), method="pdhg", geometry="entropy")
     with pytest.raises(ValueError, match="does not apply"):
-        optkit.solve(TVL1Denoising(np.eye(4), 1.0), method="cfr_plus")
+        optkit.solve(TVL1Denoising(np.eye(4), lam=1.0), method="cfr_plus")

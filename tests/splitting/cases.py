@@ -25,7 +25,7 @@ def _denoise(seed: int, lam: float, lam_l1: float, shape=(5, 6)):
     def make(xp, dtype):
         img, rng = _image(seed, shape)
         b = img + 0.1 * rng.standard_normal(shape)
-        return TVImageRecovery(asarray(b, xp=xp, dtype=dtype), lam, lam_l1=lam_l1)
+        return TVImageRecovery(asarray(b, xp=xp, dtype=dtype), lam_tv=lam, lam_l1=lam_l1)
     return make
 
 
@@ -37,7 +37,7 @@ def _mri(seed: int, lam: float, smoothing: float, shape=(5, 5)):
         op = PartialFourier(asarray(mask, xp=xp))
         noise = 0.01 * (rng.standard_normal(shape) + 1j * rng.standard_normal(shape))
         b = op.apply(asarray(img, xp=xp, dtype=dtype))
-        return TVImageRecovery(b + asarray(noise, xp=xp, dtype=b.dtype), lam, operator=op, smoothing=smoothing)
+        return TVImageRecovery(b + asarray(noise, xp=xp, dtype=b.dtype), lam_tv=lam, operator=op, smoothing=smoothing)
     return make
 
 
@@ -56,7 +56,7 @@ def _fused(seed: int, m: int, n: int, smoothing: float):
         x = np.zeros(n)
         x[2:6], x[9:11] = 1.0, -0.7
         b = A @ x + 0.05 * rng.standard_normal(m)
-        return FusedLasso(asarray(A, xp=xp, dtype=dtype), asarray(b, xp=xp, dtype=dtype), 0.05, 0.1,
+        return FusedLasso(asarray(A, xp=xp, dtype=dtype), asarray(b, xp=xp, dtype=dtype), lam1=0.05, lam2=0.1,
                           smoothing=smoothing)
     return make
 

@@ -27,17 +27,17 @@ def _instances(rng):
     mask[0, 0] = True
     blur = GaussianBlur(img.shape, 1.0)
     mri = PartialFourier(mask)
-    A, y, lam1, lam2 = fused_lasso_instance(12, 16, seed=int(rng.integers(100)))
+    A, y, lam1, lam2 = fused_lasso_instance(12, 16, seed=int(rng.integers(100))).values()
     pts, w = fermat_weber_points(14, 3, seed=int(rng.integers(100)))
     return {
-        "denoise": TVImageRecovery(b, 0.1),
-        "denoise_dct": TVImageRecovery(b, 0.1, lam_l1=0.02),
-        "deblur": TVImageRecovery(blur.apply(img) + 0.01 * rng.standard_normal(img.shape), 0.01, operator=blur),
-        "deblur_dct": TVImageRecovery(blur.apply(img), 0.01, lam_l1=0.005, operator=blur),
-        "mri": TVImageRecovery(mri.apply(img), 0.01, operator=mri),
+        "denoise": TVImageRecovery(b, lam_tv=0.1),
+        "denoise_dct": TVImageRecovery(b, lam_tv=0.1, lam_l1=0.02),
+        "deblur": TVImageRecovery(blur.apply(img) + 0.01 * rng.standard_normal(img.shape), lam_tv=0.01, operator=blur),
+        "deblur_dct": TVImageRecovery(blur.apply(img), lam_tv=0.01, lam_l1=0.005, operator=blur),
+        "mri": TVImageRecovery(mri.apply(img), lam_tv=0.01, operator=mri),
         "fermat_weber": FermatWeber(pts, w),
-        "fused": FusedLasso(A, y, lam1, lam2),
-        "fused_no_l1": FusedLasso(A, y, 0.0, lam2),
+        "fused": FusedLasso(A, y, lam1=lam1, lam2=lam2),
+        "fused_no_l1": FusedLasso(A, y, lam1=0.0, lam2=lam2),
     }
 
 
@@ -94,22 +94,22 @@ def test_smoothed_terms_and_default_methods(rng):
 def test_input_checks(rng):
     img, b = _image(rng)
     with pytest.raises(ValueError, match="lam_tv"):
-        TVImageRecovery(b, -1.0)
+        TVImageRecovery(b, lam_tv=-1.0)
     with pytest.raises(ValueError, match="b must be 2-dimensional"):
-        TVImageRecovery(b[0], 0.1)
+        TVImageRecovery(b[0], lam_tv=0.1)
     with pytest.raises(ValueError, match="operator acts on shape"):
-        TVImageRecovery(b, 0.1, operator=GaussianBlur((3, 3), 1.0))
+        TVImageRecovery(b, lam_tv=0.1, operator=GaussianBlur((3, 3), 1.0))
     with pytest.raises(TypeError, match="operator must be"):
-        TVImageRecovery(b, 0.1, operator="blur")
+        TVImageRecovery(b, lam_tv=0.1, operator="blur")
     with pytest.raises(ValueError, match="smoothing"):
-        TVImageRecovery(b, 0.1, smoothing=0.0)
+        TVImageRecovery(b, lam_tv=0.1, smoothing=0.0)
     with pytest.raises(ValueError, match="NaN"):
-        TVImageRecovery(np.full(img.shape, np.nan), 0.1)
+        TVImageRecovery(np.full(img.shape, np.nan), lam_tv=0.1)
     mask = np.ones(img.shape, dtype=bool)
     with pytest.raises(ValueError, match="one value per sampled"):
-        TVImageRecovery(np.ones(5, dtype=complex), 0.1, operator=PartialFourier(mask))
+        TVImageRecovery(np.ones(5, dtype=complex), lam_tv=0.1, operator=PartialFourier(mask))
     with pytest.raises(ValueError, match="truth"):
-        TVImageRecovery(b, 0.1, truth=np.zeros((2, 2)))
+        TVImageRecovery(b, lam_tv=0.1, truth=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="weights must be positive"):
         FermatWeber(np.ones((3, 2)), np.array([1.0, 0.0, 1.0]))
     with pytest.raises(ValueError, match="weights must have one entry per row of points"):
@@ -117,9 +117,9 @@ def test_input_checks(rng):
     with pytest.raises(ValueError, match="points"):
         FermatWeber(np.ones((1, 2)))
     with pytest.raises(ValueError, match="lam2"):
-        FusedLasso(np.ones((3, 4)), np.ones(3), 0.1, 0.0)
+        FusedLasso(np.ones((3, 4)), np.ones(3), lam1=0.1, lam2=0.0)
     with pytest.raises(ValueError, match="b must have length"):
-        FusedLasso(np.ones((3, 4)), np.ones(2), 0.1, 0.1)
+        FusedLasso(np.ones((3, 4)), np.ones(2), lam1=0.1, lam2=0.1)
     with pytest.raises(ValueError, match="at least two"):
         SumOfFunctions([L1Norm(1.0)], (3,), x0=np.zeros(3))
     with pytest.raises(TypeError, match=r"terms\[1\]"):
@@ -127,7 +127,7 @@ def test_input_checks(rng):
     with pytest.raises(ValueError, match="x0 must have shape"):
         SumOfFunctions([L1Norm(1.0), L1Norm(2.0)], (3,), x0=np.zeros(4))
     with pytest.raises(ValueError, match="sigma"):
-        TVImageRecovery(b, 0.1).smoothed(-1.0)
+        TVImageRecovery(b, lam_tv=0.1).smoothed(-1.0)
 
 
 def test_k_equals_two_has_the_two_term_capability(rng):
@@ -146,8 +146,8 @@ def test_k_equals_two_has_the_two_term_capability(rng):
 def test_mri_data_layouts_and_backends(backend):
     d = mri_phantom(16, seed=3)
     mask = d.operator.mask
-    full = TVImageRecovery(d.b, 0.01, operator=d.operator, truth=d.truth)
-    packed = TVImageRecovery(d.b[mask], 0.01, operator=d.operator)
+    full = TVImageRecovery(d.b, lam_tv=0.01, operator=d.operator, truth=d.truth)
+    packed = TVImageRecovery(d.b[mask], lam_tv=0.01, operator=d.operator)
     x = np.random.default_rng(0).standard_normal((16, 16))
     assert full.objective(x) == pytest.approx(packed.objective(x), rel=1e-12)
     moved = full.to(namespace_by_name(backend))

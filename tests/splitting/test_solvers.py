@@ -28,21 +28,21 @@ def _instance(kind: str, seed: int, xp, smoothing=None):
     lam = float(rng.uniform(0.02, 0.2))
     if kind in ("denoise", "denoise_dct"):
         b = img + 0.1 * rng.standard_normal(shape)
-        p = TVImageRecovery(asarray(b, xp=xp), lam, lam_l1=0.3 * lam if kind == "denoise_dct" else 0.0)
+        p = TVImageRecovery(asarray(b, xp=xp), lam_tv=lam, lam_l1=0.3 * lam if kind == "denoise_dct" else 0.0)
     elif kind == "deblur":
         op = GaussianBlur(shape, 0.7)
-        p = TVImageRecovery(asarray(op.apply(img) + 0.01 * rng.standard_normal(shape), xp=xp), 0.1 * lam, operator=op)
+        p = TVImageRecovery(asarray(op.apply(img) + 0.01 * rng.standard_normal(shape), xp=xp), lam_tv=0.1 * lam, operator=op)
     elif kind == "mri":
         mask = rng.random(shape) < 0.5
         mask[0, 0] = True
         op = PartialFourier(mask)
-        p = TVImageRecovery(asarray(op.apply(img), xp=xp), 0.1 * lam, operator=op)
+        p = TVImageRecovery(asarray(op.apply(img), xp=xp), lam_tv=0.1 * lam, operator=op)
     elif kind == "fermat_weber":
         pts, w = fermat_weber_points(10, 3, seed=seed)
         p = FermatWeber(asarray(pts, xp=xp), asarray(w, xp=xp))
     else:
-        A, y, lam1, lam2 = fused_lasso_instance(10, 12, seed=seed)
-        p = FusedLasso(asarray(A, xp=xp), asarray(y, xp=xp), lam1, lam2)
+        A, y, lam1, lam2 = fused_lasso_instance(10, 12, seed=seed).values()
+        p = FusedLasso(asarray(A, xp=xp), asarray(y, xp=xp), lam1=lam1, lam2=lam2)
     return p if smoothing is None else p.smoothed(smoothing)
 
 
@@ -103,7 +103,7 @@ def test_continuation_reaches_the_unsmoothed_tolerance():
 
 def test_famsa_needs_fewer_iterations_than_msa():
     d = noisy_image("shepp_logan", 24, noise=0.1)
-    p = TVImageRecovery(d.b, 0.05, smoothing=0.01)
+    p = TVImageRecovery(d.b, lam_tv=0.05, smoothing=0.01)
     its = {m: optkit.solve(p, method=m, tol=1e-6, max_iter=50000, check_every=5).nit for m in ("msa", "famsa")}
     assert its["famsa"] * 4 <= its["msa"], its
 
@@ -124,7 +124,7 @@ def test_admm_balancing_relaxation_and_rho():
 
 def test_default_methods_and_psnr_history():
     d = noisy_image("shepp_logan", 48, noise=0.1)
-    p = TVImageRecovery(d.b, d.lam_tv, truth=d.truth)
+    p = TVImageRecovery(d.b, lam_tv=d.lam_tv, truth=d.truth)
     res = optkit.solve(p, tol=1e-6)
     assert res.method == "admm" and res.success and "psnr" in res.history
     assert res.measures["psnr"] > psnr(d.b, d.truth) + 3.0        # TV removes much of the noise
@@ -143,7 +143,7 @@ def test_datasets():
     assert c.b.shape == c.truth.shape == (32, 32) and 0 <= c.truth.min() and c.truth.max() <= 1
     pts, w = fermat_weber_points(50, 4, seed=2)
     assert pts.shape == (50, 4) and np.all((0.5 <= w) & (w <= 1.5))
-    A, y, lam1, lam2 = fused_lasso_instance(8, 11)
+    A, y, lam1, lam2 = fused_lasso_instance(8, 11).values()
     assert A.shape == (8, 11) and lam1 > 0 and lam2 > 0
     with pytest.raises(ValueError, match="name"):
         noisy_image("lena")

@@ -23,7 +23,7 @@ def _dense(xp, dtype):
     rng = np.random.default_rng(5)
     X = rng.standard_normal((60, 6))
     y = (X @ rng.standard_normal(6) + rng.standard_normal(60) > 0).astype(np.int64)
-    return LogisticRegression(asarray(X, xp=xp, dtype=dtype), asarray(y, xp=xp), 0.1)
+    return LogisticRegression(asarray(X, xp=xp, dtype=dtype), asarray(y, xp=xp), l2=0.1)
 
 
 def _sparse(xp, dtype):
@@ -31,7 +31,7 @@ def _sparse(xp, dtype):
     X = sp.random(80, 12, density=0.3, random_state=rng, format="csr")
     X.data = rng.standard_normal(X.nnz)
     y = rng.integers(0, 3, 80)
-    return LogisticRegression(X.astype(numpy_dtype(dtype)), asarray(y, xp=xp), 0.1)
+    return LogisticRegression(X.astype(numpy_dtype(dtype)), asarray(y, xp=xp), l2=0.1)
 
 
 def scipy_optimum(problem) -> float:

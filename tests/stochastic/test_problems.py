@@ -23,9 +23,9 @@ def _data(seed=0, n=40, d=6, classes=2, sparse=False):
 
 
 MODELS = [
-    ("logistic", lambda X, y: LogisticRegression(X, y, 0.1), 2),
-    ("multinomial", lambda X, y: LogisticRegression(X, y, 0.1), 4),
-    ("svm", lambda X, y: SigmoidSVM(X, y, 0.1), 2),
+    ("logistic", lambda X, y: LogisticRegression(X, y, l2=0.1), 2),
+    ("multinomial", lambda X, y: LogisticRegression(X, y, l2=0.1), 4),
+    ("svm", lambda X, y: SigmoidSVM(X, y, l2=0.1), 2),
     ("mlp", lambda X, y: MLPClassifier(X, y, hidden=(5,), l2=0.1), 3),
     ("mlp2", lambda X, y: MLPClassifier(X, y, hidden=(4, 3), l2=0.05, seed=3), 2),
 ]
@@ -115,7 +115,7 @@ def test_logistic_regression_matches_scikit_learn():
 
     s = data.breast_cancer()
     for y, l2 in ((s.y_train, 1e-2), (np.arange(s.y_train.size) % 3, 1e-1)):
-        problem = LogisticRegression(s.X_train, y, l2)
+        problem = LogisticRegression(s.X_train, y, l2=l2)
         res = minimize(problem.value_and_grad, np.zeros(problem.n_params), jac=True, method="L-BFGS-B",
                        options={"gtol": 1e-12, "ftol": 1e-16, "maxiter": 10000})
         sk = SkLR(C=1 / (problem.n_samples * l2), fit_intercept=False, tol=1e-12, max_iter=10000).fit(s.X_train, y)
@@ -128,7 +128,7 @@ def test_logistic_regression_matches_scikit_learn():
 def test_labels_are_mapped_and_predicted_back():
     X, y, rng = _data(5, n=30)
     labels = np.where(y == 1, "spam", "ham")
-    problem = LogisticRegression(X, labels, 0.1)
+    problem = LogisticRegression(X, labels, l2=0.1)
     assert list(problem.classes) == ["ham", "spam"]
     w = rng.standard_normal(problem.n_params)
     pred = problem.predict(w, X)
@@ -137,7 +137,7 @@ def test_labels_are_mapped_and_predicted_back():
     # the first class is -1: the loss is log(1 + exp(-t x^T w))
     t = np.where(labels == "spam", 1.0, -1.0)
     assert problem.value(w) == pytest.approx(np.mean(np.logaddexp(0, -t * (X @ w))) + 0.05 * w @ w)
-    multi = LogisticRegression(X, np.array([2, 7, 9] * 10), 0.1)
+    multi = LogisticRegression(X, np.array([2, 7, 9] * 10), l2=0.1)
     assert multi.n_params == 18 and list(multi.classes) == [2, 7, 9]
 
 
@@ -170,21 +170,21 @@ def test_bad_input_is_named(kwargs, match):
 def test_binary_models_reject_multiclass_and_mlp_checks_its_arguments():
     X, y, _ = _data(7, n=12, classes=3)
     with pytest.raises(ValueError, match="two distinct labels"):
-        SigmoidSVM(X, y, 0.1)
+        SigmoidSVM(X, y, l2=0.1)
     with pytest.raises(ValueError, match="hidden"):
         MLPClassifier(X, y, hidden=(0,))
     with pytest.raises(ValueError, match="seed"):
         MLPClassifier(X, y, seed=-1)
     with pytest.raises(ValueError, match="features"):
-        LogisticRegression(X, y, 0.1).score(np.zeros(18), np.ones((2, 5)), np.array([0, 1]))
+        LogisticRegression(X, y, l2=0.1).score(np.zeros(18), np.ones((2, 5)), np.array([0, 1]))
 
 
 def test_float32_stays_float32():
     X, y, rng = _data(8)
-    problem = LogisticRegression(X.astype(np.float32), y, 0.1)
+    problem = LogisticRegression(X.astype(np.float32), y, l2=0.1)
     x = problem.initial_point()
     assert x.dtype == np.float32 and problem.grad(x, np.array([0, 1])).dtype == np.float32
-    strict = LogisticRegression(xs.asarray(X, dtype=xs.float32), xs.asarray(y), 0.1)
+    strict = LogisticRegression(xs.asarray(X, dtype=xs.float32), xs.asarray(y), l2=0.1)
     assert strict.grad(strict.initial_point()).dtype == xs.float32
 
 

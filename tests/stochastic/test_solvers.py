@@ -20,7 +20,7 @@ METHODS = ["sgd", "adam", "svrg", "sdlbfgs", "sdlbfgs_vr"]
 def _logistic(n=60, d=6, seed=5):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
-    return LogisticRegression(X, (X @ rng.standard_normal(d) + rng.standard_normal(n) > 0).astype(int), 0.1)
+    return LogisticRegression(X, (X @ rng.standard_normal(d) + rng.standard_normal(n) > 0).astype(int), l2=0.1)
 
 
 PAIRS = {"sdlbfgs": [{"pair_every": 1}, {"pair_every": 4}], "sdlbfgs_vr": [{"curvature": "step", "pair_every": 1},
@@ -84,7 +84,7 @@ def test_sdlbfgs_refresh_rule_removes_the_reshuffling_bias():
                                            ("sdlbfgs_vr", {"curvature": "step"})])
 def test_nonconvex_sigmoid_svm_reaches_a_stationary_point_with_damping(method, extra):
     s = data.breast_cancer()
-    problem = SigmoidSVM(s.X_train, s.y_train, 1e-3)
+    problem = SigmoidSVM(s.X_train, s.y_train, l2=1e-3)
     opts = {"sdlbfgs": dict(step_size=1.0, schedule="1/sqrt(k)", damping=0.1),
             "sdlbfgs_vr": dict(step_size=0.1)}[method] | extra
     res = optkit.solve(problem, method=method, tol=1e-3, seed=0, max_epochs=150, **opts)
@@ -151,7 +151,7 @@ def test_sparse_data_on_array_api_strict():
     rng = np.random.default_rng(9)
     X = sp.random(200, 40, density=0.1, random_state=rng, format="csr")
     y = rng.integers(0, 2, 200)
-    problem = LogisticRegression(X, y, 1e-2)
+    problem = LogisticRegression(X, y, l2=1e-2)
     strict = problem.to(namespace_by_name("array_api_strict"))
     a = optkit.solve(problem, method="sdlbfgs_vr", tol=1e-6, seed=0, max_epochs=60)
     b = optkit.solve(strict, method="sdlbfgs_vr", tol=1e-6, seed=0, max_epochs=60)
@@ -166,8 +166,8 @@ def test_cupy_dense_and_sparse():
 
     s = data.sparse_classification(n=5000, d=2000, seed=2)
     for X in (s.X_train, s.X_train.toarray()):
-        host = SigmoidSVM(X, s.y_train, 1e-4)
-        gpu = SigmoidSVM(cps.csr_matrix(X) if sp.issparse(X) else cupy.asarray(X), cupy.asarray(s.y_train), 1e-4)
+        host = SigmoidSVM(X, s.y_train, l2=1e-4)
+        gpu = SigmoidSVM(cps.csr_matrix(X) if sp.issparse(X) else cupy.asarray(X), cupy.asarray(s.y_train), l2=1e-4)
         a = optkit.solve(host, method="sdlbfgs_vr", tol=1e-4, seed=0, max_epochs=40)
         b = optkit.solve(gpu, method="sdlbfgs_vr", tol=1e-4, seed=0, max_epochs=40)
         assert a.success and b.success and b.backend == "cupy"

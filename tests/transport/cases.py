@@ -14,9 +14,9 @@ def _ot_clouds(seed: int, n: int, m: int, reg: float):
         rng = np.random.default_rng(seed)
         X, Y = rng.random((n, 2)), rng.random((m, 2)) + 0.2
         a, b = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, m)
-        p = EntropicOT.from_point_clouds(X, Y, reg, a / a.sum(), b / b.sum())
+        p = EntropicOT.from_point_clouds(X, Y, reg=reg, a=a / a.sum(), b=b / b.sum())
         return EntropicOT(asarray(np.asarray(p.a), xp=xp, dtype=dtype), asarray(np.asarray(p.b), xp=xp, dtype=dtype),
-                          asarray(np.asarray(p.C), xp=xp, dtype=dtype), reg)
+                          asarray(np.asarray(p.C), xp=xp, dtype=dtype), reg=reg)
     return make
 
 

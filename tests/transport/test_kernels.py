@@ -131,5 +131,5 @@ def test_small_problems_never_start_threads(method, monkeypatch):
         if name.endswith("_parallel"):
             monkeypatch.setattr(_jit, name, refuse)
     rng = np.random.default_rng(0)
-    p = EntropicOT.from_point_clouds(rng.random((10, 2)), rng.random((12, 2)), 0.01)
+    p = EntropicOT.from_point_clouds(rng.random((10, 2)), rng.random((12, 2)), reg=0.01)
     assert optkit.solve(p, method=method).success

@@ -25,9 +25,9 @@ def _clouds(n, m, reg, seed=0, weighted=True):
     rng = np.random.default_rng(seed)
     X, Y = rng.random((n, 2)), rng.random((m, 2)) + 0.1
     if not weighted:
-        return EntropicOT.from_point_clouds(X, Y, reg)
+        return EntropicOT.from_point_clouds(X, Y, reg=reg)
     a, b = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, m)
-    return EntropicOT.from_point_clouds(X, Y, reg, a / a.sum(), b / b.sum())
+    return EntropicOT.from_point_clouds(X, Y, reg=reg, a=a / a.sum(), b=b / b.sum())
 
 
 def _in(problem, xp):
@@ -69,23 +69,23 @@ def test_wrong_types_raise_naming_the_argument(kwargs, match):
 
 
 def test_numpy_scalar_reg_and_integer_cost_are_accepted():
-    p = EntropicOT(None, None, np.arange(6).reshape(3, 2), np.float32(0.5))
+    p = EntropicOT(None, None, np.arange(6).reshape(3, 2), reg=np.float32(0.5))
     assert p.reg == pytest.approx(0.5) and type(p.reg) is float and p.C.dtype == np.float64
 
 
 def test_constructors_and_uniform_weights():
     rng = np.random.default_rng(1)
     X, Y = rng.random((7, 3)), rng.random((5, 3))
-    p = EntropicOT.from_point_clouds(X, Y, 0.1, metric="sqeuclidean")
+    p = EntropicOT.from_point_clouds(X, Y, reg=0.1, metric="sqeuclidean")
     D = ((X[:, None] - Y[None]) ** 2).sum(-1)
     np.testing.assert_allclose(p.C, D / D.max(), rtol=1e-12)
     np.testing.assert_allclose(p.a, np.full(7, 1 / 7))
-    q = EntropicOT.from_point_clouds(X, Y, 0.1, metric="cityblock", normalize=False)
+    q = EntropicOT.from_point_clouds(X, Y, reg=0.1, metric="cityblock", normalize=False)
     np.testing.assert_allclose(q.C, np.abs(X[:, None] - Y[None]).sum(-1), rtol=1e-12)
     with pytest.raises(ValueError, match="metric"):
-        EntropicOT.from_point_clouds(X, Y, 0.1, metric="cosine")
+        EntropicOT.from_point_clouds(X, Y, reg=0.1, metric="cosine")
     with pytest.raises(ValueError, match="same dimension"):
-        EntropicOT.from_point_clouds(X, Y[:, :2], 0.1)
+        EntropicOT.from_point_clouds(X, Y[:, :2], reg=0.1)
 
 
 def test_histograms_drop_empty_pixels_and_use_grid_costs():
@@ -93,18 +93,18 @@ def test_histograms_drop_empty_pixels_and_use_grid_costs():
     A[0, 0], A[2, 2] = 1.0, 3.0
     B = np.zeros((3, 3))
     B[1, 1] = 2.0
-    p = EntropicOT.from_histograms(A, B, 0.1, metric="cityblock")
+    p = EntropicOT.from_histograms(A, B, reg=0.1, metric="cityblock")
     np.testing.assert_allclose(p.a, [0.25, 0.75])
     np.testing.assert_allclose(p.b, [1.0])
     np.testing.assert_allclose(p.C, [[0.5], [0.5]])  # |1-0| + |1-0| over the grid diameter 4
     with pytest.raises(ValueError, match="non-negative"):
-        EntropicOT.from_histograms(-A, B, 0.1)
+        EntropicOT.from_histograms(-A, B, reg=0.1)
 
 
 def test_digits_pair_is_real_data():
     A, B = digits_pair(0, 1)
     assert A.shape == B.shape == (8, 8) and A.sum() > 0 and B.sum() > 0
-    p = EntropicOT.from_histograms(A, B, 0.01, metric="sqeuclidean")
+    p = EntropicOT.from_histograms(A, B, reg=0.01, metric="sqeuclidean")
     assert p.shape == (int((A > 0).sum()), int((B > 0).sum()))
 
 
@@ -189,7 +189,7 @@ def test_transport_cost_matches_pot_and_regot(method, reg):
 @pytest.mark.parametrize("method", ["sinkhorn", "sns"])
 def test_digits_l1_cost_matches_pot(method):
     ot = pytest.importorskip("ot")
-    problem = EntropicOT.from_histograms(*digits_pair(3, 8), 0.01, metric="cityblock")
+    problem = EntropicOT.from_histograms(*digits_pair(3, 8), reg=0.01, metric="cityblock")
     res = optkit.solve(problem, method=method, tol=1e-10)
     assert res.success and res.marginal_error <= 1e-9
     P_pot = ot.sinkhorn(problem.a, problem.b, problem.C, 0.01, method="sinkhorn_log", numItermax=100000,
@@ -278,4 +278,4 @@ def test_uniform_clouds_generator_is_seeded():
 def test_a_point_cloud_problem_beyond_memory_is_refused_before_allocating():
     X = np.zeros((200_000, 2))
     with pytest.raises(MemoryError, match="GiB"):
-        EntropicOT.from_point_clouds(X, X, 0.1)
+        EntropicOT.from_point_clouds(X, X, reg=0.1)

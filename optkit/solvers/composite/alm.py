@@ -259,7 +259,7 @@ class ALM(_AlternatingLinearization):
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(50, 100, seed=0))
     >>> res = optkit.solve(problem, method="alm", tol=1e-8)
     >>> res.success, res.info["skipped"]
     (True, 0)
@@ -305,7 +305,7 @@ class FastALM(_AlternatingLinearization):
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(50, 100, seed=0))
     >>> res = optkit.solve(problem, method="fast_alm", tol=1e-8)
     >>> res.success, res.info["skipped"] > 0     # FALM-S skips x-steps on the Lasso
     (True, True)

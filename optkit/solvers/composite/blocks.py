@@ -86,7 +86,7 @@ class BlockScreening(Solver):
     >>> import optkit
     >>> from optkit.problems import SparseInverseCovariance
     >>> S = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.05], [0.0, 0.05, 1.0]])
-    >>> problem = SparseInverseCovariance(S, 0.1)   # |S_23| <= lam: blocks {1, 2} and {3}
+    >>> problem = SparseInverseCovariance(S, lam=0.1)   # |S_23| <= lam: blocks {1, 2} and {3}
     >>> res = optkit.solve(problem, method="block_screening", tol=1e-10)
     >>> res.success, float(res.x[2, 2]), float(res.x[0, 2])
     (True, 1.0, 0.0)
@@ -103,7 +103,7 @@ class BlockScreening(Solver):
         p, xp = self.problem, self.xp
         screen = p.screening_blocks
         self.groups, self.singletons = screen.groups, screen.singletons
-        self.subs = tuple(SparseInverseCovariance(_principal(p.S, idx), p.lam) for idx in self.groups)
+        self.subs = tuple(SparseInverseCovariance(_principal(p.S, idx), lam=p.lam) for idx in self.groups)
         self.diag = 1.0 / xp.take(xp.linalg.diagonal(p.S), self.singletons)
         # objective of the one-variable blocks at 1/S_ii: -log(1/S_ii) + 1
         self.fun_singletons = float(xp.sum(1.0 - xp.log(self.diag)))

@@ -79,7 +79,7 @@ class FISTA(Solver):
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(50, 100, seed=0))
     >>> res = optkit.solve(problem, method="fista", tol=1e-8)
     >>> res.success, res.info["step_size"] > 0
     (True, True)

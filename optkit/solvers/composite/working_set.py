@@ -132,7 +132,7 @@ class WorkingSet(Solver):
     --------
     >>> import optkit
     >>> from optkit.datasets import lasso_instance
-    >>> problem = optkit.problems.Lasso(*lasso_instance(50, 100, seed=0))
+    >>> problem = optkit.problems.Lasso(**lasso_instance(50, 100, seed=0))
     >>> res = optkit.solve(problem, method="working_set", tol=1e-8)
     >>> res.success, res.info["inner"], res.info["screened"] > 0
     (True, 'cd', True)
@@ -151,7 +151,7 @@ class WorkingSet(Solver):
         A, b, lam = lasso_terms(p)
         self.A, self.b, self.lam = A, b, lam
         # the Lasso duality gap drives the screening; a problem of other type reports its own certificate
-        self.lasso = p if isinstance(p, Lasso) else Lasso(A, b, lam)
+        self.lasso = p if isinstance(p, Lasso) else Lasso(A, b, lam=lam)
         self.n = A.shape[1]
         self.norms2 = column_sq_norms(A)
         self.col_norms = xp.sqrt(self.norms2)
@@ -196,7 +196,7 @@ class WorkingSet(Solver):
                                            inner_gap, _MAX_EPOCHS, _CHECK_EVERY, o.anderson)
         else:
             inner = _inner_solver(o.inner)
-            sub = Lasso(xp.take(self.A, ws, axis=1), self.b, lam)
+            sub = Lasso(xp.take(self.A, ws, axis=1), self.b, lam=lam)
             res = run(inner(sub, inner.Options(tol=inner_gap / max(s.fun, 1e-300), max_iter=10000)),
                       xp.take(s.x, ws), None, False)
             if res.status is Status.INTERRUPTED:  # the inner run caught Ctrl-C: it ends this run too

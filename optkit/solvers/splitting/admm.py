@@ -108,7 +108,7 @@ class ADMM(Solver):
     >>> from optkit.datasets import noisy_image
     >>> from optkit.problems import TVImageRecovery
     >>> data = noisy_image("shepp_logan", 32, seed=0)
-    >>> res = optkit.solve(TVImageRecovery(data.b, data.lam_tv), method="admm", tol=1e-6)
+    >>> res = optkit.solve(TVImageRecovery(data.b, lam_tv=data.lam_tv), method="admm", tol=1e-6)
     >>> res.success, res.optimality <= 1e-6, res.dual.shape
     (True, True, (3, 32, 32))
     >>> sorted(res.info)

@@ -170,8 +170,7 @@ class MSA(_MultipleSplitting):
     >>> import optkit
     >>> from optkit.datasets import fused_lasso_instance
     >>> from optkit.problems import FusedLasso
-    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0)
-    >>> problem = FusedLasso(A, b, lam1, lam2, smoothing=0.01)
+    >>> problem = FusedLasso(**fused_lasso_instance(40, 30, seed=0), smoothing=0.01)
     >>> res = optkit.solve(problem, method="msa", tol=1e-6)
     >>> res.success, res.info["sigma"]
     (True, None)
@@ -215,8 +214,8 @@ class FaMSA(_MultipleSplitting):
     >>> import optkit
     >>> from optkit.datasets import fused_lasso_instance
     >>> from optkit.problems import FusedLasso
-    >>> A, b, lam1, lam2 = fused_lasso_instance(40, 30, seed=0)
-    >>> problem = FusedLasso(A, b, lam1, lam2, smoothing=0.01)
+    >>> data = fused_lasso_instance(40, 30, seed=0)
+    >>> problem = FusedLasso(**data, smoothing=0.01)
     >>> fast = optkit.solve(problem, method="famsa", tol=1e-6)
     >>> slow = optkit.solve(problem, method="msa", tol=1e-6)
     >>> fast.success, fast.nit < slow.nit
@@ -224,7 +223,7 @@ class FaMSA(_MultipleSplitting):
 
     On the problem as given, the smoothing is continued until the true gap meets ``tol``:
 
-    >>> res = optkit.solve(FusedLasso(A, b, lam1, lam2), method="famsa", tol=1e-4)
+    >>> res = optkit.solve(FusedLasso(**data), method="famsa", tol=1e-4)
     >>> res.success, res.info["sigma_reductions"] > 0
     (True, True)
     """

@@ -1,0 +1,50 @@
+"""CompressivePCP's default method: the rule measured in ``benchmarks/_rpca_default.py``, and the
+instance on which the former default (``fw_t`` everywhere) stopped at its iteration limit."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optkit
+from optkit import Status
+from optkit.datasets import lowrank_sparse_instance
+from optkit.problems import CompressivePCP
+
+
+def _instance(m, n, rank, observed, delta, seed=0):
+    M, _, _, mask = lowrank_sparse_instance(m, n, rank=rank, noise=0.01, observed=observed, seed=seed)
+    return CompressivePCP.from_noise_level(M, mask, delta=delta)
+
+
+def test_the_default_converges_where_fw_t_stopped_at_its_limit():
+    # 60 x 50, rank 3, half the entries observed, delta 1e-3: fw_t stopped at 1000 iterations with a
+    # relative gap of 8e-2; the default now reaches its tolerance
+    problem = _instance(60, 50, 3, 0.5, 1e-3)
+    res = optkit.solve(problem)
+    assert res.method == "pcp_apg" and res.status is Status.OPTIMAL and res.success
+    assert problem.measures(res.x)["optimality"] <= 1e-4  # pcp_apg's default tol
+
+
+@pytest.mark.parametrize("m,n,observed,delta,expected", [
+    (60, 50, 0.5, 1e-3, "pcp_apg"),      # fw_t: MAX_ITER
+    (200, 150, 0.9, 1e-3, "pcp_apg"),    # both converge, APG 4.9x faster
+    (60, 50, 0.3, 1e-2, "pcp_apg"),      # fw_t: MAX_ITER
+    (200, 150, 0.7, 1e-2, "fw_t"),
+    (1000, 200, 1.0, 1e-2, "fw_t"),      # FW-T 5x faster
+])
+def test_the_measured_rule(m, n, observed, delta, expected):
+    assert _instance(m, n, 3, observed, delta).default_method == expected
+
+
+def test_the_rule_reads_the_weights_not_how_they_were_made():
+    made = _instance(60, 50, 3, 0.7, 1e-2)
+    given = CompressivePCP(made.M, made.mask, lam_L=made.lam_L, lam_S=made.lam_S)
+    assert made.noise_level == pytest.approx(1e-2) and given.noise_level == made.noise_level
+    assert given.default_method == made.default_method == "fw_t"
+    assert CompressivePCP(made.M, made.mask, lam_L=made.lam_L / 10, lam_S=made.lam_S).default_method == "pcp_apg"
+
+
+def test_large_matrices_default_to_fw_t():
+    M = np.ones((1000, 1000))
+    M[0, 0] = 2.0
+    assert CompressivePCP.from_noise_level(M, delta=1e-4).default_method == "fw_t"
