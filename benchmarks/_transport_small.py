@@ -139,11 +139,11 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
     instances = []
     for n in sizes:
         X, Y = uniform_clouds(n, seed=0)
-        instances += [(f"clouds n={n} reg={reg:g}", EntropicOT.from_point_clouds(X, Y, reg)) for reg in regs]
+        instances += [(f"clouds n={n} reg={reg:g}", EntropicOT.from_point_clouds(X, Y, reg=reg)) for reg in regs]
     if digits:
         A, B = digits_pair(3, 8)
         for metric, label in (("sqeuclidean", "L2^2"), ("cityblock", "L1")):
-            instances.append((f"digits 3->8 {label} reg=1e-3", EntropicOT.from_histograms(A, B, 1e-3, metric=metric)))
+            instances.append((f"digits 3->8 {label} reg=1e-3", EntropicOT.from_histograms(A, B, reg=1e-3, metric=metric)))
     rows = []
     for name, problem in instances:
         print(f"... {name}", flush=True)
@@ -233,7 +233,7 @@ def plot(rows: list[Row], family: str):
 
 def main_small(args) -> list[Row]:
     """What ``python -m benchmarks.transport --small`` runs: the sweep, its JSON, plot and table."""
-    warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), 1e-3)
+    warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), reg=1e-3)
     for method in ("sinkhorn", "sns"):
         optkit.solve(warm, method=method, max_iter=500)
     rows = sweep(sizes=args.sizes or SIZES, regs=args.regs or REGS, repeat=args.repeat, budget=min(args.budget, 3.0),

@@ -23,11 +23,11 @@ from optkit.solvers.transport import sns as sns_module
 def _clouds(n, m, reg, seed):
     rng = np.random.default_rng(seed)
     a, b = rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 1.5, m)
-    return EntropicOT.from_point_clouds(rng.random((n, 2)), rng.random((m, 2)) + 0.1, reg, a / a.sum(), b / b.sum())
+    return EntropicOT.from_point_clouds(rng.random((n, 2)), rng.random((m, 2)) + 0.1, reg=reg, a=a / a.sum(), b=b / b.sum())
 
 
 def _digits(metric):
-    return EntropicOT.from_histograms(*digits_pair(3, 8), 1e-3, metric=metric)
+    return EntropicOT.from_histograms(*digits_pair(3, 8), reg=1e-3, metric=metric)
 
 
 INSTANCES = {
