@@ -21,7 +21,7 @@ from ...linalg import ThinSVD
 from ...problems.rpca import SIGMA_TOL, CompressivePCP, LowRankSparse
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
-from ._partial import LOOSE_SIGMA_TOL, certify, start, svd_tolerance, threshold, top_sigma, warm_block
+from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold, top_sigma, warm_block
 
 __all__ = ["PCPAPG"]
 
@@ -160,7 +160,7 @@ class PCPAPG(Solver):
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), residual=s.residual, residual_sq=s.residual_sq,
                                              residual_max=s.residual_max, sigma1=sigma, nuclear=nuclear),
-                    s.sigma1, lambda: top_sigma(s.residual, warm_block(s.v, s.factors.V), SIGMA_TOL)[0],
+                    s.sigma1, lambda: accurate_sigma(s.residual, warm_block(s.v, s.factors.V), SIGMA_TOL),
                     self.options.tol)
         return Check.of(LowRankSparse(s.L, s.S), m)
 

@@ -23,7 +23,7 @@ from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize
 from ...problems.rpca import SIGMA_TOL, CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
-from ._partial import certify, top_sigma, warm_block
+from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
 
@@ -253,7 +253,7 @@ class _FrankWolfe(Solver):
         nuclear = s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1),
-                    float(s.lmo.s[0]), lambda: top_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL)[0],
+                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(x, m)
 
