@@ -131,7 +131,9 @@ def _video_row(name, method, v, problem, res, elapsed, records):
     records.append({"instance": name, "method": method, "time_s": elapsed, "iterations": res.nit,
                     "time_per_iteration_s": elapsed / max(res.nit, 1), "time_to_rel_change_1e-3_s": t_rule,
                     "status": res.status.name, "optimality": res.optimality, "rel_error_L": err_L,
-                    "f_measure": fm, "rank": res.info.get("rank")})
+                    "f_measure": fm, "rank": res.info.get("rank"),
+                    "trace": {"time": list(map(float, h["time"])), "fun": list(map(float, h["fun"])),
+                              "optimality": list(map(float, h["optimality"]))}})
     print(f"  {name:32s} {method:5s} {res.status.name:9s} it={res.nit:4d} t={elapsed:7.2f}s "
           f"t/it={elapsed / max(res.nit, 1):.3f}s opt={res.optimality:.2e} errL={err_L:.2e} F={fm:.3f}", flush=True)
     return Row(name, method, "optkit", elapsed, res.nit, res.fun, "optimality", res.optimality,
@@ -174,7 +176,7 @@ def video_problem(method: str, v):
 
 
 def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list, plan=None,
-               on_row=None) -> list[Row]:
+               on_row=None, verbose: bool = False) -> list[Row]:
     """Every method at its default options (its default certified tolerance and iteration limit).
 
     ``on_row(rows)`` is called after each run (the caller writes the results so far, so a run
@@ -189,7 +191,7 @@ def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: li
         for method in methods:
             p = video_problem(method, v)
             start = time.perf_counter()
-            res = optkit.solve(p, method=method)
+            res = optkit.solve(p, method=method, verbose=verbose)
             elapsed = time.perf_counter() - start
             rows.append(_video_row(name, method, v, p, res, elapsed, records))
             traces.append((name, method, list(res.history["time"]), list(res.history["fun"])))
@@ -237,6 +239,9 @@ def main(argv=None):
                         help="video lengths to run (default: 200 and 1000)")
     parser.add_argument("--rho", type=float, nargs="+", default=None, help="observed fractions (default: 1 0.75)")
     parser.add_argument("--methods", nargs="+", default=None, help="video methods (default: all four)")
+    parser.add_argument("--verbose", action="store_true", help="print each video run's progress")
+    parser.add_argument("--collect", nargs="+", default=None, metavar="TAG",
+                        help="merge the video records of earlier runs (their tags) into one result and plot")
     args = parser.parse_args(argv)
     M, _, _, _ = lowrank_sparse_instance(20, 15, seed=0)  # compile the Numba kernels before timing
     optkit.solve(CompressivePCP.from_noise_level(M), tol=1e-2)
@@ -254,7 +259,10 @@ def main(argv=None):
     def partial(done):
         write(family, rows + done, {"video": records, "note": "written after each video run"})
 
-    video_rows = [] if args.skip_video else video_part(args.quick, records, pictures, traces, plan, partial)
+    if args.collect:
+        return _collect(family, args.collect)
+    video_rows = ([] if args.skip_video else
+                  video_part(args.quick, records, pictures, traces, plan, partial, args.verbose))
     scaling = {}
     for method in ("fw_t", "fw_p", "ialm", "pcp_apg"):
         per = {r["instance"]: r["time_per_iteration_s"] for r in records if r["method"] == method and "rho=1" in r["instance"]}
@@ -280,6 +288,27 @@ def main(argv=None):
               f"{r['rel_error_L']:.2e} | {r['f_measure']:.3f} | {r['status']} |")
     print(f"\ntime per iteration by frames: {scaling}")
     print(f"\nwritten: {path}")
+    return rows
+
+
+def _collect(family: str, tags: list) -> list[Row]:
+    """One result (JSON and objective-against-time plot) from the video records of earlier runs,
+    each ``rpca_<tag>.json`` (a run per method keeps each under the time one can watch)."""
+    import json  # noqa: PLC0415
+
+    rows, records, traces = [], [], []
+    for tag in tags:
+        payload = json.loads((RESULTS / f"rpca_{tag}.json").read_text())
+        rows += [Row(**r) for r in payload["rows"]]
+        for r in payload["video"]:
+            records.append(r)
+            traces.append((r["instance"], r["method"], r["trace"]["time"], r["trace"]["fun"]))
+    path = write(family, rows, {"video": records, "collected_from": [f"rpca_{t}.json" for t in tags]})
+    plot_histories(f"{family}_video", _video_curves(traces), "(f - f_best) / f_best, f_best: best final (same problem)")
+    for r in records:
+        print(f"| {r['instance']} | {r['method']} | {r['time_s']:.2f} | {r['iterations']} | {r['optimality']:.2e} | "
+              f"{r['status']} | {r['f_measure']:.3f} | {r['rel_error_L']:.2e} |")
+    print(f"written: {path}")
     return rows
 
 

@@ -50,7 +50,7 @@ _REFINE_SWEEPS = 20
 
 
 def accurate_sigma(A: Any, V0: Any, tol: float) -> float:
-    """:math:`\sigma_1(A)` to the relative accuracy ``tol`` for a certificate near a stop.
+    """:math:`\\sigma_1(A)` to the relative accuracy ``tol`` for a certificate near a stop.
 
     Near the solution the top singular values of the residual (or multiplier) cluster, where a
     subspace iteration converges slowly (15 sweeps of ``rank + 3`` columns per check on the
