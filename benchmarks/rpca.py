@@ -23,6 +23,8 @@ Run: ``python -m benchmarks.rpca`` (``--quick`` for a small smoke run; ``--skip-
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import time
 import warnings
 
@@ -163,6 +165,25 @@ VIDEO_PLAN = [(200, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (200, 0.75, ("fw_
               (1000, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (1000, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg"))]
 
 
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Raise ``KeyboardInterrupt`` in the main thread after ``seconds`` (SIGALRM; POSIX)."""
+    if not seconds:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def video_problem(method: str, v):
     """The problem a method solves on a video: CompressivePCP with the authors' weights (delta 1e-3)
     for FW-T and APG, ConstrainedCPCP with the planted radii for FW-P, RobustPCA for iALM."""
@@ -176,11 +197,13 @@ def video_problem(method: str, v):
 
 
 def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list, plan=None,
-               on_row=None, verbose: bool = False) -> list[Row]:
+               on_row=None, verbose: bool = False, time_limit: float | None = None) -> list[Row]:
     """Every method at its default options (its default certified tolerance and iteration limit).
 
     ``on_row(rows)`` is called after each run (the caller writes the results so far, so a run
-    stopped by hand leaves the finished rows on disk)."""
+    stopped by hand leaves the finished rows on disk). With ``time_limit`` (seconds) a run still
+    going then is interrupted as by Ctrl-C: the run loop returns its best iterate, certified, with
+    status ``INTERRUPTED``, which is the row written."""
     rows: list[Row] = []
     if plan is None:
         plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (40, 0.75, ("fw_t", "ialm"))] if quick
@@ -191,7 +214,8 @@ def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: li
         for method in methods:
             p = video_problem(method, v)
             start, cpu = time.perf_counter(), time.process_time()
-            res = optkit.solve(p, method=method, verbose=verbose)
+            with _time_limit(time_limit):
+                res = optkit.solve(p, method=method, verbose=verbose)
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             rows.append(_video_row(name, method, v, p, res, elapsed, records))
             # on a shared machine the process's CPU time (all its threads) shows the work done
@@ -242,6 +266,8 @@ def main(argv=None):
     parser.add_argument("--rho", type=float, nargs="+", default=None, help="observed fractions (default: 1 0.75)")
     parser.add_argument("--methods", nargs="+", default=None, help="video methods (default: all four)")
     parser.add_argument("--verbose", action="store_true", help="print each video run's progress")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds after which a video run is interrupted (its best iterate is reported)")
     parser.add_argument("--collect", nargs="+", default=None, metavar="TAG",
                         help="merge the video records of earlier runs (their tags) into one result and plot")
     args = parser.parse_args(argv)
@@ -264,7 +290,7 @@ def main(argv=None):
     if args.collect:
         return _collect(family, args.collect)
     video_rows = ([] if args.skip_video else
-                  video_part(args.quick, records, pictures, traces, plan, partial, args.verbose))
+                  video_part(args.quick, records, pictures, traces, plan, partial, args.verbose, args.time_limit))
     scaling = {}
     for method in ("fw_t", "fw_p", "ialm", "pcp_apg"):
         per = {r["instance"]: r["time_per_iteration_s"] for r in records if r["method"] == method and "rho=1" in r["instance"]}
