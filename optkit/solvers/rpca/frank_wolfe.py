@@ -166,7 +166,7 @@ class _FrankWolfe(Solver):
 
     def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
         FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
-        return warm_block(None if previous is None else previous.V[:, :lead], FV)
+        return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
         """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
