@@ -324,13 +324,13 @@ def _collect(family: str, tags: list) -> list[Row]:
     each ``rpca_<tag>.json`` (a run per method keeps each under the time one can watch)."""
     import json  # noqa: PLC0415
 
-    rows, records, traces = [], [], []
+    latest_rows, latest = {}, {}   # a later tag's run of the same instance and method replaces an earlier one
     for tag in tags:
         payload = json.loads((RESULTS / f"rpca_{tag}.json").read_text())
-        rows += [Row(**r) for r in payload["rows"]]
-        for r in payload["video"]:
-            records.append(r)
-            traces.append((r["instance"], r["method"], r["trace"]["time"], r["trace"]["fun"]))
+        latest_rows.update({(r["instance"], r["method"]): Row(**r) for r in payload["rows"]})
+        latest.update({(r["instance"], r["method"]): r for r in payload["video"]})
+    rows, records = list(latest_rows.values()), list(latest.values())
+    traces = [(r["instance"], r["method"], r["trace"]["time"], r["trace"]["fun"]) for r in records]
     path = write(family, rows, {"video": records, "collected_from": [f"rpca_{t}.json" for t in tags]})
     plot_histories(f"{family}_video", _video_curves(traces), "(f - f_best) / f_best, f_best: best final (same problem)")
     for r in records:
