@@ -271,6 +271,8 @@ def main(argv=None):
     parser.add_argument("--collect", nargs="+", default=None, metavar="TAG",
                         help="merge the video records of earlier runs (their tags) into one result and plot")
     args = parser.parse_args(argv)
+    if args.collect:
+        return _collect(("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else ""), args.collect)
     M, _, _, _ = lowrank_sparse_instance(20, 15, seed=0)  # compile the Numba kernels before timing
     optkit.solve(CompressivePCP.from_noise_level(M), tol=1e-2)
     curves: dict = {}
@@ -287,8 +289,6 @@ def main(argv=None):
     def partial(done):
         write(family, rows + done, {"video": records, "note": "written after each video run"})
 
-    if args.collect:
-        return _collect(family, args.collect)
     video_rows = ([] if args.skip_video else
                   video_part(args.quick, records, pictures, traces, plan, partial, args.verbose, args.time_limit))
     scaling = {}
@@ -325,13 +325,16 @@ def _collect(family: str, tags: list) -> list[Row]:
     import json  # noqa: PLC0415
 
     latest_rows, latest = {}, {}   # a later tag's run of the same instance and method replaces an earlier one
+    threads = None
     for tag in tags:
         payload = json.loads((RESULTS / f"rpca_{tag}.json").read_text())
+        threads = threads or payload.get("threads")   # the runs' settings, not the collecting process's
         latest_rows.update({(r["instance"], r["method"]): Row(**r) for r in payload["rows"]})
         latest.update({(r["instance"], r["method"]): r for r in payload["video"]})
     rows, records = list(latest_rows.values()), list(latest.values())
     traces = [(r["instance"], r["method"], r["trace"]["time"], r["trace"]["fun"]) for r in records]
-    path = write(family, rows, {"video": records, "collected_from": [f"rpca_{t}.json" for t in tags]})
+    path = write(family, rows, {"video": records, "collected_from": [f"rpca_{t}.json" for t in tags],
+                                "threads": threads})
     plot_histories(f"{family}_video", _video_curves(traces), "(f - f_best) / f_best, f_best: best final (same problem)")
     for r in records:
         print(f"| {r['instance']} | {r['method']} | {r['time_s']:.2f} | {r['iterations']} | {r['optimality']:.2e} | "
