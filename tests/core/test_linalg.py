@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from optkit.backend import asarray, namespace_by_name, to_numpy
-from optkit.linalg import ThinSVD, dense, extend_basis, partial_svd, partial_svt, rank_one_update, reorthogonalize, top_singular_triplet
+from optkit.linalg import (ThinSVD, dense, extend_basis, partial_svd, partial_svt, rank_one_update, reorthogonalize,
+                           top_singular_triplet)
 
 from ..conftest import BACKENDS
 
@@ -96,3 +97,48 @@ def test_extend_basis_spans_both_and_keeps_b(backend):
     assert extend_basis(asarray(B, xp=xp), asarray(B[:, :2], xp=xp)).shape == (40, 3)
     E0 = to_numpy(extend_basis(xp.zeros((40, 0), dtype=xp.float64), asarray(fresh, xp=xp)))
     np.testing.assert_allclose(E0.T @ E0, np.eye(2), atol=1e-13)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_orthonormalize_spans_the_block_even_when_ill_conditioned(backend):
+    """Shifted Cholesky QR on tall blocks: orthonormal to rounding and the same span, up to a
+    condition number near 1/eps; a rank-deficient block falls back to Householder QR."""
+    from optkit.linalg import orthonormalize
+
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(7)
+    Q0 = np.linalg.qr(rng.standard_normal((400, 12)))[0]
+    for cond in (1.0, 1e6, 1e12):
+        Y = Q0 * np.logspace(0, -np.log10(cond), 12) @ np.linalg.qr(rng.standard_normal((12, 12)))[0]
+        Q = to_numpy(orthonormalize(asarray(Y, xp=xp)))
+        assert Q.shape == Y.shape
+        np.testing.assert_allclose(Q.T @ Q, np.eye(12), atol=1e-12)
+        np.testing.assert_allclose(Q @ (Q.T @ Y), Y, atol=1e-13)   # Y lies in span(Q)
+    Y = np.column_stack([Q0[:, :5], Q0[:, :5] @ rng.standard_normal((5, 3))])   # rank 5 of 8
+    Q = to_numpy(orthonormalize(asarray(Y, xp=xp)))
+    assert np.all(np.isfinite(Q))
+    np.testing.assert_allclose(Q.T @ Q, np.eye(8), atol=1e-12)
+    np.testing.assert_allclose(Q @ (Q.T @ Y), Y, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("shape", [(300, 40), (40, 300), (30, 30)])
+def test_gram_routes_match_the_svd(backend, shape):
+    """sigma_1 from the Gram matrix, and partial_svt past its dense switch (the Gram route on long
+    matrices), equal LAPACK's SVD; a cluster of top singular values does not matter."""
+    from optkit.linalg import gram_sigma_max
+
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(sum(shape))
+    p = min(shape)
+    U = np.linalg.qr(rng.standard_normal((shape[0], p)))[0]
+    V = np.linalg.qr(rng.standard_normal((shape[1], p)))[0]
+    s = np.concatenate([[5.0, 5.0 - 1e-9, 5.0 - 2e-9], np.linspace(4.0, 0.01, p - 3)])
+    A = (U * s) @ V.T
+    assert gram_sigma_max(asarray(A, xp=xp)) == pytest.approx(5.0, rel=1e-13)
+    tau = 2.0
+    Y, f = partial_svt(asarray(A, xp=xp), tau, rank_guess=p, full_ratio=0.1)
+    r = int(np.sum(s > tau))
+    np.testing.assert_allclose(to_numpy(Y), (U[:, :r] * (s[:r] - tau)) @ V[:, :r].T, atol=1e-10)
+    assert f.rank == r
+    np.testing.assert_allclose(to_numpy(f.s), s[:r] - tau, rtol=1e-10)

@@ -170,9 +170,71 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):
     return S_out, Y_out, zsum, dsum, l1sum
 
 
+def _apg_prox_input(L, L_prev, S, S_prev, M, W, masked, beta, t_s, X, S_out):  # pragma: no cover
+    m, n = L.shape
+    for i in numba.prange(m):
+        for j in range(n):
+            w = W[i, j] if masked else 1.0
+            yl = L[i, j] + beta * (L[i, j] - L_prev[i, j])
+            ys = S[i, j] + beta * (S[i, j] - S_prev[i, j])
+            r = (yl + ys - M[i, j]) * w
+            X[i, j] = yl - 0.5 * r
+            S_out[i, j] = _shrink(ys - 0.5 * r, t_s)
+    return X, S_out
+
+
+def _apg_step_measures(L_new, L, L_prev, S_new, S, S_prev, M, W, masked, beta, residual, R):  # pragma: no cover
+    m, n = L.shape
+    acc = np.zeros((m, 4))
+    rowmax = np.zeros(m)
+    rowarg = np.zeros(m, np.int64)
+    for i in numba.prange(m):
+        opp = 0.0
+        moved = 0.0
+        l1 = 0.0
+        sq = 0.0
+        mx = -1.0
+        am = 0
+        for j in range(n):
+            ln = L_new[i, j]
+            sn = S_new[i, j]
+            dl = L[i, j] + beta * (L[i, j] - L_prev[i, j]) - ln
+            ds = S[i, j] + beta * (S[i, j] - S_prev[i, j]) - sn
+            opp += dl * (ln - L[i, j]) + ds * (sn - S[i, j])
+            moved += dl * dl + ds * ds
+            l1 += abs(sn)
+            if residual:
+                w = W[i, j] if masked else 1.0
+                r = (ln + sn - M[i, j]) * w
+                R[i, j] = r
+                sq += r * r
+                a = abs(r)
+                if a > mx:
+                    mx = a
+                    am = j
+        acc[i, 0] = opp
+        acc[i, 1] = moved
+        acc[i, 2] = l1
+        acc[i, 3] = sq
+        rowmax[i] = mx
+        rowarg[i] = am
+    out = np.zeros(4)
+    best = -1.0
+    at = 0
+    for i in range(m):
+        for k in range(4):
+            out[k] += acc[i, k]
+        if rowmax[i] > best:
+            best = rowmax[i]
+            at = i * n + rowarg[i]
+    return out, at, best
+
+
 # Serial and threaded builds, as for soft_threshold (see PARALLEL_MIN_SIZE).
 lowrank_residual_serial, lowrank_residual_parallel = _builds(_lowrank_residual)
 fw_quadratic_serial, fw_quadratic_parallel = _builds(_fw_quadratic)
 fw_update_serial, fw_update_parallel = _builds(_fw_update)
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
+apg_prox_input_serial, apg_prox_input_parallel = _builds(_apg_prox_input)
+apg_step_measures_serial, apg_step_measures_parallel = _builds(_apg_step_measures)

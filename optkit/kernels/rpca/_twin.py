@@ -78,3 +78,37 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     if W is not None:
         dB = dB - (1.0 - W) * (L - L_prev)
     return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new)))
+
+
+def _extrapolate(X: Any, X_prev: Any, beta: float) -> Any:
+    return X + beta * (X - X_prev) if beta != 0.0 else X
+
+
+def apg_prox_input(L: Any, L_prev: Any, S: Any, S_prev: Any, M: Any, W: Any, beta: float,
+                   t_s: float) -> tuple[Any, Any]:
+    """APG's proximal inputs at the extrapolated point :math:`Y = X + \beta(X - X_{prev})`:
+    ``(Y_L - R/2, soft(Y_S - R/2, t_s))`` with ``R = W*(Y_L + Y_S - M)``."""
+    YL, YS = _extrapolate(L, L_prev, beta), _extrapolate(S, S_prev, beta)
+    R = YL + YS - M
+    if W is not None:
+        R = R * W
+    return YL - 0.5 * R, soft_threshold(YS - 0.5 * R, t_s)
+
+
+def apg_step_measures(L_new: Any, L: Any, L_prev: Any, S_new: Any, S: Any, S_prev: Any, M: Any, W: Any,
+                      beta: float, residual: bool) -> tuple[float, float, float, Any, float, int, float]:
+    """After an APG step from ``Y = X + beta (X - X_prev)`` to ``X_new``: the restart test's
+    :math:`\langle Y - X_{new}, X_{new} - X\rangle`, :math:`\|Y - X_{new}\|^2` and
+    :math:`\|S_{new}\|_1` over both blocks, and with ``residual`` the residual
+    ``W*(L_new + S_new - M)``, its squared norm, the flat index of its largest magnitude and that
+    magnitude (``None, 0.0, 0, 0.0`` otherwise)."""
+    xp = get_namespace(L)
+    dL = _extrapolate(L, L_prev, beta) - L_new
+    dS = _extrapolate(S, S_prev, beta) - S_new
+    opp = float(xp.sum(dL * (L_new - L))) + float(xp.sum(dS * (S_new - S)))
+    moved = float(xp.sum(dL * dL)) + float(xp.sum(dS * dS))
+    l1 = float(xp.sum(xp.abs(S_new)))
+    if not residual:
+        return opp, moved, l1, None, 0.0, 0, 0.0
+    R, sq, k, mx = lowrank_residual(L_new, S_new, M, W)
+    return opp, moved, l1, R, sq, k, mx

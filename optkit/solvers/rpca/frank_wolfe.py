@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ... import kernels
+from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize
 from ...problems.rpca import SIGMA_TOL, CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
-from ._partial import certify, top_sigma, warm_block
+from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
 
@@ -68,7 +69,16 @@ def _project_simplex_ball(sv: Any, radius: float) -> Any:
     """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
     of the projection onto the nuclear ball of radius ``r``)."""
     theta = kernels.twin.l1_ball_threshold(sv, radius)
-    return kernels.twin.soft_threshold(sv, theta) if theta > 0 else sv
+    if theta <= 0:
+        return sv
+    out = kernels.twin.soft_threshold(sv, theta)
+    # the threshold is exact only up to rounding: a sum one ulp above the radius would make the
+    # iterate infeasible, so such a sum is pulled back inside
+    xp = get_namespace(out)
+    total = float(xp.sum(out))
+    if total > radius:
+        out = out * (radius / total * (1.0 - 4.0 * float(xp.finfo(out.dtype).eps)))
+    return out
 
 
 def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
@@ -137,8 +147,8 @@ class _FrankWolfe(Solver):
     def _lmo(self, s: _State, previous: ThinSVD | None) -> tuple[ThinSVD, int]:
         """The LMO's leading singular triplets of ``s.G`` and the matrix-vector products spent so far.
 
-        A block subspace iteration started from the previous top right vector and the right
-        factor of ``L``, stopped when the top Ritz value changes by at most ``svd_tol`` between
+        A block subspace iteration of ``rank(L) + 3`` columns started from the previous block's
+        top three right vectors and the right factor of ``L``, stopped when the top Ritz value changes by at most ``svd_tol`` between
         sweeps. Near the solution the top singular values of ``G`` cluster at ``lambda_L`` along
         the row space of ``L`` (optimality: ``G = -lambda_L (U V^T + W)``, ``||W|| <= 1``), where a
         single-vector Lanczos converges slowly; a block that holds that space converges in a few
@@ -146,14 +156,17 @@ class _FrankWolfe(Solver):
         xp = self.xp
         p = self.problem
         tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
-        V0 = self._start_block(s, previous)
-        k = min((0 if V0 is None else V0.shape[1]) + 2, min(p.shape))
+        V0 = self._start_block(s, previous, 3)
+        # the previous block's top three right vectors and the right factor of L: with k = rank + 3
+        # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
+        k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
+                min(p.shape))
         block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
         return block, s.matvecs + 2 * sweeps * k
 
-    def _start_block(self, s: _State, previous: ThinSVD | None) -> Any:
+    def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
         FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
-        return warm_block(None if previous is None else previous.V[:, :1], FV)
+        return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
         """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
@@ -253,7 +266,7 @@ class _FrankWolfe(Solver):
         nuclear = s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1),
-                    float(s.lmo.s[0]), lambda: top_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL)[0],
+                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(x, m)
 

@@ -17,7 +17,7 @@ from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, top_singular_triplet
 from ...problems.rpca import SIGMA_TOL, LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import LOOSE_SIGMA_TOL, certify, start, svd_tolerance, threshold, top_sigma, warm_block
+from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold, top_sigma, warm_block
 
 __all__ = ["IALM"]
 
@@ -159,7 +159,7 @@ class IALM(Solver):
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), dual=s.Y, residual_sq=s.residual_sq, nuclear=nuclear,
                                              l1=s.l1, dual_sigma=sigma),
-                    s.dual_sigma, lambda: top_sigma(s.Y, warm_block(s.yv, s.factors.V), SIGMA_TOL)[0],
+                    s.dual_sigma, lambda: accurate_sigma(s.Y, warm_block(s.yv, s.factors.V), SIGMA_TOL),
                     self.options.tol)
         return Check.of(LowRankSparse(s.L, s.S), m, dual=s.Y)
 
