@@ -124,19 +124,19 @@ class FusedLasso(_Terms):
         ``NEWTON_MAX_N`` unknowns): ``(y0, z)`` corrected by the least-cost change that makes the
         l1 block equal to the envelope gradient.
 
-        The plain construction puts the whole residual :math:`c = v_1 - \nabla e_1(x)` of the
+        The plain construction puts the whole residual :math:`c = v_1 - \\nabla e_1(x)` of the
         equality into the l1 block, whose entries sit on their box boundary wherever
-        :math:`|x_k| > \sigma\lambda_1`; its gap is then first order in :math:`\|\nabla F(x)\|`,
+        :math:`|x_k| > \\sigma\\lambda_1`; its gap is then first order in :math:`\\|\\nabla F(x)\\|`,
         i.e. of the order of the square root of the objective error (a 12-unknown instance:
         gap 1e-6 at objective error 2e-12, after 20000 MSA iterations). Here :math:`c` is
         spread over the blocks whose Fenchel-Young gaps are quadratic in a change: the data
-        block (:math:`\tfrac12\|a\|^2`), the l1 entries with :math:`\operatorname{prox}(x)_k = 0`
+        block (:math:`\\tfrac12\\|a\\|^2`), the l1 entries with :math:`\\operatorname{prox}(x)_k = 0`
         and the TV differences that vanish at the envelope's proximal point
-        (:math:`\tfrac\sigma2\|\cdot\|^2`). The least-cost split solves
-        :math:`H\mu = c` with :math:`H = A^TA + F_1/\sigma + D_F^T(D_FD_F^T)^{-1}D_F/\sigma`, the
-        Hessian of the smoothed objective at ``x`` (a Newton step): :math:`a = A\mu`,
-        :math:`\delta z_F = (D_FD_F^T)^{-1}D_F\mu/\sigma`, and the gap becomes second order
-        (about :math:`\tfrac12 c^TH^{-1}c`, the objective error). The result is clipped into
+        (:math:`\\tfrac\\sigma2\\|\\cdot\\|^2`). The least-cost split solves
+        :math:`H\\mu = c` with :math:`H = A^TA + F_1/\\sigma + D_F^T(D_FD_F^T)^{-1}D_F/\\sigma`, the
+        Hessian of the smoothed objective at ``x`` (a Newton step): :math:`a = A\\mu`,
+        :math:`\\delta z_F = (D_FD_F^T)^{-1}D_F\\mu/\\sigma`, and the gap becomes second order
+        (about :math:`\\tfrac12 c^TH^{-1}c`, the objective error). The result is clipped into
         the TV box and the l1 block again absorbs what is left, so the point is dual feasible
         whatever the accuracy of the solve.
         """
