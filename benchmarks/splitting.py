@@ -19,7 +19,11 @@ Sections:
 - ``threads``: the batched TV prox step on 1 and 2 Numba threads.
 
 Run: ``python -m benchmarks.splitting`` (``--quick`` for a small smoke run; ``--mri-size``,
-``--deblur-size`` to change the sizes).
+``--deblur-size`` to change the sizes; ``--methods``, ``--peers``, ``--small-size 0`` and ``--ref-tol``
+to fit a large instance in a time budget, ``--repeat`` for interleaved rounds of which the median is
+kept, the plotted curve being the last round's). E.g. the issue's sizes, the default method against
+pyproximal's fastest: ``python -m benchmarks.splitting --sections mri --mri-size 256 --methods admm
+--peers PrimalDual --small-size 0 --ref-tol 1e-7 --repeat 2 --tag _mri256``.
 """
 from __future__ import annotations
 
@@ -75,14 +79,21 @@ def _peer_row(name, package, method, out, curves) -> Row:
                out["success"])
 
 
-def image_rows(name, problem, fstar, curves, limit_s, peers=True, every=5, peer_iter=20_000) -> list[Row]:
+def image_rows(name, problem, fstar, curves, limit_s, methods=METHODS, peers=PYPROXIMAL, every=5,
+               peer_iter=20_000, repeat=1) -> list[Row]:
+    """Every optkit method and pyproximal solver on ``problem``, ``repeat`` rounds with the solvers
+    interleaved (so that all see the same windows of the machine's load); the round of median time
+    is kept for each."""
     curves[name] = {}
-    rows = [optkit_row(name, problem, m, fstar, curves, limit_s) for m in METHODS]
-    if peers:
-        for method in PYPROXIMAL:
+    runs: dict = {}
+    for _ in range(repeat):
+        for m in methods:
+            runs.setdefault(m, []).append(optkit_row(name, problem, m, fstar, curves, limit_s))
+        for method in peers or ():
             trace = Trace(problem.objective, fstar, TARGET, every=every, shape=problem.shape, limit=limit_s)
-            rows.append(_peer_row(name, "pyproximal", method, pyproximal_tv(problem, method, trace, peer_iter), curves))
-    return rows
+            out = pyproximal_tv(problem, method, trace, peer_iter)
+            runs.setdefault(method, []).append(_peer_row(name, "pyproximal", method, out, curves))
+    return [sorted(group, key=lambda r: r.time_s)[(len(group) - 1) // 2] for group in runs.values()]
 
 
 def cvxpy_rows(name, problem, fstar, curves, limit_s) -> list[Row]:
@@ -95,15 +106,23 @@ def cvxpy_rows(name, problem, fstar, curves, limit_s) -> list[Row]:
     return rows
 
 
-def image_section(label, make, sizes, small, curves, limit_s, cvxpy_limit_s) -> list[Row]:
+def image_section(label, make, sizes, small, curves, limit_s, cvxpy_limit_s, methods=METHODS, peers=PYPROXIMAL,
+                  ref_tol=1e-8, refs=None, repeat=1) -> list[Row]:
+    """The instances of ``sizes`` against the peers, then (``small`` > 0) the small one against CVXPY too.
+    ``refs`` collects each instance's reference objective and the tolerance it was solved to."""
     rows = []
+    refs = {} if refs is None else refs
     for size in sizes:
         p = make(size)
-        fstar = reference(p)
-        rows += image_rows(f"{label}_{size}", p, fstar, curves, limit_s)
+        fstar = reference(p, tol=ref_tol)
+        refs[f"{label}_{size}"] = {"fstar": fstar, "tol": ref_tol}
+        rows += image_rows(f"{label}_{size}", p, fstar, curves, limit_s, methods, peers, repeat=repeat)
+    if not small:
+        return rows
     p = make(small)
     fstar = reference(p, tol=1e-9)
-    rows += image_rows(f"{label}_{small}", p, fstar, curves, limit_s)
+    refs[f"{label}_{small}"] = {"fstar": fstar, "tol": 1e-9}
+    rows += image_rows(f"{label}_{small}", p, fstar, curves, limit_s, methods, peers)
     rows += cvxpy_rows(f"{label}_{small}", p, fstar, curves, cvxpy_limit_s)
     return rows
 
@@ -222,6 +241,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cvxpy-limit", type=float, default=300.0)
     ap.add_argument("--sections", nargs="+", default=["threads", "rates", "fermat_weber", "mri", "deblur"])
     ap.add_argument("--tag", default="", help="suffix of the results file")
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), help="optkit methods of the image sections")
+    ap.add_argument("--peers", nargs="*", default=list(PYPROXIMAL), help="pyproximal solvers of the image sections")
+    ap.add_argument("--ref-tol", type=float, default=1e-8,
+                    help="relative duality gap of the ADMM reference of the large image instances (its objective "
+                         "is then within that of the optimum)")
+    ap.add_argument("--repeat", type=int, default=1, help="interleaved rounds of the large image instances (median)")
+    ap.add_argument("--small-size", type=int, default=64, help="the CVXPY instance of the image sections (0: none)")
     args = ap.parse_args(argv)
     if args.quick:
         args.mri_size, args.deblur_size, args.denoise_size, args.fw = 32, 32, 32, (500, 10)
@@ -243,12 +269,12 @@ def main(argv: list[str] | None = None) -> dict:
             extra["rates"] = rates_section(args.denoise_size, curves)
         elif section == "fermat_weber":
             rows += fermat_weber_section(*args.fw, curves, args.limit, args.cvxpy_limit)
-        elif section == "mri":
-            rows += image_section("mri", mri_problem, [args.mri_size], 16 if args.quick else 64, curves, args.limit,
-                                  args.cvxpy_limit)
-        elif section == "deblur":
-            rows += image_section("deblur", deblur_problem, [args.deblur_size], 16 if args.quick else 64, curves,
-                                  args.limit, args.cvxpy_limit)
+        elif section in ("mri", "deblur"):
+            make = mri_problem if section == "mri" else deblur_problem
+            size = args.mri_size if section == "mri" else args.deblur_size
+            small = 16 if args.quick else args.small_size
+            rows += image_section(section, make, [size], small, curves, args.limit, args.cvxpy_limit, args.methods,
+                                  args.peers, args.ref_tol, extra.setdefault("references", {}), args.repeat)
         else:
             raise ValueError(f"unknown section {section!r}")
         extra.setdefault("section_seconds", {})[section] = time.perf_counter() - start

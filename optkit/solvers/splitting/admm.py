@@ -31,7 +31,7 @@ class ADMMOptions(Options):
                                      "certify the start best", domain="(0, inf)")
     balance: bool = option(True, "residual balancing: rescale rho when the primal and dual residuals differ "
                                  "by more than balance_ratio")
-    balance_ratio: float = option(10.0, "residual balancing threshold mu", domain="(1, inf)")
+    balance_ratio: float = option(20.0, "residual balancing threshold mu", domain="(1, inf)")
     balance_factor: float = option(2.0, "residual balancing factor tau", domain="(1, inf)")
     balance_every: int = option(5, "iterations between residual-balancing tests; rho changes when two tests "
                                    "in a row find the same imbalance", domain="int >= 1")
@@ -71,6 +71,10 @@ class ADMM(Solver):
     with it; we act only when two tests in a row (``balance_every`` iterations apart) agree,
     since the first iterations' transient imbalance otherwise drives :math:`\\rho` away from a
     good start (deblurring 64 x 64: 600 instead of 130 iterations to a 1e-4 objective error).
+    The threshold :math:`\\mu` is 20 rather than Boyd et al.'s suggested 10: with 10 the early
+    imbalance halved :math:`\\rho` once too often on CS-MRI (iterations to a 1e-4 objective error:
+    225 instead of 145 at 128 x 128, 300 instead of 170 at 256 x 256; deblurring 128 x 128: 190
+    against 180, 64 x 64: 165 against 175).
     The starting :math:`\\rho` is the mean eigenvalue of the least-squares terms' Hessian
     (their typical curvature; 1 for denoising, the sampled fraction for MRI,
     :math:`\\approx 1/(4\\pi s^2)` for a Gaussian blur of width :math:`s`). The certificate's dual candidates are the subgradients
