@@ -53,7 +53,12 @@ def main(argv: list[str]) -> None:
     for path in sorted(RESULTS.glob("*.json")):
         if path.stem.endswith("_quick") or path.stem == "roofline":   # roofline.md is its own table
             continue
-        lines += _section(json.loads(path.read_text()))
+        payload = json.loads(path.read_text())
+        if not all("instance" in r for r in payload["rows"]):   # a grid of its own shape, tabled in the docs
+            lines += [f"## {payload['family']}", "", payload.get("note", ""), "",
+                      f"![{path.stem}]({path.stem}.png)" if path.with_suffix(".png").exists() else "", ""]
+            continue
+        lines += _section(payload)
     (RESULTS / "README.md").write_text("\n".join(lines))
     print(f"written: {RESULTS / 'README.md'}")
 
