@@ -71,8 +71,7 @@ def test_smoothed_fused_lasso_gap_tracks_the_objective_error():
     plain dual point alone (the l1 block, on its box boundary, absorbing the whole equality) it was of
     the order of the square root of the error on this instance: 1e-6 at an error of 2e-12, so that
     MSA ran past 20000 iterations at tol 1e-9 while its iterate had been that good for 7000."""
-    A, y, lam1, lam2 = fused_lasso_instance(10, 12, seed=231)
-    p = FusedLasso(A, y, lam1=lam1, lam2=lam2, smoothing=0.1)
+    p = FusedLasso(**fused_lasso_instance(10, 12, seed=231), smoothing=0.1)
     f_star = optkit.solve(p, method="famsa", tol=1e-13, max_iter=20000).fun
     for k in (80, 160, 240):    # once the iterate has the optimum's active sets (at 40 it has not)
         res = optkit.solve(p, method="famsa", tol=1e-15, max_iter=k, check_every=k)
