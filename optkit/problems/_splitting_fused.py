@@ -14,6 +14,10 @@ from ._splitting_terms import _float64, _identity, _into_box, _norm_term, _prox_
 
 __all__ = ["FusedLasso"]
 
+# The smoothed problem's certificate also tries a Newton-corrected dual point (FusedLasso._newton_dual),
+# an O(n^3) dense solve, up to this many unknowns.
+NEWTON_MAX_N = 400
+
 
 @keyword_weights
 @dataclass(frozen=True)
@@ -42,7 +46,9 @@ class FusedLasso(_Terms):
     :math:`v_1 = -A^Ty_0 - D^Tz` absorbs the equality, and all are scaled by
     :math:`\\theta = \\min(1, \\lambda_1/\\|v_1\\|_\\infty)` (with :math:`\\lambda_1 = 0` the TV
     block absorbs it after a shift of :math:`y_0` along :math:`A1`). The gap is summed as
-    Fenchel-Young gaps term by term, over :math:`|P(x)|`.
+    Fenchel-Young gaps term by term, over :math:`|P(x)|`. On the smoothed problem a second, Newton-corrected
+    dual point is also tried and the smaller gap reported (:meth:`_newton_dual`): the first alone
+    is first order in :math:`\\|\\nabla F(x)\\|` there, the second tracks the objective error.
 
     References
     ----------
@@ -99,6 +105,63 @@ class FusedLasso(_Terms):
     def smoothed(self, sigma: float) -> "FusedLasso":
         return dataclasses.replace(self, smoothing=check_scalar("sigma", sigma, positive=True))
 
+    def _gap(self, x: Any, r: Any, y0: Any, z: Any, tv: TotalVariation, points: list, v1: Any = None) -> tuple:
+        """``(P(x), P(x) - D)`` for the dual point ``(y0, v1, z)`` scaled into its boxes; ``v1`` ``None``:
+        the l1 block absorbs the equality, :math:`v_1 = -A^Ty_0 - D^Tz`."""
+        if v1 is None:
+            v1 = -(self.A.T @ y0) - tv.adjoint_differences(z)
+            theta = _into_box(1.0, v1, self.lam1)
+        else:
+            theta = _into_box(1.0, z, self.lam2)
+        fun = 0.5 * _sq(r)
+        gap = 0.5 * _sq(r - theta * y0)
+        for (B, Bt, weight, dual_block), p in zip(((_identity, _identity, self.lam1, v1),
+                                                   (tv.differences, tv.adjoint_differences, self.lam2, z)), points):
+            value, bracket = _norm_term(x, B, Bt, weight, theta * dual_block, self.smoothing, p)
+            fun, gap = fun + value, gap + bracket
+        return fun, gap
+
+    def _newton_dual(self, x: Any, r: Any, tv: TotalVariation, points: list) -> tuple | None:
+        """A second dual point for the smoothed problem (``None`` without smoothing or above
+        ``NEWTON_MAX_N`` unknowns): ``(y0, z)`` corrected by the least-cost change that makes the
+        l1 block equal to the envelope gradient.
+
+        The plain construction puts the whole residual :math:`c = v_1 - \nabla e_1(x)` of the
+        equality into the l1 block, whose entries sit on their box boundary wherever
+        :math:`|x_k| > \sigma\lambda_1`; its gap is then first order in :math:`\|\nabla F(x)\|`,
+        i.e. of the order of the square root of the objective error (a 12-unknown instance:
+        gap 1e-6 at objective error 2e-12, after 20000 MSA iterations). Here :math:`c` is
+        spread over the blocks whose Fenchel-Young gaps are quadratic in a change: the data
+        block (:math:`\tfrac12\|a\|^2`), the l1 entries with :math:`\operatorname{prox}(x)_k = 0`
+        and the TV differences that vanish at the envelope's proximal point
+        (:math:`\tfrac\sigma2\|\cdot\|^2`). The least-cost split solves
+        :math:`H\mu = c` with :math:`H = A^TA + F_1/\sigma + D_F^T(D_FD_F^T)^{-1}D_F/\sigma`, the
+        Hessian of the smoothed objective at ``x`` (a Newton step): :math:`a = A\mu`,
+        :math:`\delta z_F = (D_FD_F^T)^{-1}D_F\mu/\sigma`, and the gap becomes second order
+        (about :math:`\tfrac12 c^TH^{-1}c`, the objective error). The result is clipped into
+        the TV box and the l1 block again absorbs what is left, so the point is dual feasible
+        whatever the accuracy of the solve.
+        """
+        n = self.shape[0]
+        if self.smoothing is None or n > NEWTON_MAX_N:
+            return None
+        xp = get_namespace(x)
+        s, A = self.smoothing, self.A
+        p1, p2 = points
+        z_env = xp.clip(tv.dual_of((x - p2) / s), min=-self.lam2, max=self.lam2)
+        c = -(A.T @ r) - tv.adjoint_differences(z_env) - (x - p1) / s
+        eye = xp.eye(n, dtype=x.dtype)
+        D = eye[1:, :] - eye[:-1, :]
+        F1 = xp.astype(p1 == 0, x.dtype)
+        F2 = xp.astype(tv.differences(p2) == 0, x.dtype)
+        # (D_F D_F^T)^{-1} on the free differences, the identity elsewhere (no data-dependent shapes)
+        M = F2[:, None] * (D @ D.T) * F2[None, :] + xp.eye(n - 1, dtype=x.dtype) * (1.0 - F2)[:, None]
+        R = F2[:, None] * xp.linalg.inv(M) * F2[None, :]
+        H = A.T @ A + (eye * F1[None, :] + D.T @ R @ D) / s
+        mu = xp.linalg.pinv(H) @ c
+        dz = (R @ (D @ mu)) / s
+        return r + A @ mu, xp.clip(z_env + dz, min=-self.lam2, max=self.lam2)
+
     def measures(self, x: Any, dual: Any = None) -> dict[str, float]:
         xp = get_namespace(x)
         x, dual = _float64(x), _float64(dual)
@@ -109,26 +172,28 @@ class FusedLasso(_Terms):
                 xp.stack([self.A.T @ r, self.lam1 * xp.sign(x), tv.adjoint_differences(self.lam2 * xp.sign(tv.differences(x)))])
         else:
             V = dual
-        y0 = r
+        points = [None, None] if self.smoothing is None else \
+            _prox_calls([(L1Norm(self.lam1), x, self.smoothing), (tv, x, self.smoothing)])
         if self.lam1 > 0:
             z = xp.clip(tv.dual_of(V[2, ...]), min=-self.lam2, max=self.lam2)
-            v1 = -(self.A.T @ y0) - tv.adjoint_differences(z)
-            theta = _into_box(1.0, v1, self.lam1)
+            candidates = [(r, z)]
+            refined = self._newton_dual(x, r, tv, points)
+            if refined is not None:
+                candidates.append(refined)
+            gaps = [self._gap(x, r, y0, z, tv, points) for y0, z in candidates]
+            fun, gap = min(gaps, key=lambda fg: fg[1])
+            first_order = gaps[0][1]
         else:
+            y0 = r
             ones = xp.ones(self.shape, dtype=x.dtype)
             a1 = self.A @ ones
             if _sq(a1) > 0:
                 y0 = r - (float(xp.sum(self.A.T @ r)) / _sq(a1)) * a1
             z = tv.dual_of(-(self.A.T @ y0))
-            v1 = xp.zeros(self.shape, dtype=x.dtype)
-            theta = _into_box(1.0, z, self.lam2)
-        fun = 0.5 * _sq(r)
-        gap = 0.5 * _sq(r - theta * y0)
-        points = [None, None] if self.smoothing is None else \
-            _prox_calls([(L1Norm(self.lam1), x, self.smoothing), (tv, x, self.smoothing)])
-        for (B, Bt, weight, dual_block), p in zip(((_identity, _identity, self.lam1, v1),
-                                                   (tv.differences, tv.adjoint_differences, self.lam2, z)), points):
-            value, bracket = _norm_term(x, B, Bt, weight, theta * dual_block, self.smoothing, p)
-            fun, gap = fun + value, gap + bracket
-        gap = max(gap, 0.0)
-        return {"fun": fun, "optimality": gap / max(abs(fun), 1e-300), "gap": gap}
+            fun, gap = self._gap(x, r, y0, z, tv, points, v1=xp.zeros(self.shape, dtype=x.dtype))
+            first_order = gap
+        gap, scale = max(gap, 0.0), max(abs(fun), 1e-300)
+        # the plain dual point's gap alone: what the splitting methods' continuation test compares with the
+        # unsmoothed problem's certificate, whose dual point is built the same way
+        return {"fun": fun, "optimality": gap / scale, "gap": gap,
+                "first_order_optimality": max(first_order, 0.0) / scale}
