@@ -90,7 +90,7 @@ def certify(measures: Callable[[float | None], dict], sigma: float | None, refin
 
     ``measures(sigma)`` evaluates the problem's certificate with ``sigma`` as its top singular
     value piece; ``sigma`` is a Ritz value (a lower bound) computed loosely, or ``None`` (the
-    problem computes it, to :data:`~optkit.problems.rpca.SIGMA_TOL`). Once the optimality measure
+    problem computes it, to :data:`~optkit.problems._rpca_base.SIGMA_TOL`). Once the optimality measure
     is within ``10 tol`` it is recomputed with ``max(sigma, refine())``, ``refine`` giving
     :math:`\\sigma_1` to ``SIGMA_TOL``: near the solution the top singular values of the residual
     (or multiplier) cluster, where a loose Ritz value may miss :math:`\\sigma_1` by as much as

@@ -16,7 +16,8 @@ from typing import Any
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD
-from ...problems.rpca import SIGMA_TOL, CompressivePCP, LowRankSparse
+from ...problems._rpca_base import SIGMA_TOL
+from ...problems.rpca import CompressivePCP, LowRankSparse
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum
 from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold, top_sigma, warm_block

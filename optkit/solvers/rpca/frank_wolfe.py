@@ -22,7 +22,8 @@ from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize
-from ...problems.rpca import SIGMA_TOL, CompressivePCP, ConstrainedCPCP, LowRankSparse
+from ...problems._rpca_base import SIGMA_TOL
+from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
 from ._partial import accurate_sigma, certify, warm_block
 

@@ -15,7 +15,8 @@ from typing import Any
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, top_singular_triplet
-from ...problems.rpca import SIGMA_TOL, LowRankSparse, LowRankSparseDual, RobustPCA
+from ...problems._rpca_base import SIGMA_TOL
+from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
 from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold, top_sigma, warm_block
 
