@@ -50,3 +50,24 @@ def test_nuclear_prox_optimality(rng, shape):
 def test_nuclear_norm_checks_lam():
     with pytest.raises(ValueError, match="lam"):
         NuclearNorm(-1.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_partial_svt_keeps_a_value_just_above_the_threshold(seed):
+    """Warm-started from the previous rank-3 factor, the partial SVT must still find a fourth singular
+    value 0.5% above its threshold amid a cluster just below it: its Ritz value starts below the
+    threshold (a lower bound), and with only the triplets above required to converge it was dropped
+    for good (APG then stalled on a CompressivePCP instance for thousands of iterations)."""
+    from optkit.linalg import partial_svt  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    m, n = 60, 50
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = np.concatenate([[10.0, 9.0, 8.0, 1.005], np.linspace(0.999, 0.9, n - 4)])
+    X = (U * s) @ V.T
+    tau = 1.0
+    Y, factors = partial_svt(X, tau, V[:, :3], rank_guess=3, tol=1e-4, oversample=5)
+    assert factors.rank == 4
+    expected = (U[:, :4] * (s[:4] - tau)) @ V[:, :4].T
+    np.testing.assert_allclose(Y, expected, atol=1e-4 * s[0])   # the residual target tol, relative to sigma_1

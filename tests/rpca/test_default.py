@@ -48,3 +48,11 @@ def test_large_matrices_default_to_fw_t():
     M = np.ones((1000, 1000))
     M[0, 0] = 2.0
     assert CompressivePCP.from_noise_level(M, delta=1e-4).default_method == "fw_t"
+
+
+def test_pcp_apg_does_not_stall_when_a_singular_value_sits_just_above_its_threshold():
+    # 60 x 50, 90% observed, delta 1e-3, seed 1: the partial SVT dropped a singular value 1% above
+    # lam_L, and APG stayed at rank 8 with a relative gap of 9e-3 for thousands of iterations
+    problem = _instance(60, 50, 3, 0.9, 1e-3, seed=1)
+    res = optkit.solve(problem, method="pcp_apg", max_iter=1000)
+    assert res.status is Status.OPTIMAL and res.success
