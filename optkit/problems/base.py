@@ -141,6 +141,22 @@ def keyword_weights(obj: Any) -> Any:
     return _positional_guard(obj, obj.__qualname__)
 
 
+def check_shape_and_x0(problem: Any) -> None:
+    """Check a problem's ``shape`` (a tuple of positive ints) and optional ``x0`` (an array of that
+    shape, stored back converted), for the problems whose variable's shape is given, not read
+    from their data (``Composite``, ``SumOfFunctions``)."""
+    from ..functions.base import check_array  # noqa: PLC0415
+
+    shape = problem.shape
+    if not isinstance(shape, tuple) or not all(isinstance(s, int) and s > 0 for s in shape):
+        raise ValueError(f"shape must be a tuple of positive ints, got {shape!r}")
+    if problem.x0 is not None:
+        x0 = check_array("x0", problem.x0)
+        if tuple(x0.shape) != shape:
+            raise ValueError(f"x0 must have shape {shape}, got {tuple(x0.shape)}")
+        object.__setattr__(problem, "x0", x0)
+
+
 def mask_type_error(mask: Any) -> TypeError:
     """The error for a ``mask`` that is not an array; a number there is most likely a weight given
     by position (the order was ``(data, lam, mask)`` once), so the message says so."""

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..backend import get_namespace, to_numpy
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
-from ..functions.base import Function, check_array, check_scalar
-from .base import Problem, keyword_weights
+from ..functions.base import Function, check_scalar
+from .base import Problem, check_shape_and_x0, keyword_weights
 
 __all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "ScreeningBlocks", "two_terms"]
 
@@ -196,13 +196,7 @@ class Composite(CompositeProblem):
                 raise TypeError(f"{name} must be an optkit.functions.Function, got {type(getattr(self, name)).__name__}")
         if not self.f.smooth:
             raise ValueError(f"f must be smooth (have a gradient); {type(self.f).__name__} is not")
-        if not isinstance(self.shape, tuple) or not all(isinstance(s, int) and s > 0 for s in self.shape):
-            raise ValueError(f"shape must be a tuple of positive ints, got {self.shape!r}")
-        if self.x0 is not None:
-            x0 = check_array("x0", self.x0)
-            if tuple(x0.shape) != self.shape:
-                raise ValueError(f"x0 must have shape {self.shape}, got {tuple(x0.shape)}")
-            object.__setattr__(self, "x0", x0)
+        check_shape_and_x0(self)
         if not self.arrays():
             raise ValueError("Composite needs data arrays: give x0 when neither f nor g holds arrays")
         x = self.initial_point()

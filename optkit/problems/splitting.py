@@ -24,7 +24,7 @@ from ..functions.base import Function, check_array, check_scalar
 from ..operators import GaussianBlur, Identity, LinearOperator, PartialFourier
 from ._splitting_fermat import FermatWeber
 from ._splitting_fused import FusedLasso
-from .base import keyword_weights
+from .base import check_shape_and_x0, keyword_weights
 from ._splitting_terms import (_float64, _into_box, _norm_term, _ones_image_of, _prox_calls, _real_dtype, _sq,
                                _Terms, k_terms, psnr)
 
@@ -107,13 +107,7 @@ class SumOfFunctions(_Terms):
             if not f.has_prox:
                 raise ValueError(f"terms[{i}] ({type(f).__name__}) has no prox")
         object.__setattr__(self, "terms", terms)
-        if not isinstance(self.shape, tuple) or not all(isinstance(s, int) and s > 0 for s in self.shape):
-            raise ValueError(f"shape must be a tuple of positive ints, got {self.shape!r}")
-        if self.x0 is not None:
-            x0 = check_array("x0", self.x0)
-            if tuple(x0.shape) != self.shape:
-                raise ValueError(f"x0 must have shape {self.shape}, got {tuple(x0.shape)}")
-            object.__setattr__(self, "x0", x0)
+        check_shape_and_x0(self)
         if not self.arrays():
             raise ValueError("SumOfFunctions needs data arrays: give x0 when no term holds arrays")
 
