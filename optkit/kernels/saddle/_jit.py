@@ -97,6 +97,109 @@ def dilated_prox(x_prev, g, parent, start, stop, weights, entropic):  # pragma: 
 
 
 @numba.njit(cache=True)
+def _piecewise(T, V, lo, k, slope, t):  # pragma: no cover  (compiled)
+    """The continuous piecewise-linear function with knots ``(T[lo:lo+k], V[lo:lo+k])`` (``T`` increasing)
+    and slope ``slope`` after the last knot, at ``t >= T[lo]`` (swap ``T`` and ``V`` for its inverse)."""
+    last = lo + k - 1
+    if t >= T[last]:
+        return V[last] + slope * (t - T[last])
+    a, b = lo, last
+    while b - a > 1:
+        m = (a + b) // 2
+        if T[m] <= t:
+            a = m
+        else:
+            b = m
+    return V[a] + (t - T[a]) / (T[b] - T[a]) * (V[b] - V[a])
+
+
+@numba.njit(cache=True)
+def treeplex_projection(z, d, parent, start, stop):  # pragma: no cover  (compiled)
+    """:math:`\\arg\\min_{x \\in X} \\sum_s d_s (x_s - z_s)^2`: the projection of ``z`` onto the treeplex in
+    the diagonal metric ``d > 0``.
+
+    Bottom-up, each sequence ``a`` gets the derivative of its cost as a function of its own mass,
+    :math:`F_a'(t) = d_a(t - z_a) + \\sum_{c \\text{ below } a} \\lambda_c(t)`, and each information set
+    ``j`` the derivative :math:`\\lambda_j(t)` of its optimal cost at parent mass ``t``: the multiplier at
+    which :math:`\\sum_{a \\in A_j} \\max(0, (F_a')^{-1}(\\lambda)) = t`. Both are continuous, increasing
+    and piecewise linear, kept as knots (a sequence's knots are at most its subtree's size). Top-down,
+    :math:`x_{ja} = \\max(0, (F_{ja}')^{-1}(\\lambda_j(x_{p_j})))`, rescaled to sum to :math:`x_{p_j}`
+    exactly (the piecewise-linear value-function method of Gilpin, Pena & Sandholm, Math. Program.
+    133 (2012), for the projection onto a treeplex, with a diagonal metric).
+    """
+    n, J = z.size, parent.size
+    first = np.zeros(n + 1, np.int64)           # child information sets of each sequence (CSR)
+    for j in range(J):
+        first[parent[j] + 1] += 1
+    for s in range(n):
+        first[s + 1] += first[s]
+    kids = np.empty(J, np.int64)
+    fill = first[:-1].copy()
+    for j in range(J):
+        kids[fill[parent[j]]] = j
+        fill[parent[j]] += 1
+    size = np.ones(n, np.int64)                 # sequences in each sequence's subtree: a bound on its knots
+    total = 0
+    for j in range(J - 1, -1, -1):
+        for s in range(start[j], stop[j]):
+            size[parent[j]] += size[s]
+            total += 2 * size[s]
+    T, V = np.empty(total), np.empty(total)
+    offF, kF, sF = np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n)
+    offL, kL, sL = np.zeros(J, np.int64), np.zeros(J, np.int64), np.ones(J)
+    buf = np.empty(n + 1)
+    pos = 0
+    for j in range(J - 1, -1, -1):
+        inv = 0.0
+        m = 0
+        for a in range(start[j], stop[j]):
+            buf[0], cnt, slope = 0.0, 1, float(d[a])
+            for q in range(first[a], first[a + 1]):
+                c = kids[q]
+                for i in range(offL[c], offL[c] + kL[c]):
+                    buf[cnt] = T[i]
+                    cnt += 1
+                slope += sL[c]
+            ts = np.unique(buf[:cnt])
+            offF[a], kF[a], sF[a] = pos, ts.size, slope
+            for i in range(ts.size):
+                v = d[a] * (ts[i] - z[a])
+                for q in range(first[a], first[a + 1]):
+                    c = kids[q]
+                    v += _piecewise(T, V, offL[c], kL[c], sL[c], ts[i])
+                T[pos + i], V[pos + i] = ts[i], v
+            pos += ts.size
+            inv += 1.0 / slope
+        for a in range(start[j], stop[j]):
+            for i in range(offF[a], offF[a] + kF[a]):
+                buf[m] = V[i]
+                m += 1
+        lams = np.unique(buf[:m])
+        offL[j], kL[j], sL[j] = pos, lams.size, 1.0 / inv
+        for i in range(lams.size):
+            mass = 0.0
+            for a in range(start[j], stop[j]):
+                if lams[i] > V[offF[a]]:
+                    mass += _piecewise(V, T, offF[a], kF[a], 1.0 / sF[a], lams[i])
+            T[pos + i], V[pos + i] = mass, lams[i]
+        T[pos] = 0.0                            # the smallest multiplier leaves every action at 0
+        pos += lams.size
+    x = np.empty(n, dtype=z.dtype)
+    x[0] = 1.0
+    for j in range(J):
+        t = float(x[parent[j]])
+        lam = _piecewise(T, V, offL[j], kL[j], sL[j], t) if t > 0 else -np.inf
+        acc = 0.0
+        for a in range(start[j], stop[j]):
+            v = _piecewise(V, T, offF[a], kF[a], 1.0 / sF[a], lam) if lam > V[offF[a]] else 0.0
+            buf[a - start[j]] = v
+            acc += v
+        for a in range(start[j], stop[j]):
+            x[a] = buf[a - start[j]] * (t / acc) if acc > 0 else 0.0
+    return x
+
+
+@numba.njit(cache=True)
 def cfr_plus(loss, regret, behav, parent, start, stop):  # pragma: no cover  (compiled)
     """One CFR+ update of a minimising player from the sequence-form loss ``loss`` (``A y``).
 
