@@ -97,7 +97,7 @@ class SequenceFormGame(GameProblem):
     name: str = ""
     rules: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
-    geometries: ClassVar[tuple[str, ...]] = ("entropy", "euclidean", "preconditioned")
+    geometries: ClassVar[tuple[str, ...]] = ("preconditioned", "entropy", "euclidean")
     #: CFR+ reached Leduc's NashConv 1e-4 in fewer iterations and less time than PDHG (benchmarks/saddle.py).
     default_method: ClassVar[str] = "cfr_plus"
     #: PDHG on Leduc with restarts: NashConv 1e-4 after 5900 iterations with a fixed primal weight, while the
