@@ -114,6 +114,39 @@ def _piecewise(T, V, lo, k, slope, t):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
+def _sweep_add(T, V, lo, k, slope, q, m, out, clip):  # pragma: no cover  (compiled)
+    """``out[i] += f(q[i])`` for the increasing points ``q[:m]`` and the piecewise-linear ``f`` of
+    :func:`_piecewise`, by one sweep; with ``clip``, ``f`` is 0 at and below ``T[lo]``."""
+    last = lo + k - 1
+    p = lo
+    for i in range(m):
+        t = q[i]
+        if t <= T[lo]:
+            if not clip:
+                out[i] += V[lo]
+            continue
+        while p < last and T[p + 1] <= t:
+            p += 1
+        if p == last:
+            out[i] += V[last] + slope * (t - T[last])
+        else:
+            out[i] += V[p] + (t - T[p]) / (T[p + 1] - T[p]) * (V[p + 1] - V[p])
+
+
+@numba.njit(cache=True)
+def _sorted_unique(buf, m):  # pragma: no cover  (compiled)
+    """Sort ``buf[:m]`` in place and drop repeats; returns the new length."""
+    head = buf[:m]
+    head.sort()
+    u = 0
+    for i in range(m):
+        if i == 0 or head[i] != head[u - 1]:
+            head[u] = head[i]
+            u += 1
+    return u
+
+
+@numba.njit(cache=True)
 def treeplex_projection(z, d, parent, start, stop):  # pragma: no cover  (compiled)
     """:math:`\\arg\\min_{x \\in X} \\sum_s d_s (x_s - z_s)^2`: the projection of ``z`` onto the treeplex in
     the diagonal metric ``d > 0``.
@@ -151,7 +184,6 @@ def treeplex_projection(z, d, parent, start, stop):  # pragma: no cover  (compil
     pos = 0
     for j in range(J - 1, -1, -1):
         inv = 0.0
-        m = 0
         for a in range(start[j], stop[j]):
             buf[0], cnt, slope = 0.0, 1, float(d[a])
             for q in range(first[a], first[a + 1]):
@@ -160,30 +192,30 @@ def treeplex_projection(z, d, parent, start, stop):  # pragma: no cover  (compil
                     buf[cnt] = T[i]
                     cnt += 1
                 slope += sL[c]
-            ts = np.unique(buf[:cnt])
-            offF[a], kF[a], sF[a] = pos, ts.size, slope
-            for i in range(ts.size):
-                v = d[a] * (ts[i] - z[a])
-                for q in range(first[a], first[a + 1]):
-                    c = kids[q]
-                    v += _piecewise(T, V, offL[c], kL[c], sL[c], ts[i])
-                T[pos + i], V[pos + i] = ts[i], v
-            pos += ts.size
+            m = _sorted_unique(buf, cnt)
+            offF[a], kF[a], sF[a] = pos, m, slope
+            for i in range(m):
+                T[pos + i] = buf[i]
+                V[pos + i] = d[a] * (buf[i] - z[a])
+            for q in range(first[a], first[a + 1]):
+                c = kids[q]
+                _sweep_add(T, V, offL[c], kL[c], sL[c], T[pos:pos + m], m, V[pos:pos + m], False)
+            pos += m
             inv += 1.0 / slope
+        cnt = 0
         for a in range(start[j], stop[j]):
             for i in range(offF[a], offF[a] + kF[a]):
-                buf[m] = V[i]
-                m += 1
-        lams = np.unique(buf[:m])
-        offL[j], kL[j], sL[j] = pos, lams.size, 1.0 / inv
-        for i in range(lams.size):
-            mass = 0.0
-            for a in range(start[j], stop[j]):
-                if lams[i] > V[offF[a]]:
-                    mass += _piecewise(V, T, offF[a], kF[a], 1.0 / sF[a], lams[i])
-            T[pos + i], V[pos + i] = mass, lams[i]
+                buf[cnt] = V[i]
+                cnt += 1
+        m = _sorted_unique(buf, cnt)
+        offL[j], kL[j], sL[j] = pos, m, 1.0 / inv
+        for i in range(m):
+            V[pos + i] = buf[i]
+            T[pos + i] = 0.0
+        for a in range(start[j], stop[j]):
+            _sweep_add(V, T, offF[a], kF[a], 1.0 / sF[a], V[pos:pos + m], m, T[pos:pos + m], True)
         T[pos] = 0.0                            # the smallest multiplier leaves every action at 0
-        pos += lams.size
+        pos += m
     x = np.empty(n, dtype=z.dtype)
     x[0] = 1.0
     for j in range(J):
