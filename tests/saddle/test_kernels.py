@@ -117,11 +117,9 @@ def test_cfr_plus_update_matches_twin(seed):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000))
 def test_treeplex_projection_matches_twin_and_is_the_projection(seed):
-    t = random_treeplex(seed)
-    rng = np.random.default_rng(seed)
-    n = t.n_sequences
-    z = t.uniform() + rng.standard_normal(n) * rng.choice([1e-3, 1.0, 1e3])
-    d = rng.uniform(0.1, 10.0, n)
+    t, rng = random_treeplex(seed), np.random.default_rng(seed)
+    z = t.uniform() + rng.standard_normal(t.n_sequences) * rng.choice([1e-3, 1.0, 1e3])
+    d = rng.uniform(0.1, 10.0, t.n_sequences)
     x = kernels.treeplex_projection(z, d, t)
     scale = 1.0 + np.abs(z).max()
     np.testing.assert_allclose(x, to_numpy(twin.treeplex_projection(xs.asarray(z), xs.asarray(d), t)),
