@@ -2,7 +2,8 @@
 
 Parts (``--parts``, all by default), each in this one process after a warm-up:
 
-- ``averaging``: PDHG without restarts for ``T`` iterations (1000) on every problem -- matrix games
+- ``averaging``: PDHG without restarts for ``T`` iterations (1000) on every problem (and mirror prox and CFR+ on the
+  poker games) -- matrix games
   1000 x 1000 (U[0,1], N(0,1), lognormal), Kuhn and Leduc poker, the Fisher market 200 x 400, TV-l1
   on ``camera`` -- with increasing (``q``) and uniform averages; the last iterate's gap comes from
   the same runs (averaging never changes the iterates). One panel per problem in
@@ -91,9 +92,9 @@ def averaging(T: int, quick: bool, extra: dict, family: str) -> list[Row]:
         print(f"... averaging: {name}", flush=True)
         methods = [("pdhg", {})]
         if isinstance(problem, SequenceFormGame):
-            methods.append(("cfr_plus", {}))
+            methods += [("mirror_prox", {}), ("cfr_plus", {})]
         for method, opts in methods:
-            if method == "pdhg":
+            if method in ("pdhg", "mirror_prox"):
                 opts = {"restart": None}
             runs = _compare(problem, method, T, **opts)
             h_inc, h_uni = runs["increasing"].history, runs["uniform"].history

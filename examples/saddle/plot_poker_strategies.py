@@ -3,7 +3,7 @@ Equilibrium strategies of Kuhn and Leduc poker
 ==============================================
 
 Both games are built from their rules and solved by CFR+ (the default for sequence-form games)
-and by PDHG with dilated entropy; player 1's Kuhn strategy is printed per card and history and,
+and by PDHG (projections onto the treeplexes in a diagonal metric, the default geometry); player 1's Kuhn strategy is printed per card and history and,
 when OpenSpiel is installed, the strategies are converted to an OpenSpiel policy whose NashConv
 is printed next to optkit's gap (they agree; OpenSpiel's ``exploitability`` is half of it).
 
@@ -37,12 +37,12 @@ def kuhn_table(game, x):
 # %%
 # CFR+ and PDHG on both games
 # ---------------------------
-# PDHG is capped on Leduc: CFR+ reaches a small NashConv there far sooner (see the family page).
+# PDHG is capped on Leduc: CFR+ reaches a small NashConv there sooner (see the family page).
 curves = {}
 for game in (SequenceFormGame.kuhn(), SequenceFormGame.leduc()):
     target = 1e-4 if (FULL or game.name == "kuhn_poker") else 1e-2
     for method in ("cfr_plus", "pdhg"):
-        cap = 3000 if (method == "pdhg" and game.name == "leduc_poker") else 20000
+        cap = 5000 if (method == "pdhg" and game.name == "leduc_poker") else 20000
         res = optkit.solve(game, method=method, tol=target / game.payoff_range, max_iter=cap)
         curves[(game.name, method)] = res.history
         print(f"{game.name:>12} {method:>9}: value {res.value:+.6f} (player 1: {-res.value:+.6f}), "

@@ -114,6 +114,35 @@ def test_cfr_plus_update_matches_twin(seed):
     np.testing.assert_allclose(t.behavioral(x)[reached], b[reached], atol=1e-12)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_treeplex_projection_matches_twin_and_is_the_projection(seed):
+    t, rng = random_treeplex(seed), np.random.default_rng(seed)
+    z = t.uniform() + rng.standard_normal(t.n_sequences) * rng.choice([1e-3, 1.0, 1e3])
+    d = rng.uniform(0.1, 10.0, t.n_sequences)
+    x = kernels.treeplex_projection(z, d, t)
+    scale = 1.0 + np.abs(z).max()
+    np.testing.assert_allclose(x, to_numpy(twin.treeplex_projection(xs.asarray(z), xs.asarray(d), t)),
+                               atol=1e-12 * scale)
+    assert t.membership_error(x) < 1e-12 * scale
+    # optimality: x minimises the linear function <d (x - z), .> over the treeplex (variational inequality)
+    c = d * (x - z)
+    assert c @ x - kernels.treeplex_value(c, t) <= 1e-10 * scale * (1.0 + np.abs(c).max())
+
+
+def test_treeplex_projection_on_leduc_is_the_projection():
+    t = SequenceFormGame.leduc().Y
+    rng = np.random.default_rng(4)
+    z = t.uniform() + rng.standard_normal(t.n_sequences)
+    d = rng.uniform(0.5, 3.0, t.n_sequences)
+    x = kernels.treeplex_projection(z, d, t)
+    c = d * (x - z)
+    assert t.membership_error(x) < 1e-12
+    assert c @ x - kernels.treeplex_value(c, t) <= 1e-11
+    # the projection of a point of the treeplex is the point itself
+    np.testing.assert_allclose(kernels.treeplex_projection(x, d, t), x, atol=1e-12)
+
+
 def test_kernels_on_leduc_match_twins_in_float32():
     game = SequenceFormGame.leduc()
     t = game.X

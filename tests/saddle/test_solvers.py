@@ -58,6 +58,20 @@ def test_kuhn_value_to_1e6(method, tol):
     assert abs(res.value - 1.0 / 18.0) <= (1e-6 if method != "cfr_plus" else 5e-6)
 
 
+@pytest.mark.parametrize("geometry", ["preconditioned", "entropy", "euclidean"])
+def test_kuhn_value_in_every_geometry(geometry):
+    res = optkit.solve(SequenceFormGame.kuhn(), method="pdhg", geometry=geometry, tol=2.5e-7, max_iter=40000)
+    assert res.success and abs(res.value - 1.0 / 18.0) <= 1e-6
+
+
+@pytest.mark.slow
+def test_leduc_increasing_average_beats_uniform_tenfold_at_1000():
+    game = SequenceFormGame.leduc()
+    gaps = {a: optkit.solve(game, method="pdhg", averaging=a, restart=None, tol=1e-12, max_iter=1000, check_every=1000,
+                            stall_checks=0).gap for a in ("increasing", "uniform")}
+    assert gaps["increasing"] <= gaps["uniform"] / 10
+
+
 def test_leduc_cfr_plus_reaches_nashconv_1e3():
     res = optkit.solve(SequenceFormGame.leduc(), tol=1e-3 / 26.0, max_iter=5000)
     assert res.method == "cfr_plus" and res.success and res.gap <= 1e-3

@@ -13,7 +13,7 @@ import numpy as np
 from .._dispatch import use_numba
 from . import _twin as twin
 
-__all__ = ["treeplex_value", "dilated_prox", "cfr_plus", "project_columns", "market_primal", "market_beta", "market_prices",
+__all__ = ["treeplex_value", "dilated_prox", "treeplex_projection", "cfr_plus", "project_columns", "market_primal", "market_beta", "market_prices",
            "market_utilities", "market_dual", "lerp", "twin"]
 
 
@@ -52,6 +52,18 @@ def dilated_prox(x_prev: Any, g: Any, treeplex: Any, weights: Any, entropic: boo
 
     xp = get_namespace(x_prev, g)
     return twin.dilated_prox(x_prev, g, treeplex.levels(xp), xp.astype(weights, g.dtype), bool(entropic))
+
+
+def treeplex_projection(z: Any, d: Any, treeplex: Any) -> Any:
+    """:math:`\\arg\\min_{x \\in X} \\sum_s d_s (x_s - z_s)^2`: the projection of ``z`` onto the treeplex in the
+    diagonal metric ``d`` (positive, one weight per sequence), by piecewise-linear value functions
+    (Gilpin, Pena & Sandholm 2012)."""
+    if _numba(z, d):
+        from . import _jit  # noqa: PLC0415
+
+        return _jit.treeplex_projection(np.ascontiguousarray(z), np.ascontiguousarray(d, dtype=np.float64),
+                                        treeplex.parent, treeplex.start, treeplex.stop)
+    return twin.treeplex_projection(z, d, treeplex)
 
 
 def cfr_plus(loss: Any, regret: Any, behav: Any, treeplex: Any) -> tuple[Any, Any, Any]:

@@ -97,6 +97,141 @@ def dilated_prox(x_prev, g, parent, start, stop, weights, entropic):  # pragma: 
 
 
 @numba.njit(cache=True)
+def _piecewise(T, V, lo, k, slope, t):  # pragma: no cover  (compiled)
+    """The continuous piecewise-linear function with knots ``(T[lo:lo+k], V[lo:lo+k])`` (``T`` increasing)
+    and slope ``slope`` after the last knot, at ``t >= T[lo]`` (swap ``T`` and ``V`` for its inverse)."""
+    last = lo + k - 1
+    if t >= T[last]:
+        return V[last] + slope * (t - T[last])
+    a, b = lo, last
+    while b - a > 1:
+        m = (a + b) // 2
+        if T[m] <= t:
+            a = m
+        else:
+            b = m
+    return V[a] + (t - T[a]) / (T[b] - T[a]) * (V[b] - V[a])
+
+
+@numba.njit(cache=True)
+def _sweep_add(T, V, lo, k, slope, q, m, out, clip):  # pragma: no cover  (compiled)
+    """``out[i] += f(q[i])`` for the increasing points ``q[:m]`` and the piecewise-linear ``f`` of
+    :func:`_piecewise`, by one sweep; with ``clip``, ``f`` is 0 at and below ``T[lo]``."""
+    last = lo + k - 1
+    p = lo
+    for i in range(m):
+        t = q[i]
+        if t <= T[lo]:
+            if not clip:
+                out[i] += V[lo]
+            continue
+        while p < last and T[p + 1] <= t:
+            p += 1
+        if p == last:
+            out[i] += V[last] + slope * (t - T[last])
+        else:
+            out[i] += V[p] + (t - T[p]) / (T[p + 1] - T[p]) * (V[p + 1] - V[p])
+
+
+@numba.njit(cache=True)
+def _sorted_unique(buf, m):  # pragma: no cover  (compiled)
+    """Sort ``buf[:m]`` in place and drop repeats; returns the new length."""
+    head = buf[:m]
+    head.sort()
+    u = 0
+    for i in range(m):
+        if i == 0 or head[i] != head[u - 1]:
+            head[u] = head[i]
+            u += 1
+    return u
+
+
+@numba.njit(cache=True)
+def treeplex_projection(z, d, parent, start, stop):  # pragma: no cover  (compiled)
+    """:math:`\\arg\\min_{x \\in X} \\sum_s d_s (x_s - z_s)^2`: the projection of ``z`` onto the treeplex in
+    the diagonal metric ``d > 0``.
+
+    Bottom-up, each sequence ``a`` gets the derivative of its cost as a function of its own mass,
+    :math:`F_a'(t) = d_a(t - z_a) + \\sum_{c \\text{ below } a} \\lambda_c(t)`, and each information set
+    ``j`` the derivative :math:`\\lambda_j(t)` of its optimal cost at parent mass ``t``: the multiplier at
+    which :math:`\\sum_{a \\in A_j} \\max(0, (F_a')^{-1}(\\lambda)) = t`. Both are continuous, increasing
+    and piecewise linear, kept as knots (a sequence's knots are at most its subtree's size). Top-down,
+    :math:`x_{ja} = \\max(0, (F_{ja}')^{-1}(\\lambda_j(x_{p_j})))`, rescaled to sum to :math:`x_{p_j}`
+    exactly (the piecewise-linear value-function method of Gilpin, Pena & Sandholm, Math. Program.
+    133 (2012), for the projection onto a treeplex, with a diagonal metric).
+    """
+    n, J = z.size, parent.size
+    first = np.zeros(n + 1, np.int64)           # child information sets of each sequence (CSR)
+    for j in range(J):
+        first[parent[j] + 1] += 1
+    for s in range(n):
+        first[s + 1] += first[s]
+    kids = np.empty(J, np.int64)
+    fill = first[:-1].copy()
+    for j in range(J):
+        kids[fill[parent[j]]] = j
+        fill[parent[j]] += 1
+    size = np.ones(n, np.int64)                 # sequences in each sequence's subtree: a bound on its knots
+    total = 0
+    for j in range(J - 1, -1, -1):
+        for s in range(start[j], stop[j]):
+            size[parent[j]] += size[s]
+            total += 2 * size[s]
+    T, V = np.empty(total), np.empty(total)
+    offF, kF, sF = np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n)
+    offL, kL, sL = np.zeros(J, np.int64), np.zeros(J, np.int64), np.ones(J)
+    buf = np.empty(n + 1)
+    pos = 0
+    for j in range(J - 1, -1, -1):
+        inv = 0.0
+        for a in range(start[j], stop[j]):
+            buf[0], cnt, slope = 0.0, 1, float(d[a])
+            for q in range(first[a], first[a + 1]):
+                c = kids[q]
+                for i in range(offL[c], offL[c] + kL[c]):
+                    buf[cnt] = T[i]
+                    cnt += 1
+                slope += sL[c]
+            m = _sorted_unique(buf, cnt)
+            offF[a], kF[a], sF[a] = pos, m, slope
+            for i in range(m):
+                T[pos + i] = buf[i]
+                V[pos + i] = d[a] * (buf[i] - z[a])
+            for q in range(first[a], first[a + 1]):
+                c = kids[q]
+                _sweep_add(T, V, offL[c], kL[c], sL[c], T[pos:pos + m], m, V[pos:pos + m], False)
+            pos += m
+            inv += 1.0 / slope
+        cnt = 0
+        for a in range(start[j], stop[j]):
+            for i in range(offF[a], offF[a] + kF[a]):
+                buf[cnt] = V[i]
+                cnt += 1
+        m = _sorted_unique(buf, cnt)
+        offL[j], kL[j], sL[j] = pos, m, 1.0 / inv
+        for i in range(m):
+            V[pos + i] = buf[i]
+            T[pos + i] = 0.0
+        for a in range(start[j], stop[j]):
+            _sweep_add(V, T, offF[a], kF[a], 1.0 / sF[a], V[pos:pos + m], m, T[pos:pos + m], True)
+        T[pos] = 0.0                            # the smallest multiplier leaves every action at 0
+        pos += m
+    x = np.empty(n, dtype=z.dtype)
+    x[0] = 1.0
+    for j in range(J):
+        t = float(x[parent[j]])
+        lam = _piecewise(T, V, offL[j], kL[j], sL[j], t) if t > 0 else -np.inf
+        acc = 0.0
+        for a in range(start[j], stop[j]):
+            v = _piecewise(V, T, offF[a], kF[a], 1.0 / sF[a], lam) if lam > V[offF[a]] else 0.0
+            buf[a - start[j]] = v
+            acc += v
+        for a in range(start[j], stop[j]):
+            x[a] = buf[a - start[j]] * (t / acc) if acc > 0 else 0.0
+    return x
+
+
+@numba.njit(cache=True)
 def cfr_plus(loss, regret, behav, parent, start, stop):  # pragma: no cover  (compiled)
     """One CFR+ update of a minimising player from the sequence-form loss ``loss`` (``A y``).
 

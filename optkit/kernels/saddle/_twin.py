@@ -184,3 +184,58 @@ def market_dual(y: Any, Kx: Any, Kx_prev: Any, step: float, B: Any) -> tuple[Any
     out = xp.where(z >= 0, 0.5 * (z + root), 0.5 * c / (root - z))
     d = out - y
     return out, float(xp.vecdot(Kx - Kx_prev, d)), 0.5 * float(xp.vecdot(d, d))
+
+
+def _piecewise(xp: Any, T: Any, V: Any, slope: float, t: Any) -> Any:
+    """The continuous piecewise-linear function with knots ``(T, V)`` (``T`` increasing) and slope ``slope`` after
+    the last knot, at the points ``t >= T[0]``."""
+    k = T.shape[0]
+    i = xp.clip(xp.searchsorted(T, t, side="right") - 1, min=0, max=k - 1)
+    nxt = xp.clip(i + 1, max=k - 1)
+    Ti, Vi, Tn, Vn = xp.take(T, i), xp.take(V, i), xp.take(T, nxt), xp.take(V, nxt)
+    inside = i < k - 1
+    r = xp.where(inside, (t - Ti) / xp.where(inside, Tn - Ti, 1.0), 0.0)
+    return xp.where(inside, Vi + r * (Vn - Vi), Vi + slope * (t - Ti))
+
+
+def treeplex_projection(z: Any, d: Any, t: Any) -> Any:
+    """:math:`\\arg\\min_{x \\in X} \\sum_s d_s (x_s - z_s)^2` on the treeplex ``t`` (see ``_jit.treeplex_projection``:
+    the same knots, one information set at a time; a reference for the kernel, not a fast path)."""
+    xp = get_namespace(z, d)
+    dt = z.dtype
+    zs, ds = xp.astype(z, xp.float64), xp.astype(d, xp.float64)
+    kids: dict[int, list[int]] = {}
+    for j in range(t.n_infosets):
+        kids.setdefault(int(t.parent[j]), []).append(j)
+    F: dict[int, tuple[Any, Any, float]] = {}
+    lam: dict[int, tuple[Any, Any, float]] = {}
+    for j in reversed(range(t.n_infosets)):
+        for a in range(int(t.start[j]), int(t.stop[j])):
+            below = [lam[c] for c in kids.get(a, [])]
+            ts = xp.unique_values(xp.concat([xp.zeros((1,), dtype=xp.float64)] + [T for T, _, _ in below]))
+            v = ds[a] * (ts - zs[a])
+            for T, V, s in below:
+                v = v + _piecewise(xp, T, V, s, ts)
+            F[a] = (ts, v, float(ds[a]) + sum(s for _, _, s in below))
+        acts = [F[a] for a in range(int(t.start[j]), int(t.stop[j]))]
+        lams = xp.unique_values(xp.concat([V for _, V, _ in acts]))
+        mass = xp.zeros_like(lams)
+        for T, V, s in acts:
+            mass = mass + xp.where(lams > V[0], _piecewise(xp, V, T, 1.0 / s, lams), 0.0)
+        mass = xp.where(lams == lams[0], 0.0, mass)
+        lam[j] = (mass, lams, 1.0 / sum(1.0 / s for _, _, s in acts))
+    x = [0.0] * t.n_sequences
+    x[0] = 1.0
+    for j in range(t.n_infosets):
+        mass = x[int(t.parent[j])]
+        s0, s1 = int(t.start[j]), int(t.stop[j])
+        if mass <= 0:
+            x[s0:s1] = [0.0] * (s1 - s0)
+            continue
+        T, V, s = lam[j]
+        m = _piecewise(xp, T, V, s, xp.asarray([mass], dtype=xp.float64))
+        out = [float(xp.where(m > F[a][1][0], _piecewise(xp, F[a][1], F[a][0], 1.0 / F[a][2], m), 0.0)[0])
+               for a in range(s0, s1)]
+        acc = sum(out)
+        x[s0:s1] = [v * mass / acc if acc > 0 else 0.0 for v in out]
+    return xp.asarray(x, dtype=dt)

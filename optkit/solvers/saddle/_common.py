@@ -60,9 +60,10 @@ def adapted_step(eta: float, limit: float, k: int) -> float:
 class StepOptions(SaddleOptions):
     """Options of the methods with proximal steps (PDHG, mirror prox)."""
 
-    geometry: str | None = option(None, "'euclidean' or 'entropy' (Bregman steps: KL on simplices, dilated "
-                                        "entropy on treeplexes); None: the problem's first",
-                                  domain={"euclidean", "entropy"})
+    geometry: str | None = option(None, "'euclidean', 'entropy' (Bregman steps: KL on simplices, dilated "
+                                        "entropy on treeplexes) or 'preconditioned' (treeplexes: Euclidean in "
+                                        "a diagonal metric); None: the problem's first",
+                                  domain={"euclidean", "entropy", "preconditioned"})
     restart: str | None = option("auto", "None, 'adaptive' (restart to the average or the last point on "
                                          "sufficient decay of the gap, as PDLP) or 'auto' (the problem's choice, "
                                          "from the benchmarks)", domain={"adaptive", "auto", None})
