@@ -16,17 +16,23 @@ at its default options:
 
 Run: ``python -m benchmarks.tensor_mixture`` (``--iters 12000`` for a longer run; results in
 ``benchmarks/results/tensor_mixture.json`` and ``.png``).
+
+``--square`` runs the grid of 6^4 planted tensors with ``norm="square"`` instead (singleton constrained model,
+default ``lam``, ``max_iter = 3000``; Tucker rank 1-2, corruption 5-20%, 80% or all observed, seeds 0-2) and,
+on the same square unfoldings, ``RobustPCA`` with its default method and the same ``lam``
+(``benchmarks/results/tensor_square_6.json``).
 """
 from __future__ import annotations
 
 import argparse
-import math
+import itertools
 import time
 
 import numpy as np
 
+import optkit
 from optkit.datasets import planted_tucker
-from optkit.problems import RobustTensorRecovery
+from optkit.problems import RobustPCA, RobustTensorRecovery
 from optkit.solvers.tensor.adal import ADAL
 
 from ._harness import Row, save_figure, write
@@ -79,7 +85,10 @@ def main(argv=None):
     parser.add_argument("--iters", type=int, default=6000, help="iterations of each run")
     parser.add_argument("--every", type=int, default=100, help="iterations between records")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--square", action="store_true", help="the 6^4 norm='square' grid instead")
     args = parser.parse_args(argv)
+    if args.square:
+        return square_grid()
     rows, traces = [], {}
     for name, kw in INSTANCES.items():
         P = planted_tucker((20, 20, 20), 2, corruption=0.1, seed=args.seed, **kw)
@@ -99,6 +108,30 @@ def main(argv=None):
                                           "active_tolerance": ACTIVE, "traces": traces})
     _plot(traces)
     print(f"written: {path}")
+    return rows
+
+
+def square_grid(max_iter=3000):
+    """``adal`` on 6^4 planted tensors with the square norm, and ``RobustPCA`` on the same unfoldings."""
+    rows = []
+    for rank, corruption, observed, seed in itertools.product((1, 2), (0.05, 0.1, 0.2), (1.0, 0.8), (0, 1, 2)):
+        P = planted_tucker((6, 6, 6, 6), rank, corruption=corruption, observed=observed, seed=seed)
+        problem = RobustTensorRecovery(P.T, mask=P.mask, norm="square")
+        m = problem.matricizations[0]
+        mask = None if P.mask is None else np.asarray(m.unfold(P.mask))
+        matrix = RobustPCA(np.asarray(m.unfold(P.T)), mask=mask, lam=problem.lam)
+        name = f"6^4 rank {rank}, {corruption:.0%} corrupted, {observed:.0%} observed, seed {seed}"
+        for prob, label in ((problem, "adal"), (matrix, "RobustPCA default")):
+            start = time.perf_counter()
+            res = optkit.solve(prob, max_iter=max_iter)
+            rows.append(Row(name, f"{res.method} ({label})", "optkit", time.perf_counter() - start, res.nit,
+                            res.fun, "optimality", res.optimality, bool(res.success)))
+        print(f"{name}: adal {rows[-2].iterations} iterations, {rows[-2].measure:.2e}; RobustPCA "
+              f"{rows[-1].method} {rows[-1].iterations}, {rows[-1].measure:.2e}", flush=True)
+    path = write("tensor_square_6", rows, {"max_iter": max_iter, "note": "default options and lam; the "
+                                           "RobustPCA rows solve the square unfolding with the tensor's lam"})
+    failed = sum(not r.success for r in rows if r.method.startswith("adal"))
+    print(f"adal: {failed} of {len(rows) // 2} stop at max_iter = {max_iter}\nwritten: {path}")
     return rows
 
 
