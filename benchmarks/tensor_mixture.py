@@ -86,9 +86,13 @@ def main(argv=None):
     parser.add_argument("--every", type=int, default=100, help="iterations between records")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--square", action="store_true", help="the 6^4 norm='square' grid instead")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1000 iterations (square: seed 0 only)")
     args = parser.parse_args(argv)
+    suffix = "_quick" if args.quick else ""
     if args.square:
-        return square_grid()
+        return square_grid(seeds=(0,) if args.quick else (0, 1, 2), suffix=suffix)
+    if args.quick:
+        args.iters = min(args.iters, 1000)
     rows, traces = [], {}
     for name, kw in INSTANCES.items():
         P = planted_tucker((20, 20, 20), 2, corruption=0.1, seed=args.seed, **kw)
@@ -104,17 +108,17 @@ def main(argv=None):
               f"{records[0]['unit_singular_values']} -> {last['unit_singular_values']}, ranks "
               f"{records[0]['ranks']} -> {last['ranks']}, |Y| = lam on {records[0]['box_active']} -> "
               f"{last['box_active']} entries", flush=True)
-    path = write("tensor_mixture", rows, {"iters": args.iters, "every": args.every, "seed": args.seed,
+    path = write("tensor_mixture" + suffix, rows, {"iters": args.iters, "every": args.every, "seed": args.seed,
                                           "active_tolerance": ACTIVE, "traces": traces})
-    _plot(traces)
+    _plot(traces, "tensor_mixture" + suffix)
     print(f"written: {path}")
     return rows
 
 
-def square_grid(max_iter=3000):
+def square_grid(max_iter=3000, seeds=(0, 1, 2), suffix=""):
     """``adal`` on 6^4 planted tensors with the square norm, and ``RobustPCA`` on the same unfoldings."""
     rows = []
-    for rank, corruption, observed, seed in itertools.product((1, 2), (0.05, 0.1, 0.2), (1.0, 0.8), (0, 1, 2)):
+    for rank, corruption, observed, seed in itertools.product((1, 2), (0.05, 0.1, 0.2), (1.0, 0.8), seeds):
         P = planted_tucker((6, 6, 6, 6), rank, corruption=corruption, observed=observed, seed=seed)
         problem = RobustTensorRecovery(P.T, mask=P.mask, norm="square")
         m = problem.matricizations[0]
@@ -128,14 +132,14 @@ def square_grid(max_iter=3000):
                             res.fun, "optimality", res.optimality, bool(res.success)))
         print(f"{name}: adal {rows[-2].iterations} iterations, {rows[-2].measure:.2e}; RobustPCA "
               f"{rows[-1].method} {rows[-1].iterations}, {rows[-1].measure:.2e}", flush=True)
-    path = write("tensor_square_6", rows, {"max_iter": max_iter, "note": "default options and lam; the "
+    path = write("tensor_square_6" + suffix, rows, {"max_iter": max_iter, "note": "default options and lam; the "
                                            "RobustPCA rows solve the square unfolding with the tensor's lam"})
     failed = sum(not r.success for r in rows if r.method.startswith("adal"))
     print(f"adal: {failed} of {len(rows) // 2} stop at max_iter = {max_iter}\nwritten: {path}")
     return rows
 
 
-def _plot(traces):
+def _plot(traces, family):
     try:
         import matplotlib  # noqa: PLC0415
 
@@ -168,7 +172,7 @@ def _plot(traces):
     axes[2].grid(True, alpha=0.3)
     axes[2].legend(fontsize=7)
     fig.suptitle("adal on the constrained mixture model: a sublinear tail while the active sets keep growing")
-    return save_figure(fig, "tensor_mixture")
+    return save_figure(fig, family)
 
 
 if __name__ == "__main__":
