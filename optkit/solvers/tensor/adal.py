@@ -413,9 +413,16 @@ class ADAL(_ADALBase):
 
     **Mixture model.** The constrained mixture converges sublinearly: on a 20^3 planted Tucker
     rank-2 tensor with 10% corruptions and 80% observed, ``fun`` itself still falls after 4000
-    iterations (relative duality gap 5.5e-5 at 2000, 2.9e-5 at 4000), and the three dual candidates
+    iterations (relative duality gap 5.5e-5 at 2000, 1.2e-5 at 6000), and the three dual candidates
     (the multiplier, the l1 block's exact subgradient, the mean of the nuclear blocks') give the same
-    gap to 3%: the primal is the slow part, not the certificate's dual point.
+    gap to 3%: the primal is the slow part, not the certificate's dual point. The cause measured
+    (``benchmarks/tensor_mixture.py``) is a degenerate optimum at the default ``lam``: the active
+    sets never settle -- the unit singular values of the dual's unfoldings grow from (2, 1, 0) to
+    (4, 4, 6) over 6000 iterations, each matched by a new, ever smaller component (the smallest kept
+    singular values 6e-5 to 1.2e-4 at 6000), and the entries at ``|Y| = lam`` from 961 to 2580. Separate penalties per
+    block, restarted Halpern iterations, extrapolation, a polish over the identified subspaces and a
+    semismooth Newton augmented Lagrangian prototype did not change the tail (``docs/tensor.md``,
+    Limits).
 
     Parameters
     ----------
