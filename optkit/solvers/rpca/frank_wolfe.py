@@ -35,8 +35,8 @@ class FWOptions(Options):
     tol: float = option(1e-3, "stop when the relative duality gap (FW-T) or Frank-Wolfe gap (FW-P) is <= tol")
     max_iter: int = option(1000, "iteration limit")
     svd_tol: float = option(1e-3, "relative change of the top Ritz value that ends the subspace iteration "
-                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap is within "
-                                  "10 tol)",
+                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap is "
+                                  "within tol)",
                                   domain="(0, 1)")
     reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L", domain="int >= 1")
     refine: int = option(1, "proximal gradient steps on the core of L within its current row and column "
@@ -261,7 +261,7 @@ class _FrankWolfe(Solver):
 
     def check(self, s: _State) -> Check:
         """The problem's certificate with the step's pieces and the LMO's top Ritz value as sigma_1,
-        refined to 1e-10 from the LMO's block once within 10 tol (see ``certify``)."""
+        refined to 1e-10 from the LMO's block once within tol (see ``certify``)."""
         p = self.problem
         x = LowRankSparse(s.L, s.S)
         nuclear = s.factors.nuclear_norm()
