@@ -72,11 +72,14 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
         L = np.ascontiguousarray(L)
         S = np.ascontiguousarray(S)
         kernel = pick(_jit, "fw_update", L)
+        L2 = _buffer(L_out, L)
+        # L unchanged (no Frank-Wolfe step) into its own buffer: the pass does not write it back
+        write_l = not (L2 is L and float(alpha) == 0.0)
         L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
-                                                float(lam_s), _buffer(L_out, L), _buffer(S_out, S),
-                                                _buffer(G_out, L))
+                                                float(lam_s), L2, _buffer(S_out, S),
+                                                _buffer(G_out, L), write_l)
         return L, S, G, float(sq), int(k), float(mx), float(l1)
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
 

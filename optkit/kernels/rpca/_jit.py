@@ -76,7 +76,7 @@ def _fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
     return out
 
 
-def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G):  # pragma: no cover
+def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G, write_l):  # pragma: no cover
     m, n = L.shape
     rows = np.zeros((m, 3))
     rowarg = np.zeros(m, np.int64)
@@ -89,14 +89,20 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
         l1 = 0.0
         cu = alpha * c * u[i]
         for j in range(n):
-            w = W[i, j] if masked else 1.0
             lij = keep * L[i, j] + cu * v[j]
-            s = shrink * S[i, j]
-            if i == i0 and j == j0:
-                s += sv
-            z = s - (lij + s - M[i, j]) * w
+            if masked:
+                w = W[i, j]
+                s = shrink * S[i, j]
+                if i == i0 and j == j0:
+                    s += sv
+                z = s - (lij + s - M[i, j]) * w
+            else:
+                # S + sv e_ij - (L + S + sv e_ij - M) = M - L: the old S is not read
+                w = 1.0
+                z = M[i, j] - lij
             s = _shrink(z, lam_s)
-            L2[i, j] = lij
+            if write_l:
+                L2[i, j] = lij
             S2[i, j] = s
             r = (lij + s - M[i, j]) * w
             G[i, j] = r
