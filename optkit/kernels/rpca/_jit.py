@@ -78,7 +78,7 @@ def _fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
 
 def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G, write_l):  # pragma: no cover
     m, n = L.shape
-    rows = np.zeros((m, 3))
+    rows = np.zeros((m, 4))
     rowarg = np.zeros(m, np.int64)
     keep = 1.0 - alpha
     shrink = 1.0 - beta
@@ -87,6 +87,7 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
         mx = -1.0
         am = 0
         l1 = 0.0
+        gm = 0.0
         cu = alpha * c * u[i]
         for j in range(n):
             lij = keep * L[i, j] + cu * v[j]
@@ -104,9 +105,11 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
             if write_l:
                 L2[i, j] = lij
             S2[i, j] = s
-            r = (lij + s - M[i, j]) * w
+            mij = M[i, j]
+            r = (lij + s - mij) * w
             G[i, j] = r
             sq += r * r
+            gm += r * mij
             l1 += abs(s)
             a = abs(r)
             if a > mx:
@@ -115,18 +118,33 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
         rows[i, 0] = sq
         rows[i, 1] = mx
         rows[i, 2] = l1
+        rows[i, 3] = gm
         rowarg[i] = am
     total = 0.0
     l1s = 0.0
+    gms = 0.0
     best = -1.0
     at = 0
     for i in range(m):
         total += rows[i, 0]
         l1s += rows[i, 2]
+        gms += rows[i, 3]
         if rows[i, 1] > best:
             best = rows[i, 1]
             at = i * n + rowarg[i]
-    return L2, S2, G, total, at, best, l1s
+    return L2, S2, G, total, at, best, l1s, gms
+
+
+def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled)
+    m, n = L.shape
+    keep = 1.0 - alpha
+    for i in numba.prange(m):
+        cu = alpha * c * u[i]
+        for j in range(n):
+            lij = keep * L[i, j] + cu * v[j]
+            s = _shrink(M[i, j] - lij, lam_s)
+            G[i, j] = lij + s - M[i, j]
+    return G
 
 
 def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
@@ -240,6 +258,7 @@ def _apg_step_measures(L_new, L, L_prev, S_new, S, S_prev, M, W, masked, beta, r
 lowrank_residual_serial, lowrank_residual_parallel = _builds(_lowrank_residual)
 fw_quadratic_serial, fw_quadratic_parallel = _builds(_fw_quadratic)
 fw_update_serial, fw_update_parallel = _builds(_fw_update)
+fw_residual_serial, fw_residual_parallel = _builds(_fw_residual)
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
 apg_prox_input_serial, apg_prox_input_parallel = _builds(_apg_prox_input)

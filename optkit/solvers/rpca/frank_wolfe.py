@@ -14,6 +14,7 @@ SVD of ``L``; no SVD of an ``m x n`` matrix is ever taken.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -63,6 +64,7 @@ class _State:
     bound_L: float      # valid upper bounds on ||L*||_*, ||S*||_1 (FW-T) / the radii (FW-P)
     bound_S: float
     lmo: ThinSVD | None = None  # the LMO's leading Ritz triplets of G (the first is its atom)
+    gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -227,7 +229,7 @@ class _FrankWolfe(Solver):
             out = reorthogonalize(out)
         return out
 
-    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None) -> _State:
+    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False) -> _State:
         """Proximal gradient steps on the core :math:`C` of :math:`L = U C V^T` (``U``, ``V`` fixed).
 
         The L-part of the gradient is :math:`U^T G V` and, as :math:`P_\\Omega` is a
@@ -243,6 +245,10 @@ class _FrankWolfe(Solver):
         wider space, so the step still decreases the objective, and with ``X``, ``Y`` the
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
+
+        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
+        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
+        and ``S`` by the proximal step.
         """
         p = self.problem
         xp = self.xp
@@ -265,6 +271,11 @@ class _FrankWolfe(Solver):
             r = int(xp.sum(xp.astype(sc > 0, xp.int64)))
             f = ThinSVD(xp.matmul(U, Wc[:, :r]), sc[:r], xp.matmul(V, xp.matrix_transpose(Zct)[:, :r]))
             # s.L (this step's Frank-Wolfe iterate) is no longer needed: its buffer takes the new L
+            L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
+            s = self._s_step(s, L, f)
+            stale = False
+        if stale:
+            f = s.factors
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
             s = self._s_step(s, L, f)
         return s
@@ -292,7 +303,7 @@ class _FrankWolfe(Solver):
         x = LowRankSparse(s.L, s.S)
         nuclear = s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
-                                             nuclear=nuclear, l1=s.l1),
+                                             nuclear=nuclear, l1=s.l1, residual_data=s.gm),
                     float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(x, m)
@@ -379,13 +390,25 @@ class FWT(_FrankWolfe):
         else:
             e, vt_s = 0.0, 0.0
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
-        L, S, G, sq, gk, gmax, l1 = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
-                                                      i0, j0, beta * e, p.lam_S, G_out=s.G)
-        new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1,
-                     factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
-                     k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
+        factors = self._factors_step(s, alpha, c, u, v)
+        stale = p.W is None and self.options.refine > 0
+        if stale:
+            # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
+            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
+            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
+            xp = self.xp
+            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.G)
+            new = _State(L=xp.empty_like(s.L), S=xp.empty_like(s.S), G=G, sq=math.nan, gk=0, gmax=math.nan,
+                         l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1,
+                         matvecs=s.matvecs, alpha=alpha, beta=beta)
+        else:
+            L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
+                                                              i0, j0, beta * e, p.lam_S, G_out=s.G)
+            new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors, bound_L=s.bound_L,
+                         bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
         lam_l = p.lam_L
-        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l))
+        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l),
+                           stale=stale)
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
@@ -397,9 +420,9 @@ class FWT(_FrankWolfe):
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
-        L, S, G, sq, gk, gmax, l1 = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0,
-                                                      p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
-        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors)
+        L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0,
+                                                          0.0, p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
+        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors)
 
 
 @register("fw_p", aliases=("frank_wolfe_projection",))
@@ -459,7 +482,7 @@ class FWP(_FrankWolfe):
             e = -p.tau_S * sign
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, 0.0, 0.0)
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
-        L, Z, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
+        L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
         S = _project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
