@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ... import kernels
 from ...backend import get_namespace
@@ -65,10 +65,18 @@ class _State:
     bound_S: float
     lmo: ThinSVD | None = None  # the LMO's leading Ritz triplets of G (the first is its atom)
     gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
+    owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
     beta: float = 0.0
+
+
+class _FactoredPoint(NamedTuple):
+    """A check's iterate without a mask: ``L = U diag(s) V^T`` from ``factors`` and
+    ``S = soft(M - L, lam_S)``, formed by ``finalize`` for the Result and callbacks."""
+
+    factors: ThinSVD
 
 
 def _project_simplex_ball(sv: Any, radius: float) -> Any:
@@ -302,11 +310,26 @@ class _FrankWolfe(Solver):
         p = self.problem
         x = LowRankSparse(s.L, s.S)
         nuclear = s.factors.nuclear_norm()
+        # the step rewrites owned buffers: the check keeps the factors and finalize forms the iterate
+        kept = _FactoredPoint(s.factors) if s.owned else x
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1, residual_data=s.gm),
                     float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
-        return Check.of(x, m)
+        return Check.of(kept, m)
+
+    def finalize(self, check: Check) -> Check:
+        """The iterate of a check that kept only the factors of ``L``: ``L`` formed as the step forms
+        it and ``S = soft(M - L, lam_S)`` by the step's own pass, so both are the arrays certified."""
+        if not isinstance(check.x, _FactoredPoint):
+            return check
+        p = self.problem
+        xp = self.xp
+        f = check.x.factors
+        L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=xp.empty(p.shape, dtype=p.dtype))
+        zero, zv = xp.zeros((p.shape[0],), dtype=p.dtype), xp.zeros((p.shape[1],), dtype=p.dtype)
+        L, S, *_ = rpca_kernels.fw_update(L, L, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0, p.lam_S, L_out=L)
+        return replace(check, x=LowRankSparse(L, S))
 
     def info(self, s: _State) -> dict[str, Any]:
         return {"factors": s.factors, "rank": s.factors.rank, "matvecs": s.matvecs,
@@ -396,11 +419,16 @@ class FWT(_FrankWolfe):
             # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
             # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
             # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
+            # (L and S are read before this pass and not after it, so once the solver owns them -- no
+            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
+            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
+            # 1000-frame video under load)
             xp = self.xp
             G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.G)
-            new = _State(L=xp.empty_like(s.L), S=xp.empty_like(s.S), G=G, sq=math.nan, gk=0, gmax=math.nan,
-                         l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1,
-                         matvecs=s.matvecs, alpha=alpha, beta=beta)
+            L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
+            new = _State(L=L_buf, S=S_buf, G=G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
+                         bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
+                         owned=True)
         else:
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
