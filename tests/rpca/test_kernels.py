@@ -55,7 +55,11 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
     np.testing.assert_array_equal(S, S0)
     for a, b in zip(out1[:3], out2[:3]):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
-    sq, k, mx, l1, gm = out1[3:]
+    sq, k, mx, l1, gm, quad = out1[3:]
+    np.testing.assert_allclose(quad, out2[8], rtol=1e-4 if dtype == np.float32 else 1e-11)
+    L1, S1, G1 = (a.astype(np.float64) for a in out2[:3])
+    np.testing.assert_allclose(quad, [np.sum(a * b) for a, b in ((L1, L1), (L1, S1), (S1, S1), (G1, L1), (G1, S1))],
+                               rtol=1e-4 if dtype == np.float32 else 1e-11)
     assert gm == pytest.approx(out2[7], rel=1e-4 if dtype == np.float32 else 1e-11)
     assert gm == pytest.approx(float(np.sum(out2[2].astype(np.float64) * M)), rel=1e-4 if dtype == np.float32 else 1e-11)
     assert sq == pytest.approx(out2[3], rel=1e-4 if dtype == np.float32 else 1e-11)
@@ -73,7 +77,7 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
     out3 = rpca_kernels.fw_update(L3, S3, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2, G_out=G3, L_out=L3, S_out=S3)
     assert out3[0] is L3 and out3[1] is S3 and out3[2] is G3
     for a, b in zip(out3, out1):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

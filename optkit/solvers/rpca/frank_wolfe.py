@@ -66,6 +66,7 @@ class _State:
     lmo: ThinSVD | None = None  # the LMO's leading Ritz triplets of G (the first is its atom)
     gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
     owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
+    quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -205,12 +206,37 @@ class _FrankWolfe(Solver):
         FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
         return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
+    def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
+        """The line search's inner products ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)`` with
+        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``.
+
+        Without a mask they follow from the sums the last pass over the iterates accumulated
+        (``quad``), :math:`u^TLv` from the factors of ``L``, :math:`u^TGv` = the LMO's Ritz value
+        (exact for a Rayleigh-Ritz pair) and one product :math:`Sv`: one ``m x n`` stream instead
+        of the three of ``fw_quadratic``. Where :math:`\\|dL\\|^2` is not resolved above the
+        rounding of its expanded form the fused pass is taken instead."""
+        p = self.problem
+        xp = self.xp
+        if p.W is not None or s.quad is None:
+            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        ll, ls, ss, gl, gs = s.quad
+        f = s.factors
+        f64 = xp.float64
+        u64, v64 = xp.astype(u, f64), xp.astype(v, f64)
+        uv = float(xp.sum(u64 * u64)) * float(xp.sum(v64 * v64))
+        ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
+        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64)))
+        q_ll = c * c * uv - 2.0 * c * ulv + ll
+        if not q_ll > 1e-8 * (c * c * uv + ll):
+            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        return q_ll, ls - c * usv, ss, c * float(s.lmo.s[0]) - gl, -gs
+
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
         """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
         p = self.problem
         n = p.shape[1]
         i0, j0 = divmod(s.gk, n)
-        q_ll, q_ls, q_ss, g_l, g_s = rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c)
         if e != 0.0:
             # the sparse vertex adds e at (i0, j0), an observed entry (G is nonzero there)
             l_at = float(s.L[i0, j0])
@@ -430,7 +456,7 @@ class FWT(_FrankWolfe):
                          bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
                          owned=True)
         else:
-            L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
+            L, S, G, sq, gk, gmax, l1, gm, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
             new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors, bound_L=s.bound_L,
                          bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
@@ -448,9 +474,9 @@ class FWT(_FrankWolfe):
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
-        L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0,
-                                                          0.0, p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
-        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors)
+        L, S, G, sq, gk, gmax, l1, gm, quad = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0,
+                                                                0, 0, 0.0, p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
+        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors)
 
 
 @register("fw_p", aliases=("frank_wolfe_projection",))
@@ -510,7 +536,7 @@ class FWP(_FrankWolfe):
             e = -p.tau_S * sign
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, 0.0, 0.0)
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
-        L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
+        L, Z, _, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
         S = _project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
