@@ -67,6 +67,16 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
     assert mx == pytest.approx(out2[5], rel=rtol)
     assert abs(float(out1[2].reshape(-1)[k])) == pytest.approx(mx, rel=rtol)  # ties may pick another index
     if W is None:
+        # the proximal step alone (no Frank-Wolfe step): the sums of fw_update at that point
+        zm, zn = np.zeros(m, dtype), np.zeros(n, dtype)
+        want = ref.fw_update(L, S, M, None, zm, zn, 0.0, 0.0, 0.0, 0, 0, 0.0, 0.2)
+        got = rpca_kernels.fw_prox(L, M, 0.2)
+        for a, b in zip(got[:2], want[1:3]):
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
+        for a, b in zip(got[2:], want[3:]):
+            if not isinstance(a, int):
+                np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        assert abs(float(got[1].reshape(-1)[got[3]])) == pytest.approx(got[4], rel=rtol)
         # the residual alone: the same G, whatever the sparse step (the old S drops out)
         G_only = rpca_kernels.fw_residual(L, M, u, v, -1.7, 0.3, 0.2)
         np.testing.assert_array_equal(G_only, out1[2])

@@ -11,7 +11,7 @@ from ...linalg.thin_svd import ThinSVD, dense
 from .._dispatch import pick, use_numba
 from . import _twin as twin
 
-__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "lowrank_dense",
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
            "ialm_svt_input", "ialm_multiplier_step", "apg_prox_input", "apg_step_measures"]
 
 
@@ -98,6 +98,23 @@ def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: f
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                       float(alpha), float(lam_s), _buffer(G_out, L))
     return twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+
+
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) -> tuple:
+    """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
+    ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)``; ``L`` is only read."""
+    if _numba_operands(L, M):
+        from . import _jit  # noqa: PLC0415
+
+        L = np.ascontiguousarray(L)
+        kernel = pick(_jit, "fw_prox", L)
+        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L))
+        return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
+            tuple(float(q) for q in out[4:])
+    xp = get_namespace(L)
+    zm, zn = xp.zeros((L.shape[0],), dtype=L.dtype), xp.zeros((L.shape[1],), dtype=L.dtype)
+    return twin.fw_update(L, L, M, None, zm, zn, 0.0, 0.0, 0.0, 0, 0, 0.0, lam_s)[1:]
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

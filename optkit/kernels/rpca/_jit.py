@@ -165,6 +165,65 @@ def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled
     return G
 
 
+def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
+    m, n = L.shape
+    rows = np.zeros((m, 9))
+    for i in numba.prange(m):
+        sq = 0.0
+        mx = 0.0
+        l1 = 0.0
+        gm = 0.0
+        ll = 0.0
+        ls = 0.0
+        ss = 0.0
+        gl = 0.0
+        gs = 0.0
+        for j in range(n):
+            lij = L[i, j]
+            mij = M[i, j]
+            s = _shrink(mij - lij, lam_s)
+            r = lij + s - mij
+            S2[i, j] = s
+            G[i, j] = r
+            sq += r * r
+            mx = max(mx, abs(r))
+            l1 += abs(s)
+            gm += r * mij
+            ll += lij * lij
+            ls += lij * s
+            ss += s * s
+            gl += r * lij
+            gs += r * s
+        rows[i, 0] = sq
+        rows[i, 1] = mx
+        rows[i, 2] = l1
+        rows[i, 3] = gm
+        rows[i, 4] = ll
+        rows[i, 5] = ls
+        rows[i, 6] = ss
+        rows[i, 7] = gl
+        rows[i, 8] = gs
+    out = np.zeros(9)
+    best = -1.0
+    bi = 0
+    for i in range(m):
+        for q in range(9):
+            if q != 1:
+                out[q] += rows[i, q]
+        if rows[i, 1] > best:
+            best = rows[i, 1]
+            bi = i
+    out[1] = best
+    at = bi * n
+    top = -1.0
+    for j in range(n):  # the maximum's column, in the row that holds it (G may be rounded to its dtype)
+        a = abs(G[bi, j])
+        if a > top:
+            top = a
+            at = bi * n + j
+    return S2, G, out, at
+
+
 def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
     m, n = M.shape
     for i in numba.prange(m):
@@ -277,6 +336,9 @@ lowrank_residual_serial, lowrank_residual_parallel = _builds(_lowrank_residual)
 fw_quadratic_serial, fw_quadratic_parallel = _builds(_fw_quadratic)
 fw_update_serial, fw_update_parallel = _builds(_fw_update)
 fw_residual_serial, fw_residual_parallel = _builds(_fw_residual)
+# reassociated sums and no arg-max in the loop, so that it vectorises: with them the pass was
+# compute-bound, 3.3 times the time of fw_residual's over the same 25344 x 1000 arrays
+fw_prox_serial, fw_prox_parallel = _builds(_fw_prox, fastmath={"reassoc", "nsz"})
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
 apg_prox_input_serial, apg_prox_input_parallel = _builds(_apg_prox_input)

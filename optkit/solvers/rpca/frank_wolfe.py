@@ -353,8 +353,7 @@ class _FrankWolfe(Solver):
         xp = self.xp
         f = check.x.factors
         L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=xp.empty(p.shape, dtype=p.dtype))
-        zero, zv = xp.zeros((p.shape[0],), dtype=p.dtype), xp.zeros((p.shape[1],), dtype=p.dtype)
-        L, S, *_ = rpca_kernels.fw_update(L, L, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0, p.lam_S, L_out=L)
+        S = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S)[0]
         return replace(check, x=LowRankSparse(L, S))
 
     def info(self, s: _State) -> dict[str, Any]:
@@ -471,6 +470,9 @@ class FWT(_FrankWolfe):
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`."""
         p = self.problem
+        if p.W is None:
+            S, G, sq, gk, gmax, l1, gm, quad = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G)
+            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
