@@ -55,11 +55,7 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
     np.testing.assert_array_equal(S, S0)
     for a, b in zip(out1[:3], out2[:3]):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
-    sq, k, mx, l1, gm, quad = out1[3:]
-    np.testing.assert_allclose(quad, out2[8], rtol=1e-4 if dtype == np.float32 else 1e-11)
-    L1, S1, G1 = (a.astype(np.float64) for a in out2[:3])
-    np.testing.assert_allclose(quad, [np.sum(a * b) for a, b in ((L1, L1), (L1, S1), (S1, S1), (G1, L1), (G1, S1))],
-                               rtol=1e-4 if dtype == np.float32 else 1e-11)
+    sq, k, mx, l1, gm = out1[3:]
     assert gm == pytest.approx(out2[7], rel=1e-4 if dtype == np.float32 else 1e-11)
     assert gm == pytest.approx(float(np.sum(out2[2].astype(np.float64) * M)), rel=1e-4 if dtype == np.float32 else 1e-11)
     assert sq == pytest.approx(out2[3], rel=1e-4 if dtype == np.float32 else 1e-11)
@@ -71,11 +67,16 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
         zm, zn = np.zeros(m, dtype), np.zeros(n, dtype)
         want = ref.fw_update(L, S, M, None, zm, zn, 0.0, 0.0, 0.0, 0, 0, 0.0, 0.2)
         got = rpca_kernels.fw_prox(L, M, 0.2)
+        twin_prox = ref.fw_prox(L, M, 0.2)
         for a, b in zip(got[:2], want[1:3]):
             np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
-        for a, b in zip(got[2:], want[3:]):
+        for a, b in zip(got[2:7], want[3:]):
             if not isinstance(a, int):
                 np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        S1, G1, L1 = (a.astype(np.float64) for a in (got[0], got[1], L))
+        sums = [np.sum(a * b) for a, b in ((L1, L1), (L1, S1), (S1, S1), (G1, L1), (G1, S1))]
+        np.testing.assert_allclose(got[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        np.testing.assert_allclose(twin_prox[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
         assert abs(float(got[1].reshape(-1)[got[3]])) == pytest.approx(got[4], rel=rtol)
         # the residual alone: the same G, whatever the sparse step (the old S drops out)
         G_only = rpca_kernels.fw_residual(L, M, u, v, -1.7, 0.3, 0.2)

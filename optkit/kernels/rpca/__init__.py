@@ -55,7 +55,7 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 
 def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
               i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None, L_out: Any = None,
-              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float, float, tuple]:
+              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float, float]:
     """The FW-T update and proximal step in one pass (see ``_twin.fw_update``).
 
     On NumPy the new ``L``, ``S`` and ``G`` are written into ``L_out``, ``S_out``
@@ -75,12 +75,12 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
         L2 = _buffer(L_out, L)
         # L unchanged (no Frank-Wolfe step) into its own buffer: the pass does not write it back
         write_l = not (L2 is L and float(alpha) == 0.0)
-        L, S, G, sq, k, mx, l1, gm, quad = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
+        L, S, G, sq, k, mx, l1, gm = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
                                                 float(lam_s), L2, _buffer(S_out, S),
                                                 _buffer(G_out, L), write_l)
-        return L, S, G, float(sq), int(k), float(mx), float(l1), float(gm), tuple(float(q) for q in quad)
+        return L, S, G, float(sq), int(k), float(mx), float(l1), float(gm)
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
 
 
@@ -114,7 +114,7 @@ def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) 
             tuple(float(q) for q in out[4:])
     xp = get_namespace(L)
     zm, zn = xp.zeros((L.shape[0],), dtype=L.dtype), xp.zeros((L.shape[1],), dtype=L.dtype)
-    return twin.fw_update(L, L, M, None, zm, zn, 0.0, 0.0, 0.0, 0, 0, 0.0, lam_s)[1:]
+    return twin.fw_prox(L, M, lam_s)
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

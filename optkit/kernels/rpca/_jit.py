@@ -78,7 +78,7 @@ def _fw_quadratic(G, L, S, W, masked, u, v, c):  # pragma: no cover  (compiled)
 
 def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, S2, G, write_l):  # pragma: no cover
     m, n = L.shape
-    rows = np.zeros((m, 9))
+    rows = np.zeros((m, 4))
     rowarg = np.zeros(m, np.int64)
     keep = 1.0 - alpha
     shrink = 1.0 - beta
@@ -88,11 +88,6 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
         am = 0
         l1 = 0.0
         gm = 0.0
-        ll = 0.0
-        ls = 0.0
-        ss = 0.0
-        gl = 0.0
-        gs = 0.0
         cu = alpha * c * u[i]
         for j in range(n):
             lij = keep * L[i, j] + cu * v[j]
@@ -115,11 +110,6 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
             G[i, j] = r
             sq += r * r
             gm += r * mij
-            ll += lij * lij
-            ls += lij * s
-            ss += s * s
-            gl += r * lij
-            gs += r * s
             l1 += abs(s)
             a = abs(r)
             if a > mx:
@@ -129,28 +119,20 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
         rows[i, 1] = mx
         rows[i, 2] = l1
         rows[i, 3] = gm
-        rows[i, 4] = ll
-        rows[i, 5] = ls
-        rows[i, 6] = ss
-        rows[i, 7] = gl
-        rows[i, 8] = gs
         rowarg[i] = am
     total = 0.0
     l1s = 0.0
     gms = 0.0
-    quad = np.zeros(5)
     best = -1.0
     at = 0
     for i in range(m):
         total += rows[i, 0]
         l1s += rows[i, 2]
         gms += rows[i, 3]
-        for q in range(5):
-            quad[q] += rows[i, 4 + q]
         if rows[i, 1] > best:
             best = rows[i, 1]
             at = i * n + rowarg[i]
-    return L2, S2, G, total, at, best, l1s, gms, quad
+    return L2, S2, G, total, at, best, l1s, gms
 
 
 def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled)
