@@ -183,13 +183,14 @@ class _CompressiveProblem(_LowRankSparseProblem):
 
     def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
                  residual_max: float | None = None, sigma1: float | None = None,
-                 nuclear: float | None = None, l1: float | None = None) -> dict[str, float]:
+                 nuclear: float | None = None, l1: float | None = None,
+                 residual_data: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality`` and the problem's named measures (see its Notes).
 
         Parameters
         ----------
         x : pair (L, S)
-        residual, residual_sq, residual_max, sigma1, nuclear, l1 : optional
+        residual, residual_sq, residual_max, sigma1, nuclear, l1, residual_data : optional
             Pieces a solver already has (see the module docstring); the problem computes the
             others.
         """
@@ -198,8 +199,9 @@ class _CompressiveProblem(_LowRankSparseProblem):
         return self._certificate(L, S, R, inner(R, R) if residual_sq is None else residual_sq,
                                  _max_abs(R) if residual_max is None else residual_max,
                                  _sigma1(R) if sigma1 is None else sigma1,
-                                 nuclear_norm(L) if nuclear is None else nuclear, _l1(S) if l1 is None else l1)
+                                 nuclear_norm(L) if nuclear is None else nuclear, _l1(S) if l1 is None else l1,
+                                 rm=residual_data)
 
     def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
-                     l1: float) -> dict[str, float]:
+                     l1: float, rm: float | None = None) -> dict[str, float]:
         raise NotImplementedError

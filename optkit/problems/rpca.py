@@ -26,6 +26,7 @@ pieces they already have, under these names, and the problem computes the others
 ``sigma1``          :math:`\\sigma_1(R)`, the top singular value of the residual
 ``nuclear``         :math:`\\|L\\|_*` (e.g. :math:`\\sum_i s_i` of the factors of ``L``)
 ``l1``              :math:`\\|S\\|_1`
+``residual_data``   :math:`\\langle R, P_\\Omega M\\rangle` (:class:`CompressivePCP`)
 ``dual_sigma``      :math:`\\sigma_1(P_\\Omega Y)` of a multiplier ``Y`` (:class:`RobustPCA`)
 ``dual_max``        :math:`\\max_{ij}|(P_\\Omega Y)_{ij}|` (:class:`RobustPCA`)
 ==================  ======================================================================
@@ -318,7 +319,7 @@ class CompressivePCP(_CompressiveProblem):
         return self._fun(inner(R, R), nuclear_norm(L), _l1(S))
 
     def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
-                     l1: float) -> dict[str, float]:
+                     l1: float, rm: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality`` (relative duality gap) and ``gap``."""
         fun = self._fun(sq, nuclear, l1)
         scale = 1.0
@@ -326,7 +327,7 @@ class CompressivePCP(_CompressiveProblem):
             scale = self.lam_L / sigma1
         if rmax * scale > self.lam_S:
             scale = self.lam_S / rmax
-        dval = -0.5 * scale * scale * sq - scale * inner(R, self.M_obs)
+        dval = -0.5 * scale * scale * sq - scale * (inner(R, self.M_obs) if rm is None else rm)
         gap = _gap((fun, -dval), self._eps)
         return {"fun": fun, "optimality": gap / max(fun, 1e-300), "gap": gap}
 
@@ -415,8 +416,8 @@ class ConstrainedCPCP(_CompressiveProblem):
         return LowRankSparse(L, S)
 
     def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
-                     l1: float) -> dict[str, float]:
-        """``fun``, ``optimality``, ``gap`` and ``infeasibility``."""
+                     l1: float, rm: float | None = None) -> dict[str, float]:
+        """``fun``, ``optimality``, ``gap`` and ``infeasibility`` (``rm`` is not needed)."""
         fun = 0.5 * sq
         gap = _gap((inner(R, L), inner(R, S), self.tau_L * sigma1, self.tau_S * rmax), self._eps)
         infeas = max(0.0, nuclear / self.tau_L - 1.0, l1 / self.tau_S - 1.0)

@@ -36,9 +36,9 @@ def _rpca(seed: int, m: int, n: int, observed: float, noise: float):
     return make
 
 
-def _cpcp(seed: int, m: int, n: int, lam_L: float, lam_S: float):
+def _cpcp(seed: int, m: int, n: int, lam_L: float, lam_S: float, observed: float = 0.8):
     def make(xp, dtype):
-        M, _, _, mask = lowrank_sparse_instance(m, n, rank=2, noise=0.1, observed=0.8, seed=seed)
+        M, _, _, mask = lowrank_sparse_instance(m, n, rank=2, noise=0.1, observed=observed, seed=seed)
         return CompressivePCP(_arr(M, xp, dtype), _mask(mask, xp), lam_L=lam_L, lam_S=lam_S)
     return make
 
@@ -59,5 +59,8 @@ CASES = [
     Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1), warm_start=_with_multiplier),
     Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5), warm_start=_with_multiplier),
     Case("cpcp_masked_18x14", _cpcp(7, 18, 14, 1.0, 0.25)),
+    # without a mask FW-T takes its own passes (residual-only step, sums from the S-step, buffers
+    # rewritten in place, the iterate formed by finalize)
+    Case("cpcp_full_18x14", _cpcp(9, 18, 14, 1.0, 0.25, observed=1.0)),
     Case("constrained_cpcp_16x12", _con(8, 16, 12, 25.0, 30.0)),
 ]

@@ -55,17 +55,40 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
     np.testing.assert_array_equal(S, S0)
     for a, b in zip(out1[:3], out2[:3]):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
-    sq, k, mx, l1 = out1[3:]
+    sq, k, mx, l1, gm = out1[3:]
+    assert gm == pytest.approx(out2[7], rel=1e-4 if dtype == np.float32 else 1e-11)
+    assert gm == pytest.approx(float(np.sum(out2[2].astype(np.float64) * M)), rel=1e-4 if dtype == np.float32 else 1e-11)
     assert sq == pytest.approx(out2[3], rel=1e-4 if dtype == np.float32 else 1e-11)
     assert l1 == pytest.approx(out2[6], rel=1e-4 if dtype == np.float32 else 1e-11)
     assert mx == pytest.approx(out2[5], rel=rtol)
     assert abs(float(out1[2].reshape(-1)[k])) == pytest.approx(mx, rel=rtol)  # ties may pick another index
+    if W is None:
+        # the proximal step alone (no Frank-Wolfe step): the sums of fw_update at that point
+        zm, zn = np.zeros(m, dtype), np.zeros(n, dtype)
+        want = ref.fw_update(L, S, M, None, zm, zn, 0.0, 0.0, 0.0, 0, 0, 0.0, 0.2)
+        got = rpca_kernels.fw_prox(L, M, 0.2)
+        twin_prox = ref.fw_prox(L, M, 0.2)
+        for a, b in zip(got[:2], want[1:3]):
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
+        for a, b in zip(got[2:7], want[3:]):
+            if not isinstance(a, int):
+                np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        S1, G1, L1 = (a.astype(np.float64) for a in (got[0], got[1], L))
+        sums = [np.sum(a * b) for a, b in ((L1, L1), (L1, S1), (S1, S1), (G1, L1), (G1, S1))]
+        np.testing.assert_allclose(got[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        np.testing.assert_allclose(twin_prox[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        assert abs(float(got[1].reshape(-1)[got[3]])) == pytest.approx(got[4], rel=rtol)
+        # the residual alone: the same G, whatever the sparse step (the old S drops out)
+        G_only = rpca_kernels.fw_residual(L, M, u, v, -1.7, 0.3, 0.2)
+        np.testing.assert_array_equal(G_only, out1[2])
+        np.testing.assert_allclose(ref.fw_residual(L, M, u, v, -1.7, 0.3, 0.2), out2[2], rtol=rtol,
+                                   atol=1e-6 if dtype == np.float32 else 1e-13)
     # in place: the pass is elementwise, so the outputs may overwrite L and S
     L3, S3, G3 = L.copy(), S.copy(), np.empty_like(L)
     out3 = rpca_kernels.fw_update(L3, S3, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2, G_out=G3, L_out=L3, S_out=S3)
     assert out3[0] is L3 and out3[1] is S3 and out3[2] is G3
     for a, b in zip(out3, out1):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -346,3 +346,23 @@ def test_the_reference_refuses_sizes_it_cannot_solve_in_reasonable_time():
         optkit.validate(RobustPCA(M), optkit.solve(RobustPCA(M)))
     prob, _ = CompressivePCP.from_noise_level(M, delta=0.01).to_cvxpy(max_dim=None)  # built on request
     assert prob.is_dcp()
+
+
+def test_fw_t_line_search_sums_match_the_fused_pass():
+    """Without a mask FW-T reads the line search's inner products off the sums of its last pass,
+    the factors of L and the LMO's Ritz value; they agree with the direct pass (fw_quadratic)."""
+    from optkit.kernels import rpca as rpca_kernels
+    from optkit.solvers.rpca.frank_wolfe import FWT
+
+    M = lowrank_sparse_instance(40, 30, rank=3, noise=0.05, seed=3)[0]
+    p = CompressivePCP.from_noise_level(M, delta=1e-2)
+    solver = FWT(p, FWT.Options())
+    st = solver.init(None)
+    for _ in range(4):
+        st = solver.step(st, True)
+        assert st.quad is not None and st.owned
+        u, v = st.lmo.U[:, 0], st.lmo.V[:, 0]
+        for c in (-st.bound_L, 0.0):
+            np.testing.assert_allclose(solver._quadratic(st, u, v, c),
+                                       rpca_kernels.fw_quadratic(st.G, st.L, st.S, None, u, v, c),
+                                       rtol=1e-8, atol=1e-10 * (1 + st.sq))

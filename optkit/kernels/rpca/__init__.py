@@ -11,7 +11,7 @@ from ...linalg.thin_svd import ThinSVD, dense
 from .._dispatch import pick, use_numba
 from . import _twin as twin
 
-__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "lowrank_dense",
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
            "ialm_svt_input", "ialm_multiplier_step", "apg_prox_input", "apg_step_measures"]
 
 
@@ -55,7 +55,7 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 
 def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
               i0: int, j0: int, sv: float, lam_s: float, G_out: Any = None, L_out: Any = None,
-              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float]:
+              S_out: Any = None) -> tuple[Any, Any, Any, float, int, float, float, float]:
     """The FW-T update and proximal step in one pass (see ``_twin.fw_update``).
 
     On NumPy the new ``L``, ``S`` and ``G`` are written into ``L_out``, ``S_out``
@@ -72,13 +72,49 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
         L = np.ascontiguousarray(L)
         S = np.ascontiguousarray(S)
         kernel = pick(_jit, "fw_update", L)
-        L, S, G, sq, k, mx, l1 = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
+        L2 = _buffer(L_out, L)
+        # L unchanged (no Frank-Wolfe step) into its own buffer: the pass does not write it back
+        write_l = not (L2 is L and float(alpha) == 0.0)
+        L, S, G, sq, k, mx, l1, gm = kernel(L, S, np.ascontiguousarray(M), Wk, masked,
                                                 np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                                                 float(alpha), float(beta), int(i0), int(j0), float(sv),
-                                                float(lam_s), _buffer(L_out, L), _buffer(S_out, S),
-                                                _buffer(G_out, L))
-        return L, S, G, float(sq), int(k), float(mx), float(l1)
+                                                float(lam_s), L2, _buffer(S_out, S),
+                                                _buffer(G_out, L), write_l)
+        return L, S, G, float(sq), int(k), float(mx), float(l1), float(gm)
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
+
+
+def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, G_out: Any = None) -> Any:
+    """The residual after an FW-T step on a problem without a mask, alone (see ``_twin.fw_residual``).
+
+    ``fw_update`` also writes the new ``L`` and ``S`` (five ``m x n`` streams); when the next
+    thing done with them is rebuilding both (FW-T's refinement), the residual is all the step
+    needs: two streams read, one written, into ``G_out`` where it is a buffer of the right shape."""
+    if _numba_operands(L, M, u, v):
+        from . import _jit  # noqa: PLC0415
+
+        L = np.ascontiguousarray(L)
+        kernel = pick(_jit, "fw_residual", L)
+        return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
+                      float(alpha), float(lam_s), _buffer(G_out, L))
+    return twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+
+
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) -> tuple:
+    """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
+    ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)``; ``L`` is only read."""
+    if _numba_operands(L, M):
+        from . import _jit  # noqa: PLC0415
+
+        L = np.ascontiguousarray(L)
+        kernel = pick(_jit, "fw_prox", L)
+        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L))
+        return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
+            tuple(float(q) for q in out[4:])
+    xp = get_namespace(L)
+    zm, zn = xp.zeros((L.shape[0],), dtype=L.dtype), xp.zeros((L.shape[1],), dtype=L.dtype)
+    return twin.fw_prox(L, M, lam_s)
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

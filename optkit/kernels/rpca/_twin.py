@@ -39,21 +39,43 @@ def fw_quadratic(G: Any, L: Any, S: Any, W: Any, u: Any, v: Any, c: float) -> tu
 def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: float, beta: float,
               i0: int, j0: int, sv: float, lam_s: float) -> tuple[Any, Any, Any, float, int, float, float]:
     """One FW-T update: ``L <- (1-a)L + a c u v^T``, ``S <- (1-b)S + sv e_{i0 j0}``, then the proximal
-    step ``S <- soft(S - W*(L+S-M), lam_s)``; returns ``(L, S, G, ||G||^2, argmax|G|, max|G|, ||S||_1)``
+    step ``S <- soft(S - W*(L+S-M), lam_s)`` (without a mask: ``soft(M - L, lam_s)``, the same
+    value, which the old ``S`` does not enter); returns ``(L, S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>)``
     with ``G = W*(L+S-M)`` at the new point."""
     xp = get_namespace(L)
     m, n = L.shape
     L = (1.0 - alpha) * L + (alpha * c) * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1))
-    S = (1.0 - beta) * S
-    if sv != 0.0:
-        hit = xp.reshape(xp.arange(m * n) == (i0 * n + j0), (m, n))
-        S = S + xp.astype(hit, S.dtype) * sv
-    R = L + S - M
-    if W is not None:
-        R = R * W
-    S = soft_threshold(S - R, lam_s)
+    if W is None:
+        # S - (L + S - M) = M - L whatever the sparse step: the old S drops out
+        S = soft_threshold(M - L, lam_s)
+    else:
+        S = (1.0 - beta) * S
+        if sv != 0.0:
+            hit = xp.reshape(xp.arange(m * n) == (i0 * n + j0), (m, n))
+            S = S + xp.astype(hit, S.dtype) * sv
+        S = soft_threshold(S - (L + S - M) * W, lam_s)
     G, sq, k, mx = lowrank_residual(L, S, M, W)
-    return L, S, G, sq, k, mx, float(xp.sum(xp.abs(S)))
+    return L, S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M))
+
+
+def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float) -> Any:
+    """The residual ``G = L' + S' - M`` after an FW-T step without a mask, where ``L' = (1-a)L + a c u v^T``
+    and the proximal step gives ``S' = soft(M - L', lam_s)`` (``fw_update``'s ``G`` without its other
+    outputs)."""
+    xp = get_namespace(L)
+    L = (1.0 - alpha) * L + (alpha * c) * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1))
+    return L + soft_threshold(M - L, lam_s) - M
+
+
+def fw_prox(L: Any, M: Any, lam_s: float) -> tuple:
+    """The proximal step alone without a mask: ``S = soft(M - L, lam_s)``, ``G = L + S - M``; returns
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)`` with
+    ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``)."""
+    xp = get_namespace(L)
+    S = soft_threshold(M - L, lam_s)
+    G, sq, k, mx = lowrank_residual(L, S, M)
+    quad = tuple(float(xp.sum(a * b)) for a, b in ((L, L), (L, S), (S, S), (G, L), (G, S)))
+    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

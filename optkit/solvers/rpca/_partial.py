@@ -91,14 +91,22 @@ def certify(measures: Callable[[float | None], dict], sigma: float | None, refin
     ``measures(sigma)`` evaluates the problem's certificate with ``sigma`` as its top singular
     value piece; ``sigma`` is a Ritz value (a lower bound) computed loosely, or ``None`` (the
     problem computes it, to :data:`~optkit.problems._rpca_base.SIGMA_TOL`). Once the optimality measure
-    is within ``10 tol`` it is recomputed with ``max(sigma, refine())``, ``refine`` giving
-    :math:`\\sigma_1` to ``SIGMA_TOL``: near the solution the top singular values of the residual
-    (or multiplier) cluster, where a loose Ritz value may miss :math:`\\sigma_1` by as much as
-    the gap itself, so every stop is decided with an accurate certificate while the checks before
-    it stay cheap. This two-stage rule is our design.
+    is at or below ``tol`` (a stop is in sight) it is recomputed with ``max(sigma, refine())``,
+    ``refine`` giving :math:`\\sigma_1` to ``SIGMA_TOL``: near the solution the top singular values of
+    the residual (or multiplier) cluster, where a loose Ritz value may miss :math:`\\sigma_1` by as
+    much as the gap itself, so every stop is decided with an accurate certificate while the checks
+    before it stay cheap. A Ritz value is a lower bound on :math:`\\sigma_1`, and the certificates
+    here grow with :math:`\\sigma_1` (it scales the dual point down, and the dual value grows with
+    that scale up to 1: RobustPCA whenever :math:`\\langle Y, M\\rangle > 0`, CompressivePCP whenever
+    :math:`\\langle R, L + S\\rangle \\le 0`, as at its solution), so a loose measure above ``tol``
+    means an accurate one above ``tol`` too and refining there changes no decision; where the
+    condition fails a stop can only come later, never falsely. This two-stage rule is our design.
+    Refining once the loose measure came within ``10 tol`` (the earlier rule) cost FW-T 28 of its
+    49 checks on the 25344 x 1000 video as a 1000 x 1000 Gram matrix (about 1.3 s each on one BLAS
+    thread, half of the run) for no earlier stop.
     """
     m = measures(sigma)
-    if sigma is not None and m["optimality"] <= 10 * tol:
+    if sigma is not None and m["optimality"] <= tol:
         m = measures(max(sigma, refine()))
     return m
 

@@ -155,7 +155,7 @@ class PCPAPG(Solver):
 
     def check(self, s: _APGState) -> Check:
         """The problem's certificate with the step's pieces; sigma_1 refined to 1e-10 once within
-        10 tol (see ``certify``)."""
+        tol (see ``certify``)."""
         p = self.problem
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), residual=s.residual, residual_sq=s.residual_sq,

@@ -7,15 +7,16 @@ arXiv:1403.7588; constants and the order of the steps follow the authors' code
 reconstruction from the paper.
 
 Each iteration costs a warm-started block subspace iteration for the top
-singular triplet of the residual (``rank(L) + 3`` columns, a few sweeps), three
+singular triplet of the residual (``rank(L) + 3`` columns, one sweep per step), three
 fused passes over the ``m x n`` iterates (Numba on NumPy), products of the
 residual with the ``r``-column bases of ``L`` and ``O((m+n) r^2)`` work on the thin
 SVD of ``L``; no SVD of an ``m x n`` matrix is ever taken.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ... import kernels
 from ...backend import get_namespace
@@ -35,9 +36,12 @@ class FWOptions(Options):
     tol: float = option(1e-3, "stop when the relative duality gap (FW-T) or Frank-Wolfe gap (FW-P) is <= tol")
     max_iter: int = option(1000, "iteration limit")
     svd_tol: float = option(1e-3, "relative change of the top Ritz value that ends the subspace iteration "
-                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap is within "
-                                  "10 tol)",
+                                  "of the LMO (the certificate refines sigma_1 to 1e-10 once the gap is "
+                                  "within tol)",
                                   domain="(0, 1)")
+    lmo_sweeps: int = option(1, "sweeps of the LMO's subspace iteration per step, each continuing from the "
+                                "previous step's block (0: sweep until the top Ritz value changes by at most "
+                                "svd_tol, as the first LMO does)", domain="int >= 0")
     reorth_every: int = option(50, "iterations between re-orthonormalisations of the factors of L", domain="int >= 1")
     refine: int = option(1, "proximal gradient steps on the core of L within its current row and column "
                             "spaces after each Frank-Wolfe step (0: the paper's method as published)",
@@ -60,10 +64,20 @@ class _State:
     bound_L: float      # valid upper bounds on ||L*||_*, ||S*||_1 (FW-T) / the radii (FW-P)
     bound_S: float
     lmo: ThinSVD | None = None  # the LMO's leading Ritz triplets of G (the first is its atom)
+    gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
+    owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
+    quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
     beta: float = 0.0
+
+
+class _FactoredPoint(NamedTuple):
+    """A check's iterate without a mask: ``L = U diag(s) V^T`` from ``factors`` and
+    ``S = soft(M - L, lam_S)``, formed by ``finalize`` for the Result and callbacks."""
+
+    factors: ThinSVD
 
 
 def _project_simplex_ball(sv: Any, radius: float) -> Any:
@@ -80,6 +94,21 @@ def _project_simplex_ball(sv: Any, radius: float) -> Any:
     if total > radius:
         out = out * (radius / total * (1.0 - 4.0 * float(xp.finfo(out.dtype).eps)))
     return out
+
+
+def _project_l1_ball(Z: Any, radius: float) -> Any:
+    """``Z`` projected onto :math:`\\{\\|S\\|_1 \\le r\\}` (a soft threshold found by Michelot's fixed
+    point), a sum rounded above the radius pulled back inside as in :func:`_project_simplex_ball`
+    (FW-P's ``S`` ended 2 ulp outside the ball on a 16 x 12 instance)."""
+    theta = kernels.l1_ball_threshold(Z, radius)
+    if theta <= 0:
+        return Z
+    S = kernels.soft_threshold(Z, theta)
+    xp = get_namespace(S)
+    total = float(xp.sum(xp.abs(S)))
+    if total > radius:
+        S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
+    return S
 
 
 def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
@@ -149,11 +178,19 @@ class _FrankWolfe(Solver):
         """The LMO's leading singular triplets of ``s.G`` and the matrix-vector products spent so far.
 
         A block subspace iteration of ``rank(L) + 3`` columns started from the previous block's
-        top three right vectors and the right factor of ``L``, stopped when the top Ritz value changes by at most ``svd_tol`` between
-        sweeps. Near the solution the top singular values of ``G`` cluster at ``lambda_L`` along
-        the row space of ``L`` (optimality: ``G = -lambda_L (U V^T + W)``, ``||W|| <= 1``), where a
-        single-vector Lanczos converges slowly; a block that holds that space converges in a few
-        sweeps (our design)."""
+        top three right vectors and the right factor of ``L``. The first LMO sweeps until the top
+        Ritz value changes by at most ``svd_tol`` between sweeps; later ones take ``lmo_sweeps``
+        sweeps (default one), so across steps the block is one subspace iteration that follows the
+        slowly changing residual. Near the solution the top singular values of ``G`` cluster at
+        ``lambda_L`` along the row space of ``L`` (optimality: ``G = -lambda_L (U V^T + W)``,
+        ``||W|| <= 1``), where a single-vector Lanczos converges slowly; a block that holds that
+        space converges in a few sweeps (our design). One sweep per step is our measured choice:
+        the settled Ritz value took two sweeps (four products with a 25344 x 28 block on the
+        1000-frame video, about half of a step), and with one the runs took as many or a few more
+        steps (video 200 frames: 36 -> 36, 400 frames: 40 -> 37, 1000 frames: 49 -> 54, tol 1e-3)
+        at half the LMO's cost. The Ritz value stays
+        a lower bound on sigma_1, so the certificate (``certify``) is as valid as before; the LMO's
+        atom is the exact oracle of the Ritz pair only, the inexact oracle Frank-Wolfe tolerates."""
         xp = self.xp
         p = self.problem
         tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
@@ -162,19 +199,45 @@ class _FrankWolfe(Solver):
         # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
         k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
                 min(p.shape))
-        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=100, by_value=True)
+        sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
+        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
         return block, s.matvecs + 2 * sweeps * k
 
     def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
         FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
         return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
+    def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
+        """The line search's inner products ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)`` with
+        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``.
+
+        Without a mask they follow from the sums the last pass over the iterates accumulated
+        (``quad``), :math:`u^TLv` from the factors of ``L``, :math:`u^TGv` = the LMO's Ritz value
+        (exact for a Rayleigh-Ritz pair) and one product :math:`Sv`: one ``m x n`` stream instead
+        of the three of ``fw_quadratic``. Where :math:`\\|dL\\|^2` is not resolved above the
+        rounding of its expanded form the fused pass is taken instead."""
+        p = self.problem
+        xp = self.xp
+        if p.W is not None or s.quad is None:
+            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        ll, ls, ss, gl, gs = s.quad
+        f = s.factors
+        f64 = xp.float64
+        u64, v64 = xp.astype(u, f64), xp.astype(v, f64)
+        uv = float(xp.sum(u64 * u64)) * float(xp.sum(v64 * v64))
+        ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
+        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64)))
+        q_ll = c * c * uv - 2.0 * c * ulv + ll
+        if not q_ll > 1e-8 * (c * c * uv + ll):
+            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        return q_ll, ls - c * usv, ss, c * float(s.lmo.s[0]) - gl, -gs
+
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
         """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
         p = self.problem
         n = p.shape[1]
         i0, j0 = divmod(s.gk, n)
-        q_ll, q_ls, q_ss, g_l, g_s = rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
+        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c)
         if e != 0.0:
             # the sparse vertex adds e at (i0, j0), an observed entry (G is nonzero there)
             l_at = float(s.L[i0, j0])
@@ -201,7 +264,7 @@ class _FrankWolfe(Solver):
             out = reorthogonalize(out)
         return out
 
-    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None) -> _State:
+    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False) -> _State:
         """Proximal gradient steps on the core :math:`C` of :math:`L = U C V^T` (``U``, ``V`` fixed).
 
         The L-part of the gradient is :math:`U^T G V` and, as :math:`P_\\Omega` is a
@@ -217,6 +280,10 @@ class _FrankWolfe(Solver):
         wider space, so the step still decreases the objective, and with ``X``, ``Y`` the
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
+
+        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
+        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
+        and ``S`` by the proximal step.
         """
         p = self.problem
         xp = self.xp
@@ -241,6 +308,11 @@ class _FrankWolfe(Solver):
             # s.L (this step's Frank-Wolfe iterate) is no longer needed: its buffer takes the new L
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
             s = self._s_step(s, L, f)
+            stale = False
+        if stale:
+            f = s.factors
+            L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
+            s = self._s_step(s, L, f)
         return s
 
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
@@ -261,15 +333,29 @@ class _FrankWolfe(Solver):
 
     def check(self, s: _State) -> Check:
         """The problem's certificate with the step's pieces and the LMO's top Ritz value as sigma_1,
-        refined to 1e-10 from the LMO's block once within 10 tol (see ``certify``)."""
+        refined to 1e-10 from the LMO's block once within tol (see ``certify``)."""
         p = self.problem
         x = LowRankSparse(s.L, s.S)
         nuclear = s.factors.nuclear_norm()
+        # the step rewrites owned buffers: the check keeps the factors and finalize forms the iterate
+        kept = _FactoredPoint(s.factors) if s.owned else x
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
-                                             nuclear=nuclear, l1=s.l1),
+                                             nuclear=nuclear, l1=s.l1, residual_data=s.gm),
                     float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
-        return Check.of(x, m)
+        return Check.of(kept, m)
+
+    def finalize(self, check: Check) -> Check:
+        """The iterate of a check that kept only the factors of ``L``: ``L`` formed as the step forms
+        it and ``S = soft(M - L, lam_S)`` by the step's own pass, so both are the arrays certified."""
+        if not isinstance(check.x, _FactoredPoint):
+            return check
+        p = self.problem
+        xp = self.xp
+        f = check.x.factors
+        L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=xp.empty(p.shape, dtype=p.dtype))
+        S = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S)[0]
+        return replace(check, x=LowRankSparse(L, S))
 
     def info(self, s: _State) -> dict[str, Any]:
         return {"factors": s.factors, "rank": s.factors.rank, "matvecs": s.matvecs,
@@ -353,13 +439,30 @@ class FWT(_FrankWolfe):
         else:
             e, vt_s = 0.0, 0.0
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
-        L, S, G, sq, gk, gmax, l1 = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
-                                                      i0, j0, beta * e, p.lam_S, G_out=s.G)
-        new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1,
-                     factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
-                     k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
+        factors = self._factors_step(s, alpha, c, u, v)
+        stale = p.W is None and self.options.refine > 0
+        if stale:
+            # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
+            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
+            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
+            # (L and S are read before this pass and not after it, so once the solver owns them -- no
+            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
+            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
+            # 1000-frame video under load)
+            xp = self.xp
+            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.G)
+            L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
+            new = _State(L=L_buf, S=S_buf, G=G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
+                         bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
+                         owned=True)
+        else:
+            L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
+                                                              i0, j0, beta * e, p.lam_S, G_out=s.G)
+            new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors, bound_L=s.bound_L,
+                         bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
         lam_l = p.lam_L
-        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l))
+        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l),
+                           stale=stale)
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
@@ -368,12 +471,15 @@ class FWT(_FrankWolfe):
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`."""
         p = self.problem
+        if p.W is None:
+            S, G, sq, gk, gmax, l1, gm, quad = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G)
+            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
-        L, S, G, sq, gk, gmax, l1 = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0, 0, 0, 0.0,
-                                                      p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
-        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, factors=factors)
+        L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(L, s.S, p.M_obs, p.W, zero, zv, 0.0, 0.0, 0.0,
+                                                          0, 0, 0.0, p.lam_S, G_out=s.G, L_out=L, S_out=s.S)
+        return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors)
 
 
 @register("fw_p", aliases=("frank_wolfe_projection",))
@@ -433,10 +539,9 @@ class FWP(_FrankWolfe):
             e = -p.tau_S * sign
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, 0.0, 0.0)
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
-        L, Z, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
+        L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
-        theta = kernels.l1_ball_threshold(Z, p.tau_S)
-        S = kernels.soft_threshold(Z, theta) if theta > 0 else Z
+        S = _project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
@@ -449,8 +554,6 @@ class FWP(_FrankWolfe):
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
-        Z = s.S - R
-        theta = kernels.l1_ball_threshold(Z, p.tau_S)
-        S = kernels.soft_threshold(Z, theta) if theta > 0 else Z
+        S = _project_l1_ball(s.S - R, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)

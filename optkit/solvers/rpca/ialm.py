@@ -155,7 +155,7 @@ class IALM(Solver):
 
     def check(self, s: _IALMState) -> Check:
         """The problem's certificate at ``(L, S)`` with the multiplier ``Y`` and the step's pieces;
-        sigma_1(Y) refined to 1e-10 once within 10 tol (see ``certify``)."""
+        sigma_1(Y) refined to 1e-10 once within tol (see ``certify``)."""
         p = self.problem
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), dual=s.Y, residual_sq=s.residual_sq, nuclear=nuclear,
