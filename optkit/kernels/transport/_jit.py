@@ -231,6 +231,99 @@ def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks
     return x, y, it
 
 
+@numba.njit(cache=True)
+def newton_direct(indptr, indices, data, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
+    """Solve the sparsified Newton system of :func:`_newton_cg` exactly (:func:`newton_direct_dense` on the
+    plan's CSR arrays made dense). Returns ``(x, y, ok)``."""
+    n = rhs_x.size
+    P = np.zeros((n, rhs_y.size + 1))
+    for i in range(n):
+        for k in range(indptr[i], indptr[i + 1]):
+            P[i, indices[k]] = data[k]
+    return newton_direct_dense(P, r, c, rhs_x, rhs_y)
+
+
+@numba.njit(cache=True)
+def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
+    """The Newton system of :func:`_newton_cg` with the sparsified plan ``P`` given dense (dropped entries
+    zero), solved exactly by a Cholesky factorisation of its Schur complement
+    :math:`S = \\operatorname{diag}(c) - W^T W`, :math:`W = \\operatorname{diag}(r)^{-1/2} P_s` (``W^T W`` by one
+    BLAS product). For small problems, where forming ``S`` costs less than the CG iterations an
+    ill-conditioned ``S`` takes. Returns ``(x, y, ok)``; ``ok`` is false (and ``x, y`` are NaN) when a
+    pivot is not positive."""
+    n = rhs_x.size
+    m1 = rhs_y.size
+    W = np.empty((n, m1))
+    t = np.empty(n)
+    for i in range(n):
+        s = 1.0 / math.sqrt(r[i])
+        t[i] = rhs_x[i] * s
+        for j in range(m1):
+            W[i, j] = P[i, j] * s
+    L = -np.dot(W.T, W)
+    for j in range(m1):
+        L[j, j] += c[j]
+    y = rhs_y - np.dot(t, W)
+    for j in range(m1):  # L L^T = S, row by row (lower triangle; rows are contiguous)
+        for i in range(j, m1):
+            s = L[i, j]
+            for k in range(j):
+                s -= L[i, k] * L[j, k]
+            if i == j:
+                if not s > 0.0:
+                    return np.full(n, np.nan), np.full(m1, np.nan), False
+                L[j, j] = math.sqrt(s)
+            else:
+                L[i, j] = s / L[j, j]
+    for i in range(m1):  # L z = b
+        s = y[i]
+        for k in range(i):
+            s -= L[i, k] * y[k]
+        y[i] = s / L[i, i]
+    for i in range(m1 - 1, -1, -1):  # L^T y = z
+        s = y[i]
+        for k in range(i + 1, m1):
+            s -= L[k, i] * y[k]
+        y[i] = s / L[i, i]
+    x = np.empty(n)
+    for i in range(n):
+        s = rhs_x[i]
+        for j in range(m1):
+            s -= P[i, j] * y[j]
+        x[i] = s / r[i]
+    return x, y, True
+
+
+@numba.njit(cache=True)
+def gibbs_marginals_plan(C, f, g, reg, cutoff, log_threshold, P):  # pragma: no cover  (compiled)
+    """``gibbs_marginals_serial``'s row and column sums and row counts, and in the same pass the entries
+    :func:`_gibbs_sparse` keeps (exponent >= ``log_threshold[i]``) written densely into ``P`` (the others 0):
+    the same numbers as the two passes, for one set of exponentials."""
+    n, m = C.shape
+    inv = 1.0 / reg
+    rows = np.zeros(n, dtype=np.float64)
+    counts = np.zeros(n, dtype=np.int64)
+    cols = np.zeros(m, dtype=np.float64)
+    for i in range(n):
+        fi = f[i]
+        t = log_threshold[i]
+        s = 0.0
+        cnt = 0
+        for j in range(m):
+            z = (fi + g[j] - C[i, j]) * inv
+            P[i, j] = 0.0
+            if z > cutoff:
+                p = math.exp(min(z, 300.0))
+                if z >= t:
+                    cnt += 1
+                    P[i, j] = p
+                s += p
+                cols[j] += p
+        rows[i] = s
+        counts[i] = cnt
+    return rows, cols, counts
+
+
 def _gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)
     """Exact f-update and its kernel in one pass: returns ``(K, f)`` with
     :math:`f_i = \\mathrm{reg}\\log a_i - \\mathrm{reg}\\log\\sum_j e^{(g_j - C_{ij})/\\mathrm{reg}}` and
