@@ -264,17 +264,10 @@ def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
     for j in range(m1):
         L[j, j] += c[j]
     y = rhs_y - np.dot(t, W)
-    for j in range(m1):  # L L^T = S, row by row (lower triangle; rows are contiguous)
-        for i in range(j, m1):
-            s = L[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            if i == j:
-                if not s > 0.0:
-                    return np.full(n, np.nan), np.full(m1, np.nan), False
-                L[j, j] = math.sqrt(s)
-            else:
-                L[i, j] = s / L[j, j]
+    try:
+        L = np.linalg.cholesky(L)  # LAPACK
+    except Exception:  # noqa: BLE001  (not positive definite)
+        return np.full(n, np.nan), np.full(m1, np.nan), False
     for i in range(m1):  # L z = b
         s = y[i]
         for k in range(i):
