@@ -305,7 +305,7 @@ class _OTSolver(Solver):
         float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
         ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)."""
         p, o = self.problem, self.options
-        self._ln = (np.log(p.a), np.log(p.b))
+        self._ln = (self.engine.ln_a, np.log(p.b))
         names = ("tol", "switch_tol", "cg_tol", "shift", "armijo", "level_tol", "cutoff", "mass")
         values = {"tol": o.tol, "mass": p.mass, "cutoff": self.cutoff, **prm}
         self._prm = np.array([float(values.get(k, 0.0)) for k in names])
