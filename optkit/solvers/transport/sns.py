@@ -131,6 +131,16 @@ class SinkhornNewtonSparse(_OTSolver):
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
 
+    On costs of at most ``DIRECT_MAX_SIZE`` (2^14) entries (``linear_solver="auto"``)
+    the Newton system is solved exactly, by a Cholesky factorisation of the Schur
+    complement formed densely (``optkit.kernels.transport.ot_newton_direct``), and
+    the defaults left at ``None`` change with it: 2 Sinkhorn iterations, the
+    continuation from ``3e-2 * (max C - min C)`` with levels handed on at 1e-3, every
+    plan entry kept. Our departure, measured: with CG, on 30 points at ``reg=1e-3``
+    the nearly singular complement of a nearly permutation plan left a linear tail
+    (85 iterations); exact steps took 19 (7-26 on the small benchmark's instances,
+    against 14-85). A failed factorisation falls back to a Sinkhorn iteration.
+
     On NumPy float64 costs of at most ``OT_RUN_MAX_SIZE`` (2^18) entries the
     iterations run compiled, many per call of one Numba loop
     (``optkit.kernels.transport.ot_sns_run``), and ``step`` replays them one at
