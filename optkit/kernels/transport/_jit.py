@@ -48,15 +48,18 @@ def _gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
     return out
 
 
-def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no cover  (compiled)
+def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan):  # pragma: no cover  (compiled)
     """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``,
     and per row the count of exponents >= ``log_threshold[i]`` (the CSR row lengths of ``gibbs_sparse``).
 
     Rows are split into ``nchunks`` blocks that run in parallel, each with its
-    own column accumulator; the accumulators are added at the end.
+    own column accumulator; the accumulators are added at the end. A ``plan`` of shape ``(n, m)``
+    receives in the same pass the entries ``gibbs_sparse`` keeps (the others 0): the same numbers, for
+    one set of exponentials (SNS's compiled exact Newton steps); pass ``(0, 0)`` for none.
     """
     n, m = C.shape
     inv = 1.0 / reg
+    store = plan.shape[0] > 0
     rows = np.zeros(n, dtype=np.float64)
     counts = np.zeros(n, dtype=np.int64)
     cols = np.zeros((nchunks, m), dtype=np.float64)
@@ -71,14 +74,17 @@ def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: n
             cnt = 0
             for j in range(m):
                 z = (fi + g[j] - C[i, j]) * inv
+                p = 0.0
                 if z > cutoff:
-                    if z >= t:
-                        cnt += 1
-                    if z > 300.0:
-                        z = 300.0
-                    p = math.exp(z)
+                    p = math.exp(min(z, 300.0))
                     s += p
                     cols[k, j] += p
+                    if z >= t:
+                        cnt += 1
+                    else:
+                        p = 0.0
+                if store:
+                    plan[i, j] = p
             rows[i] = s
             counts[i] = cnt
     colsum = np.zeros(m, dtype=np.float64)
@@ -285,36 +291,6 @@ def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
             s -= P[i, j] * y[j]
         x[i] = s / r[i]
     return x, y, True
-
-
-@numba.njit(cache=True)
-def gibbs_marginals_plan(C, f, g, reg, cutoff, log_threshold, P):  # pragma: no cover  (compiled)
-    """``gibbs_marginals_serial``'s row and column sums and row counts, and in the same pass the entries
-    :func:`_gibbs_sparse` keeps (exponent >= ``log_threshold[i]``) written densely into ``P`` (the others 0):
-    the same numbers as the two passes, for one set of exponentials."""
-    n, m = C.shape
-    inv = 1.0 / reg
-    rows = np.zeros(n, dtype=np.float64)
-    counts = np.zeros(n, dtype=np.int64)
-    cols = np.zeros(m, dtype=np.float64)
-    for i in range(n):
-        fi = f[i]
-        t = log_threshold[i]
-        s = 0.0
-        cnt = 0
-        for j in range(m):
-            z = (fi + g[j] - C[i, j]) * inv
-            P[i, j] = 0.0
-            if z > cutoff:
-                p = math.exp(min(z, 300.0))
-                if z >= t:
-                    cnt += 1
-                    P[i, j] = p
-                s += p
-                cols[j] += p
-        rows[i] = s
-        counts[i] = cnt
-    return rows, cols, counts
 
 
 def _gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)

@@ -23,8 +23,8 @@ import math
 import numba
 import numpy as np
 
-from ._jit import (gibbs_marginals_plan, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
-                   newton_direct_dense, softmin_rows_serial)
+from ._jit import (gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
+                   softmin_rows_serial)
 
 _BIG = 1e50  # as the step path: scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
 _NOISE = 1e-13  # as the step path: a relative marginal error at which a Newton step is rounding noise
@@ -144,7 +144,7 @@ def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts):  # pragma: no cov
         f[i] += t
     for j in range(g.size):
         g[j] -= t
-    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr)
+    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, np.empty((0, 0)))
     rows[:] = r
     cols[:] = c
     counts[:] = cnt
@@ -183,7 +183,7 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     direct = cfg[5] != 0
     if direct:
         if not valid[0]:
-            gibbs_marginals_plan(C, f, g, reg, cutoff, log_thr, plans[0])
+            gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plans[0])
             valid[0] = True
         ist[NNZ] = np.sum(counts)
         x, y, _ = newton_direct_dense(plans[0], sh * rows, sh * cols, ga, gb[:m1].copy())
@@ -205,9 +205,9 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
             f1 = f + alpha * df
             g1 = g + alpha * dg
             if direct:
-                r1, c1, n1 = gibbs_marginals_plan(C, f1, g1, reg, cutoff, log_thr, plans[1])
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, plans[1])
             else:
-                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr)
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)))
             gain = alpha * lin - reg * (np.sum(r1) - total)
             if err <= _NOISE:  # the step is rounding noise: taken whole (no test on noise)
                 accepted = True

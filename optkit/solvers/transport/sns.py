@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 from ..._registry import register
 import numpy as np
 
-from ...kernels.transport import (DIRECT_MAX_SIZE, RunState, RunTrace, ot_gibbs_marginals, ot_gibbs_sparse,
+from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, RunState, RunTrace, ot_gibbs_marginals,
+                                  ot_gibbs_sparse,
                                   ot_newton_cg, ot_newton_direct, ot_run_compiled, ot_sns_run, ot_softmin_rows)
+from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
 from .sinkhorn import _IST, CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
 
@@ -35,7 +37,8 @@ class SNSOptions(Options):
                                           "1e-6, or every entry with cholesky)", domain="(0, 1)")
     linear_solver: str = option("auto", "Newton systems: 'cg' (inexact, on the sparsified system), 'cholesky' (exact, "
                                         "dense factor of the Schur complement), 'auto': cholesky up to DIRECT_MAX_SIZE "
-                                        "cost entries", domain={"auto", "cg", "cholesky"})
+                                        "cost entries, or DIRECT_DENSE_MAX_SIZE when reg >= SNS_BELOW * (max C - "
+                                        "min C)", domain={"auto", "cg", "cholesky"})
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
                                 "sqrt of the marginal error)", domain="(0, 1)")
     shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
@@ -131,7 +134,8 @@ class SinkhornNewtonSparse(_OTSolver):
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
 
-    On costs of at most ``DIRECT_MAX_SIZE`` (2^14) entries (``linear_solver="auto"``)
+    On costs of at most ``DIRECT_MAX_SIZE`` (2^12) entries, or ``DIRECT_DENSE_MAX_SIZE``
+    (2^14) where ``reg >= SNS_BELOW * (max C - min C)`` (``linear_solver="auto"``),
     the Newton system is solved exactly, by a Cholesky factorisation of the Schur
     complement formed densely (``optkit.kernels.transport.ot_newton_direct``), and
     the defaults left at ``None`` change with it: 2 Sinkhorn iterations, the
@@ -184,7 +188,9 @@ class SinkhornNewtonSparse(_OTSolver):
         xp = self.xp
         n, m = p.shape
         spread = p.cost_spread
-        self.direct = o.linear_solver == "cholesky" or (o.linear_solver == "auto" and n * m <= DIRECT_MAX_SIZE)
+        dense = p.reg >= SNS_BELOW * spread  # the plan is dense: CG pays for every entry as the factorisation does
+        limit = DIRECT_DENSE_MAX_SIZE if dense else DIRECT_MAX_SIZE
+        self.direct = o.linear_solver == "cholesky" or (o.linear_solver == "auto" and n * m <= limit)
         start, self.level_tol, self.sinkhorn_iters, sparsity = (_DIRECT if self.direct else _CG).resolve(o)
         levels = [p.reg]
         while x0 is None and levels[-1] * o.reg_factor <= start * spread:
