@@ -8,8 +8,10 @@ measured on the returned plan the same way for all; optkit stops on that measure
 (``tol=1e-8``). A peer's tolerance means something else, so it is calibrated first:
 the loosest of a sweep of settings whose plan reaches 1e-8 is the one timed (a peer
 with none is left out). Then ``--repeat`` rounds (more for fast instances: up to 41,
-or about 3 s) run every solver once each, in an order rotated round by round
-(interleaved, so load changes hit everyone alike), and the median per solver is
+or about 3 s) run every solver once each, in an order shuffled round by round (seeded;
+interleaved, so load changes hit everyone alike; a rotated order gave each solver the same
+predecessor every round, and the one after the last peer measured up to 40% slower than the
+same call in the next slot), and the median per solver is
 reported. Times are whole calls (``optkit.solve`` or the peer's function), from
 already-built inputs. optkit also runs as it did before its compiled paths (the step
 path, ``[steps]``), in the same rounds, for the before/after ratios.
@@ -20,6 +22,7 @@ regot's OpenMP threads spin when the machine is oversubscribed (a 30 x 30 solve 
 from __future__ import annotations
 
 import math
+import random
 import statistics
 import time
 import warnings
@@ -154,7 +157,7 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
         last: dict[str, tuple] = {}
         rounds, r, started = repeat, 0, time.perf_counter()
         while r < rounds:
-            for k in names[r % len(names):] + names[:r % len(names)]:
+            for k in random.Random(r).sample(names, len(names)):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     start, cstart = time.perf_counter(), time.process_time()

@@ -47,6 +47,23 @@ def test_options_reject_wrong_types_and_values(lasso, bad):
         optkit.solve(lasso, method="fast_alm", **bad)
 
 
+def test_built_options_are_checked_once_and_shared():
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Opts(Options):
+        flag: bool = option(False, "a flag")
+        weights: object = option(None, "anything")
+
+    first = Opts.build("m", tol=1e-8, flag=True)
+    assert Opts.build("m", tol=1e-8, flag=True) is first and first.tol == 1e-8
+    assert Opts.build("m", tol=np.float64(1e-8), flag=True).tol == 1e-8
+    with pytest.raises(ValueError, match="flag"):  # 1 == True and hash(1) == hash(True): still refused
+        Opts.build("m", tol=1e-8, flag=1)
+    with pytest.raises(TypeError, match="unknown option"):
+        Opts.build("m", tol=1e-8, flg=True)
+    w = [1.0, 2.0]  # unhashable: built each time
+    assert Opts.build("m", weights=w).weights is w and Opts.build("m", weights=w) is not Opts.build("m", weights=w)
+
+
 def test_choice_and_seed_domains():
     @dataclasses.dataclass(frozen=True, kw_only=True)
     class Opts(Options):

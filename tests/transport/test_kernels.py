@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from optkit.backend import namespace_by_name, to_numpy
 from optkit.kernels import transport as kernels
+from optkit.kernels.transport import _jit
 from optkit.kernels.transport import twin as ref
 
 xs = namespace_by_name("array_api_strict")
@@ -95,6 +96,50 @@ def test_newton_cg_solves_the_sparsified_system(seed):
     np.testing.assert_allclose(to_numpy(x2), x, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(to_numpy(y2), y, rtol=1e-8, atol=1e-10)
     assert 0 < it <= m and abs(it - it2) <= 2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_newton_direct_solves_the_sparsified_system_exactly(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 12, 9
+    P = rng.random((n, m)) * (rng.random((n, m)) < 0.5)
+    r, c = P.sum(1) * 1.1 + 1e-3, P.sum(0) * 1.1 + 1e-3
+    bx, by = rng.standard_normal(n), rng.standard_normal(m - 1)
+    indptr = np.concatenate([[0], np.cumsum((P != 0).sum(1))]).astype(np.int64)
+    plan = kernels.SparsePlan(indptr, np.nonzero(P)[1].astype(np.int64), P[P != 0], None, (n, m))
+    x, y, ok = kernels.ot_newton_direct(plan, r, c, bx, by)
+    M = np.block([[np.diag(r), P[:, :m - 1]], [P[:, :m - 1].T, np.diag(c[:m - 1])]])
+    assert ok
+    np.testing.assert_allclose(np.concatenate([x, y]), np.linalg.solve(M, np.concatenate([bx, by])),
+                               rtol=1e-11, atol=1e-13)
+    x2, y2, ok2 = kernels.ot_newton_direct(kernels.SparsePlan(None, None, None, xs.asarray(P), (n, m)),
+                                           *_strict(r, c, bx, by))
+    assert ok2
+    np.testing.assert_allclose(to_numpy(x2), x, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(to_numpy(y2), y, rtol=1e-12, atol=1e-13)
+    # the compiled SNS run's one-pass variant: the same marginals and counts, and the kept entries densely
+    C, f, g = _data(seed, n, m, 0.1)
+    thr = np.log(np.full(n, 0.05))
+    Pd = np.empty((n, m))
+    got = _jit.gibbs_marginals_serial(C, f, g, 0.1, -30.0, 1, thr, Pd)
+    for a, b in zip(got, kernels.ot_gibbs_marginals(C, f, g, 0.1, -30.0, thr)):
+        np.testing.assert_array_equal(a, b)
+    sp = kernels.ot_gibbs_sparse(C, f, g, 0.1, thr)
+    dense = np.zeros((n, m))
+    for i in range(n):
+        dense[i, sp.indices[sp.indptr[i]:sp.indptr[i + 1]]] = sp.data[sp.indptr[i]:sp.indptr[i + 1]]
+    np.testing.assert_array_equal(Pd, dense)
+
+
+def test_newton_direct_reports_a_singular_complement():
+    P = np.array([[1.0, 0.0], [0.0, 1.0]])  # two disconnected blocks: S = diag(c) - P^T diag(1/r) P = 0
+    r, c = P.sum(1), P.sum(0)
+    plan = kernels.SparsePlan(np.array([0, 1, 2]), np.array([0, 1]), np.array([1.0, 1.0]), None, (2, 2))
+    x, y, ok = kernels.ot_newton_direct(plan, r, c, np.ones(2), np.ones(1))
+    assert not ok and np.all(np.isnan(x)) and np.all(np.isnan(y))
+    x2, y2, ok2 = kernels.ot_newton_direct(kernels.SparsePlan(None, None, None, xs.asarray(P), (2, 2)),
+                                           *_strict(r, c, np.ones(2), np.ones(1)))
+    assert not ok2 and not bool(xs.any(xs.isfinite(y2)))
 
 
 def test_float32_kernels_keep_dtype():

@@ -48,15 +48,18 @@ def _gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
     return out
 
 
-def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: no cover  (compiled)
+def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan):  # pragma: no cover  (compiled)
     """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``,
     and per row the count of exponents >= ``log_threshold[i]`` (the CSR row lengths of ``gibbs_sparse``).
 
     Rows are split into ``nchunks`` blocks that run in parallel, each with its
-    own column accumulator; the accumulators are added at the end.
+    own column accumulator; the accumulators are added at the end. A ``plan`` of shape ``(n, m)``
+    receives in the same pass the entries ``gibbs_sparse`` keeps (the others 0): the same numbers, for
+    one set of exponentials (SNS's compiled exact Newton steps); pass ``(0, 0)`` for none.
     """
     n, m = C.shape
     inv = 1.0 / reg
+    store = plan.shape[0] > 0
     rows = np.zeros(n, dtype=np.float64)
     counts = np.zeros(n, dtype=np.int64)
     cols = np.zeros((nchunks, m), dtype=np.float64)
@@ -71,14 +74,17 @@ def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold):  # pragma: n
             cnt = 0
             for j in range(m):
                 z = (fi + g[j] - C[i, j]) * inv
+                p = 0.0
                 if z > cutoff:
-                    if z >= t:
-                        cnt += 1
-                    if z > 300.0:
-                        z = 300.0
-                    p = math.exp(z)
+                    p = math.exp(min(z, 300.0))
                     s += p
                     cols[k, j] += p
+                    if z >= t:
+                        cnt += 1
+                    else:
+                        p = 0.0
+                if store:
+                    plan[i, j] = p
             rows[i] = s
             counts[i] = cnt
     colsum = np.zeros(m, dtype=np.float64)
@@ -229,6 +235,62 @@ def _newton_cg(indptr, indices, data, r, c, rhs_x, rhs_y, rtol, maxiter, nchunks
     _matvec(indptr, indices, data, y, m1, tn)
     x = (rhs_x - tn) / r
     return x, y, it
+
+
+@numba.njit(cache=True)
+def newton_direct(indptr, indices, data, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
+    """Solve the sparsified Newton system of :func:`_newton_cg` exactly (:func:`newton_direct_dense` on the
+    plan's CSR arrays made dense). Returns ``(x, y, ok)``."""
+    n = rhs_x.size
+    P = np.zeros((n, rhs_y.size + 1))
+    for i in range(n):
+        for k in range(indptr[i], indptr[i + 1]):
+            P[i, indices[k]] = data[k]
+    return newton_direct_dense(P, r, c, rhs_x, rhs_y)
+
+
+@numba.njit(cache=True)
+def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
+    """The Newton system of :func:`_newton_cg` with the sparsified plan ``P`` given dense (dropped entries
+    zero), solved exactly by a Cholesky factorisation of its Schur complement
+    :math:`S = \\operatorname{diag}(c) - W^T W`, :math:`W = \\operatorname{diag}(r)^{-1/2} P_s` (``W^T W`` by one
+    BLAS product). For small problems, where forming ``S`` costs less than the CG iterations an
+    ill-conditioned ``S`` takes. Returns ``(x, y, ok)``; ``ok`` is false (and ``x, y`` are NaN) when a
+    pivot is not positive."""
+    n = rhs_x.size
+    m1 = rhs_y.size
+    W = np.empty((n, m1))
+    t = np.empty(n)
+    for i in range(n):
+        s = 1.0 / math.sqrt(r[i])
+        t[i] = rhs_x[i] * s
+        for j in range(m1):
+            W[i, j] = P[i, j] * s
+    L = -np.dot(W.T, W)
+    for j in range(m1):
+        L[j, j] += c[j]
+    y = rhs_y - np.dot(t, W)
+    try:
+        L = np.linalg.cholesky(L)  # LAPACK
+    except Exception:  # noqa: BLE001  (not positive definite)
+        return np.full(n, np.nan), np.full(m1, np.nan), False
+    for i in range(m1):  # L z = b
+        s = y[i]
+        for k in range(i):
+            s -= L[i, k] * y[k]
+        y[i] = s / L[i, i]
+    for i in range(m1 - 1, -1, -1):  # L^T y = z
+        s = y[i]
+        for k in range(i + 1, m1):
+            s -= L[k, i] * y[k]
+        y[i] = s / L[i, i]
+    x = np.empty(n)
+    for i in range(n):
+        s = rhs_x[i]
+        for j in range(m1):
+            s -= P[i, j] * y[j]
+        x[i] = s / r[i]
+    return x, y, True
 
 
 def _gibbs_init(C, g, reg, log_a):  # pragma: no cover  (compiled)

@@ -23,16 +23,18 @@ import math
 import numba
 import numpy as np
 
-from ._jit import gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, softmin_rows_serial
+from ._jit import (gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
+                   softmin_rows_serial)
 
 _BIG = 1e50  # as the step path: scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
+_NOISE = 1e-13  # as the step path: a relative marginal error at which a Newton step is rounding noise
 
 # integer state ``ist``: what changes during a run besides the arrays
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
  RATED) = range(14)
 N_STATE = 14
 # float state ``fst`` (Sinkhorn's over-relaxation): weight omega, and the last rate reading (k, error), k < 0: none
-# ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter
+# ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
 
 
@@ -142,7 +144,7 @@ def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts):  # pragma: no cov
         f[i] += t
     for j in range(g.size):
         g[j] -= t
-    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr)
+    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, np.empty((0, 0)))
     rows[:] = r
     cols[:] = c
     counts[:] = cnt
@@ -161,9 +163,14 @@ def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, col
 
 
 @numba.njit(cache=True)
-def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist):  # pragma: no cover
+def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist,
+                 plans, valid):  # pragma: no cover  (compiled)
     """One sparsified Newton step with its Armijo search, or the Sinkhorn fallback (the solver's
-    ``_newton_step``)."""
+    ``_newton_step``).
+
+    With ``cfg[5]`` (exact Newton systems) ``plans[0]`` holds the sparsified plan at ``(f, g)`` densely when
+    ``valid[0]``: the line search's pass at the accepted point wrote it (into ``plans[1]``), so the next
+    step does not compute those exponentials again."""
     cg_tol, shift, armijo, cutoff, mass = prm[2], prm[3], prm[4], prm[6], prm[7]
     max_bt, cg_max = cfg[1], cfg[2]
     n, m = C.shape
@@ -171,12 +178,20 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     ga = a - rows
     gb = b - cols
     err = _error(rows, cols, a, b) / mass
-    indptr, indices, data = gibbs_sparse_serial(C, f, g, reg, log_thr, counts)
-    ist[NNZ] = data.size
     rtol = min(cg_tol, math.sqrt(max(err, 1e-300)))
     sh = 1.0 + shift * err
-    x, y, it = newton_cg_serial(indptr, indices, data, sh * rows, sh * cols, ga, gb[:m1].copy(), rtol, cg_max, 1)
-    ist[CG] += it
+    direct = cfg[5] != 0
+    if direct:
+        if not valid[0]:
+            gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plans[0])
+            valid[0] = True
+        ist[NNZ] = np.sum(counts)
+        x, y, _ = newton_direct_dense(plans[0], sh * rows, sh * cols, ga, gb[:m1].copy())
+    else:
+        indptr, indices, data = gibbs_sparse_serial(C, f, g, reg, log_thr, counts)
+        ist[NNZ] = data.size
+        x, y, it = newton_cg_serial(indptr, indices, data, sh * rows, sh * cols, ga, gb[:m1].copy(), rtol, cg_max, 1)
+        ist[CG] += it
     df = reg * x
     dg = np.zeros(m)
     dg[:m1] = reg * y
@@ -189,8 +204,14 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
         for _ in range(max_bt):
             f1 = f + alpha * df
             g1 = g + alpha * dg
-            r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr)
+            if direct:
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, plans[1])
+            else:
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)))
             gain = alpha * lin - reg * (np.sum(r1) - total)
+            if err <= _NOISE:  # the step is rounding noise: taken whole (no test on noise)
+                accepted = True
+                break
             if math.isfinite(gain) and gain >= armijo * alpha * slope:
                 accepted = True
                 break
@@ -208,7 +229,11 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
         cols[:] = c1
         counts[:] = n1
         ist[NEWTON] += 1
+        if direct:
+            plans[0][:, :] = plans[1]
+            valid[0] = True
     else:
+        valid[0] = False
         _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)
         ist[FALLBACKS] += 1
 
@@ -241,6 +266,8 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
     last = levels.size - 1
     fe = np.empty(f.size)
     ge = np.empty(g.size)
+    plans = np.empty((2, f.size, g.size) if cfg[5] else (2, 0, 0))  # exact Newton systems: see _newton_step
+    valid = np.zeros(1, dtype=np.bool_)
     done = 0
     while done < F.shape[0]:
         reg = levels[ist[LEVEL]]
@@ -253,8 +280,9 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
                 if ist[SINKHORN] % 5 == 0 and _error(rows, cols, a, b) / mass <= switch_tol:
                     _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
         else:
-            _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist)
+            _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist, plans, valid)
             if ist[LEVEL] < last and _error(rows, cols, a, b) / mass <= level_tol:
+                valid[0] = False
                 ist[LEVEL] += 1
                 reg = levels[ist[LEVEL]]
                 _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)

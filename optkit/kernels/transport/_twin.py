@@ -95,6 +95,26 @@ def newton_cg(Ps: Any, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol: float, maxi
     return (rhs_x - Q @ y) / r, y, it
 
 
+def newton_direct(Ps: Any, r: Any, c: Any, rhs_x: Any, rhs_y: Any) -> tuple[Any, Any, bool]:
+    """The sparsified Newton system of :func:`newton_cg` solved exactly through the Cholesky factor of its
+    Schur complement :math:`S = \\operatorname{diag}(c) - W^T W`, :math:`W = \\operatorname{diag}(r)^{-1/2} P_s`.
+    Returns ``(x, y, ok)``; ``ok`` is false (``x, y`` NaN) when ``S`` is not numerically positive definite."""
+    xp = get_namespace(Ps)
+    m1 = rhs_y.shape[0]
+    sr = xp.sqrt(r)
+    W = Ps[:, :m1] / sr[:, None]
+    S = xp.eye(m1, dtype=Ps.dtype) * c[None, :m1] - W.T @ W
+    failed = (xp.full_like(rhs_x, math.nan), xp.full_like(rhs_y, math.nan), False)
+    try:
+        L = xp.linalg.cholesky(S)
+    except Exception:  # noqa: BLE001  (NumPy-backed libraries raise LinAlgError; CuPy returns NaN instead)
+        return failed
+    if not bool(xp.all(xp.isfinite(L))):
+        return failed
+    y = xp.linalg.solve(L.T, xp.linalg.solve(L, rhs_y - (rhs_x / sr) @ W))
+    return (rhs_x - Ps[:, :m1] @ y) / r, y, True
+
+
 def gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
     """``(K, f)``: the exact f-update :math:`f = \\mathrm{reg}(\\log a - \\mathrm{LSE}_j((g_j - C_{ij})/\\mathrm{reg}))`
     and the kernel :math:`e^{(f_i + g_j - C_{ij})/\\mathrm{reg}}` (whose rows sum to ``a``)."""

@@ -303,14 +303,15 @@ class _OTSolver(Solver):
     def _run_constants(self, **prm: float) -> None:
         """Set, in ``init``, the constants every call of a compiled run passes: ``log a``, ``log b``, and the
         float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
-        ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter)."""
+        ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)."""
         p, o = self.problem, self.options
-        self._ln = (np.log(p.a), np.log(p.b))
+        self._ln = (self.engine.ln_a, np.log(p.b))
         names = ("tol", "switch_tol", "cg_tol", "shift", "armijo", "level_tol", "cutoff", "mass")
         values = {"tol": o.tol, "mass": p.mass, "cutoff": self.cutoff, **prm}
         self._prm = np.array([float(values.get(k, 0.0)) for k in names])
-        self._cfg = np.array([getattr(o, "sinkhorn_iters", 0), getattr(o, "max_backtracks", 0),
-                              getattr(o, "cg_max_iter", 0), o.check_every, o.max_iter], dtype=np.int64)
+        self._cfg = np.array([getattr(self, "sinkhorn_iters", 0), getattr(o, "max_backtracks", 0),
+                              getattr(o, "cg_max_iter", 0), o.check_every, o.max_iter, getattr(self, "direct", False)],
+                             dtype=np.int64)
 
     def finalize(self, check: Check) -> Check:
         """Form the plan of a check's :class:`PlanFactors` and measure it (one pass over ``C``)."""

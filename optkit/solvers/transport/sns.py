@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..._registry import register
 import numpy as np
 
-from ...kernels.transport import (RunState, RunTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg,
-                                  ot_run_compiled, ot_sns_run, ot_softmin_rows)
+from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, RunState, RunTrace, ot_gibbs_marginals,
+                                  ot_gibbs_sparse,
+                                  ot_newton_cg, ot_newton_direct, ot_run_compiled, ot_sns_run, ot_softmin_rows)
+from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
 from .sinkhorn import _IST, CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
 
@@ -28,9 +30,15 @@ class SNSOptions(Options):
     tol: float = option(1e-9, "stop when the L1 marginal error / mass is <= tol")
     max_iter: int = option(2000, "iteration limit (Sinkhorn and Newton iterations together)")
     check_every: int = option(1, "iterations between marginal-error checks")
-    sinkhorn_iters: int = option(10, "most Sinkhorn iterations of the first stage (the paper's N1)", domain="int >= 0")
+    sinkhorn_iters: int | None = option(None, "most Sinkhorn iterations of the first stage (the paper's N1; "
+                                              "None: 10, or 2 with linear_solver 'cholesky')", domain="int >= 0")
     switch_tol: float = option(1e-2, "start Newton once the relative marginal error is <= switch_tol", domain="(0, 1)")
-    sparsity: float = option(1e-6, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold)", domain="(0, 1)")
+    sparsity: float | None = option(None, "Newton system keeps P_ij >= sparsity * a_i (per-row threshold; None: "
+                                          "1e-6, or every entry with cholesky)", domain="(0, 1)")
+    linear_solver: str = option("auto", "Newton systems: 'cg' (inexact, on the sparsified system), 'cholesky' (exact, "
+                                        "dense factor of the Schur complement), 'auto': cholesky up to DIRECT_MAX_SIZE "
+                                        "cost entries, or DIRECT_DENSE_MAX_SIZE when reg >= SNS_BELOW * (max C - "
+                                        "min C)", domain={"auto", "cg", "cholesky"})
     cg_tol: float = option(0.1, "largest relative CG residual (inexact Newton forcing term; tightened as "
                                 "sqrt of the marginal error)", domain="(0, 1)")
     shift: float = option(1e-2, "Levenberg-Marquardt: the diagonal of the Newton system is scaled by "
@@ -40,12 +48,37 @@ class SNSOptions(Options):
     max_backtracks: int = option(12, "step halvings before falling back to one Sinkhorn iteration", domain="int >= 1")
     reg_factor: float = option(3.0, "continuation: intermediate problems with reg * reg_factor^k, k = K..1",
                                domain="(1, inf)")
-    reg_start: float = option(1e-3, "continuation starts at the largest reg * reg_factor^k <= reg_start * "
-                                    "(max C - min C); none when reg is already above it", domain="(0, inf)")
-    level_tol: float = option(1e-5, "relative marginal error at which an intermediate problem counts as solved",
-                              domain="(0, 1)")
+    reg_start: float | None = option(None, "continuation starts at the largest reg * reg_factor^k <= reg_start * "
+                                           "(max C - min C); none when reg is already above it (None: 1e-3, or "
+                                           "3e-2 with cholesky)", domain="(0, inf)")
+    level_tol: float | None = option(None, "relative marginal error at which an intermediate problem counts as "
+                                           "solved (None: 1e-5, or 1e-3 with cholesky)", domain="(0, 1)")
     stall_checks: int = option(50, "stop with STALLED after this many checks in a row without a 0.1% "
                                "better marginal error (0: never)", domain="int >= 0")
+
+
+class _Defaults(NamedTuple):
+    """The defaults of the options left at ``None``, by how the Newton systems are solved."""
+
+    reg_start: float
+    level_tol: float
+    sinkhorn_iters: int
+    sparsity: float
+
+    def resolve(self, o: SNSOptions) -> tuple[float, float, int, float]:
+        """``(reg_start, level_tol, sinkhorn_iters, sparsity)``: the options given, these defaults for the others."""
+        given = (o.reg_start, o.level_tol, o.sinkhorn_iters, o.sparsity)
+        return tuple(d if v is None else v for v, d in zip(given, self))
+
+
+# CG: a long Sinkhorn start and one continuation level per reg_factor below 1e-3 of the cost spread (the
+# sparse plans of small reg are what SNS is for). Cholesky (small problems): exact Newton steps converge
+# from further away, so the start is 2 Sinkhorn iterations and the continuation, from 3e-2 of the spread,
+# hands each level on at 1e-3; on the small benchmark instances (30-100 points, reg 1e-2 and 1e-3, digits)
+# this took 10-30 iterations where the CG defaults took 16-85 (the exact steps alone: 14-39).
+_NOISE = 1e-13  # relative marginal error below which a Newton step is rounding noise (see _newton_step)
+_CG = _Defaults(1e-3, 1e-5, 10, 1e-6)
+_DIRECT = _Defaults(3e-2, 1e-3, 2, 1e-300)  # every entry above the cutoff: the factorisation is dense anyway
 
 
 @dataclass
@@ -101,6 +134,17 @@ class SinkhornNewtonSparse(_OTSolver):
     (Levenberg-Marquardt), which keeps the Newton matrix invertible when the
     plan splits into nearly independent blocks at tiny ``reg``.
 
+    On costs of at most ``DIRECT_MAX_SIZE`` (2^12) entries, or ``DIRECT_DENSE_MAX_SIZE``
+    (2^14) where ``reg >= SNS_BELOW * (max C - min C)`` (``linear_solver="auto"``),
+    the Newton system is solved exactly, by a Cholesky factorisation of the Schur
+    complement formed densely (``optkit.kernels.transport.ot_newton_direct``), and
+    the defaults left at ``None`` change with it: 2 Sinkhorn iterations, the
+    continuation from ``3e-2 * (max C - min C)`` with levels handed on at 1e-3, every
+    plan entry kept. Our departure, measured: with CG, on 30 points at ``reg=1e-3``
+    the nearly singular complement of a nearly permutation plan left a linear tail
+    (85 iterations); exact steps took 19 (7-26 on the small benchmark's instances,
+    against 14-85). A failed factorisation falls back to a Sinkhorn iteration.
+
     On NumPy float64 costs of at most ``OT_RUN_MAX_SIZE`` (2^18) entries the
     iterations run compiled, many per call of one Numba loop
     (``optkit.kernels.transport.ot_sns_run``), and ``step`` replays them one at
@@ -144,23 +188,30 @@ class SinkhornNewtonSparse(_OTSolver):
         xp = self.xp
         n, m = p.shape
         spread = p.cost_spread
+        dense = p.reg >= SNS_BELOW * spread  # the plan is dense: CG pays for every entry as the factorisation does
+        limit = DIRECT_DENSE_MAX_SIZE if dense else DIRECT_MAX_SIZE
+        self.direct = o.linear_solver == "cholesky" or (o.linear_solver == "auto" and n * m <= limit)
+        start, self.level_tol, self.sinkhorn_iters, sparsity = (_DIRECT if self.direct else _CG).resolve(o)
         levels = [p.reg]
-        while x0 is None and levels[-1] * o.reg_factor <= o.reg_start * spread:
+        while x0 is None and levels[-1] * o.reg_factor <= start * spread:
             levels.append(levels[-1] * o.reg_factor)
         self.levels = levels[::-1]          # decreasing; the last is the problem's reg
         self.engine = SinkhornEngine(p, reg=self.levels[0])
         # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
         # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
-        self.log_thr = xp.clip(xp.log(p.a) + math.log(o.sparsity), min=self.cutoff + 1.0)
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
         self.compiled = ot_run_compiled(p.C)
+        log_thr = self.engine.ln_a + math.log(sparsity)
+        # (NumPy's own maximum on the compiled path: the wrapped clip costs 15 us, a tenth of a small run's set-up)
+        self.log_thr = (np.maximum(log_thr, self.cutoff + 1.0) if self.compiled
+                        else xp.clip(log_thr, min=self.cutoff + 1.0))
         if self.compiled:
             self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
-                                level_tol=o.level_tol)
+                                level_tol=self.level_tol)
             self._levels = np.asarray(self.levels, dtype=np.float64)
-        s = self.engine.start(x0, kernel=o.sinkhorn_iters > 0)
-        if o.sinkhorn_iters == 0:
+        s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
+        if self.sinkhorn_iters == 0:
             return self._to_newton(s)
         return s
 
@@ -189,7 +240,7 @@ class SinkhornNewtonSparse(_OTSolver):
         if isinstance(s, OTState):
             o, p = self.options, self.problem
             s = self.engine.kernel_step(s)
-            if s.k >= o.sinkhorn_iters:
+            if s.k >= self.sinkhorn_iters:
                 return self._to_newton(s)
             c = self.engine.measure(s) if measure or s.k % 5 == 0 else None
             if s.k % 5 == 0 and c.measures["marginal_error"] / p.mass <= o.switch_tol:
@@ -197,7 +248,7 @@ class SinkhornNewtonSparse(_OTSolver):
             s.measured = c if measure else None
             return s
         s = self._newton_step(s)
-        if s.reg != self.problem.reg and self._error(s.rows, s.cols) <= self.options.level_tol:
+        if s.reg != self.problem.reg and self._error(s.rows, s.cols) <= self.level_tol:
             # next problem of the continuation: one exact Sinkhorn iteration at the new reg, then Newton
             s.reg = self.levels[self.levels.index(s.reg) + 1]
             self._sinkhorn_iteration(s)
@@ -220,8 +271,11 @@ class SinkhornNewtonSparse(_OTSolver):
         # Levenberg-Marquardt shift proportional to the error: bounds the step along the gauge
         # directions of nearly disconnected blocks of the sparsified plan, vanishes at the solution
         shift = 1.0 + o.shift * err
-        x, y, it = ot_newton_cg(plan, shift * s.rows, shift * s.cols, ga, gb[:m1], rtol, o.cg_max_iter)
-        s.cg_iters += it
+        if self.direct:
+            x, y, _ = ot_newton_direct(plan, shift * s.rows, shift * s.cols, ga, gb[:m1])
+        else:
+            x, y, it = ot_newton_cg(plan, shift * s.rows, shift * s.cols, ga, gb[:m1], rtol, o.cg_max_iter)
+            s.cg_iters += it
         df = reg * x
         dg = xp.concat([reg * y, xp.zeros((1,), dtype=y.dtype)])
         slope = float(xp.sum(ga * df) + xp.sum(gb * dg))
@@ -234,6 +288,10 @@ class SinkhornNewtonSparse(_OTSolver):
             f1, g1 = s.f + alpha * df, s.g + alpha * dg
             r1, c1, n1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff, self.log_thr)
             gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
+            if err <= _NOISE:
+                # the gradient is rounding noise (exact Newton steps get there when checks are sparse): the step
+                # is taken whole, as any test of its gain or of the error it leaves would be a coin toss
+                break
             if math.isfinite(gain) and gain >= o.armijo * alpha * slope:
                 break
             if err <= 1e-6 and math.isfinite(gain):
