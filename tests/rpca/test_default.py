@@ -44,10 +44,26 @@ def test_the_rule_reads_the_weights_not_how_they_were_made():
     assert CompressivePCP(made.M, made.mask, lam_L=made.lam_L / 10, lam_S=made.lam_S).default_method == "pcp_apg"
 
 
-def test_large_matrices_default_to_fw_t():
+def test_large_fully_observed_matrices_default_to_fw_t():
     M = np.ones((1000, 1000))
     M[0, 0] = 2.0
     assert CompressivePCP.from_noise_level(M, delta=1e-4).default_method == "fw_t"
+    # with entries missing and a low noise level, FW-T stopped at its limit on the 25344 x 40 video
+    # at 75% observed while APG converged
+    mask = np.ones((1000, 1000), dtype=bool)
+    mask[::4, ::3] = False
+    assert CompressivePCP.from_noise_level(M, mask, delta=1e-3).default_method == "pcp_apg"
+
+
+@pytest.mark.slow
+def test_the_default_converges_on_the_partly_observed_video():
+    # 25344 x 40, 75% observed, delta 1e-3: the former rule chose fw_t, which stopped at 1000
+    # iterations; APG converges in about 650
+    from optkit.datasets import surveillance_video
+    v = surveillance_video(40, missing=0.25, seed=0)
+    problem = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
+    res = optkit.solve(problem)
+    assert res.method == "pcp_apg" and res.status is Status.OPTIMAL and res.success
 
 
 def test_pcp_apg_does_not_stall_when_a_singular_value_sits_just_above_its_threshold():
