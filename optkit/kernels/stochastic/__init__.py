@@ -29,18 +29,19 @@ def lbfgs_direction(g: Any, S: Any, Y: Any, rho: Any, order: Sequence[int], inv_
     return twin.two_loop(g, S, Y, rho, list(order), float(inv_gamma))
 
 
-def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-                min_step_sq: float) -> tuple[bool, float, float, float]:
-    """Store the Powell-damped pair ``(s, ybar)`` in row ``slot`` of ``(S, Y, rho)``
-    (:func:`powell_damping`); ``(accepted, gamma, theta, s^T ybar)``, nothing stored when
-    :math:`s^Ts \\le` ``min_step_sq``."""
-    if _numba_operands(s, y, S, Y, rho):
+def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
+                rel_sq: float) -> tuple[bool, float, float, float]:
+    """Store the Powell-damped pair :math:`s = x - x_0`, :math:`\\bar y` of :math:`y = g - g_0` in row ``slot``
+    of ``(S, Y, rho)`` (:func:`powell_damping`), without forming ``s`` and ``y``: ``(accepted, gamma, theta,
+    s^T ybar)``, nothing stored when :math:`s^Ts \\le` ``rel_sq`` :math:`\\max(1, x^Tx)`."""
+    if _numba_operands(x, x0, g, g0, S, Y, rho):
         from . import _jit  # noqa: PLC0415
 
-        ok, gamma, theta, sybar = pick(_jit, "damped_pair", S)(
-            np.ascontiguousarray(s), np.ascontiguousarray(y), float(delta), S, Y, rho, int(slot), float(min_step_sq))
+        c = np.ascontiguousarray
+        ok, gamma, theta, sybar = pick(_jit, "damped_pair", S)(c(x), c(x0), c(g), c(g0), float(delta), S, Y, rho,
+                                                               int(slot), float(rel_sq))
         return bool(ok), float(gamma), float(theta), float(sybar)
-    return twin.damped_pair(s, y, delta, S, Y, rho, int(slot), float(min_step_sq))
+    return twin.damped_pair(x, x0, g, g0, delta, S, Y, rho, int(slot), float(rel_sq))
 
 
 def csr_rows_matvec(X: Any, rows: Any, W: Any) -> Any:
