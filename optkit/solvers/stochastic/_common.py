@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ...backend import get_namespace, is_numpy
+from ...backend import is_numpy
 from ...problems.stochastic import FiniteSum
 from ..base import Check, Options, Solver, make_rng, option
 
@@ -138,8 +138,8 @@ class StochasticSolver(Solver):
                 "steps_per_epoch": self.steps_per_epoch}
 
 
-def negligible_rel_sq(x: Any) -> float:
-    """:math:`(100\\,\\epsilon)^2`: a step with :math:`\\|s\\|^2 \\le (100\\,\\epsilon)^2 \\max(1, \\|x\\|^2)` carries no
-    curvature information (the gradient difference over it is rounding error)."""
-    eps = 1.1920929e-07 if x.dtype == get_namespace(x).float32 else 2.220446049250313e-16
+def negligible_rel_sq(xp: Any, dtype: Any) -> float:
+    """:math:`(100\\,\\epsilon)^2` of ``dtype``: a step with :math:`\\|s\\|^2 \\le (100\\,\\epsilon)^2 \\max(1, \\|x\\|^2)`
+    carries no curvature information (the gradient difference over it is rounding error)."""
+    eps = 1.1920929e-07 if dtype == xp.float32 else 2.220446049250313e-16
     return (100.0 * eps) ** 2

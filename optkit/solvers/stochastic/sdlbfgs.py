@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
-from ...kernels.stochastic import damped_pair, lbfgs_direction
+from ...kernels.stochastic import MemoryKernels
 from ..base import option
 from ._common import ScheduledOptions, StochasticSolver, StochasticState, negligible_rel_sq
 from .svrg import VarianceReduced, VROptions, VRState
@@ -63,13 +63,16 @@ class Memory:
         self.gammas = [1.0] * slots
         self.inv_gamma = 1.0      # H = I until the first pair is active
         self.pairs = self.damped = self.skipped = self.clears = 0
+        self.kernels = MemoryKernels(self.S)   # the path chosen once: the per-call check costs more at small d
+        self.rel_sq = negligible_rel_sq(xp, dtype)
 
     def update(self, x: Any, x0: Any, g: Any, g0: Any, delta: float) -> None:
         """Damp the pair :math:`s = x - x_0`, :math:`y = g - g_0` and store it, unless :math:`\\|s\\|` is
         negligible next to :math:`\\|x\\|` (one kernel: ``s`` and ``y`` are not formed)."""
         queue = self.pending if self.lag else self.active
         slot = queue[-1] if len(queue) == self.p else self.free[-1]
-        ok, gamma, theta, _ = damped_pair(x, x0, g, g0, delta, self.S, self.Y, self.rho, slot, negligible_rel_sq(x))
+        ok, gamma, theta, _ = self.kernels.pair(x, x0, g, g0, delta, self.S, self.Y, self.rho, slot,
+                                                self.rel_sq)
         if not ok:
             self.skipped += 1
             return
@@ -103,7 +106,7 @@ class Memory:
 
     def direction(self, g: Any) -> Any:
         """:math:`H g` (two-loop recursion over the active pairs, newest first)."""
-        return lbfgs_direction(g, self.S, self.Y, self.rho, self.active, self.inv_gamma)
+        return self.kernels.direction(g, self.S, self.Y, self.rho, self.active, self.inv_gamma)
 
     def info(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "damped": int(self.damped), "skipped": self.skipped,
