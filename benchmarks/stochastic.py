@@ -13,12 +13,14 @@ limit and the first run that reaches the target is timed.
 
 **Nonconvex** (the sigmoid-loss SVM and a tanh MLP): the SFO calls (sample gradients) and the time
 each method needs to reach a relative full-gradient norm of 1e-3, tuned over its grid (fewest SFO calls,
-then the shortest time; the worst of seeds 0 and 1, seed 0 on the generated sets), then run with seeds 0-4;
+then the shortest time; the worst of seeds 0 and 1, seed 0 on the generated sets; the plain methods over the
+same schedules, constant, 1/sqrt(k) and 1/k, and batch sizes), then run with seeds 0-4;
 gradient norm and test accuracy are recorded against SFO calls and time (mean and min-max over the seeds).
 
 **Versus** (``--versus REPS``): SdLBFGS-VR against SVRG in time to the 1e-3 target, interleaved seed by seed
-in one process with their tuned settings from ``stochastic.json`` (SdLBFGS-VR also with the batch sizes of
-``--vr-batch``); results in ``stochastic_versus_<instances>.json``.
+in one process with their tuned settings from ``stochastic.json`` (both also with the batch sizes of
+``--vr-batch``, SdLBFGS-VR also with the settings of ``--vr-extra``); the fastest entry of each decides the
+ratio; results in ``stochastic_versus_<instances>.json``.
 
 Data: scikit-learn's breast_cancer (standardised) and digits (pixels / 16; binary: 0-4 against 5-9),
 and the generated dense 2e5 x 100 and sparse 1e5 x 5e4 (density 1e-3) sets, 80/20 or 75/25
@@ -94,8 +96,10 @@ QUICK = ("logistic/breast_cancer", "svm/breast_cancer", "mlp/digits")
 def grids(L: float | None, kind: str = "small", batch: int = 256) -> dict[str, list[dict]]:
     """The settings each method is tuned over. Plain gradient steps are set from the smoothness ``L`` of
     the linear models (``None``: the MLP, fixed steps). ``kind``: ``"convex"`` (decaying steps for the
-    plain methods: a constant step stalls at its noise level), ``"small"`` or ``"large"`` (fewer
-    settings on the large data sets, where one run takes a minute; ``batch`` is the instance's batch size)."""
+    plain methods: a constant step stalls at its noise level), ``"small"`` or ``"large"`` (``batch`` is the
+    instance's batch size). On the nonconvex instances SGD, Adam and SdLBFGS get the same grid of schedules
+    and batch sizes over their own ladders of base steps (:func:`_scheduled`; SdLBFGS also over ``delta``,
+    SGD also with momentum); on the large sets the variance-reduced methods also over the batch size."""
     batches = (batch, 2 * batch)
     base = [0.1, 0.3, 1.0, 3.0, 10.0] if L is None else [c / L for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)]
     if kind == "convex":
