@@ -423,6 +423,7 @@ def plot(results: dict, path) -> None:
                       log=kind != "acc")
             if kind != "acc":
                 ax.axhline(TARGET_GRAD, color="k", lw=0.5)
+                ax.set_ylim(top=min(ax.get_ylim()[1], 10.0))   # a diverged run would flatten the others
             ax.set(title=name, xlabel={"sfo": "SFO calls / n", "time": "time (s)", "acc": "SFO calls / n"}[kind],
                    ylabel="test accuracy" if kind == "acc" else "||grad F|| / ||grad F(x0)||")
         ax.grid(True, alpha=0.3)
