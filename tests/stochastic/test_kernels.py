@@ -22,10 +22,16 @@ def _memory(rng, p, d, count, dtype=np.float64):
     for k in range(count):
         s = rng.standard_normal(d)
         y = rng.standard_normal(d) + rng.uniform(-1, 2) * s
-        ok, gamma, _, _ = twin.damped_pair(s.astype(dtype), y.astype(dtype), 0.01, S, Y, rho, k % p, 0.0)
+        ok, gamma, _, _ = twin.damped_pair(*_diffs(s.astype(dtype), y.astype(dtype)), 0.01, S, Y, rho, k % p, 0.0)
         assert ok
     order = [(count - 1 - i) % p for i in range(min(count, p))]
     return S, Y, rho, order, 1.0 / gamma
+
+
+def _diffs(s, y, shift=0.5):
+    """``(x, x0, g, g0)`` with ``x - x0 = s`` and ``g - g0 = y`` (up to rounding), as the pair kernels take them."""
+    x0, g0 = np.full_like(s, shift), np.full_like(y, -shift)
+    return x0 + s, x0, g0 + y, g0
 
 
 def _bfgs_matrix(S, Y, rho, order, inv_gamma):
@@ -81,16 +87,20 @@ def test_damping_keeps_curvature_above_a_quarter_of_gamma(params):
     (negative curvature when c < 0), stored by the kernel and by the twin alike."""
     d, seed, c, noise, delta = params
     rng = np.random.default_rng(seed)
-    s = rng.standard_normal(d)
-    y = c * s + noise * rng.standard_normal(d)
+    x0, g0 = rng.standard_normal(d), rng.standard_normal(d)
+    x = x0 + rng.standard_normal(d)
+    s = x - x0
+    g = g0 + c * s + noise * rng.standard_normal(d)
+    y = g - g0
     outs = []
     for build in ("kernel", "twin"):
         S, Y, rho = np.zeros((3, d)), np.zeros((3, d)), np.zeros(3)
         if build == "kernel":
-            ok, gamma, theta, sybar = kernels.damped_pair(s, y, delta, S, Y, rho, 1, 0.0)
+            ok, gamma, theta, sybar = kernels.damped_pair(x, x0, g, g0, delta, S, Y, rho, 1, 0.0)
         else:
             Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
-            ok, gamma, theta, sybar = twin.damped_pair(xs.asarray(s), xs.asarray(y), delta, Sx, Yx, rx, 1, 0.0)
+            ok, gamma, theta, sybar = twin.damped_pair(*(xs.asarray(a) for a in (x, x0, g, g0)), delta, Sx, Yx, rx, 1,
+                                                       0.0)
             S, Y, rho = to_numpy(Sx), to_numpy(Yx), to_numpy(rx)
         ss, sy, yy = s @ s, s @ y, y @ y
         assert ok and gamma >= delta and 0 < theta <= 1
@@ -120,22 +130,25 @@ def test_damping_formula_constants():
 
 
 def test_negligible_step_is_skipped():
-    s, y = np.full(4, 1e-20), np.ones(4)
-    S, Y, rho = np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(2)
-    assert kernels.damped_pair(s, y, 0.01, S, Y, rho, 0, 1e-30)[0] is False
-    assert not S.any() and not Y.any() and not rho.any()
-    ok, *_ = twin.damped_pair(xs.asarray(s), xs.asarray(y), 0.01, xs.asarray(S), xs.asarray(Y), xs.asarray(rho), 0,
-                              1e-30)
-    assert ok is False
+    """A step below ``sqrt(rel_sq) max(1, ||x||)`` is skipped, relative to ||x|| when ||x|| > 1."""
+    x0, g0, g = np.full(4, 1e3), np.zeros(4), np.ones(4)
+    x = x0 + 1e-10     # ||s||^2 = 4e-20 (to 0.2%) and ||x||^2 = 4e6: kept at rel_sq 1e-30, skipped at 1.01e-26
+    for rel_sq, stored in ((1e-30, True), (1.01e-26, False)):
+        S, Y, rho = np.zeros((2, 4)), np.zeros((2, 4)), np.zeros(2)
+        assert kernels.damped_pair(x, x0, g, g0, 0.01, S, Y, rho, 0, rel_sq)[0] is stored
+        assert bool(S.any()) is stored and bool(Y.any()) is stored and bool(rho.any()) is stored
+        ok, *_ = twin.damped_pair(*(xs.asarray(a) for a in (x, x0, g, g0)), 0.01, xs.asarray(S), xs.asarray(Y),
+                                  xs.asarray(rho), 0, rel_sq)
+        assert ok is stored
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_overflowing_pair_is_skipped():
     """A pair whose y^T y overflows (gamma = inf) is not stored: the memory keeps what it had."""
-    s, y = np.ones(4), np.full(4, 1e200)
+    pair = (np.ones(4), np.zeros(4), np.full(4, 1e200), np.zeros(4))
     S, Y, rho = np.full((2, 4), 7.0), np.full((2, 4), 7.0), np.full(2, 7.0)
-    assert kernels.damped_pair(s, y, 0.01, S, Y, rho, 0, 0.0)[0] is False
+    assert kernels.damped_pair(*pair, 0.01, S, Y, rho, 0, 0.0)[0] is False
     assert (S == 7.0).all() and (Y == 7.0).all() and (rho == 7.0).all()
     Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
-    assert twin.damped_pair(xs.asarray(s), xs.asarray(y), 0.01, Sx, Yx, rx, 0, 0.0)[0] is False
+    assert twin.damped_pair(*(xs.asarray(a) for a in pair), 0.01, Sx, Yx, rx, 0, 0.0)[0] is False
     assert (to_numpy(Sx) == 7.0).all() and (to_numpy(Yx) == 7.0).all() and (to_numpy(rx) == 7.0).all()

@@ -10,7 +10,7 @@ from .._dispatch import pick, use_numba
 from . import _twin as twin
 from ._twin import powell_damping
 
-__all__ = ["lbfgs_direction", "damped_pair", "powell_damping", "csr_rows_matvec", "csr_rows_rmatvec"]
+__all__ = ["MemoryKernels", "lbfgs_direction", "damped_pair", "powell_damping", "csr_rows_matvec", "csr_rows_rmatvec"]
 
 
 def _numba_operands(first: Any, *rest: Any) -> bool:
@@ -18,29 +18,52 @@ def _numba_operands(first: Any, *rest: Any) -> bool:
     return use_numba(first) and all(type(a) is np.ndarray and a.dtype == first.dtype for a in rest)
 
 
+class MemoryKernels:
+    """The two-loop and damped-pair kernels of one L-BFGS memory ``(S, Y, rho)``, the path chosen once.
+
+    :func:`lbfgs_direction` and :func:`damped_pair` check their operands' backend on every call, which
+    costs 10-25 us (the array-namespace lookup of ``use_numba``): more than the kernels themselves at
+    d = 100 (5 and 1 us). A solver whose vectors share the memory's backend and dtype resolves the path
+    once (``numba``: the Numba kernels; ``None``: ``use_numba(S)``).
+    """
+
+    def __init__(self, S: Any, numba: bool | None = None) -> None:
+        self.numba = use_numba(S) if numba is None else numba
+        if self.numba:
+            from . import _jit  # noqa: PLC0415  (lazy: Numba compiles on first use)
+
+            self._two_loop, self._pair = pick(_jit, "two_loop", S), pick(_jit, "damped_pair", S)
+
+    def direction(self, g: Any, S: Any, Y: Any, rho: Any, order: Sequence[int], inv_gamma: float) -> Any:
+        """:math:`H g` (see :func:`lbfgs_direction`)."""
+        if not self.numba:
+            return twin.two_loop(g, S, Y, rho, list(order), float(inv_gamma))
+        return self._two_loop(np.ascontiguousarray(g), S, Y, rho, np.asarray(order, dtype=np.int64), float(inv_gamma))
+
+    def pair(self, x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
+             rel_sq: float) -> tuple[bool, float, float, float]:
+        """The damped pair into row ``slot`` (see :func:`damped_pair`)."""
+        if not self.numba:
+            return twin.damped_pair(x, x0, g, g0, delta, S, Y, rho, int(slot), float(rel_sq))
+        c = np.ascontiguousarray
+        ok, gamma, theta, sybar = self._pair(c(x), c(x0), c(g), c(g0), float(delta), S, Y, rho, int(slot),
+                                             float(rel_sq))
+        return bool(ok), float(gamma), float(theta), float(sybar)
+
+
 def lbfgs_direction(g: Any, S: Any, Y: Any, rho: Any, order: Sequence[int], inv_gamma: float) -> Any:
     """:math:`H g` by the two-loop recursion: the memory rows ``order`` (newest first), :math:`H_0 =`
     ``inv_gamma`` :math:`I`. A new array; ``g`` is not changed."""
-    if _numba_operands(g, S, Y, rho):
-        from . import _jit  # noqa: PLC0415  (lazy: Numba compiles on first use)
-
-        return pick(_jit, "two_loop", S)(np.ascontiguousarray(g), S, Y, rho, np.asarray(order, dtype=np.int64),
-                                         float(inv_gamma))
-    return twin.two_loop(g, S, Y, rho, list(order), float(inv_gamma))
+    return MemoryKernels(S, _numba_operands(g, S, Y, rho)).direction(g, S, Y, rho, order, inv_gamma)
 
 
-def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-                min_step_sq: float) -> tuple[bool, float, float, float]:
-    """Store the Powell-damped pair ``(s, ybar)`` in row ``slot`` of ``(S, Y, rho)``
-    (:func:`powell_damping`); ``(accepted, gamma, theta, s^T ybar)``, nothing stored when
-    :math:`s^Ts \\le` ``min_step_sq``."""
-    if _numba_operands(s, y, S, Y, rho):
-        from . import _jit  # noqa: PLC0415
-
-        ok, gamma, theta, sybar = pick(_jit, "damped_pair", S)(
-            np.ascontiguousarray(s), np.ascontiguousarray(y), float(delta), S, Y, rho, int(slot), float(min_step_sq))
-        return bool(ok), float(gamma), float(theta), float(sybar)
-    return twin.damped_pair(s, y, delta, S, Y, rho, int(slot), float(min_step_sq))
+def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
+                rel_sq: float) -> tuple[bool, float, float, float]:
+    """Store the Powell-damped pair :math:`s = x - x_0`, :math:`\\bar y` of :math:`y = g - g_0` in row ``slot``
+    of ``(S, Y, rho)`` (:func:`powell_damping`), without forming ``s`` and ``y``: ``(accepted, gamma, theta,
+    s^T ybar)``, nothing stored when :math:`s^Ts \\le` ``rel_sq`` :math:`\\max(1, x^Tx)`."""
+    return MemoryKernels(S, _numba_operands(x, x0, g, g0, S, Y, rho)).pair(x, x0, g, g0, delta, S, Y, rho, slot,
+                                                                          rel_sq)
 
 
 def csr_rows_matvec(X: Any, rows: Any, W: Any) -> Any:

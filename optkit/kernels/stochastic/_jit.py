@@ -71,17 +71,23 @@ def _two_loop(g, S, Y, rho, order, inv_gamma):  # pragma: no cover  (compiled)
     return q
 
 
-def _damped_pair(s, y, delta, S, Y, rho, slot, min_step_sq):  # pragma: no cover  (compiled)
-    """Damped pair into row ``slot``: ``(accepted, gamma, theta, s^T ybar)`` (see the twin)."""
-    d = s.shape[0]
+def _damped_pair(x, x0, g, g0, delta, S, Y, rho, slot, rel_sq):  # pragma: no cover  (compiled)
+    """Damped pair :math:`s = x - x_0`, :math:`y = g - g_0` into row ``slot``: ``(accepted, gamma, theta,
+    s^T ybar)`` (see the twin). Two passes over the four vectors and no temporaries: the dot products
+    (and :math:`x^Tx` of the negligible-step test), then the stored rows."""
+    d = x.shape[0]
     ss = 0.0
     sy = 0.0
     yy = 0.0
+    xx = 0.0
     for t in numba.prange(d):
-        ss += s[t] * s[t]
-        sy += s[t] * y[t]
-        yy += y[t] * y[t]
-    if not ss > min_step_sq:
+        s = x[t] - x0[t]
+        y = g[t] - g0[t]
+        ss += s * s
+        sy += s * y
+        yy += y * y
+        xx += x[t] * x[t]
+    if not ss > rel_sq * max(1.0, xx):
         return False, 0.0, 1.0, 0.0
     gamma, theta = _powell(sy, ss, yy, delta)
     shift = (1.0 - theta) * gamma
@@ -89,8 +95,9 @@ def _damped_pair(s, y, delta, S, Y, rho, slot, min_step_sq):  # pragma: no cover
     if not (0.0 < sybar < np.inf and gamma < np.inf):
         return False, gamma, theta, sybar
     for t in numba.prange(d):
-        S[slot, t] = s[t]
-        Y[slot, t] = theta * y[t] + shift * s[t]
+        s = x[t] - x0[t]
+        S[slot, t] = s
+        Y[slot, t] = theta * (g[t] - g0[t]) + shift * s
     rho[slot] = 1.0 / sybar
     return True, gamma, theta, sybar
 

@@ -30,17 +30,19 @@ def powell_damping(sy: float, ss: float, yy: float, delta: float) -> tuple[float
     return gamma, theta
 
 
-def damped_pair(s: Any, y: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-                min_step_sq: float) -> tuple[bool, float, float, float]:
-    """Store the damped pair ``(s, ybar)`` in row ``slot`` of the memory ``(S, Y, rho)``.
+def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
+                rel_sq: float) -> tuple[bool, float, float, float]:
+    """Store the damped pair :math:`(s, \\bar y)`, :math:`s = x - x_0`, :math:`y = g - g_0`, in row ``slot``
+    of the memory ``(S, Y, rho)``.
 
-    Returns ``(accepted, gamma, theta, s^T ybar)``; a pair with :math:`s^Ts \\le` ``min_step_sq``,
-    or whose products overflow (:math:`\\gamma` or :math:`s^T\\bar y` not finite), is skipped
-    (``accepted`` false, nothing written).
+    Returns ``(accepted, gamma, theta, s^T ybar)``; a pair with a negligible step,
+    :math:`s^Ts \\le` ``rel_sq`` :math:`\\max(1, x^Tx)`, or whose products overflow (:math:`\\gamma` or
+    :math:`s^T\\bar y` not finite), is skipped (``accepted`` false, nothing written).
     """
-    xp = get_namespace(s, y)
+    xp = get_namespace(x, g)
+    s, y = x - x0, g - g0
     ss = float(xp.vecdot(s, s))
-    if not ss > min_step_sq:
+    if not ss > rel_sq * max(1.0, float(xp.vecdot(x, x))):
         return False, 0.0, 1.0, 0.0
     sy, yy = float(xp.vecdot(s, y)), float(xp.vecdot(y, y))
     gamma, theta = powell_damping(sy, ss, yy, delta)

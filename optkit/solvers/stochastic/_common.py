@@ -138,8 +138,8 @@ class StochasticSolver(Solver):
                 "steps_per_epoch": self.steps_per_epoch}
 
 
-def negligible_step_sq(xp: Any, x: Any) -> float:
-    """:math:`(100\\,\\epsilon \\max(1, \\|x\\|))^2`: a step below this carries no curvature information
-    (the gradient difference over it is rounding error)."""
-    eps = 1.1920929e-07 if x.dtype == xp.float32 else 2.220446049250313e-16
-    return (100.0 * eps) ** 2 * max(1.0, float(xp.vecdot(x, x)))
+def negligible_rel_sq(xp: Any, dtype: Any) -> float:
+    """:math:`(100\\,\\epsilon)^2` of ``dtype``: a step with :math:`\\|s\\|^2 \\le (100\\,\\epsilon)^2 \\max(1, \\|x\\|^2)`
+    carries no curvature information (the gradient difference over it is rounding error)."""
+    eps = 1.1920929e-07 if dtype == xp.float32 else 2.220446049250313e-16
+    return (100.0 * eps) ** 2

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..._registry import register
-from ...kernels.stochastic import damped_pair, lbfgs_direction
+from ...kernels.stochastic import MemoryKernels
 from ..base import option
-from ._common import ScheduledOptions, StochasticSolver, StochasticState, negligible_step_sq
+from ._common import ScheduledOptions, StochasticSolver, StochasticState, negligible_rel_sq
 from .svrg import VarianceReduced, VROptions, VRState
 
 __all__ = ["SdLBFGS", "SdLBFGSVR"]
@@ -63,12 +63,16 @@ class Memory:
         self.gammas = [1.0] * slots
         self.inv_gamma = 1.0      # H = I until the first pair is active
         self.pairs = self.damped = self.skipped = self.clears = 0
+        self.kernels = MemoryKernels(self.S)   # the path chosen once: the per-call check costs more at small d
+        self.rel_sq = negligible_rel_sq(xp, dtype)
 
-    def update(self, xp: Any, s: Any, y: Any, delta: float, x: Any) -> None:
-        """Damp ``(s, y)`` and store it, unless :math:`\\|s\\|` is negligible next to :math:`\\|x\\|`."""
+    def update(self, x: Any, x0: Any, g: Any, g0: Any, delta: float) -> None:
+        """Damp the pair :math:`s = x - x_0`, :math:`y = g - g_0` and store it, unless :math:`\\|s\\|` is
+        negligible next to :math:`\\|x\\|` (one kernel: ``s`` and ``y`` are not formed)."""
         queue = self.pending if self.lag else self.active
         slot = queue[-1] if len(queue) == self.p else self.free[-1]
-        ok, gamma, theta, _ = damped_pair(s, y, delta, self.S, self.Y, self.rho, slot, negligible_step_sq(xp, x))
+        ok, gamma, theta, _ = self.kernels.pair(x, x0, g, g0, delta, self.S, self.Y, self.rho, slot,
+                                                self.rel_sq)
         if not ok:
             self.skipped += 1
             return
@@ -102,7 +106,7 @@ class Memory:
 
     def direction(self, g: Any) -> Any:
         """:math:`H g` (two-loop recursion over the active pairs, newest first)."""
-        return lbfgs_direction(g, self.S, self.Y, self.rho, self.active, self.inv_gamma)
+        return self.kernels.direction(g, self.S, self.Y, self.rho, self.active, self.inv_gamma)
 
     def info(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "damped": int(self.damped), "skipped": self.skipped,
@@ -193,7 +197,7 @@ class _QuasiNewton:
             return
         g_now = self.problem.grad(st.x, st.batch)
         st.sfo += st.batch.size
-        st.memory.update(self.xp, st.x - st.x_prev, g_now - st.g_prev, self.options.damping, st.x)
+        st.memory.update(st.x, st.x_prev, g_now, st.g_prev, self.options.damping)
 
     def info(self, st: Any) -> dict[str, Any]:
         return {**super().info(st), **st.memory.info()}
@@ -378,5 +382,5 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         st.x = x - self.options.step_size * st.memory.direction(v)
         if (st.k + 1) % self.pair_every == 0 and not st.fresh:
             # g_S(x_k) - g_S(x~) = v - grad F(x~); it enters H after this step, which did not use it
-            st.memory.update(self.xp, x - st.snapshot, v - st.mu, self.options.damping, x)
+            st.memory.update(x, st.snapshot, v, st.mu, self.options.damping)
         return self.end_step(st)
