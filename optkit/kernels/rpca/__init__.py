@@ -112,8 +112,6 @@ def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) 
         S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L))
         return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
             tuple(float(q) for q in out[4:])
-    xp = get_namespace(L)
-    zm, zn = xp.zeros((L.shape[0],), dtype=L.dtype), xp.zeros((L.shape[1],), dtype=L.dtype)
     return twin.fw_prox(L, M, lam_s)
 
 
