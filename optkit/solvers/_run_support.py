@@ -1,5 +1,6 @@
 """What the run loop in :mod:`optkit.solvers.base` needs beside the loop itself: the stall rule,
-the non-finite and Ctrl-C tests, copies for callbacks, thread limits and the float64 re-check."""
+the non-finite and Ctrl-C tests, copies for callbacks, thread limits, the float64 re-check and the
+Result of a run that fails before its first iterate."""
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +12,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .._result import Result, Status
+from ..backend import backend_name
+
 if TYPE_CHECKING:
-    from .base import Check, Options
+    from .base import Check, Options, Solver
 
 
 def _finite(check: Check) -> bool:
@@ -167,3 +171,19 @@ def _in_float64(problem: Any, check: Check) -> Check | None:
 
     exact = Check.of(check.x, measures, check.dual)
     return dataclasses.replace(exact, fun=check.fun)
+
+
+def _no_start(solver: Solver, x0: Any, exc: BaseException, elapsed: float) -> Result:
+    """The Result of a run that failed before its first iterate (numerical error or Ctrl-C in set-up)."""
+    status = Status.INTERRUPTED if _interrupted(exc) else Status.NUMERICAL_ERROR
+    if x0 is None:
+        try:
+            x0 = solver.problem.initial_point()
+        except NotImplementedError:
+            x0 = None
+    return Result(x=x0, fun=math.inf, status=status, nit=0, time=elapsed, method=solver.name,
+                  backend=backend_name(solver.xp), optimality=math.inf, history={}, info={"error": exc})
+
+
+def _as_host_array(values: list[float]) -> Any:
+    return np.asarray(values, dtype=float)

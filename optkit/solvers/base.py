@@ -22,8 +22,8 @@ import numpy as np
 
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
-from ._run_support import (_NUMERICAL, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted, _Stall,
-                           _thread_limits, _tolerance_floor)
+from ._run_support import (_NUMERICAL, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted, _no_start, _Stall,
+                           _as_host_array, _thread_limits, _tolerance_floor)
 from ._table import Table
 
 __all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
@@ -195,37 +195,28 @@ class Options:
         -------
         Options
         """
-        try:  # the same keywords give the same (frozen) options: built and checked once
+        try:  # the same keywords give the same frozen options, built and checked once (_BUILT)
             key = (cls, method, frozenset((k, type(v), v) for k, v in kwargs.items()))
-            hash(key)
+            built = _BUILT.get(key)
         except TypeError:  # an unhashable value: nothing to share
-            return cls._build(method, kwargs)
-        built = _BUILT.get(key)
+            key = built = None
         if built is None:
-            built = cls._build(method, kwargs)
-            if len(_BUILT) >= _BUILT_MAX:
-                _BUILT.clear()
-            _BUILT[key] = built
+            valid = {f.name for f in dataclasses.fields(cls)}
+            unknown = sorted(set(kwargs) - valid)
+            if unknown:
+                raise TypeError(f"unknown option(s) {unknown} for method {method!r}; valid options: {sorted(valid)}")
+            built = cls(**kwargs)
+            if key is not None:
+                if len(_BUILT) >= _BUILT_MAX:
+                    _BUILT.clear()
+                _BUILT[key] = built
         return built
 
-    @classmethod
-    def _build(cls, method: str, kwargs: dict[str, Any]) -> "Options":
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(kwargs) - valid)
-        if unknown:
-            raise TypeError(f"unknown option(s) {unknown} for method {method!r}; valid options: {sorted(valid)}")
-        return cls(**kwargs)
 
-
-# Options.build's cache: (class, method, keywords with their types) -> the checked options. A frozen
-# Options is a value, so one instance serves every run with the same keywords; building and checking
-# one took 25-80 microseconds, a tenth to a third of a whole 30 x 30 transport solve. Types are part of the key so that
-# ``True`` and ``1`` (equal and of equal hash) stay apart; a Generator seed is keyed by identity, as
-# it is shared anyway. Bounded: cleared when full.
+# Options.build's cache, keyed by (class, method, keywords with their types): building and checking
+# options took 25-80 us, up to a third of a 30 x 30 transport solve. Types keep True and 1 apart.
 _BUILT: dict[Any, "Options"] = {}
 _BUILT_MAX = 1024
-
-
 
 _COMMON_DOMAINS = {f.name: f.metadata["domain"] for f in dataclasses.fields(Options)}
 
@@ -596,19 +587,3 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         history={k: _as_host_array(v) for k, v in history.items()},
         info=info,
     )
-
-
-def _no_start(solver: Solver, x0: Any, exc: BaseException, elapsed: float) -> Result:
-    """The Result of a run that failed before its first iterate (numerical error or Ctrl-C in set-up)."""
-    status = Status.INTERRUPTED if _interrupted(exc) else Status.NUMERICAL_ERROR
-    if x0 is None:
-        try:
-            x0 = solver.problem.initial_point()
-        except NotImplementedError:
-            x0 = None
-    return Result(x=x0, fun=math.inf, status=status, nit=0, time=elapsed, method=solver.name,
-                  backend=backend_name(solver.xp), optimality=math.inf, history={}, info={"error": exc})
-
-
-def _as_host_array(values: list[float]) -> Any:
-    return np.asarray(values, dtype=float)
