@@ -58,6 +58,9 @@ def test_an_exception_in_the_callback_returns_the_run_so_far(case, method, exc):
 
 _SIGINT_SCRIPT = textwrap.dedent("""
     import json, os, signal, sys, threading, warnings
+    # the subject is Ctrl-C under Python's default handler; a shell that starts the tests as a
+    # background job leaves SIGINT ignored (POSIX), and this child would inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     warnings.simplefilter("ignore")
     import numpy as np
     from tests.conformance.test_interrupts import FIRST
@@ -95,6 +98,9 @@ def test_sigint_in_a_subprocess_returns_a_result_for_every_method():
 
 _COLD_SCRIPT = textwrap.dedent("""
     import json, os, signal, time, warnings
+    # the subject is Ctrl-C under Python's default handler; a shell that starts the tests as a
+    # background job leaves SIGINT ignored (POSIX), and this child would inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     warnings.simplefilter("ignore")
     import numpy as np
     from llvmlite.binding import ffi
