@@ -122,7 +122,7 @@ class FusedLasso(_Terms):
         return fun, gap
 
     def _newton_dual(self, x: Any, r: Any, tv: TotalVariation, points: list) -> tuple | None:
-        """A second dual point for the smoothed problem (``None`` without smoothing or above
+        r"""A second dual point for the smoothed problem (``None`` without smoothing or above
         ``NEWTON_MAX_N`` unknowns): ``(y0, z)`` corrected by the least-cost change that makes the
         l1 block equal to the envelope gradient.
 

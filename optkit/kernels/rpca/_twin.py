@@ -119,7 +119,7 @@ def apg_prox_input(L: Any, L_prev: Any, S: Any, S_prev: Any, M: Any, W: Any, bet
 
 def apg_step_measures(L_new: Any, L: Any, L_prev: Any, S_new: Any, S: Any, S_prev: Any, M: Any, W: Any,
                       beta: float, residual: bool) -> tuple[float, float, float, Any, float, int, float]:
-    """After an APG step from ``Y = X + beta (X - X_prev)`` to ``X_new``: the restart test's
+    r"""After an APG step from ``Y = X + beta (X - X_prev)`` to ``X_new``: the restart test's
     :math:`\langle Y - X_{new}, X_{new} - X\rangle`, :math:`\|Y - X_{new}\|^2` and
     :math:`\|S_{new}\|_1` over both blocks, and with ``residual`` the residual
     ``W*(L_new + S_new - M)``, its squared norm, the flat index of its largest magnitude and that
