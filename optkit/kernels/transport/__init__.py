@@ -11,9 +11,16 @@ from .._dispatch import PARALLEL_MIN_SIZE, pick, use_numba
 from . import _twin as twin
 
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
-           "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE",
+           "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
            "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE"]
+
+#: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
+#: and in the compiled runs alike (one constant, so that the two take the same iterations).
+SCALING_LIMIT = 1e50
+#: A relative marginal error at or below which a Newton step is rounding noise: SNS takes it whole, without
+#: a line-search test on noise (step path and compiled runs alike).
+NEWTON_NOISE = 1e-13
 
 #: Sinkhorn and SNS run their iterations compiled, many per call (:func:`ot_sns_run`, :func:`ot_sinkhorn_run`),
 #: on NumPy float64 costs with at most this many entries: there the step path's Python overhead per

@@ -23,11 +23,9 @@ import math
 import numba
 import numpy as np
 
+from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
 from ._jit import (gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
                    softmin_rows_serial)
-
-_BIG = 1e50  # as the step path: scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
-_NOISE = 1e-13  # as the step path: a relative marginal error at which a Newton step is rounding noise
 
 # integer state ``ist``: what changes during a run besides the arrays
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,

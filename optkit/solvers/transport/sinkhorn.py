@@ -15,14 +15,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._registry import register
-from ...kernels.transport import (SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
+from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
                                   ot_run_compiled, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
 __all__ = ["Sinkhorn"]
 
-_BIG = 1e50  # scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
+_BIG = SCALING_LIMIT  # scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
 _RATE_EVERY = 10  # iterations between the marginal errors the over-relaxation weight is read from
 _CHUNK_WORK = 1 << 21  # cost entries x iterations per call of a compiled run (bounds the time to a Ctrl-C)
 # the compiled runs' integer state, in the kernels' order (optkit/kernels/transport/_jit_sns.py)

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 from ..._registry import register
 import numpy as np
 
-from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, RunState, RunTrace, ot_gibbs_marginals,
-                                  ot_gibbs_sparse,
-                                  ot_newton_cg, ot_newton_direct, ot_run_compiled, ot_sns_run, ot_softmin_rows)
+from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, NEWTON_NOISE, RunState, RunTrace,
+                                  ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_newton_direct, ot_run_compiled,
+                                  ot_sns_run, ot_softmin_rows)
 from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
 from .sinkhorn import _IST, CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
@@ -76,7 +76,6 @@ class _Defaults(NamedTuple):
 # from further away, so the start is 2 Sinkhorn iterations and the continuation, from 3e-2 of the spread,
 # hands each level on at 1e-3; on the small benchmark instances (30-100 points, reg 1e-2 and 1e-3, digits)
 # this took 10-30 iterations where the CG defaults took 16-85 (the exact steps alone: 14-39).
-_NOISE = 1e-13  # relative marginal error below which a Newton step is rounding noise (see _newton_step)
 _CG = _Defaults(1e-3, 1e-5, 10, 1e-6)
 _DIRECT = _Defaults(3e-2, 1e-3, 2, 1e-300)  # every entry above the cutoff: the factorisation is dense anyway
 
@@ -288,7 +287,7 @@ class SinkhornNewtonSparse(_OTSolver):
             f1, g1 = s.f + alpha * df, s.g + alpha * dg
             r1, c1, n1 = ot_gibbs_marginals(p.C, f1, g1, reg, self.cutoff, self.log_thr)
             gain = alpha * lin - reg * (float(xp.sum(r1)) - mass)
-            if err <= _NOISE:
+            if err <= NEWTON_NOISE:
                 # the gradient is rounding noise (exact Newton steps get there when checks are sparse): the step
                 # is taken whole, as any test of its gain or of the error it leaves would be a coin toss
                 break
