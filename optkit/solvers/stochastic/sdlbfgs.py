@@ -115,6 +115,7 @@ class Memory:
                 "gamma": 1.0 / self.inv_gamma, "rejected_inner_loops": self.clears}
 
 
+_BACKTRACKS = 20   # step halvings before a line search gives up (the iterate stays)
 _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
 _DAMPING = option(0.1, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
 
@@ -132,6 +133,9 @@ class SdLBFGSOptions(ScheduledOptions):
     refresh: str = option("auto", _REFRESH_DOC, domain={"auto", "step", "epoch"})
     pair_every: int = option(None, _PAIR_EVERY_DOC.format(auto="max(8, m // memory) for m steps per epoch"),
                              domain="int >= 1")
+    line_search: bool = option(False, "Armijo backtracking on the step's minibatch (halve the step until "
+                                      "F_S(x - a H g) <= F_S(x) - 1e-4 a g^T H g); the accepted trial's gradient makes "
+                                      "the curvature pair, so pairs come every step and cost nothing more")
     batch_growth: float = option(1.0, "r >= 1: step k draws min(n, ceil(batch_size r^k)) samples (1: a fixed batch, as "
                                       "in the paper); epochs, max_epochs and the schedule then count data passes",
                                  domain="[1, inf)")
@@ -145,6 +149,8 @@ class _Pairs:
     batch: Any = None     # S_{k-1}
     x_prev: Any = None    # x_{k-1}
     g_prev: Any = None    # grad F_{S_{k-1}}(x_{k-1})
+    g_next: Any = None    # grad F_{S_{k-1}}(x_k), from the line search's accepted trial
+    f_next: Any = None    # F_{S_{k-1}}(x_k)
 
 
 @dataclass
@@ -304,7 +310,41 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
     def init(self, x0: Any) -> _SdState:
         return self.start(x0, memory=self.new_memory())
 
+    def searched(self, st: _SdState) -> _SdState:
+        """One step with the Armijo backtracking of ``line_search`` on the step's minibatch ``S``; every trial
+        costs ``|S|`` sample gradients. The pair :math:`s = x_{k+1} - x_k`,
+        :math:`y = \nabla F_S(x_{k+1}) - \nabla F_S(x_k)` (one minibatch at both points) enters H at the next
+        step. With all samples at both steps the accepted trial's value and gradient are the next step's."""
+        p, n = self.problem, self.n
+        if self.lag and st.k % self.steps_per_epoch == 0:
+            st.memory.commit()
+        if st.g_next is not None:
+            st.memory.update(st.x, st.x_prev, st.g_next, st.g_prev, self.options.damping)
+        size = self.size_at(st.k) if self.growth else None
+        if st.g_next is not None and size == n and st.batch.size == n:
+            batch, f, g = st.batch, st.f_next, st.g_next
+        else:
+            batch = self.next_batch(st, size)
+            f, g = p.value_and_grad(st.x, batch)
+            st.sfo += batch.size
+        d = st.memory.direction(g)
+        slope = float(self.xp.vecdot(g, d))
+        alpha = self.rate(st.k)
+        st.batch, st.x_prev, st.g_prev, st.f_next, st.g_next = batch, st.x, g, None, None
+        for _ in range(_BACKTRACKS):
+            x = st.x - alpha * d
+            f_new, g_new = p.value_and_grad(x, batch)
+            st.sfo += batch.size
+            if f_new <= f - 1e-4 * alpha * slope:
+                st.x, st.f_next, st.g_next = x, f_new, g_new
+                break
+            alpha *= 0.5
+        st.k += 1
+        return st
+
     def advance(self, st: _SdState) -> _SdState:
+        if self.options.line_search:
+            return self.searched(st)
         size = self.size_at(st.k) if self.growth else None
         if size == self.n and st.batch is not None and st.batch.size == self.n:
             # full batches at both steps: the pair's gradient at x_k is this step's gradient, taken once
