@@ -276,7 +276,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
             self.setup_growth(options.max_iter is None)
 
     def setup_growth(self, by_epochs: bool) -> None:
-        """The batch sizes :math:`b_k = \min(n, \lceil b_0 r^k\rceil)` and their running sums (data passes);
+        """The batch sizes :math:`b_k = \\min(n, \\lceil b_0 r^k\\rceil)` and their running sums (data passes);
         without ``max_iter`` the step limit is where the samples drawn reach ``max_epochs`` passes."""
         b0, r, n = self.batch, self.options.batch_growth, self.n
         full = math.ceil(math.log(n / b0) / math.log(r)) + 1 if n > b0 else 0   # b_k = n from here on
