@@ -152,3 +152,40 @@ def test_overflowing_pair_is_skipped():
     Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
     assert twin.damped_pair(*(xs.asarray(a) for a in pair), 0.01, Sx, Yx, rx, 0, 0.0)[0] is False
     assert (to_numpy(Sx) == 7.0).all() and (to_numpy(Yx) == 7.0).all() and (to_numpy(rx) == 7.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs)
+def test_damping_against_delta_keeps_the_bounds(params):
+    """``against_delta``: s^T ybar >= 0.25 delta s^T s > 0, gamma = max(ybar^T ybar / s^T ybar, delta) and
+    ||ybar||^2 / s^T ybar <= 4 (L + delta)^2 / delta with L = ||y|| / ||s||, for y = c s + noise of either sign;
+    no damping where s^T y >= 0.25 delta s^T s; the kernel equals the twin."""
+    d, seed, c, noise, delta = params
+    rng = np.random.default_rng(seed)
+    x0, g0 = rng.standard_normal(d), rng.standard_normal(d)
+    x = x0 + rng.standard_normal(d)
+    s = x - x0
+    g = g0 + c * s + noise * rng.standard_normal(d)
+    y = g - g0
+    outs = []
+    for build in ("kernel", "twin"):
+        S, Y, rho = np.zeros((2, d)), np.zeros((2, d)), np.zeros(2)
+        if build == "kernel":
+            ok, gamma, theta, sybar = kernels.damped_pair(x, x0, g, g0, delta, S, Y, rho, 1, 0.0, True)
+        else:
+            Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
+            ok, gamma, theta, sybar = twin.damped_pair(*(xs.asarray(a) for a in (x, x0, g, g0)), delta, Sx, Yx, rx,
+                                                       1, 0.0, True)
+            S, Y, rho = to_numpy(Sx), to_numpy(Yx), to_numpy(rx)
+        ss, sy = s @ s, s @ y
+        ybar = Y[1]
+        assert ok and 0 < theta <= 1
+        np.testing.assert_allclose(ybar, theta * y + (1 - theta) * delta * s, rtol=1e-12, atol=1e-12 * delta)
+        assert s @ ybar >= 0.25 * delta * ss * (1 - 1e-12)
+        assert gamma == pytest.approx(max(ybar @ ybar / (s @ ybar), delta), rel=1e-9)
+        L = np.linalg.norm(y) / np.linalg.norm(s)
+        assert ybar @ ybar / (s @ ybar) <= 4 * (L + delta) ** 2 / delta * (1 + 1e-9)
+        assert (theta == 1.0) == (sy >= 0.25 * delta * ss)
+        outs.append((gamma, theta, sybar, ybar.copy()))
+    assert outs[0][:3] == pytest.approx(outs[1][:3], rel=1e-12)
+    np.testing.assert_allclose(outs[0][3], outs[1][3], rtol=1e-12, atol=1e-12)

@@ -68,12 +68,12 @@ class Memory:
     is constant over an epoch. Counts of accepted, damped and skipped pairs go to ``Result.info``.
     """
 
-    def __init__(self, xp: Any, p: int, d: int, dtype: Any, lag: bool) -> None:
+    def __init__(self, xp: Any, p: int, d: int, dtype: Any, lag: bool, against_delta: bool = False) -> None:
         slots = 2 * p if lag else p
         self.S = xp.zeros((slots, d), dtype=dtype)
         self.Y = xp.zeros((slots, d), dtype=dtype)
         self.rho = xp.zeros((slots,), dtype=dtype)
-        self.p, self.lag = p, lag
+        self.p, self.lag, self.against_delta = p, lag, against_delta
         self.active: list[int] = []
         self.pending: list[int] = []
         self.free = list(range(slots - 1, -1, -1))
@@ -89,7 +89,7 @@ class Memory:
         queue = self.pending if self.lag else self.active
         slot = queue[-1] if len(queue) == self.p else self.free[-1]
         ok, gamma, theta, _ = self.kernels.pair(x, x0, g, g0, delta, self.S, self.Y, self.rho, slot,
-                                                self.rel_sq)
+                                                self.rel_sq, self.against_delta)
         if not ok:
             self.skipped += 1
             return
@@ -133,6 +133,9 @@ class Memory:
 _BACKTRACKS = 20   # step halvings before a line search gives up (the iterate stays)
 _MEMORY = option(10, "memory p: curvature pairs kept", domain="int >= 1")
 _DAMPING = option(0.1, "delta > 0: gamma_k = max(y^T y / s^T y, delta), so H_0 <= I / delta", domain="(0, inf)")
+_DAMP_AGAINST = option("gamma", "the damping test: 'gamma' (the paper: damp where s^T y < 0.25 gamma s^T s, i.e. "
+                                "cos(s, y) < 0.5) or 'delta' (damp only where s^T y < 0.25 delta s^T s, mixing in "
+                                "delta s; gamma from the damped pair)", domain={"gamma", "delta"})
 
 
 _PAIR_EVERY_DOC = ("steps between curvature pairs (1: every step, as in the paper); None: {auto}")
@@ -145,6 +148,7 @@ class SdLBFGSOptions(ScheduledOptions):
     step_size: float = option(1.0, "base step (scaled by the schedule)", domain="(0, inf)")
     memory: int = _MEMORY
     damping: float = _DAMPING
+    damp_against: str = _DAMP_AGAINST
     refresh: str = option("auto", _REFRESH_DOC, domain={"auto", "step", "epoch"})
     pair_every: int = option(None, _PAIR_EVERY_DOC.format(auto="max(8, m // memory) for m steps per epoch"),
                              domain="int >= 1")
@@ -214,7 +218,8 @@ class _QuasiNewton:
 
     def new_memory(self) -> Memory:
         p = self.problem
-        return Memory(self.xp, self.options.memory, p.n_params, p.dtype, self.lag)
+        return Memory(self.xp, self.options.memory, p.n_params, p.dtype, self.lag,
+                      self.options.damp_against == "delta")
 
     def pair(self, st: Any) -> None:
         """At step k: commit pending pairs at an epoch start (lag), then the pair
@@ -346,7 +351,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         if st.g_next is not None:
             st.memory.update(st.x, st.x_prev, st.g_next, st.g_prev, self.options.damping)
         size = self.size_at(st.k) if self.growth else None
-        if st.g_next is not None and size == n and st.batch.size == n:
+        if st.g_next is not None and (size or self.batch) == n and st.batch.size == n:
             batch, f, g = st.batch, st.f_next, st.g_next
         else:
             batch = self.next_batch(st, size)
@@ -371,7 +376,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         if self.options.line_search:
             return self.searched(st)
         size = self.size_at(st.k) if self.growth else None
-        if size == self.n and st.batch is not None and st.batch.size == self.n:
+        if (size or self.batch) == self.n and st.batch is not None and st.batch.size == self.n:
             # full batches at both steps: the pair's gradient at x_k is this step's gradient, taken once
             if self.lag and st.k % self.steps_per_epoch == 0:
                 st.memory.commit()
@@ -395,6 +400,7 @@ class SdLBFGSVROptions(VROptions):
     step_size: float = option(0.1, "constant step", domain="(0, inf)")
     memory: int = _MEMORY
     damping: float = _DAMPING
+    damp_against: str = _DAMP_AGAINST
     refresh: str = option("step", _REFRESH_DOC, domain={"auto", "step", "epoch"})
     pair_every: int = option(None, _PAIR_EVERY_DOC.format(auto="1, or m // memory when pairs enter H at epoch "
                                                                 "starts (m steps per epoch)"), domain="int >= 1")
