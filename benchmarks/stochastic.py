@@ -127,7 +127,8 @@ def grids(L: float | None, kind: str = "small", batch: int = 256) -> dict[str, l
     # read where the target is met, not at the next check m steps (m data passes, once the batch is n) later
     every = 8 if kind == "large" else 1
     plain["sdlbfgs"] += [dict(step_size=1.0, schedule="constant", batch_growth=r, damping=d, line_search=ls,
-                              check_every=every) for r in (1.05, 1.1, 1.2) for d in (1e-3, 0.1) for ls in (True, False)]
+                              damp_against=a, check_every=every) for r in (1.05, 1.1, 1.2) for d in (1e-3, 0.1)
+                         for ls in (True, False) for a in ("gamma", "delta")]
     if kind == "large":
         return {
             **plain,
@@ -148,9 +149,8 @@ GRID_FILTER: list[str] = []   # --grid-filter: only the settings that name one o
 
 
 def _filtered(grid: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    if not GRID_FILTER:
-        return grid
-    return {m: [s for s in g if any(k in s for k in GRID_FILTER)] or g for m, g in grid.items()}
+    keep = {m: [s for s in g if any(k in s for k in GRID_FILTER)] or g for m, g in grid.items()}
+    return keep if GRID_FILTER else grid
 
 
 def _scheduled(ladder: list[float], batch: int) -> list[dict]:

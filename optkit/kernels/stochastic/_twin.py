@@ -26,23 +26,23 @@ def powell_damping(sy: float, ss: float, yy: float, delta: float) -> tuple[float
 
 
 def damping_rule(sy: float, ss: float, yy: float, delta: float, against_delta: bool) -> tuple[float, float, float]:
-    """``(gamma, theta, shift)`` with :math:`\bar y = \theta y +` ``shift`` :math:`s` and
-    :math:`H_0 = \gamma^{-1} I`.
+    """``(gamma, theta, shift)`` with :math:`\\bar y = \\theta y +` ``shift`` :math:`s` and
+    :math:`H_0 = \\gamma^{-1} I`.
 
-    ``against_delta`` false: the paper's rule (:func:`powell_damping`), ``shift`` :math:`= (1-\theta)\gamma`.
+    ``against_delta`` false: the paper's rule (:func:`powell_damping`), ``shift`` :math:`= (1-\\theta)\\gamma`.
     ``against_delta`` true (our departure, measured in ``docs/stochastic.md``): damp only where the curvature
-    along :math:`s` is below :math:`\delta/4`,
+    along :math:`s` is below :math:`\\delta/4`,
 
     .. math::
-        \theta = \frac{0.75\,\delta s^Ts}{\delta s^Ts - s^Ty} \ \text{if}\ s^Ty < 0.25\,\delta s^Ts,
-        \quad 1 \ \text{otherwise}, \qquad \bar y = \theta y + (1-\theta)\delta s,
-        \qquad \gamma = \max(\bar y^T\bar y / s^T\bar y, \delta).
+        \\theta = \\frac{0.75\\,\\delta s^Ts}{\\delta s^Ts - s^Ty} \\ \\text{if}\\ s^Ty < 0.25\\,\\delta s^Ts,
+        \\quad 1 \\ \\text{otherwise}, \\qquad \\bar y = \\theta y + (1-\\theta)\\delta s,
+        \\qquad \\gamma = \\max(\\bar y^T\\bar y / s^T\\bar y, \\delta).
 
-    Then :math:`s^T\bar y \ge 0.25\,\delta s^Ts` and, for :math:`\|y\| \le L\|s\|`,
-    :math:`\|\bar y\|^2 / s^T\bar y \le 4(L+\delta)^2/\delta` and :math:`\delta \le \gamma \le 4(L+\delta)^2/\delta`:
+    Then :math:`s^T\\bar y \\ge 0.25\\,\\delta s^Ts` and, for :math:`\\|y\\| \\le L\\|s\\|`,
+    :math:`\\|\\bar y\\|^2 / s^T\\bar y \\le 4(L+\\delta)^2/\\delta` and :math:`\\delta \\le \\gamma \\le 4(L+\\delta)^2/\\delta`:
     the two bounds on the pairs and the bounds on :math:`H_0` that the paper's spectrum bounds of :math:`H_k`
-    rest on, with other constants. The paper's test :math:`s^Ty < 0.25\gamma s^Ts` with
-    :math:`\gamma = y^Ty/s^Ty` is :math:`\cos(s, y) < 0.5`, which damps most pairs where the Hessian spectrum
+    rest on, with other constants. The paper's test :math:`s^Ty < 0.25\\gamma s^Ts` with
+    :math:`\\gamma = y^Ty/s^Ty` is :math:`\\cos(s, y) < 0.5`, which damps most pairs where the Hessian spectrum
     is spread even at positive curvature. Plain float arithmetic: the Numba kernel compiles this function.
     """
     if not against_delta:
