@@ -94,3 +94,23 @@ def test_growth_option_is_checked():
         optkit.solve(_logistic(), method="sdlbfgs", batch_growth=0.5)
     res = optkit.solve(_logistic(), method="sdlbfgs", batch_growth=2.0, batch_size=100, max_iter=3, tol=1e-12)
     assert math.isfinite(res.fun) and res.info["sfo"] == 50 * 3   # capped at n from the start: all the data
+
+
+def test_damping_against_delta_leaves_convex_pairs_undamped():
+    """On an l2-regularised logistic regression every minibatch function has curvature >= l2 = 0.1, so with
+    ``damp_against="delta"`` (delta = 0.01) no pair is damped, while the paper's test (cos(s, y) < 0.5) damps
+    some; both converge. The option is checked."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200, 20)) * np.logspace(-1, 1, 20)   # a spread Hessian spectrum
+    problem = LogisticRegression(X, (X @ rng.standard_normal(20) > 0).astype(int), l2=0.1)
+    opts = dict(batch_size=20, tol=1e-6, max_epochs=200, seed=0, damping=0.01, step_size=1.0, schedule="constant",
+                batch_growth=1.3, line_search=True)
+    ours = optkit.solve(problem, method="sdlbfgs", damp_against="delta", **opts)
+    paper = optkit.solve(problem, method="sdlbfgs", **opts)
+    assert ours.success and paper.success
+    assert ours.info["pairs"] > 0 and ours.info["damped"] == 0
+    assert paper.info["damped"] > 0
+    vr = optkit.solve(problem, method="sdlbfgs_vr", damp_against="delta", damping=0.01, tol=1e-6, seed=0)
+    assert vr.success and vr.info["damped"] == 0
+    with pytest.raises(ValueError, match="damp_against"):
+        optkit.solve(problem, method="sdlbfgs", damp_against="theta")
