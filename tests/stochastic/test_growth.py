@@ -114,3 +114,13 @@ def test_damping_against_delta_leaves_convex_pairs_undamped():
     assert vr.success and vr.info["damped"] == 0
     with pytest.raises(ValueError, match="damp_against"):
         optkit.solve(problem, method="sdlbfgs", damp_against="theta")
+
+
+def test_a_fixed_full_batch_is_drawn_afresh_every_step():
+    """Without growth a batch of n samples is a new draw every step (a permutation, or n draws with replacement),
+    so its pair gradient is taken on the previous draw: 2n sample gradients per step after the first."""
+    problem = _logistic()
+    for shuffle in (True, False):
+        res = optkit.solve(problem, method="sdlbfgs", batch_size=50, pair_every=1, max_iter=5, tol=1e-12, seed=0,
+                           shuffle=shuffle)
+        assert res.info["sfo"] == 50 * 5 + 50 * 4

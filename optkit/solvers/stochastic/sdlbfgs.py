@@ -332,6 +332,11 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
             steps = steps if steps is not None else len(sizes) + -(-(budget - drawn[-1]) // n)
             self.options = dataclasses.replace(self.options, max_iter=steps)
 
+    def whole(self, size: int | None, previous: Any) -> bool:
+        """Growing batches that have reached all the data, at this step and the previous one (a fixed batch of
+        ``n`` samples is a fresh draw every step and is never reused)."""
+        return size == self.n and previous is self.problem.batch(None)
+
     def size_at(self, k: int) -> int:
         return self.sizes[k] if k < len(self.sizes) else self.n
 
@@ -362,7 +367,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         if st.g_next is not None:
             st.memory.update(st.x, st.x_prev, st.g_next, st.g_prev, self.options.damping)
         size = self.size_at(st.k) if self.growth else None
-        if st.g_next is not None and (size or self.batch) == n and st.batch.size == n:
+        if st.g_next is not None and self.whole(size, st.batch):
             batch, f, g = st.batch, st.f_next, st.g_next
         else:
             batch = self.next_batch(st, size)
@@ -387,7 +392,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         if self.options.line_search:
             return self.searched(st)
         size = self.size_at(st.k) if self.growth else None
-        if (size or self.batch) == self.n and st.batch is not None and st.batch.size == self.n:
+        if self.whole(size, st.batch):
             # full batches at both steps: the pair's gradient at x_k is this step's gradient, taken once
             if self.lag and st.k % self.steps_per_epoch == 0:
                 st.memory.commit()
