@@ -237,7 +237,8 @@ def stochastic(quick: bool):
     n2 = 1 << (18 if quick else 22)
     s, y, z = rng.standard_normal(n2), rng.standard_normal(n2), np.zeros(n2)
     Sm, Ym, rm = np.zeros((2, n2)), np.zeros((2, n2)), np.zeros(2)
-    yield Case("damped_pair", "stochastic", f"d={n2}", _runs(k, "damped_pair", lambda c: (s, z, y, z, 0.2, Sm, Ym, rm, 1, 0.0)),
+    yield Case("damped_pair", "stochastic", f"d={n2}",
+               _runs(k, "damped_pair", lambda c: (s, z, y, z, 0.2, Sm, Ym, rm, 1, 0.0, False)),
                6 * F8 * n2, note="reads x, x0, g, g0 (s = x - x0 and y = g - g0 are not formed); writes the new S "
                                  "and Y rows; its second pass reads the four again, so 1.7 is its floor.")
     nrow, dcol, dens = (20000, 1000, 0.01) if quick else (200_000, 2000, 0.01)

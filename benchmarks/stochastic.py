@@ -122,6 +122,13 @@ def grids(L: float | None, kind: str = "small", batch: int = 256) -> dict[str, l
     # delta = 0.1 capped the quasi-Newton step below the plain gradient step that SVRG tuned to (3 / L)
     deltas = (0.01, 0.1, 1.0) if kind == "large" else (0.1, 1.0)
     plain["sdlbfgs"] = [dict(s, damping=d) for s in plain["sdlbfgs"] for d in deltas]
+    # growing batches (our departure, see the SdLBFGS docstring), with and without the minibatch line search; checked
+    # every step (every 8 on the large sets: a check costs a full pass but no SFO calls), so that the SFO count is
+    # read where the target is met, not at the next check m steps (m data passes, once the batch is n) later
+    every = 8 if kind == "large" else 1
+    plain["sdlbfgs"] += [dict(step_size=1.0, schedule="constant", batch_growth=r, damping=d, line_search=ls,
+                              damp_against=a, check_every=every) for r in (1.05, 1.1, 1.2) for d in (1e-3, 0.1)
+                         for ls in (True, False) for a in ("gamma", "delta")]
     if kind == "large":
         return {
             **plain,
@@ -136,6 +143,14 @@ def grids(L: float | None, kind: str = "small", batch: int = 256) -> dict[str, l
         "svrg": [dict(step_size=a) for a in base],
         "sdlbfgs_vr": [dict(step_size=a, damping=d) for a in (0.03, 0.1, 0.3, 1.0) for d in (0.1, 1.0)],
     }
+
+
+GRID_FILTER: list[str] = []   # --grid-filter: only the settings that name one of these options
+
+
+def _filtered(grid: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    keep = {m: [s for s in g if any(k in s for k in GRID_FILTER)] or g for m, g in grid.items()}
+    return keep if GRID_FILTER else grid
 
 
 def _scheduled(ladder: list[float], batch: int) -> list[dict]:
@@ -313,7 +328,7 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
         tune_seeds = (0,) if large else (0, 1)
         for method in methods:
             tried = []
-            for setting in grids(L, "large" if large else "small", batch)[method]:
+            for setting in _filtered(grids(L, "large" if large else "small", batch))[method]:
                 sfo, final, took = [], [], []
                 for seed in tune_seeds:
                     res, _ = _run(problem, method, setting, seed=seed, batch=batch, epochs=epochs, budget_s=RUN_CAP_S)
@@ -538,6 +553,8 @@ def main(argv: list[str]) -> None:
                                                                              "in --versus")
     parser.add_argument("--vr-extra", nargs="*", default=[], help="more sdlbfgs_vr settings in --versus, each "
                                                                   "'key=value[,key=value]' over its tuned one")
+    parser.add_argument("--grid-filter", nargs="*", default=[], help="tune only over the settings that name one of "
+                                                                     "these options (e.g. batch_growth)")
     parser.add_argument("--merge", nargs="*", help="combine partial result files (names under results/) into "
                                                    "stochastic.json")
     args = parser.parse_args(argv)
@@ -555,6 +572,7 @@ def main(argv: list[str]) -> None:
         return None
     if args.large_n:
         LARGE_N["n"] = args.large_n
+    GRID_FILTER[:] = args.grid_filter
     chosen = set(args.only) if args.only else set(QUICK) if args.quick else None
     results: dict = {"convex": {}, "nonconvex": {}}
     rows: list[Row] = []
@@ -567,7 +585,7 @@ def main(argv: list[str]) -> None:
         else f"stochastic_{args.part}" + ("_" + "_".join(sorted(k.replace("/", "-") for k in chosen))
                                           if args.only else "") + ("" if set(args.methods) == set(METHODS)
                                                                   else "_" + "_".join(args.methods)) \
-        + (f"_n{args.large_n}" if args.large_n else "")
+        + (f"_n{args.large_n}" if args.large_n else "") + "".join(f"_{k}" for k in args.grid_filter)
     path = write(family, rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD},
                                 "large_n": args.large_n, "peers": args.peers})
     plot(results, RESULTS / f"{family}.png")

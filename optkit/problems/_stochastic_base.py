@@ -222,7 +222,10 @@ class FiniteSum(Problem):
         return dataclasses.replace(self, X=X)
 
     def batch(self, idx: Any) -> Batch:
-        """The minibatch of samples ``idx`` (host or namespace integers), rows gathered once."""
+        """The minibatch of samples ``idx`` (host or namespace integers), rows gathered once; ``None``: all
+        samples (nothing gathered)."""
+        if idx is None:
+            return self._full
         if isinstance(idx, Batch):
             return idx
         xp = self.xp

@@ -80,28 +80,37 @@ pairs = st.tuples(st.integers(1, 30), st.integers(0, 10_000), st.floats(-3.0, 3.
                   st.sampled_from([1e-4, 1e-2, 1.0, 10.0]))
 
 
+def _damped_both(params, against_delta):
+    """A random pair ``y = c s + noise`` (negative curvature when c < 0) stored by the kernel and by the twin:
+    ``(s, y, delta, [(ok, gamma, theta, sybar, S, Y, rho) for kernel, twin])``; the two builds agree."""
+    d, seed, c, noise, delta = params
+    rng = np.random.default_rng(seed)
+    x0, g0 = rng.standard_normal(d), rng.standard_normal(d)
+    x = x0 + rng.standard_normal(d)
+    g = g0 + c * (x - x0) + noise * rng.standard_normal(d)
+    outs = []
+    for build in ("kernel", "twin"):
+        S, Y, rho = np.zeros((3, d)), np.zeros((3, d)), np.zeros(3)
+        if build == "kernel":
+            got = kernels.damped_pair(x, x0, g, g0, delta, S, Y, rho, 1, 0.0, against_delta)
+        else:
+            Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
+            got = twin.damped_pair(*(xs.asarray(a) for a in (x, x0, g, g0)), delta, Sx, Yx, rx, 1, 0.0,
+                                   against_delta)
+            S, Y, rho = to_numpy(Sx), to_numpy(Yx), to_numpy(rx)
+        outs.append((*got, S, Y, rho))
+    assert outs[0][1:4] == pytest.approx(outs[1][1:4], rel=1e-12)
+    np.testing.assert_allclose(outs[0][5], outs[1][5], rtol=1e-12, atol=1e-12)
+    return x - x0, g - g0, delta, outs
+
+
 @settings(max_examples=200, deadline=None)
 @given(pairs)
 def test_damping_keeps_curvature_above_a_quarter_of_gamma(params):
     """s^T ybar >= 0.25 gamma s^T s > 0 for every pair: y = c s + noise with c of either sign
     (negative curvature when c < 0), stored by the kernel and by the twin alike."""
-    d, seed, c, noise, delta = params
-    rng = np.random.default_rng(seed)
-    x0, g0 = rng.standard_normal(d), rng.standard_normal(d)
-    x = x0 + rng.standard_normal(d)
-    s = x - x0
-    g = g0 + c * s + noise * rng.standard_normal(d)
-    y = g - g0
-    outs = []
-    for build in ("kernel", "twin"):
-        S, Y, rho = np.zeros((3, d)), np.zeros((3, d)), np.zeros(3)
-        if build == "kernel":
-            ok, gamma, theta, sybar = kernels.damped_pair(x, x0, g, g0, delta, S, Y, rho, 1, 0.0)
-        else:
-            Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
-            ok, gamma, theta, sybar = twin.damped_pair(*(xs.asarray(a) for a in (x, x0, g, g0)), delta, Sx, Yx, rx, 1,
-                                                       0.0)
-            S, Y, rho = to_numpy(Sx), to_numpy(Yx), to_numpy(rx)
+    s, y, delta, outs = _damped_both(params, False)
+    for ok, gamma, theta, sybar, S, Y, rho in outs:
         ss, sy, yy = s @ s, s @ y, y @ y
         assert ok and gamma >= delta and 0 < theta <= 1
         assert gamma == pytest.approx(max(yy / sy, delta) if sy > 0 else delta, rel=1e-12)
@@ -113,9 +122,6 @@ def test_damping_keeps_curvature_above_a_quarter_of_gamma(params):
         assert sybar == pytest.approx(s @ ybar, rel=1e-10)
         if sy >= 0.25 * gamma * ss:
             assert theta == 1.0  # no damping where the curvature is already large enough
-        outs.append((gamma, theta, sybar, Y[1].copy()))
-    assert outs[0][:3] == pytest.approx(outs[1][:3], rel=1e-12)
-    np.testing.assert_allclose(outs[0][3], outs[1][3], rtol=1e-12, atol=1e-12)
 
 
 def test_damping_formula_constants():
@@ -152,3 +158,23 @@ def test_overflowing_pair_is_skipped():
     Sx, Yx, rx = xs.asarray(S), xs.asarray(Y), xs.asarray(rho)
     assert twin.damped_pair(*(xs.asarray(a) for a in pair), 0.01, Sx, Yx, rx, 0, 0.0)[0] is False
     assert (to_numpy(Sx) == 7.0).all() and (to_numpy(Yx) == 7.0).all() and (to_numpy(rx) == 7.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs)
+def test_damping_against_delta_keeps_the_bounds(params):
+    """``against_delta``: s^T ybar >= 0.25 delta s^T s > 0, gamma = max(ybar^T ybar / s^T ybar, delta) and
+    ||ybar||^2 / s^T ybar <= 4 (L + delta)^2 / delta with L = ||y|| / ||s||, for y = c s + noise of either sign;
+    no damping where s^T y >= 0.25 delta s^T s; the kernel equals the twin."""
+    s, y, delta, outs = _damped_both(params, True)
+    for ok, gamma, theta, sybar, S, Y, rho in outs:
+        ss, sy = s @ s, s @ y
+        ybar = Y[1]
+        assert ok and 0 < theta <= 1
+        np.testing.assert_allclose(ybar, theta * y + (1 - theta) * delta * s, rtol=1e-12, atol=1e-12 * delta)
+        assert s @ ybar >= 0.25 * delta * ss * (1 - 1e-12)
+        assert sybar == pytest.approx(s @ ybar, rel=1e-10)
+        assert gamma == pytest.approx(max(ybar @ ybar / (s @ ybar), delta), rel=1e-9)
+        L = np.linalg.norm(y) / np.linalg.norm(s)
+        assert ybar @ ybar / (s @ ybar) <= 4 * (L + delta) ** 2 / delta * (1 + 1e-9)
+        assert (theta == 1.0) == (sy >= 0.25 * delta * ss)

@@ -8,9 +8,10 @@ import numpy as np
 
 from .._dispatch import pick, use_numba
 from . import _twin as twin
-from ._twin import powell_damping
+from ._twin import damping_rule, powell_damping
 
-__all__ = ["MemoryKernels", "lbfgs_direction", "damped_pair", "powell_damping", "csr_rows_matvec", "csr_rows_rmatvec"]
+__all__ = ["MemoryKernels", "lbfgs_direction", "damped_pair", "damping_rule", "powell_damping", "csr_rows_matvec",
+           "csr_rows_rmatvec"]
 
 
 def _numba_operands(first: Any, *rest: Any) -> bool:
@@ -41,13 +42,13 @@ class MemoryKernels:
         return self._two_loop(np.ascontiguousarray(g), S, Y, rho, np.asarray(order, dtype=np.int64), float(inv_gamma))
 
     def pair(self, x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-             rel_sq: float) -> tuple[bool, float, float, float]:
+             rel_sq: float, against_delta: bool = False) -> tuple[bool, float, float, float]:
         """The damped pair into row ``slot`` (see :func:`damped_pair`)."""
         if not self.numba:
-            return twin.damped_pair(x, x0, g, g0, delta, S, Y, rho, int(slot), float(rel_sq))
+            return twin.damped_pair(x, x0, g, g0, delta, S, Y, rho, int(slot), float(rel_sq), bool(against_delta))
         c = np.ascontiguousarray
         ok, gamma, theta, sybar = self._pair(c(x), c(x0), c(g), c(g0), float(delta), S, Y, rho, int(slot),
-                                             float(rel_sq))
+                                             float(rel_sq), bool(against_delta))
         return bool(ok), float(gamma), float(theta), float(sybar)
 
 
@@ -58,12 +59,13 @@ def lbfgs_direction(g: Any, S: Any, Y: Any, rho: Any, order: Sequence[int], inv_
 
 
 def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-                rel_sq: float) -> tuple[bool, float, float, float]:
+                rel_sq: float, against_delta: bool = False) -> tuple[bool, float, float, float]:
     """Store the Powell-damped pair :math:`s = x - x_0`, :math:`\\bar y` of :math:`y = g - g_0` in row ``slot``
     of ``(S, Y, rho)`` (:func:`powell_damping`), without forming ``s`` and ``y``: ``(accepted, gamma, theta,
-    s^T ybar)``, nothing stored when :math:`s^Ts \\le` ``rel_sq`` :math:`\\max(1, x^Tx)`."""
+    s^T ybar)``, nothing stored when :math:`s^Ts \\le` ``rel_sq`` :math:`\\max(1, x^Tx)`. ``against_delta``: the
+    damping rule of :func:`damping_rule`."""
     return MemoryKernels(S, _numba_operands(x, x0, g, g0, S, Y, rho)).pair(x, x0, g, g0, delta, S, Y, rho, slot,
-                                                                          rel_sq)
+                                                                          rel_sq, against_delta)
 
 
 def csr_rows_matvec(X: Any, rows: Any, W: Any) -> Any:

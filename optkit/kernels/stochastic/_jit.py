@@ -10,9 +10,9 @@ import numba
 import numpy as np
 
 from .._jit import _builds
-from ._twin import powell_damping
+from ._twin import damping_rule
 
-_powell = numba.njit(cache=True)(powell_damping)
+_rule = numba.njit(cache=True)(damping_rule)
 #: fastmath flags of the kernels with dot products: reassociation (so that the sums vectorise) and fused
 #: multiply-add, not the no-NaN / no-infinity assumptions (the damping guards test for overflow)
 REASSOC = {"reassoc", "contract"}
@@ -71,7 +71,7 @@ def _two_loop(g, S, Y, rho, order, inv_gamma):  # pragma: no cover  (compiled)
     return q
 
 
-def _damped_pair(x, x0, g, g0, delta, S, Y, rho, slot, rel_sq):  # pragma: no cover  (compiled)
+def _damped_pair(x, x0, g, g0, delta, S, Y, rho, slot, rel_sq, against_delta):  # pragma: no cover  (compiled)
     """Damped pair :math:`s = x - x_0`, :math:`y = g - g_0` into row ``slot``: ``(accepted, gamma, theta,
     s^T ybar)`` (see the twin). Two passes over the four vectors and no temporaries: the dot products
     (and :math:`x^Tx` of the negligible-step test), then the stored rows."""
@@ -89,8 +89,7 @@ def _damped_pair(x, x0, g, g0, delta, S, Y, rho, slot, rel_sq):  # pragma: no co
         xx += x[t] * x[t]
     if not ss > rel_sq * max(1.0, xx):
         return False, 0.0, 1.0, 0.0
-    gamma, theta = _powell(sy, ss, yy, delta)
-    shift = (1.0 - theta) * gamma
+    gamma, theta, shift = _rule(sy, ss, yy, delta, against_delta)
     sybar = theta * sy + shift * ss
     if not (0.0 < sybar < np.inf and gamma < np.inf):
         return False, gamma, theta, sybar

@@ -19,19 +19,54 @@ def powell_damping(sy: float, ss: float, yy: float, delta: float) -> tuple[float
 
     so that :math:`\\bar y = \\theta y + (1-\\theta)\\gamma s` has
     :math:`s^T\\bar y = \\theta s^Ty + (1-\\theta)\\gamma s^Ts \\ge 0.25\\,\\gamma s^Ts > 0`.
-    Plain float arithmetic: the Numba kernel compiles this same function.
+    The paper's branch of :func:`damping_rule`, which the Numba kernel compiles.
     """
-    gamma = yy / sy if sy > 0.0 else delta
-    if gamma < delta:
-        gamma = delta
-    theta = 1.0
-    if sy < 0.25 * gamma * ss:
-        theta = 0.75 * gamma * ss / (gamma * ss - sy)
+    gamma, theta, _ = damping_rule(sy, ss, yy, delta, False)
     return gamma, theta
 
 
+def damping_rule(sy: float, ss: float, yy: float, delta: float, against_delta: bool) -> tuple[float, float, float]:
+    """``(gamma, theta, shift)`` with :math:`\\bar y = \\theta y +` ``shift`` :math:`s` and
+    :math:`H_0 = \\gamma^{-1} I`.
+
+    ``against_delta`` false: the paper's rule (:func:`powell_damping`), ``shift`` :math:`= (1-\\theta)\\gamma`.
+    ``against_delta`` true (our departure, measured in ``docs/stochastic.md``): damp only where the curvature
+    along :math:`s` is below :math:`\\delta/4`,
+
+    .. math::
+        \\theta = \\frac{0.75\\,\\delta s^Ts}{\\delta s^Ts - s^Ty} \\ \\text{if}\\ s^Ty < 0.25\\,\\delta s^Ts,
+        \\quad 1 \\ \\text{otherwise}, \\qquad \\bar y = \\theta y + (1-\\theta)\\delta s,
+        \\qquad \\gamma = \\max(\\bar y^T\\bar y / s^T\\bar y, \\delta).
+
+    Then :math:`s^T\\bar y \\ge 0.25\\,\\delta s^Ts` and, for :math:`\\|y\\| \\le L\\|s\\|`,
+    :math:`\\|\\bar y\\|^2 / s^T\\bar y \\le 4(L+\\delta)^2/\\delta` and :math:`\\delta \\le \\gamma \\le 4(L+\\delta)^2/\\delta`:
+    the two bounds on the pairs and the bounds on :math:`H_0` that the paper's spectrum bounds of :math:`H_k`
+    rest on, with other constants. The paper's test :math:`s^Ty < 0.25\\gamma s^Ts` with
+    :math:`\\gamma = y^Ty/s^Ty` is :math:`\\cos(s, y) < 0.5`, which damps most pairs where the Hessian spectrum
+    is spread even at positive curvature. Plain float arithmetic: the Numba kernel compiles this function.
+    """
+    if not against_delta:
+        gamma = yy / sy if sy > 0.0 else delta
+        if gamma < delta:
+            gamma = delta
+        theta = 1.0
+        if sy < 0.25 * gamma * ss:
+            theta = 0.75 * gamma * ss / (gamma * ss - sy)
+        return gamma, theta, (1.0 - theta) * gamma
+    theta = 1.0
+    if sy < 0.25 * delta * ss:
+        theta = 0.75 * delta * ss / (delta * ss - sy)
+    shift = (1.0 - theta) * delta
+    sybar = theta * sy + shift * ss
+    yybar = theta * theta * yy + 2.0 * theta * shift * sy + shift * shift * ss
+    gamma = yybar / sybar if sybar > 0.0 else delta
+    if not gamma >= delta:
+        gamma = delta
+    return gamma, theta, shift
+
+
 def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, rho: Any, slot: int,
-                rel_sq: float) -> tuple[bool, float, float, float]:
+                rel_sq: float, against_delta: bool = False) -> tuple[bool, float, float, float]:
     """Store the damped pair :math:`(s, \\bar y)`, :math:`s = x - x_0`, :math:`y = g - g_0`, in row ``slot``
     of the memory ``(S, Y, rho)``.
 
@@ -45,12 +80,12 @@ def damped_pair(x: Any, x0: Any, g: Any, g0: Any, delta: float, S: Any, Y: Any, 
     if not ss > rel_sq * max(1.0, float(xp.vecdot(x, x))):
         return False, 0.0, 1.0, 0.0
     sy, yy = float(xp.vecdot(s, y)), float(xp.vecdot(y, y))
-    gamma, theta = powell_damping(sy, ss, yy, delta)
-    sybar = theta * sy + (1.0 - theta) * gamma * ss
+    gamma, theta, shift = damping_rule(sy, ss, yy, delta, against_delta)
+    sybar = theta * sy + shift * ss
     if not (0.0 < sybar < math.inf and gamma < math.inf):
         return False, gamma, theta, sybar
     S[slot, :] = s
-    Y[slot, :] = theta * y + ((1.0 - theta) * gamma) * s
+    Y[slot, :] = theta * y + shift * s
     rho[slot] = 1.0 / sybar
     return True, gamma, theta, sybar
 

@@ -99,15 +99,23 @@ class StochasticSolver(Solver):
         x = self.problem.initial_point() if x0 is None else x0
         return self.State(x=x, rng=make_rng(self.options.seed), **fields)
 
-    def next_batch(self, st: StochasticState) -> Any:
+    def next_batch(self, st: StochasticState, size: int | None = None) -> Any:
         """The next minibatch (rows gathered): consecutive slices of a fresh permutation every epoch
-        (``shuffle``) or ``batch_size`` independent uniform draws."""
-        n, b = self.n, self.batch
+        (``shuffle``) or ``batch_size`` independent uniform draws. ``size`` (at most ``n``; growing batches)
+        replaces ``batch_size``: a slice that runs past the end of a permutation continues into the next one,
+        so the minibatch has exactly ``size`` samples, and ``size >= n`` gives all samples."""
+        n = self.n
+        b = self.batch if size is None else min(size, n)
+        if size is not None and b == n:
+            return self.problem.batch(None)
         if self.options.shuffle:
             if st.perm is None or st.pos >= n:
                 st.perm, st.pos = st.rng.permutation(n), 0
             idx = st.perm[st.pos:st.pos + b]
             st.pos += b
+            if size is not None and idx.shape[0] < b:
+                st.perm, st.pos = st.rng.permutation(n), b - idx.shape[0]
+                idx = np.concatenate([idx, st.perm[:st.pos]])
         else:
             idx = st.rng.integers(0, n, size=b)
         return self.problem.batch(idx)
@@ -130,11 +138,15 @@ class StochasticSolver(Solver):
         with self.quiet():
             m = self.problem.measures(st.x, **self.pieces(st))
         m["sfo"] = float(st.sfo)
-        m["epoch"] = st.k / self.steps_per_epoch
+        m["epoch"] = self.epochs(st.k)
         return Check.of(st.x, m)
 
+    def epochs(self, k: int) -> float:
+        """Minibatch passes over the data after ``k`` steps."""
+        return k / self.steps_per_epoch
+
     def info(self, st: StochasticState) -> dict[str, Any]:
-        return {"sfo": st.sfo, "epochs": st.k / self.steps_per_epoch, "batch_size": self.batch,
+        return {"sfo": st.sfo, "epochs": self.epochs(st.k), "batch_size": self.batch,
                 "steps_per_epoch": self.steps_per_epoch}
 
 
