@@ -173,9 +173,12 @@ class RunState(NamedTuple):
     """What a compiled run changes, updated in place by :func:`ot_sns_run` and :func:`ot_sinkhorn_run`.
 
     ``ist`` holds the integer state (stage, counters, continuation level, iteration count) and ``fst``
-    Sinkhorn's over-relaxation (weight, last rate reading); ``f, g`` the potentials; ``u, v, K, Kv, Ktu``
-    the kernel-domain scalings, kernel and its products; ``rows, cols, counts`` SNS's Newton-stage
-    marginals and CSR row lengths (after a call, ``rows, cols`` are the marginals of its last iteration).
+    Sinkhorn's over-relaxation (weight, last rate reading) and, fourth, the reg of SNS's reference kernel;
+    ``f, g`` the potentials; ``u, v, K, Kv, Ktu`` the kernel-domain scalings, kernel and its products;
+    ``rows, cols, counts`` SNS's Newton-stage marginals and CSR row lengths (after a call, ``rows, cols``
+    are the marginals of its last iteration); in SNS's Newton stage ``K`` is the reference kernel at the
+    potentials ``f0, g0`` through which the plan's exponentials are factorised (``fst[3]`` its reg, 0 for
+    none: a state made with ``fst[3] = 0`` and any ``K`` makes its own).
     """
 
     ist: Any
@@ -190,6 +193,8 @@ class RunState(NamedTuple):
     rows: Any
     cols: Any
     counts: Any
+    f0: Any
+    g0: Any
 
 
 class RunTrace(NamedTuple):

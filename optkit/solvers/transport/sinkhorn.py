@@ -248,11 +248,11 @@ def kernel_state(s: OTState, n: int, m: int) -> RunState:
     for name, value in (("sinkhorn", s.k), ("absorptions", s.absorptions), ("log_steps", s.log_steps),
                         ("ktu_valid", s.Ktu is not None), ("relax", s.relax), ("rated", s.rated)):
         ist[_IST.index(name)] = int(value)
-    fst = np.array([s.omega, -1.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1])])
+    fst = np.array([s.omega, -1.0, 0.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1]), 0.0])
     copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
     Ktu = copy(s.Ktu) if s.Ktu is not None else np.empty(m)
     return RunState(ist, fst, copy(s.f), copy(s.g), copy(s.u), copy(s.v), copy(s.K), copy(s.Kv), Ktu, np.empty(n),
-                    np.empty(m), np.zeros(n, dtype=np.int64))
+                    np.empty(m), np.zeros(n, dtype=np.int64), np.empty(n), np.empty(m))
 
 
 class _OTSolver(Solver):

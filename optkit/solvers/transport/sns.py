@@ -353,9 +353,9 @@ class SinkhornNewtonSparse(_OTSolver):
         ist[_IST.index("stage")], ist[_IST.index("sinkhorn")] = 1, s.sinkhorn
         ist[_IST.index("level")] = self.levels.index(s.reg)
         copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
-        return RunState(ist, np.array([1.0, -1.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
-                        np.empty((0, 0)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
-                        np.asarray(s.counts, dtype=np.int64).copy())
+        return RunState(ist, np.array([1.0, -1.0, 0.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
+                        np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
+                        np.asarray(s.counts, dtype=np.int64).copy(), np.empty(n), np.empty(m))
 
     def _advance(self, state: RunState, count: int) -> RunTrace:
         p = self.problem
