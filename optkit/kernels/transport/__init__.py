@@ -13,7 +13,7 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_start"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -228,6 +228,23 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrac
     out, ist = np.empty((count, 4)), np.empty((count, k.N_STATE), dtype=np.int64)
     done = getattr(k, name)(C, *args, *state, F, G, out, ist)
     return RunTrace(F[:done], G[:done], out[:done], ist[:done])
+
+
+def ot_run_start(C: Any, a: Any, b: Any, ln_a: Any, g: Any, reg: float, mass: float,
+                 relax: bool) -> tuple[RunState, RunTrace]:
+    """The start of a compiled run in the kernel domain, and its trace of one iterate (iteration 0).
+
+    The exact f-update from the potential ``g`` and its kernel at ``reg`` (:func:`ot_gibbs_init`), unit
+    scalings, the marginals, and, with ``relax``, Sinkhorn's first over-relaxation rate reading at that
+    iterate: the state ``SinkhornEngine.start`` makes and the measures its first check reads, in one
+    call. Only where :func:`ot_run_compiled` holds (see that function).
+    """
+    if not ot_run_compiled(C):
+        raise ValueError("ot_run_start takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries")
+    from . import _jit_sns as k  # noqa: PLC0415
+
+    out = k.run_start(C, a, b, ln_a, np.ascontiguousarray(g, dtype=np.float64), float(reg), float(mass), bool(relax))
+    return RunState(*out[:14]), RunTrace(*out[14:])
 
 
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
-from ._jit import (gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
+from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
                    softmin_rows_serial)
 
 # integer state ``ist``: what changes during a run besides the arrays
@@ -479,3 +479,44 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K
             return done + 1
         done += 1
     return done
+
+
+@numba.njit(cache=True)
+def run_start(C, a, b, ln_a, g, reg, mass, relax):  # pragma: no cover  (compiled)
+    """The state and the one-row trace of a compiled run's start in the kernel domain
+    (``SinkhornEngine.start`` and the first check): the exact f-update from ``g`` and its kernel
+    (``gibbs_init``), ``u = v = 1``, ``K v``, ``K^T u``, the marginals, and the record of that iterate
+    (iteration count 0). With ``relax`` the over-relaxation takes its first rate reading there
+    (``Sinkhorn._adapt``). Returns the :class:`~optkit.kernels.transport.RunState` fields, then ``F, G, out,
+    out_ist``."""
+    n, m = C.shape
+    K, f = gibbs_init_serial(C, g, reg, ln_a)
+    ist = np.zeros(N_STATE, dtype=np.int64)
+    fst = np.array([1.0, -1.0, 0.0, 0.0])
+    u = np.ones(n)
+    v = np.ones(m)
+    Kv = np.empty(n)
+    Ktu = np.empty(m)
+    _matvec(K, v, Kv)
+    _vecmat(u, K, Ktu)
+    ist[KTU_VALID] = 1
+    rows = Kv.copy()
+    cols = Ktu.copy()
+    err = _error(rows, cols, a, b)
+    if relax:
+        ist[RELAX] = 1
+        _adapt(fst, ist, err)
+    F = np.empty((1, n))
+    G = np.empty((1, m))
+    out = np.empty((1, 4))
+    out_ist = np.empty((1, N_STATE), dtype=np.int64)
+    F[0, :] = f
+    G[0, :] = g
+    fun = np.sum(f * rows) + np.sum(g * cols) - reg * np.sum(rows)
+    out[0, 0] = fun if math.isfinite(err) else np.nan
+    out[0, 1] = err
+    out[0, 2] = reg
+    out[0, 3] = fst[0]
+    out_ist[0, :] = ist
+    return (ist, fst, f, g.copy(), u, v, K, Kv, Ktu, rows, cols, np.zeros(n, dtype=np.int64), np.empty(n), np.empty(m),
+            F, G, out, out_ist)

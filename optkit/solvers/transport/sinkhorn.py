@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._registry import register
 from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
-                                  ot_run_compiled, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
+                                  ot_run_compiled, ot_run_start, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
@@ -98,30 +98,17 @@ class SinkhornEngine:
 
     def __init__(self, problem: EntropicOT, reg: float | None = None) -> None:
         self.p = problem
-        xp = self.xp = problem.xp
+        self.xp = problem.xp
         self.reg = problem.reg if reg is None else float(reg)
         self.C = problem.C
-        self._CT: Any = None
-        self.ln_a = xp.log(problem.a)
+        self.ln_a, ln_b = problem.log_weights()
         self.log_a = self.reg * self.ln_a
-        self.log_b = self.reg * xp.log(problem.b)
+        self.log_b = self.reg * ln_b
 
     @property
     def CT(self) -> Any:
-        """``C^T`` stored contiguously, made on first use (log-domain column updates read it row by row)."""
-        if self._CT is None:
-            self._CT = self._transpose(self.C)
-        return self._CT
-
-    def _transpose(self, C: Any) -> Any:
-        try:
-            import numpy as np  # noqa: PLC0415
-
-            if isinstance(C, np.ndarray):
-                return np.ascontiguousarray(C.T)
-        except ImportError:  # pragma: no cover
-            pass
-        return self.xp.asarray(C.T, copy=True)
+        """``C^T`` stored contiguously (the problem's, made once: log-domain column updates read it row by row)."""
+        return self.p.cost_transposed()
 
     # -- starting point ------------------------------------------------------------------------------------------
 
@@ -272,6 +259,14 @@ class _OTSolver(Solver):
     cutoff = -math.inf  # plan entries with exponent <= cutoff are left out (of the measured marginals too)
     compiled = False
 
+    def _compiled_start(self, x0: Any, reg: float, relax: bool) -> CompiledRun:
+        """A compiled run from ``SinkhornEngine.start``'s iterate at ``reg``, made and measured in one kernel
+        call: its one-row trace is what the first check reads (``base = -1``: it is iteration 0)."""
+        p = self.problem
+        g = np.zeros(p.shape[1]) if x0 is None else x0[1]
+        state, trace = ot_run_start(p.C, p.a, p.b, p.log_weights()[0], g, reg, p.mass, relax)
+        return CompiledRun(state, trace, base=-1, pos=0)
+
     def _compiled_step(self, s: Any) -> CompiledRun:
         """The next iteration of the compiled run: the next one of the trace, or a new call when it is used up."""
         if not isinstance(s, CompiledRun):
@@ -305,7 +300,7 @@ class _OTSolver(Solver):
         float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
         ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)."""
         p, o = self.problem, self.options
-        self._ln = (self.engine.ln_a, np.log(p.b))
+        self._ln = p.log_weights()
         names = ("tol", "switch_tol", "cg_tol", "shift", "armijo", "level_tol", "cutoff", "mass")
         values = {"tol": o.tol, "mass": p.mass, "cutoff": self.cutoff, **prm}
         self._prm = np.array([float(values.get(k, 0.0)) for k in names])
@@ -396,17 +391,18 @@ class Sinkhorn(_OTSolver):
 
     Options = SinkhornOptions
 
-    def init(self, x0: Any) -> OTState:
+    def init(self, x0: Any) -> OTState | CompiledRun:
         self.engine = SinkhornEngine(self.problem)
         self.kernel = self.options.domain in ("auto", "kernel")
-        s = self.engine.start(x0, self.kernel)
-        s.relax = self.kernel and self.options.relaxation
-        s.measured = self.engine.measure(s)
-        self._adapt(s)
         # small NumPy float64 problems run the kernel-domain iterations compiled (see _OTSolver)
         self.compiled = self.kernel and ot_run_compiled(self.problem.C, SINKHORN_RUN_MAX_SIZE)
         if self.compiled:
             self._run_constants()
+            return self._compiled_start(x0, self.problem.reg, self.options.relaxation)
+        s = self.engine.start(x0, self.kernel)
+        s.relax = self.kernel and self.options.relaxation
+        s.measured = self.engine.measure(s)
+        self._adapt(s)
         return s
 
     def _pack(self, s: OTState) -> RunState:
@@ -414,7 +410,7 @@ class Sinkhorn(_OTSolver):
 
     def _advance(self, state: RunState, count: int) -> RunTrace:
         p = self.problem
-        return ot_sinkhorn_run(p.C, self.engine.CT, p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count)
+        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count)
 
     def step(self, s: OTState, measure: bool) -> OTState:
         if self.compiled:

@@ -209,6 +209,8 @@ class SinkhornNewtonSparse(_OTSolver):
             self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
                                 level_tol=self.level_tol)
             self._levels = np.asarray(self.levels, dtype=np.float64)
+        if self.compiled and self.sinkhorn_iters > 0:
+            return self._compiled_start(x0, self.levels[0], relax=False)
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
         if self.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -359,5 +361,5 @@ class SinkhornNewtonSparse(_OTSolver):
 
     def _advance(self, state: RunState, count: int) -> RunTrace:
         p = self.problem
-        return ot_sns_run(p.C, self.engine.CT, p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm, self._cfg,
-                          state, count)
+        return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm,
+                          self._cfg, state, count)
