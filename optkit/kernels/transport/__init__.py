@@ -13,7 +13,7 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_start"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -62,6 +62,8 @@ _NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan
 
 
 def _ot_numba(*arrays: Any) -> bool:
+    if all(type(a) is np.ndarray for a in arrays):  # the common case: the environment is read once, not per array
+        return use_numba(arrays[0]) and all(a.dtype in (np.float32, np.float64) for a in arrays)
     return all(use_numba(a) for a in arrays)
 
 
@@ -217,7 +219,7 @@ def ot_run_compiled(C: Any, max_size: int = OT_RUN_MAX_SIZE) -> bool:
     return use_numba(C) and C.dtype == np.float64 and C.size <= max_size
 
 
-def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrace:
+def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tuple) -> RunTrace:
     if not ot_run_compiled(C):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
@@ -226,30 +228,27 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrac
     n, m = C.shape
     F, G = np.empty((count, n)), np.empty((count, m))
     out, ist = np.empty((count, 4)), np.empty((count, k.N_STATE), dtype=np.int64)
-    done = getattr(k, name)(C, *args, *state, F, G, out, ist)
+    done = getattr(k, name)(C, *args, *state, F, G, out, ist, *flags)
     return RunTrace(F[:done], G[:done], out[:done], ist[:done])
 
 
-def ot_run_start(C: Any, a: Any, b: Any, ln_a: Any, g: Any, reg: float, mass: float,
-                 relax: bool) -> tuple[RunState, RunTrace]:
-    """The start of a compiled run in the kernel domain, and its trace of one iterate (iteration 0).
+def ot_run_state(n: int, m: int, g: Any) -> RunState:
+    """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
+    makes it from the potential ``g``, a copy of which it holds)."""
+    from ._jit_sns import N_STATE  # noqa: PLC0415
 
-    The exact f-update from the potential ``g`` and its kernel at ``reg`` (:func:`ot_gibbs_init`), unit
-    scalings, the marginals, and, with ``relax``, Sinkhorn's first over-relaxation rate reading at that
-    iterate: the state ``SinkhornEngine.start`` makes and the measures its first check reads, in one
-    call. Only where :func:`ot_run_compiled` holds (see that function).
-    """
-    if not ot_run_compiled(C):
-        raise ValueError("ot_run_start takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries")
-    from . import _jit_sns as k  # noqa: PLC0415
-
-    out = k.run_start(C, a, b, ln_a, np.ascontiguousarray(g, dtype=np.float64), float(reg), float(mass), bool(relax))
-    return RunState(*out[:14]), RunTrace(*out[14:])
+    e = np.empty
+    return RunState(np.zeros(N_STATE, dtype=np.int64), e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
+                    e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
 
 
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,
-               cfg: Any, state: RunState, count: int) -> RunTrace:
+               cfg: Any, state: RunState, count: int, start: bool = False) -> RunTrace:
     """Advance a compiled SNS run by at most ``count`` iterations (fewer when it certifies); returns their trace.
+
+    With ``start`` the state (from :func:`ot_run_state`) is first made from its ``g``: the exact f-update and
+    its kernel at the first level's reg, the first check's iterate, which is the trace's first row (iteration
+    0; the iterations follow).
 
     ``prm = (tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)`` and
     ``cfg = (sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)`` are the run's constants
@@ -257,11 +256,14 @@ def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: An
     ``levels`` the continuation's regs (decreasing, the problem's last). Only where
     :func:`ot_run_compiled` holds; its twin is the step path (see that function).
     """
-    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count)
+    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count + start,
+                (bool(start),))
 
 
 def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any,
-                    state: RunState, count: int) -> RunTrace:
+                    state: RunState, count: int, start: bool = False, relax: bool = False) -> RunTrace:
     """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run`
-    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``)."""
-    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count)
+    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``;
+    ``relax``: the start takes the over-relaxation's first rate reading)."""
+    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count + start,
+                (bool(start), bool(relax)))

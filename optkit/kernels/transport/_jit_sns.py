@@ -350,9 +350,46 @@ def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref
 
 
 @numba.njit(cache=True)
+def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out,
+           out_ist):  # pragma: no cover  (compiled)
+    """A run's start in the kernel domain (``SinkhornEngine.start`` and the first check), recorded as row 0
+    of the trace with iteration count 0: the exact f-update from ``g`` and its kernel (``gibbs_init``),
+    ``u = v = 1``, ``K v``, ``K^T u`` and the marginals; with ``relax`` the over-relaxation's first rate
+    reading (``Sinkhorn._adapt``). Returns the marginal error."""
+    Kn, fn = gibbs_init_serial(C, g, reg, ln_a)
+    K[:, :] = Kn
+    f[:] = fn
+    u[:] = 1.0
+    v[:] = 1.0
+    ist[:] = 0
+    fst[0], fst[1], fst[2], fst[3] = 1.0, -1.0, 0.0, 0.0
+    _matvec(K, v, Kv)
+    _vecmat(u, K, Ktu)
+    ist[KTU_VALID] = 1
+    rows[:] = Kv
+    cols[:] = Ktu
+    err = _error(rows, cols, a, b)
+    if relax:
+        ist[RELAX] = 1
+        _adapt(fst, ist, err)
+    F[0, :] = f
+    G[0, :] = g
+    fun = np.sum(f * rows) + np.sum(g * cols) - reg * np.sum(rows)
+    out[0, 0] = fun if math.isfinite(err) else np.nan
+    out[0, 1] = err
+    out[0, 2] = reg
+    out[0, 3] = fst[0]
+    out_ist[0, :] = ist
+    return err
+
+
+@numba.njit(cache=True)
 def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
-            counts, f0, g0, F, G, out, out_ist):  # pragma: no cover  (compiled)
+            counts, f0, g0, F, G, out, out_ist, start):  # pragma: no cover  (compiled)
     """Advance the SNS state by at most ``F.shape[0]`` iterations; returns how many were made.
+
+    With ``start`` the state is first made from ``g`` (:func:`_start`, at the first level's reg) and recorded
+    as row 0; the iterations follow from row 1 (none when the start is certified).
 
     The state is ``ist`` and the arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
     ``ist[STAGE] == 0``) and ``rows, cols, counts`` (Newton stage: the marginals and CSR row
@@ -374,6 +411,11 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
     ref = (K if cfg[5] else np.empty((0, 0)), f0, g0, fst)
     valid = np.zeros(1, dtype=np.bool_)
     done = 0
+    if start:
+        err = _start(C, a, b, ln_a, levels[0], False, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out, out_ist)
+        done = 1
+        if last == 0 and not err / mass > tol:
+            return 1
     while done < F.shape[0]:
         reg = levels[ist[LEVEL]]
         if ist[STAGE] == 0:
@@ -459,17 +501,23 @@ def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
 
 @numba.njit(cache=True)
 def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
-                 f0, g0, F, G, out, out_ist):  # pragma: no cover  (compiled)
+                 f0, g0, F, G, out, out_ist, start, relax):  # pragma: no cover  (compiled)
     """Advance a kernel-domain Sinkhorn run by at most ``F.shape[0]`` iterations; returns how many were made.
 
     The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
-    (``counts``, ``f0``, ``g0`` are not used); the record and the early stop are the same.
+    (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record and the
+    early stop are the same.
     """
     tol, mass = prm[0], prm[7]
     every, max_iter = cfg[3], cfg[4]
     fe = np.empty(f.size)
     ge = np.empty(g.size)
     done = 0
+    if start:
+        err = _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out, out_ist)
+        done = 1
+        if not err / mass > tol:
+            return 1
     while done < F.shape[0]:
         _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, fst[0])
         _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
@@ -480,43 +528,3 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K
         done += 1
     return done
 
-
-@numba.njit(cache=True)
-def run_start(C, a, b, ln_a, g, reg, mass, relax):  # pragma: no cover  (compiled)
-    """The state and the one-row trace of a compiled run's start in the kernel domain
-    (``SinkhornEngine.start`` and the first check): the exact f-update from ``g`` and its kernel
-    (``gibbs_init``), ``u = v = 1``, ``K v``, ``K^T u``, the marginals, and the record of that iterate
-    (iteration count 0). With ``relax`` the over-relaxation takes its first rate reading there
-    (``Sinkhorn._adapt``). Returns the :class:`~optkit.kernels.transport.RunState` fields, then ``F, G, out,
-    out_ist``."""
-    n, m = C.shape
-    K, f = gibbs_init_serial(C, g, reg, ln_a)
-    ist = np.zeros(N_STATE, dtype=np.int64)
-    fst = np.array([1.0, -1.0, 0.0, 0.0])
-    u = np.ones(n)
-    v = np.ones(m)
-    Kv = np.empty(n)
-    Ktu = np.empty(m)
-    _matvec(K, v, Kv)
-    _vecmat(u, K, Ktu)
-    ist[KTU_VALID] = 1
-    rows = Kv.copy()
-    cols = Ktu.copy()
-    err = _error(rows, cols, a, b)
-    if relax:
-        ist[RELAX] = 1
-        _adapt(fst, ist, err)
-    F = np.empty((1, n))
-    G = np.empty((1, m))
-    out = np.empty((1, 4))
-    out_ist = np.empty((1, N_STATE), dtype=np.int64)
-    F[0, :] = f
-    G[0, :] = g
-    fun = np.sum(f * rows) + np.sum(g * cols) - reg * np.sum(rows)
-    out[0, 0] = fun if math.isfinite(err) else np.nan
-    out[0, 1] = err
-    out[0, 2] = reg
-    out[0, 3] = fst[0]
-    out_ist[0, :] = ist
-    return (ist, fst, f, g.copy(), u, v, K, Kv, Ktu, rows, cols, np.zeros(n, dtype=np.int64), np.empty(n), np.empty(m),
-            F, G, out, out_ist)

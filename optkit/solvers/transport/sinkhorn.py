@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._registry import register
 from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
-                                  ot_run_compiled, ot_run_start, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
+                                  ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
@@ -259,22 +259,24 @@ class _OTSolver(Solver):
     cutoff = -math.inf  # plan entries with exponent <= cutoff are left out (of the measured marginals too)
     compiled = False
 
-    def _compiled_start(self, x0: Any, reg: float, relax: bool) -> CompiledRun:
-        """A compiled run from ``SinkhornEngine.start``'s iterate at ``reg``, made and measured in one kernel
-        call: its one-row trace is what the first check reads (``base = -1``: it is iteration 0)."""
-        p = self.problem
-        g = np.zeros(p.shape[1]) if x0 is None else x0[1]
-        state, trace = ot_run_start(p.C, p.a, p.b, p.log_weights()[0], g, reg, p.mass, relax)
-        return CompiledRun(state, trace, base=-1, pos=0)
+    def _compiled_start(self, x0: Any) -> CompiledRun:
+        """A compiled run from ``SinkhornEngine.start``'s iterate, made, measured and advanced in one kernel call:
+        the first row of its trace is iteration 0, what the first check reads (``base = -1``)."""
+        n, m = self.problem.shape
+        state = ot_run_state(n, m, np.zeros(m) if x0 is None else x0[1])
+        return CompiledRun(state, self._advance(state, self._chunk(0), start=True), base=-1, pos=0)
+
+    def _chunk(self, pos: int) -> int:
+        """Iterations of the next call of a compiled run from iteration ``pos`` (see the class)."""
+        return min(max(1, min(256, _CHUNK_WORK // self.problem.C.size)), self.options.max_iter - pos)
 
     def _compiled_step(self, s: Any) -> CompiledRun:
         """The next iteration of the compiled run: the next one of the trace, or a new call when it is used up."""
         if not isinstance(s, CompiledRun):
             s = CompiledRun(self._pack(s))
         if s.trace is None or s.pos >= s.base + len(s.trace.ist):
-            count = min(max(1, min(256, _CHUNK_WORK // self.problem.C.size)), self.options.max_iter - s.pos)
             s.base = s.pos
-            s.trace = self._advance(s.arrays, count)
+            s.trace = self._advance(s.arrays, self._chunk(s.pos))
         s.pos += 1
         return s
 
@@ -282,18 +284,19 @@ class _OTSolver(Solver):
         """The check of the replayed iterate (see the class)."""
         k = s.pos - s.base - 1
         t, p = s.trace, self.problem
-        f, g, reg = t.F[k], t.G[k], float(t.out[k, 2])  # a trace is never written after its call
+        fun, err, reg, _ = t.out[k].tolist()
+        f, g = t.F[k], t.G[k]  # a trace is never written after its call
         if k == len(t.ist) - 1:
             return measured(p, PlanFactors(f, g, reg), s.arrays.rows, s.arrays.cols)
-        err = float(t.out[k, 1])
-        return Check(x=PlanFactors(f, g, reg), fun=float(t.out[k, 0]),
-                     optimality=err / p.mass if reg == p.reg else math.inf, measures={"marginal_error": err},
-                     dual=(f, g))
+        return Check(PlanFactors(f, g, reg), fun, err / p.mass if reg == p.reg else math.inf, {"marginal_error": err},
+                     (f, g))
 
     def _counters(self, s: CompiledRun) -> dict[str, Any]:
         """The replayed iterate's integer state by name, and its over-relaxation weight as ``omega``."""
         k = s.pos - s.base - 1
-        return {**dict(zip(_IST, (int(v) for v in s.trace.ist[k]))), "omega": float(s.trace.out[k, 3])}
+        counters = dict(zip(_IST, s.trace.ist[k].tolist()))
+        counters["omega"] = float(s.trace.out[k, 3])
+        return counters
 
     def _run_constants(self, **prm: float) -> None:
         """Set, in ``init``, the constants every call of a compiled run passes: ``log a``, ``log b``, and the
@@ -398,7 +401,7 @@ class Sinkhorn(_OTSolver):
         self.compiled = self.kernel and ot_run_compiled(self.problem.C, SINKHORN_RUN_MAX_SIZE)
         if self.compiled:
             self._run_constants()
-            return self._compiled_start(x0, self.problem.reg, self.options.relaxation)
+            return self._compiled_start(x0)
         s = self.engine.start(x0, self.kernel)
         s.relax = self.kernel and self.options.relaxation
         s.measured = self.engine.measure(s)
@@ -408,9 +411,10 @@ class Sinkhorn(_OTSolver):
     def _pack(self, s: OTState) -> RunState:
         return kernel_state(s, *self.problem.shape)
 
-    def _advance(self, state: RunState, count: int) -> RunTrace:
+    def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
-        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count)
+        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count,
+                               start, self.options.relaxation)
 
     def step(self, s: OTState, measure: bool) -> OTState:
         if self.compiled:

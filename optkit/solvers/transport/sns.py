@@ -210,7 +210,7 @@ class SinkhornNewtonSparse(_OTSolver):
                                 level_tol=self.level_tol)
             self._levels = np.asarray(self.levels, dtype=np.float64)
         if self.compiled and self.sinkhorn_iters > 0:
-            return self._compiled_start(x0, self.levels[0], relax=False)
+            return self._compiled_start(x0)
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
         if self.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -359,7 +359,7 @@ class SinkhornNewtonSparse(_OTSolver):
                         np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
                         np.asarray(s.counts, dtype=np.int64).copy(), np.empty(n), np.empty(m))
 
-    def _advance(self, state: RunState, count: int) -> RunTrace:
+    def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
         return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm,
-                          self._cfg, state, count)
+                          self._cfg, state, count, start)
