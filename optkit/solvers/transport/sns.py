@@ -151,9 +151,13 @@ class SinkhornNewtonSparse(_OTSolver):
     small problems (on the 33 x 38 digits it was about 0.1 ms per Newton step). A
     call stops at the first checked iteration it finds certified, or after at most
     ``2^21 / (n m)`` iterations (256 at most), so callbacks, ``max_iter``,
-    ``check_every`` and Ctrl-C act as on the step path; the last iterate of each
-    call is certified by the problem's ``measures``. ``Result.info["compiled"]``
-    says which path ran.
+    ``check_every`` and Ctrl-C act as on the step path; the kernel measures every
+    iterate with the problem's formulas and the returned plan is certified by the
+    problem's ``measures``. ``Result.info["compiled"]`` says which path ran. There
+    the plan's exponentials of the Newton stage (exact steps) are factorised through a
+    reference kernel, :math:`P_{ij} = e^{(f_i - f^0_i)/\mathrm{reg}} K^0_{ij} e^{(g_j - g^0_j)/\mathrm{reg}}`,
+    remade whenever a potential moves more than ``100 reg`` from it: a pass costs
+    :math:`n + m` exponentials instead of :math:`nm` (30 x 30: 7 -> 3 us).
 
     Parameters
     ----------
