@@ -155,7 +155,7 @@ class SinkhornNewtonSparse(_OTSolver):
     iterate with the problem's formulas and the returned plan is certified by the
     problem's ``measures``. ``Result.info["compiled"]`` says which path ran. There
     the plan's exponentials of the Newton stage (exact steps) are factorised through a
-    reference kernel, :math:`P_{ij} = e^{(f_i - f^0_i)/\mathrm{reg}} K^0_{ij} e^{(g_j - g^0_j)/\mathrm{reg}}`,
+    reference kernel, :math:`P_{ij} = e^{(f_i - f^0_i)/\\mathrm{reg}} K^0_{ij} e^{(g_j - g^0_j)/\\mathrm{reg}}`,
     remade whenever a potential moves more than ``100 reg`` from it: a pass costs
     :math:`n + m` exponentials instead of :math:`nm` (30 x 30: 7 -> 3 us).
 
