@@ -288,12 +288,17 @@ class EntropicOT(Problem):
 
         Sinkhorn's rate degrades as :math:`\\exp(-\\|C\\|_\\infty/\\mathrm{reg})`
         while the plan, and with it the Newton system, gets sparser as ``reg``
-        shrinks; the switch point comes from ``benchmarks/transport.py`` and holds on small
-        problems too: there SNS's exact Newton steps (7-11 iterations at ``reg=1e-2``) and
-        compiled Sinkhorn (about 70) took the same time within noise (interleaved runs,
-        ``benchmarks/_transport_small.py``).
+        shrinks; the switch point, ``SNS_BELOW`` times the spread, comes from ``benchmarks/transport.py``.
+        On small NumPy float64 problems (at most ``SNS_SMALL_SIZE`` cost entries, where both methods run
+        compiled and SNS solves its Newton systems exactly) it is ``SNS_SMALL_BELOW``: there SNS's 5-11
+        iterations took 0.8-0.9 of compiled Sinkhorn's time at ``reg`` 1e-2 and 2e-2 of the spread
+        on 20-100 points (30-70 Sinkhorn iterations), and 1.06-1.5 of it at 0.1 on 30-100 points (1.3 at 5e-2
+        on 100; interleaved runs).
         """
-        return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
+        below = SNS_BELOW
+        if self._numpy and self.C.dtype == np.float64 and self.C.size <= SNS_SMALL_SIZE:
+            below = SNS_SMALL_BELOW
+        return "sinkhorn" if self.reg >= below * max(self._spread, 1e-300) else "sns"
 
     def initial_point(self) -> tuple[Any, Any]:
         """Zero potentials ``(f, g)``: the layout of a start (the solvers begin with the exact ``f``-update from
@@ -428,3 +433,8 @@ def histogram_support(H: Any) -> np.ndarray:
 
 # reg / (max C - min C) below which the default method is Sinkhorn-Newton-Sparse (benchmarks/transport.py)
 SNS_BELOW = 5e-3
+# the same on NumPy float64 costs of at most SNS_SMALL_SIZE entries (Sinkhorn's compiled size, SNS's exact Newton
+# steps on dense plans; see EntropicOT.default_method)
+SNS_SMALL_BELOW = 3e-2
+SNS_SMALL_SIZE = 1 << 14
+
