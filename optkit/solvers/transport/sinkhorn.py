@@ -304,9 +304,9 @@ class _OTSolver(Solver):
         ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)."""
         p, o = self.problem, self.options
         self._ln = p.log_weights()
-        names = ("tol", "switch_tol", "cg_tol", "shift", "armijo", "level_tol", "cutoff", "mass")
-        values = {"tol": o.tol, "mass": p.mass, "cutoff": self.cutoff, **prm}
-        self._prm = np.array([float(values.get(k, 0.0)) for k in names])
+        g = prm.get
+        self._prm = np.array([o.tol, g("switch_tol", 0.0), g("cg_tol", 0.0), g("shift", 0.0), g("armijo", 0.0),
+                              g("level_tol", 0.0), self.cutoff, p.mass], dtype=np.float64)
         self._cfg = np.array([getattr(self, "sinkhorn_iters", 0), getattr(o, "max_backtracks", 0),
                               getattr(o, "cg_max_iter", 0), o.check_every, o.max_iter, getattr(self, "direct", False)],
                              dtype=np.int64)
