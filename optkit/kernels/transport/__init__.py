@@ -13,7 +13,7 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -241,6 +241,16 @@ def ot_run_state(n: int, m: int, g: Any) -> RunState:
     e = np.empty
     return RunState(np.zeros(N_STATE, dtype=np.int64), e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
                     e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
+
+
+def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tuple) -> Any:
+    """:func:`ot_gibbs` ``(C, f, g, reg, cutoff)`` of a compiled SNS run, its exponentials factorised through the
+    run's reference kernel ``ref = (K, f0, g0, fst)`` (the :class:`RunState` fields; ``fst[3]`` its reg) where
+    the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as the run."""
+    from . import _jit_sns as k  # noqa: PLC0415
+
+    K, f0, g0, fst = ref
+    return k.gibbs_plan(C, f, g, float(reg), float(cutoff), K, f0, g0, float(fst[3]))
 
 
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,

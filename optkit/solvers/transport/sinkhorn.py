@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._registry import register
-from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_init,
-                                  ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
+from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_factored,
+                                  ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run,
+                                  ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Check, Options, Solver, option
 
@@ -58,6 +59,7 @@ class PlanFactors(NamedTuple):
     K: Any = None
     u: Any = None
     v: Any = None
+    ref: Any = None   # a compiled SNS run's reference kernel (ot_gibbs_factored), read when the plan is formed
 
 
 @dataclass
@@ -288,8 +290,12 @@ class _OTSolver(Solver):
         t, p = s.trace, self.problem
         fun, err, reg, _ = t.out[k].tolist()
         f, g = t.F[k], t.G[k]  # a trace is never written after its call
-        return Check(PlanFactors(f, g, reg), fun, err / p.mass if reg == p.reg else math.inf, {"marginal_error": err},
+        return Check(PlanFactors(f, g, reg, ref=self._plan_reference(s)), fun, err / p.mass if reg == p.reg else math.inf, {"marginal_error": err},
                      (f, g))
+
+    def _plan_reference(self, s: CompiledRun) -> Any:
+        """The reference kernel through which the plan of a replayed iterate is formed (see ``finalize``), or None."""
+        return None
 
     def _counters(self, s: CompiledRun) -> dict[str, Any]:
         """The replayed iterate's integer state by name, and its over-relaxation weight as ``omega``."""
@@ -317,7 +323,10 @@ class _OTSolver(Solver):
         if not isinstance(x, PlanFactors):
             return check
         p = self.problem
-        P = ot_scale_kernel(x.K, x.u, x.v) if x.K is not None else ot_gibbs(p.C, x.f, x.g, x.reg, self.cutoff)
+        if x.ref is not None:
+            P = ot_gibbs_factored(p.C, x.f, x.g, x.reg, self.cutoff, x.ref)
+        else:
+            P = ot_scale_kernel(x.K, x.u, x.v) if x.K is not None else ot_gibbs(p.C, x.f, x.g, x.reg, self.cutoff)
         if x.reg != p.reg:  # stopped at an intermediate problem: its potentials are not this problem's dual
             return Check.of(P, p.measures(P, reg=x.reg))
         return Check.of(P, p.measures(P, dual=(x.f, x.g)), dual=(x.f, x.g))

@@ -363,6 +363,10 @@ class SinkhornNewtonSparse(_OTSolver):
                         np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
                         np.asarray(s.counts, dtype=np.int64).copy(), np.empty(n), np.empty(m))
 
+    def _plan_reference(self, s: CompiledRun) -> Any:
+        a = s.arrays  # exact Newton steps keep a reference kernel (see ot_gibbs_factored); CG runs never make one
+        return (a.K, a.f0, a.g0, a.fst) if self.direct else None
+
     def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
         return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm,
