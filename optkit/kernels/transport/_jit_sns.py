@@ -373,6 +373,16 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
 
 @numba.njit(cache=True)
 def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref):  # pragma: no cover  (compiled)
+    """Absorb the scalings into the potentials and start the Newton stage. The Sinkhorn stage's kernel (at the
+    potentials before the absorption, every entry, none clipped while its largest is below ``e^(300 - 2 span)``)
+    becomes the reference kernel of :func:`_gibbs_pass` when ``ref`` holds it (exact Newton steps), so that
+    the first pass of the stage is already factorised."""
+    K0, f0, g0, fst = ref
+    if (K0.shape[0] == f.size and K0.shape[1] == g.size and cutoff - 2.0 * _REF_SPAN > -700.0
+            and np.max(K0) <= math.exp(300.0 - 2.0 * _REF_SPAN)):
+        f0[:] = f
+        g0[:] = g
+        fst[3] = reg
     for i in range(f.size):
         f[i] += reg * math.log(u[i])
     for j in range(g.size):
