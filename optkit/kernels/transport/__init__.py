@@ -13,7 +13,8 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored",
+           "ot_plan_measures"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -150,6 +151,26 @@ def ot_newton_direct(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any) -
                                    rhs_x.astype(f64), rhs_y.astype(f64))
         return x.astype(r.dtype, copy=False), y.astype(r.dtype, copy=False), bool(ok)
     return twin.newton_direct(plan.dense, r, c, rhs_x, rhs_y)
+
+
+def ot_plan_measures(P: Any, rows: Any, cols: Any, a: Any, b: Any, f: Any, g: Any,
+                     weight: float) -> tuple[float, float]:
+    r"""``(fun, err)`` of a plan ``P`` (or of the marginals ``rows``, ``cols`` when ``P`` is None) with potentials
+    ``(f, g)``: the objective :math:`\langle f, P\mathbf 1\rangle + \langle g, P^T\mathbf 1\rangle -
+    \mathrm{weight}\,\mathbf 1^T P\mathbf 1` and the L1 marginal error, in one compiled pass. NumPy only: its
+    twin is the array-API code of :meth:`optkit.problems.EntropicOT.measures` it stands in for."""
+    from . import _jit as k  # noqa: PLC0415
+
+    if P is None:
+        P = _NO_PLAN
+    else:
+        P = np.ascontiguousarray(P, dtype=np.float64)
+        rows = cols = np.empty(0)
+    f64 = np.float64
+    fun, err = k.plan_measures(P, np.asarray(rows, dtype=f64), np.asarray(cols, dtype=f64), np.asarray(a, dtype=f64),
+                               np.asarray(b, dtype=f64), np.asarray(f, dtype=f64), np.asarray(g, dtype=f64),
+                               float(weight))
+    return float(fun), float(err)
 
 
 def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:

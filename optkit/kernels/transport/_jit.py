@@ -331,6 +331,36 @@ def _scale_kernel(K, u, v):  # pragma: no cover  (compiled)
     return out
 
 
+@numba.njit(cache=True)
+def plan_measures(P, rows, cols, a, b, f, g, weight):  # pragma: no cover  (compiled)
+    r"""``(fun, err)`` of :meth:`optkit.problems.EntropicOT.measures` in one pass: the marginals of the plan ``P``
+    (or ``rows``, ``cols`` as given when ``P`` has no rows), the objective through potentials ``(f, g)`` of the
+    plan, :math:`\langle f, r\rangle + \langle g, c\rangle - \mathrm{weight}\,\mathbf 1^T r`, and the L1
+    marginal error :math:`\|r - a\|_1 + \|c - b\|_1`."""
+    n, m = a.size, b.size
+    if P.shape[0] > 0:
+        rows = np.zeros(n)
+        cols = np.zeros(m)
+        for i in range(n):
+            s = 0.0
+            for j in range(m):
+                p = P[i, j]
+                s += p
+                cols[j] += p
+            rows[i] = s
+    err = 0.0
+    fun = 0.0
+    total = 0.0
+    for i in range(n):
+        err += abs(rows[i] - a[i])
+        fun += f[i] * rows[i]
+        total += rows[i]
+    for j in range(m):
+        err += abs(cols[j] - b[j])
+        fun += g[j] * cols[j]
+    return fun - weight * total, err
+
+
 # Serial and threaded builds (the dispatcher picks by size: threads on small plans oversubscribe).
 softmin_rows_serial, softmin_rows_parallel = _builds(_softmin_rows)
 gibbs_serial, gibbs_parallel = _builds(_gibbs)

@@ -24,8 +24,8 @@ import numba
 import numpy as np
 
 from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
-from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
-                   softmin_rows_serial)
+from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
+                   newton_direct_dense, softmin_rows_serial)
 
 # integer state ``ist``: what changes during a run besides the arrays
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,

@@ -290,8 +290,8 @@ class _OTSolver(Solver):
         t, p = s.trace, self.problem
         fun, err, reg, _ = t.out[k].tolist()
         f, g = t.F[k], t.G[k]  # a trace is never written after its call
-        return Check(PlanFactors(f, g, reg, ref=self._plan_reference(s)), fun, err / p.mass if reg == p.reg else math.inf, {"marginal_error": err},
-                     (f, g))
+        return Check(PlanFactors(f, g, reg, ref=self._plan_reference(s)), fun,
+                     err / p.mass if reg == p.reg else math.inf, {"marginal_error": err}, (f, g))
 
     def _plan_reference(self, s: CompiledRun) -> Any:
         """The reference kernel through which the plan of a replayed iterate is formed (see ``finalize``), or None."""
