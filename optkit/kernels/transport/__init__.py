@@ -59,7 +59,8 @@ class SparsePlan(NamedTuple):
         return int(self.data.shape[0])
 
 
-_NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan
+_NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan (and, as K0, factorises nothing)
+_NO_FACTOR = np.empty(0)
 
 
 def _ot_numba(*arrays: Any) -> bool:
@@ -101,7 +102,7 @@ def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
         thr = (np.full(C.shape[0], np.inf) if log_threshold is None
                else np.ascontiguousarray(log_threshold, dtype=np.float64))
         r, c, counts = pick(k, "gibbs_marginals", C)(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr,
-                                                     _NO_PLAN)
+                                                     _NO_PLAN, _NO_PLAN, _NO_FACTOR, _NO_FACTOR)
         out = (r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False))
         return out if log_threshold is None else (*out, counts)
     return twin.gibbs_marginals(C, f, g, reg, cutoff, log_threshold)

@@ -194,79 +194,31 @@ def _gibbs_pass(C, f, g, reg, cutoff, log_thr, plan, ref):  # pragma: no cover  
     exponentials and two products per entry instead of n m exponentials (a 30 x 30 pass: 7 -> 3 us, 100 x 100:
     137 -> 24 us). Which entries count (the cutoff, the per-row thresholds) is decided on the exponent
     :math:`(f_i + g_j - C_{ij})/\mathrm{reg}` as in ``gibbs_marginals``; the values agree to a few rounding
-    units. Otherwise the pass is exact and makes itself the reference: :math:`K^0` gets every entry whose
-    exponent exceeds ``cutoff - 2 _REF_SPAN`` (an entry below that stays below the cutoff within the
-    span), and no reference is kept where an exponent exceeds ``300 - 2 _REF_SPAN`` (``gibbs_marginals``
-    clips exponents at 300) or where the low end would leave the normal range.
+    units. Otherwise the reference is remade at ``(f, g)``: :math:`K^0` gets every entry whose exponent exceeds
+    ``cutoff - 2 _REF_SPAN`` (an entry below that stays below the cutoff within the span) and the pass reads
+    its entries, exactly ``gibbs_marginals``'s; no reference is kept (an exact pass instead) where an entry
+    exceeds :math:`e^{300 - 2\,\mathrm{span}}` (``gibbs`` clips exponents at 300), where the low end would
+    leave the normal range, or where ``K0`` is not ``(n, m)``.
     """
     K0, f0, g0, fst = ref
     n, m = C.shape
     inv = 1.0 / reg
-    store = plan.shape[0] > 0
-    rows = np.zeros(n)
-    cols = np.zeros(m)
-    counts = np.zeros(n, dtype=np.int64)
-    if fst[3] == reg:
-        ef = np.empty(n)
-        eg = np.empty(m)
-        if _factors(f, g, f0, g0, inv, ef, eg):
-            for i in range(n):
-                fi = f[i]
-                ei = ef[i]
-                t = log_thr[i]
-                s = 0.0
-                cnt = 0
-                for j in range(m):
-                    z = (fi + g[j] - C[i, j]) * inv
-                    p = 0.0
-                    if z > cutoff:
-                        p = ei * K0[i, j] * eg[j]
-                        s += p
-                        cols[j] += p
-                        if z >= t:
-                            cnt += 1
-                        else:
-                            p = 0.0
-                    if store:
-                        plan[i, j] = p
-                rows[i] = s
-                counts[i] = cnt
-            return rows, cols, counts
-    low = cutoff - 2.0 * _REF_SPAN
-    keep = low > -700.0 and K0.shape[0] == n and K0.shape[1] == m
-    if not keep:  # no reference to make (an empty K0: exact passes only)
-        low = cutoff
-    for i in range(n):
-        fi = f[i]
-        t = log_thr[i]
-        s = 0.0
-        cnt = 0
-        for j in range(m):
-            z = (fi + g[j] - C[i, j]) * inv
-            e = 0.0
-            if z > low:
-                e = math.exp(min(z, 300.0))
-                if z > 300.0 - 2.0 * _REF_SPAN:
-                    keep = False
-            if keep:
-                K0[i, j] = e
-            p = 0.0
-            if z > cutoff:
-                p = e
-                s += p
-                cols[j] += p
-                if z >= t:
-                    cnt += 1
-                else:
-                    p = 0.0
-            if store:
-                plan[i, j] = p
-        rows[i] = s
-        counts[i] = cnt
-    f0[:] = f
-    g0[:] = g
-    fst[3] = reg if keep else 0.0
-    return rows, cols, counts
+    ef = np.empty(n)
+    eg = np.empty(m)
+    if not (fst[3] == reg and _factors(f, g, f0, g0, inv, ef, eg)):
+        low = cutoff - 2.0 * _REF_SPAN
+        if K0.shape[0] != n or K0.shape[1] != m or low <= -700.0:  # no reference to make (CG runs pass none)
+            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
+        K0[:, :] = gibbs_serial(C, f, g, reg, low)
+        if np.max(K0) > math.exp(300.0 - 2.0 * _REF_SPAN):  # clipped entries: no reference
+            fst[3] = 0.0
+            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
+        f0[:] = f
+        g0[:] = g
+        fst[3] = reg
+        ef[:] = 1.0  # the pass through the new reference: its entries exactly
+        eg[:] = 1.0
+    return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, K0, ef, eg)
 
 
 @numba.njit(cache=True)
@@ -340,7 +292,8 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
             if direct:
                 r1, c1, n1 = _gibbs_pass(C, f1, g1, reg, cutoff, log_thr, plans[1], ref)
             else:
-                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)))
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)),
+                                                    np.empty((0, 0)), df, dg)  # (no plan, no reference kernel)
             gain = alpha * lin - reg * (np.sum(r1) - total)
             if err <= _NOISE:  # the step is rounding noise: taken whole (no test on noise)
                 accepted = True
