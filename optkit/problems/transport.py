@@ -171,6 +171,10 @@ class EntropicOT(Problem):
         object.__setattr__(self, "_spread", float(xp.max(C) - xp.min(C)))
         object.__setattr__(self, "_mass", sa)
         object.__setattr__(self, "_xp", xp)  # the arrays never change: their namespace is found once
+        # NumPy data: the certificate's sums on the arrays themselves (the wrapped namespace's calls cost
+        # microseconds each, a tenth of a 30 x 30 solve in all)
+        object.__setattr__(self, "_numpy", isinstance(C, np.ndarray))
+        object.__setattr__(self, "_derived", {})  # constants the solvers derive from the data, made once
 
     @property
     def xp(self) -> Any:
@@ -262,18 +266,39 @@ class EntropicOT(Problem):
         """:math:`\\max C - \\min C`, the scale ``reg`` is compared with."""
         return self._spread
 
+    def log_weights(self) -> tuple[Any, Any]:
+        """``(log a, log b)``, computed on first use and kept (constants of every solve of this problem)."""
+        logs = self._derived.get("log_weights")
+        if logs is None:
+            logs = self._derived["log_weights"] = (self.xp.log(self.a), self.xp.log(self.b))
+        return logs
+
+    def cost_transposed(self) -> Any:
+        """``C^T`` stored contiguously (the column updates read it row by row), made on first use and kept."""
+        CT = self._derived.get("CT")
+        if CT is None:
+            C = self.C
+            CT = np.ascontiguousarray(C.T) if self._numpy else self.xp.asarray(C.T, copy=True)
+            self._derived["CT"] = CT
+        return CT
+
     @property
     def default_method(self) -> str:  # type: ignore[override]
         """``"sinkhorn"`` when ``reg`` is large next to the cost spread, ``"sns"`` otherwise.
 
         Sinkhorn's rate degrades as :math:`\\exp(-\\|C\\|_\\infty/\\mathrm{reg})`
         while the plan, and with it the Newton system, gets sparser as ``reg``
-        shrinks; the switch point comes from ``benchmarks/transport.py`` and holds on small
-        problems too: there SNS's exact Newton steps (7-11 iterations at ``reg=1e-2``) and
-        compiled Sinkhorn (about 70) took the same time within noise (interleaved runs,
-        ``benchmarks/_transport_small.py``).
+        shrinks; the switch point, ``SNS_BELOW`` times the spread, comes from ``benchmarks/transport.py``.
+        On small NumPy float64 problems (at most ``SNS_SMALL_SIZE`` cost entries, where both methods run
+        compiled and SNS solves its Newton systems exactly) it is ``SNS_SMALL_BELOW``: there SNS's 5-11
+        iterations took 0.8-0.9 of compiled Sinkhorn's time at ``reg`` 1e-2 and 2e-2 of the spread
+        on 20-100 points (30-70 Sinkhorn iterations), and 1.06-1.5 of it at 0.1 on 30-100 points (1.3 at 5e-2
+        on 100; interleaved runs).
         """
-        return "sinkhorn" if self.reg >= SNS_BELOW * max(self._spread, 1e-300) else "sns"
+        below = SNS_BELOW
+        if self._numpy and self.C.dtype == np.float64 and self.C.size <= SNS_SMALL_SIZE:
+            below = SNS_SMALL_BELOW
+        return "sinkhorn" if self.reg >= below * max(self._spread, 1e-300) else "sns"
 
     def initial_point(self) -> tuple[Any, Any]:
         """Zero potentials ``(f, g)``: the layout of a start (the solvers begin with the exact ``f``-update from
@@ -320,6 +345,10 @@ class EntropicOT(Problem):
     def marginal_error(self, P: Any = None, *, rows: Any = None, cols: Any = None) -> float:
         """:math:`\\|P\\mathbf 1 - a\\|_1 + \\|P^T\\mathbf 1 - b\\|_1`, from ``P`` or from its marginals ``rows``, ``cols``."""
         xp = self.xp  # the marginals of a plan of this problem are in its namespace
+        if self._numpy:
+            if rows is None or cols is None:
+                rows, cols = P.sum(axis=1), P.sum(axis=0)
+            return float(np.abs(rows - self.a).sum() + np.abs(cols - self.b).sum())
         if rows is None or cols is None:
             rows, cols = xp.sum(P, axis=1), xp.sum(P, axis=0)
         return float(xp.sum(xp.abs(rows - self.a)) + xp.sum(xp.abs(cols - self.b)))
@@ -362,15 +391,29 @@ class EntropicOT(Problem):
         weight = float(reg) if foreign else self.reg
         potentials = isinstance(x, (tuple, list))
         f, g = x if potentials else (dual if dual is not None and not foreign else (None, None))
+        if self._numpy and f is not None and (potentials or (rows is None or cols is None)):
+            from ..kernels.transport import ot_plan_measures  # noqa: PLC0415
+
+            # one compiled pass over the plan or its marginals: the same sums as below (a called-once solve spent
+            # 50-90 us in the ten NumPy calls they take, with cold caches)
+            if potentials and (rows is None or cols is None):
+                from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
+
+                rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
+            fun, err = ot_plan_measures(None if potentials else x, rows, cols, self.a, self.b, f, g, weight)
+            return {"fun": fun if math.isfinite(err) else math.nan,
+                    "optimality": math.inf if foreign else err / self.mass, "marginal_error": err}
         if rows is None or cols is None:
             if potentials:
                 from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
 
                 rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
+            elif self._numpy:
+                rows, cols = x.sum(axis=1), x.sum(axis=0)
             else:
                 rows, cols = xp.sum(x, axis=1), xp.sum(x, axis=0)
         if f is not None:
-            fun = float(f @ rows + g @ cols - weight * xp.sum(rows))
+            fun = float(f @ rows + g @ cols - weight * (rows.sum() if self._numpy else xp.sum(rows)))
         else:
             fun = self.objective(x)
         err = self.marginal_error(rows=rows, cols=cols)
@@ -402,3 +445,8 @@ def histogram_support(H: Any) -> np.ndarray:
 
 # reg / (max C - min C) below which the default method is Sinkhorn-Newton-Sparse (benchmarks/transport.py)
 SNS_BELOW = 5e-3
+# the same on NumPy float64 costs of at most SNS_SMALL_SIZE entries (Sinkhorn's compiled size, SNS's exact Newton
+# steps on dense plans; see EntropicOT.default_method)
+SNS_SMALL_BELOW = 3e-2
+SNS_SMALL_SIZE = 1 << 14
+

@@ -121,7 +121,7 @@ def test_newton_direct_solves_the_sparsified_system_exactly(seed):
     C, f, g = _data(seed, n, m, 0.1)
     thr = np.log(np.full(n, 0.05))
     Pd = np.empty((n, m))
-    got = _jit.gibbs_marginals_serial(C, f, g, 0.1, -30.0, 1, thr, Pd)
+    got = _jit.gibbs_marginals_serial(C, f, g, 0.1, -30.0, 1, thr, Pd, np.empty((0, 0)), np.empty(0), np.empty(0))
     for a, b in zip(got, kernels.ot_gibbs_marginals(C, f, g, 0.1, -30.0, thr)):
         np.testing.assert_array_equal(a, b)
     sp = kernels.ot_gibbs_sparse(C, f, g, 0.1, thr)
@@ -178,3 +178,43 @@ def test_small_problems_never_start_threads(method, monkeypatch):
     rng = np.random.default_rng(0)
     p = EntropicOT.from_point_clouds(rng.random((10, 2)), rng.random((12, 2)), reg=0.01)
     assert optkit.solve(p, method=method).success
+
+
+def test_factorised_plan_passes_equal_the_exact_ones():
+    """The compiled SNS run's passes through a reference kernel (exponentials of n + m shifts instead of n m)
+    give the exact pass's marginals, counts and plan to rounding, make their own reference when there is none
+    or the potentials left its span, and never keep one whose entries gibbs would have clipped."""
+    from optkit.kernels.transport import _jit_sns as k
+
+    rng = np.random.default_rng(3)
+    n, m, reg = 23, 17, 0.02
+    C = rng.random((n, m))
+    f, g = rng.normal(0.0, 0.1, n) - 0.3, rng.normal(0.0, 0.1, m)
+    cutoff, thr = -30.0, np.full(n, -25.0)
+    K0, f0, g0, fst = np.empty((n, m)), np.empty(n), np.empty(m), np.zeros(4)
+    ref = (K0, f0, g0, fst)
+    none2, none1 = np.empty((0, 0)), np.empty(0)
+    exact = _jit.gibbs_marginals_serial(C, f, g, reg, cutoff, 1, thr, none2, none2, none1, none1)
+    made = k._gibbs_pass(C, f, g, reg, cutoff, thr, np.empty((0, 0)), ref)  # no reference yet: exact, and made
+    assert fst[3] == reg and np.array_equal(f0, f) and np.array_equal(g0, g)
+    for a, b in zip(made, exact):
+        np.testing.assert_array_equal(a, b)
+    f1, g1 = f + 0.5 * reg * rng.standard_normal(n) + 7.0, g - 7.0  # moved, and shifted along the gauge
+    plan, want = np.empty((n, m)), np.empty((n, m))
+    exact = _jit.gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, thr, want, none2, none1, none1)
+    got = k._gibbs_pass(C, f1, g1, reg, cutoff, thr, plan, ref)
+    assert np.array_equal(f0, f)  # factorised: the reference stays
+    np.testing.assert_allclose(got[0], exact[0], rtol=1e-13)
+    np.testing.assert_allclose(got[1], exact[1], rtol=1e-13)
+    np.testing.assert_array_equal(got[2], exact[2])
+    np.testing.assert_allclose(plan, want, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(k.gibbs_plan(C, f1, g1, reg, cutoff, K0, f0, g0, fst[3]),
+                               _jit.gibbs_serial(C, f1, g1, reg, cutoff), rtol=1e-13, atol=0)
+    far = f + 210.0 * reg * np.linspace(-1.0, 0.0, n)  # spread beyond the span: exact, the reference remade there
+    np.testing.assert_array_equal(k.gibbs_plan(C, far, g, reg, cutoff, K0, f0, g0, fst[3]),
+                                  _jit.gibbs_serial(C, far, g, reg, cutoff))
+    k._gibbs_pass(C, far, g, reg, cutoff, thr, np.empty((0, 0)), ref)
+    assert np.array_equal(f0, far)
+    huge = f + 250.0 * reg  # plan entries near e^250: no reference is kept (gibbs clips exponents at 300)
+    k._gibbs_pass(C, huge, g, reg, cutoff, thr, np.empty((0, 0)), ref)
+    assert fst[3] == 0.0

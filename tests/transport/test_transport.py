@@ -141,6 +141,18 @@ def test_default_method_follows_reg():
     assert optkit.methods(_clouds(5, 5, 1e-3))[0] == "sns"
 
 
+def test_small_numpy_problems_switch_to_sns_at_a_larger_reg():
+    from optkit.problems.transport import SNS_BELOW, SNS_SMALL_BELOW, SNS_SMALL_SIZE
+
+    reg = 0.5 * (SNS_BELOW + SNS_SMALL_BELOW)  # between the two switch points (relative to a unit spread)
+    small = EntropicOT(None, None, np.linspace(0.0, 1.0, 900).reshape(30, 30), reg=reg)
+    assert small.default_method == "sns"
+    n = int(np.sqrt(SNS_SMALL_SIZE)) + 1  # beyond the compiled sizes: the rule of large problems
+    assert EntropicOT(None, None, np.linspace(0.0, 1.0, n * n).reshape(n, n), reg=reg).default_method == "sinkhorn"
+    assert small.astype(np.float32).default_method == "sinkhorn"
+    assert small.to(namespace_by_name("array_api_strict")).default_method == "sinkhorn"
+
+
 # -- against CVXPY, POT and regot --------------------------------------------------------------------------------
 
 def _against_cvxpy(method, options, backend):

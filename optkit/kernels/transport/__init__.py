@@ -13,7 +13,8 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored",
+           "ot_plan_measures"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -58,10 +59,13 @@ class SparsePlan(NamedTuple):
         return int(self.data.shape[0])
 
 
-_NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan
+_NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan (and, as K0, factorises nothing)
+_NO_FACTOR = np.empty(0)
 
 
 def _ot_numba(*arrays: Any) -> bool:
+    if all(type(a) is np.ndarray for a in arrays):  # the common case: the environment is read once, not per array
+        return use_numba(arrays[0]) and all(a.dtype in (np.float32, np.float64) for a in arrays)
     return all(use_numba(a) for a in arrays)
 
 
@@ -98,7 +102,7 @@ def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
         thr = (np.full(C.shape[0], np.inf) if log_threshold is None
                else np.ascontiguousarray(log_threshold, dtype=np.float64))
         r, c, counts = pick(k, "gibbs_marginals", C)(np.ascontiguousarray(C), f, g, float(reg), float(cutoff), chunks, thr,
-                                                     _NO_PLAN)
+                                                     _NO_PLAN, _NO_PLAN, _NO_FACTOR, _NO_FACTOR)
         out = (r.astype(C.dtype, copy=False), c.astype(C.dtype, copy=False))
         return out if log_threshold is None else (*out, counts)
     return twin.gibbs_marginals(C, f, g, reg, cutoff, log_threshold)
@@ -150,6 +154,26 @@ def ot_newton_direct(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any) -
     return twin.newton_direct(plan.dense, r, c, rhs_x, rhs_y)
 
 
+def ot_plan_measures(P: Any, rows: Any, cols: Any, a: Any, b: Any, f: Any, g: Any,
+                     weight: float) -> tuple[float, float]:
+    r"""``(fun, err)`` of a plan ``P`` (or of the marginals ``rows``, ``cols`` when ``P`` is None) with potentials
+    ``(f, g)``: the objective :math:`\langle f, P\mathbf 1\rangle + \langle g, P^T\mathbf 1\rangle -
+    \mathrm{weight}\,\mathbf 1^T P\mathbf 1` and the L1 marginal error, in one compiled pass. NumPy only: its
+    twin is the array-API code of :meth:`optkit.problems.EntropicOT.measures` it stands in for."""
+    from . import _jit as k  # noqa: PLC0415
+
+    if P is None:
+        P = _NO_PLAN
+    else:
+        P = np.ascontiguousarray(P, dtype=np.float64)
+        rows = cols = np.empty(0)
+    f64 = np.float64
+    fun, err = k.plan_measures(P, np.asarray(rows, dtype=f64), np.asarray(cols, dtype=f64), np.asarray(a, dtype=f64),
+                               np.asarray(b, dtype=f64), np.asarray(f, dtype=f64), np.asarray(g, dtype=f64),
+                               float(weight))
+    return float(fun), float(err)
+
+
 def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
     """``(K, f)``: exact f-update from ``g`` (``log_a = log a``) and the Gibbs kernel at ``(f, g)``, one pass."""
     if _ot_numba(C, g, log_a):
@@ -173,9 +197,12 @@ class RunState(NamedTuple):
     """What a compiled run changes, updated in place by :func:`ot_sns_run` and :func:`ot_sinkhorn_run`.
 
     ``ist`` holds the integer state (stage, counters, continuation level, iteration count) and ``fst``
-    Sinkhorn's over-relaxation (weight, last rate reading); ``f, g`` the potentials; ``u, v, K, Kv, Ktu``
-    the kernel-domain scalings, kernel and its products; ``rows, cols, counts`` SNS's Newton-stage
-    marginals and CSR row lengths (after a call, ``rows, cols`` are the marginals of its last iteration).
+    Sinkhorn's over-relaxation (weight, last rate reading) and, fourth, the reg of SNS's reference kernel;
+    ``f, g`` the potentials; ``u, v, K, Kv, Ktu`` the kernel-domain scalings, kernel and its products;
+    ``rows, cols, counts`` SNS's Newton-stage marginals and CSR row lengths (after a call, ``rows, cols``
+    are the marginals of its last iteration); in SNS's Newton stage ``K`` is the reference kernel at the
+    potentials ``f0, g0`` through which the plan's exponentials are factorised (``fst[3]`` its reg, 0 for
+    none: a state made with ``fst[3] = 0`` and any ``K`` makes its own).
     """
 
     ist: Any
@@ -190,6 +217,8 @@ class RunState(NamedTuple):
     rows: Any
     cols: Any
     counts: Any
+    f0: Any
+    g0: Any
 
 
 class RunTrace(NamedTuple):
@@ -212,8 +241,9 @@ def ot_run_compiled(C: Any, max_size: int = OT_RUN_MAX_SIZE) -> bool:
     return use_numba(C) and C.dtype == np.float64 and C.size <= max_size
 
 
-def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrace:
-    if not ot_run_compiled(C):
+def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tuple) -> RunTrace:
+    # the caller chose the compiled run by ot_run_compiled; only its array test is repeated (not the environment's)
+    if not (type(C) is np.ndarray and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
     from . import _jit_sns as k  # noqa: PLC0415
@@ -221,13 +251,37 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int) -> RunTrac
     n, m = C.shape
     F, G = np.empty((count, n)), np.empty((count, m))
     out, ist = np.empty((count, 4)), np.empty((count, k.N_STATE), dtype=np.int64)
-    done = getattr(k, name)(C, *args, *state, F, G, out, ist)
+    done = getattr(k, name)(C, *args, *state, F, G, out, ist, *flags)
     return RunTrace(F[:done], G[:done], out[:done], ist[:done])
 
 
+def ot_run_state(n: int, m: int, g: Any) -> RunState:
+    """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
+    makes it from the potential ``g``, a copy of which it holds)."""
+    from ._jit_sns import N_STATE  # noqa: PLC0415
+
+    e = np.empty
+    return RunState(np.zeros(N_STATE, dtype=np.int64), e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
+                    e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
+
+
+def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tuple) -> Any:
+    """:func:`ot_gibbs` ``(C, f, g, reg, cutoff)`` of a compiled SNS run, its exponentials factorised through the
+    run's reference kernel ``ref = (K, f0, g0, fst)`` (the :class:`RunState` fields; ``fst[3]`` its reg) where
+    the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as the run."""
+    from . import _jit_sns as k  # noqa: PLC0415
+
+    K, f0, g0, fst = ref
+    return k.gibbs_plan(C, f, g, float(reg), float(cutoff), K, f0, g0, float(fst[3]))
+
+
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,
-               cfg: Any, state: RunState, count: int) -> RunTrace:
+               cfg: Any, state: RunState, count: int, start: bool = False) -> RunTrace:
     """Advance a compiled SNS run by at most ``count`` iterations (fewer when it certifies); returns their trace.
+
+    With ``start`` the state (from :func:`ot_run_state`) is first made from its ``g``: the exact f-update and
+    its kernel at the first level's reg, the first check's iterate, which is the trace's first row (iteration
+    0; the iterations follow).
 
     ``prm = (tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)`` and
     ``cfg = (sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)`` are the run's constants
@@ -235,11 +289,14 @@ def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: An
     ``levels`` the continuation's regs (decreasing, the problem's last). Only where
     :func:`ot_run_compiled` holds; its twin is the step path (see that function).
     """
-    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count)
+    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count + start,
+                (bool(start),))
 
 
 def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any,
-                    state: RunState, count: int) -> RunTrace:
+                    state: RunState, count: int, start: bool = False, relax: bool = False) -> RunTrace:
     """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run`
-    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``)."""
-    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count)
+    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``;
+    ``relax``: the start takes the over-relaxation's first rate reading)."""
+    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count + start,
+                (bool(start), bool(relax)))

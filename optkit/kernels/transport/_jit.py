@@ -48,18 +48,21 @@ def _gibbs(C, f, g, reg, cutoff):  # pragma: no cover  (compiled)
     return out
 
 
-def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan):  # pragma: no cover  (compiled)
+def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan, K0, ef, eg):  # pragma: no cover  (compiled)
     """Row and column sums of the Gibbs plan, skipping entries whose exponent is below ``cutoff``,
     and per row the count of exponents >= ``log_threshold[i]`` (the CSR row lengths of ``gibbs_sparse``).
 
     Rows are split into ``nchunks`` blocks that run in parallel, each with its
     own column accumulator; the accumulators are added at the end. A ``plan`` of shape ``(n, m)``
     receives in the same pass the entries ``gibbs_sparse`` keeps (the others 0): the same numbers, for
-    one set of exponentials (SNS's compiled exact Newton steps); pass ``(0, 0)`` for none.
+    one set of exponentials (SNS's compiled exact Newton steps); pass ``(0, 0)`` for none. With a
+    reference kernel ``K0`` of shape ``(n, m)`` the entries are ``ef[i] * K0[i, j] * eg[j]`` instead of
+    exponentials (the factorised passes of ``_jit_sns._gibbs_pass``); pass ``(0, 0)`` and empty factors for none.
     """
     n, m = C.shape
     inv = 1.0 / reg
     store = plan.shape[0] > 0
+    factored = K0.shape[0] > 0
     rows = np.zeros(n, dtype=np.float64)
     counts = np.zeros(n, dtype=np.int64)
     cols = np.zeros((nchunks, m), dtype=np.float64)
@@ -76,7 +79,7 @@ def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan):  # pra
                 z = (fi + g[j] - C[i, j]) * inv
                 p = 0.0
                 if z > cutoff:
-                    p = math.exp(min(z, 300.0))
+                    p = ef[i] * K0[i, j] * eg[j] if factored else math.exp(min(z, 300.0))
                     s += p
                     cols[k, j] += p
                     if z >= t:
@@ -329,6 +332,36 @@ def _scale_kernel(K, u, v):  # pragma: no cover  (compiled)
         for j in range(m):
             out[i, j] = ui * K[i, j] * v[j]
     return out
+
+
+@numba.njit(cache=True)
+def plan_measures(P, rows, cols, a, b, f, g, weight):  # pragma: no cover  (compiled)
+    r"""``(fun, err)`` of :meth:`optkit.problems.EntropicOT.measures` in one pass: the marginals of the plan ``P``
+    (or ``rows``, ``cols`` as given when ``P`` has no rows), the objective through potentials ``(f, g)`` of the
+    plan, :math:`\langle f, r\rangle + \langle g, c\rangle - \mathrm{weight}\,\mathbf 1^T r`, and the L1
+    marginal error :math:`\|r - a\|_1 + \|c - b\|_1`."""
+    n, m = a.size, b.size
+    if P.shape[0] > 0:
+        rows = np.zeros(n)
+        cols = np.zeros(m)
+        for i in range(n):
+            s = 0.0
+            for j in range(m):
+                p = P[i, j]
+                s += p
+                cols[j] += p
+            rows[i] = s
+    err = 0.0
+    fun = 0.0
+    total = 0.0
+    for i in range(n):
+        err += abs(rows[i] - a[i])
+        fun += f[i] * rows[i]
+        total += rows[i]
+    for j in range(m):
+        err += abs(cols[j] - b[j])
+        fun += g[j] * cols[j]
+    return fun - weight * total, err
 
 
 # Serial and threaded builds (the dispatcher picks by size: threads on small plans oversubscribe).

@@ -24,14 +24,16 @@ import numba
 import numpy as np
 
 from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
-from ._jit import (gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial, newton_direct_dense,
-                   softmin_rows_serial)
+from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
+                   newton_direct_dense, softmin_rows_serial)
 
 # integer state ``ist``: what changes during a run besides the arrays
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
  RATED) = range(14)
 N_STATE = 14
-# float state ``fst`` (Sinkhorn's over-relaxation): weight omega, and the last rate reading (k, error), k < 0: none
+# float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
+# fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
+_REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's
 # ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
 
@@ -135,21 +137,106 @@ def _error(rows, cols, a, b):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts):  # pragma: no cover  (compiled)
+def _factors(f, g, f0, g0, inv, ef, eg):  # pragma: no cover  (compiled)
+    r"""Whether the plan at ``(f, g)`` factorises through a reference kernel at ``(f0, g0)`` (see
+    :func:`_gibbs_pass`); if so ``ef``, ``eg`` receive the factors
+    :math:`e^{(f - f^0)/\mathrm{reg} - s}` and :math:`e^{(g - g^0)/\mathrm{reg} + s}` (``inv = 1/reg``), with the
+    gauge shift ``s`` that centres the two."""
+    lf, hf, lg, hg = np.inf, -np.inf, np.inf, -np.inf
+    for i in range(f.size):
+        d = (f[i] - f0[i]) * inv
+        ef[i] = d
+        lf, hf = min(lf, d), max(hf, d)
+    for j in range(g.size):
+        d = (g[j] - g0[j]) * inv
+        eg[j] = d
+        lg, hg = min(lg, d), max(hg, d)
+    sh = 0.25 * (lf + hf - lg - hg)  # (f - t, g + t) centred: the same plan
+    if not (max(hf - sh, sh - lf) <= _REF_SPAN and max(hg + sh, -sh - lg) <= _REF_SPAN):
+        return False
+    for i in range(f.size):
+        ef[i] = math.exp(ef[i] - sh)
+    for j in range(g.size):
+        eg[j] = math.exp(eg[j] + sh)
+    return True
+
+
+@numba.njit(cache=True)
+def gibbs_plan(C, f, g, reg, cutoff, K0, f0, g0, ref_reg):  # pragma: no cover  (compiled)
+    """The plan ``gibbs(C, f, g, reg, cutoff)`` (entries with exponent <= ``cutoff`` zero), factorised through the
+    reference kernel ``K0`` at ``(f0, g0)`` made at ``ref_reg`` where :func:`_gibbs_pass` would, with exact
+    exponentials otherwise. Changes nothing: the plan a compiled SNS run returns (100 x 100: 10^4
+    exponentials become 200)."""
+    n, m = C.shape
+    inv = 1.0 / reg
+    P = np.zeros((n, m))
+    ef = np.empty(n)
+    eg = np.empty(m)
+    ok = ref_reg == reg and K0.shape[0] == n and K0.shape[1] == m and _factors(f, g, f0, g0, inv, ef, eg)
+    for i in range(n):
+        fi = f[i]
+        for j in range(m):
+            z = (fi + g[j] - C[i, j]) * inv
+            if z > cutoff:
+                P[i, j] = ef[i] * K0[i, j] * eg[j] if ok else math.exp(min(z, 300.0))
+    return P
+
+
+@numba.njit(cache=True)
+def _gibbs_pass(C, f, g, reg, cutoff, log_thr, plan, ref):  # pragma: no cover  (compiled)
+    r"""``gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan)``: the same row and column sums, row
+    counts and kept plan entries, with the exponentials of the plan factorised through a reference kernel.
+
+    ``ref = (K0, f0, g0, fst)`` holds :math:`K^0_{ij} = e^{(f^0_i + g^0_j - C_{ij})/\mathrm{reg}}` at reference
+    potentials ``(f0, g0)`` whose reg is ``fst[3]`` (0: none). Where the shifts :math:`(f - f^0)/\mathrm{reg}`
+    and :math:`(g - g^0)/\mathrm{reg}`, balanced by the gauge, stay within ``±_REF_SPAN``,
+    :math:`P_{ij} = e^{(f_i - f^0_i)/\mathrm{reg} - s}\,K^0_{ij}\,e^{(g_j - g^0_j)/\mathrm{reg} + s}`: n + m
+    exponentials and two products per entry instead of n m exponentials (a 30 x 30 pass: 7 -> 3 us, 100 x 100:
+    137 -> 24 us). Which entries count (the cutoff, the per-row thresholds) is decided on the exponent
+    :math:`(f_i + g_j - C_{ij})/\mathrm{reg}` as in ``gibbs_marginals``; the values agree to a few rounding
+    units. Otherwise the reference is remade at ``(f, g)``: :math:`K^0` gets every entry whose exponent exceeds
+    ``cutoff - 2 _REF_SPAN`` (an entry below that stays below the cutoff within the span) and the pass reads
+    its entries, exactly ``gibbs_marginals``'s; no reference is kept (an exact pass instead) where an entry
+    exceeds :math:`e^{300 - 2\,\mathrm{span}}` (``gibbs`` clips exponents at 300), where the low end would
+    leave the normal range, or where ``K0`` is not ``(n, m)``.
+    """
+    K0, f0, g0, fst = ref
+    n, m = C.shape
+    inv = 1.0 / reg
+    ef = np.empty(n)
+    eg = np.empty(m)
+    if not (fst[3] == reg and _factors(f, g, f0, g0, inv, ef, eg)):
+        low = cutoff - 2.0 * _REF_SPAN
+        if K0.shape[0] != n or K0.shape[1] != m or low <= -700.0:  # no reference to make (CG runs pass none)
+            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
+        K0[:, :] = gibbs_serial(C, f, g, reg, low)
+        if np.max(K0) > math.exp(300.0 - 2.0 * _REF_SPAN):  # clipped entries: no reference
+            fst[3] = 0.0
+            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
+        f0[:] = f
+        g0[:] = g
+        fst[3] = reg
+        ef[:] = 1.0  # the pass through the new reference: its entries exactly
+        eg[:] = 1.0
+    return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, K0, ef, eg)
+
+
+@numba.njit(cache=True)
+def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref):  # pragma: no cover  (compiled)
     """Shift ``(f + t, g - t)`` so that ``g_m = 0`` and refresh the marginals and the row counts."""
     t = g[g.size - 1]
     for i in range(f.size):
         f[i] += t
     for j in range(g.size):
         g[j] -= t
-    r, c, cnt = gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, np.empty((0, 0)))
+    r, c, cnt = _gibbs_pass(C, f, g, reg, cutoff, log_thr, np.empty((0, 0)), ref)
     rows[:] = r
     cols[:] = c
     counts[:] = cnt
 
 
 @numba.njit(cache=True)
-def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts):  # pragma: no cover
+def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts, ref):  # pragma: no cover
     """One exact log-domain Sinkhorn iteration at ``reg``, then the gauge (it increases the dual)."""
     s = softmin_rows_serial(C, g, reg)
     for i in range(f.size):
@@ -157,12 +244,12 @@ def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, col
     s = softmin_rows_serial(CT, f, reg)
     for j in range(g.size):
         g[j] = reg * ln_b[j] - s[j]
-    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts)
+    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref)
 
 
 @numba.njit(cache=True)
 def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist,
-                 plans, valid):  # pragma: no cover  (compiled)
+                 plans, valid, ref):  # pragma: no cover  (compiled)
     """One sparsified Newton step with its Armijo search, or the Sinkhorn fallback (the solver's
     ``_newton_step``).
 
@@ -181,7 +268,7 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     direct = cfg[5] != 0
     if direct:
         if not valid[0]:
-            gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plans[0])
+            _gibbs_pass(C, f, g, reg, cutoff, log_thr, plans[0], ref)
             valid[0] = True
         ist[NNZ] = np.sum(counts)
         x, y, _ = newton_direct_dense(plans[0], sh * rows, sh * cols, ga, gb[:m1].copy())
@@ -203,9 +290,10 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
             f1 = f + alpha * df
             g1 = g + alpha * dg
             if direct:
-                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, plans[1])
+                r1, c1, n1 = _gibbs_pass(C, f1, g1, reg, cutoff, log_thr, plans[1], ref)
             else:
-                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)))
+                r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)),
+                                                    np.empty((0, 0)), df, dg)  # (no plan, no reference kernel)
             gain = alpha * lin - reg * (np.sum(r1) - total)
             if err <= _NOISE:  # the step is rounding noise: taken whole (no test on noise)
                 accepted = True
@@ -232,28 +320,76 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
             valid[0] = True
     else:
         valid[0] = False
-        _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)
+        _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts, ref)
         ist[FALLBACKS] += 1
 
 
 @numba.njit(cache=True)
-def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist):  # pragma: no cover  (compiled)
+def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref):  # pragma: no cover  (compiled)
+    """Absorb the scalings into the potentials and start the Newton stage. The Sinkhorn stage's kernel (at the
+    potentials before the absorption, every entry, none clipped while its largest is below ``e^(300 - 2 span)``)
+    becomes the reference kernel of :func:`_gibbs_pass` when ``ref`` holds it (exact Newton steps), so that
+    the first pass of the stage is already factorised."""
+    K0, f0, g0, fst = ref
+    if (K0.shape[0] == f.size and K0.shape[1] == g.size and cutoff - 2.0 * _REF_SPAN > -700.0
+            and np.max(K0) <= math.exp(300.0 - 2.0 * _REF_SPAN)):
+        f0[:] = f
+        g0[:] = g
+        fst[3] = reg
     for i in range(f.size):
         f[i] += reg * math.log(u[i])
     for j in range(g.size):
         g[j] += reg * math.log(v[j])
-    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts)
+    _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref)
     ist[STAGE] = 1
 
 
 @numba.njit(cache=True)
+def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out,
+           out_ist):  # pragma: no cover  (compiled)
+    """A run's start in the kernel domain (``SinkhornEngine.start`` and the first check), recorded as row 0
+    of the trace with iteration count 0: the exact f-update from ``g`` and its kernel (``gibbs_init``),
+    ``u = v = 1``, ``K v``, ``K^T u`` and the marginals; with ``relax`` the over-relaxation's first rate
+    reading (``Sinkhorn._adapt``). Returns the marginal error."""
+    Kn, fn = gibbs_init_serial(C, g, reg, ln_a)
+    K[:, :] = Kn
+    f[:] = fn
+    u[:] = 1.0
+    v[:] = 1.0
+    ist[:] = 0
+    fst[0], fst[1], fst[2], fst[3] = 1.0, -1.0, 0.0, 0.0
+    _matvec(K, v, Kv)
+    _vecmat(u, K, Ktu)
+    ist[KTU_VALID] = 1
+    rows[:] = Kv
+    cols[:] = Ktu
+    err = _error(rows, cols, a, b)
+    if relax:
+        ist[RELAX] = 1
+        _adapt(fst, ist, err)
+    F[0, :] = f
+    G[0, :] = g
+    fun = np.sum(f * rows) + np.sum(g * cols) - reg * np.sum(rows)
+    out[0, 0] = fun if math.isfinite(err) else np.nan
+    out[0, 1] = err
+    out[0, 2] = reg
+    out[0, 3] = fst[0]
+    out_ist[0, :] = ist
+    return err
+
+
+@numba.njit(cache=True)
 def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
-            counts, F, G, out, out_ist):  # pragma: no cover  (compiled)
+            counts, f0, g0, F, G, out, out_ist, start):  # pragma: no cover  (compiled)
     """Advance the SNS state by at most ``F.shape[0]`` iterations; returns how many were made.
+
+    With ``start`` the state is first made from ``g`` (:func:`_start`, at the first level's reg) and recorded
+    as row 0; the iterations follow from row 1 (none when the start is certified).
 
     The state is ``ist`` and the arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
     ``ist[STAGE] == 0``) and ``rows, cols, counts`` (Newton stage: the marginals and CSR row
-    lengths at ``(f, g)``), all updated in place. Iteration ``k`` of the call writes the potentials
+    lengths at ``(f, g)``; ``K``, ``f0``, ``g0`` and ``fst[3]`` its reference kernel, see :func:`_gibbs_pass`),
+    all updated in place. Iteration ``k`` of the call writes the potentials
     of its plan to ``F[k], G[k]``, ``(objective, marginal error, reg)`` to ``out[k]`` and the
     counters to ``out_ist[k]``; on return ``rows, cols`` hold the marginals of the last one. The call
     stops early after an iteration the run loop checks (``check_every``, ``max_iter``) whose
@@ -265,25 +401,34 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
     fe = np.empty(f.size)
     ge = np.empty(g.size)
     plans = np.empty((2, f.size, g.size) if cfg[5] else (2, 0, 0))  # exact Newton systems: see _newton_step
+    # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
+    # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
+    ref = (K if cfg[5] else np.empty((0, 0)), f0, g0, fst)
     valid = np.zeros(1, dtype=np.bool_)
     done = 0
+    if start:
+        err = _start(C, a, b, ln_a, levels[0], False, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out, out_ist)
+        done = 1
+        if last == 0 and not err / mass > tol:
+            return 1
     while done < F.shape[0]:
         reg = levels[ist[LEVEL]]
         if ist[STAGE] == 0:
             _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, 1.0)
             if ist[SINKHORN] >= n_sinkhorn:
-                _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
+                _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref)
             else:
                 _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
                 if ist[SINKHORN] % 5 == 0 and _error(rows, cols, a, b) / mass <= switch_tol:
-                    _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist)
+                    _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref)
         else:
-            _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist, plans, valid)
+            _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist, plans, valid,
+                         ref)
             if ist[LEVEL] < last and _error(rows, cols, a, b) / mass <= level_tol:
                 valid[0] = False
                 ist[LEVEL] += 1
                 reg = levels[ist[LEVEL]]
-                _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts)
+                _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, cols, counts, ref)
         if ist[STAGE] == 1:
             fe[:] = f
             ge[:] = g
@@ -351,17 +496,23 @@ def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
 
 @numba.njit(cache=True)
 def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
-                 F, G, out, out_ist):  # pragma: no cover  (compiled)
+                 f0, g0, F, G, out, out_ist, start, relax):  # pragma: no cover  (compiled)
     """Advance a kernel-domain Sinkhorn run by at most ``F.shape[0]`` iterations; returns how many were made.
 
     The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
-    (``counts`` is not used); the record and the early stop are the same.
+    (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record and the
+    early stop are the same.
     """
     tol, mass = prm[0], prm[7]
     every, max_iter = cfg[3], cfg[4]
     fe = np.empty(f.size)
     ge = np.empty(g.size)
     done = 0
+    if start:
+        err = _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out, out_ist)
+        done = 1
+        if not err / mass > tol:
+            return 1
     while done < F.shape[0]:
         _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, fst[0])
         _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols)
@@ -371,3 +522,4 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K
             return done + 1
         done += 1
     return done
+

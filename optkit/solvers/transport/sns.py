@@ -151,9 +151,13 @@ class SinkhornNewtonSparse(_OTSolver):
     small problems (on the 33 x 38 digits it was about 0.1 ms per Newton step). A
     call stops at the first checked iteration it finds certified, or after at most
     ``2^21 / (n m)`` iterations (256 at most), so callbacks, ``max_iter``,
-    ``check_every`` and Ctrl-C act as on the step path; the last iterate of each
-    call is certified by the problem's ``measures``. ``Result.info["compiled"]``
-    says which path ran.
+    ``check_every`` and Ctrl-C act as on the step path; the kernel measures every
+    iterate with the problem's formulas and the returned plan is certified by the
+    problem's ``measures``. ``Result.info["compiled"]`` says which path ran. There
+    the plan's exponentials of the Newton stage (exact steps) are factorised through a
+    reference kernel, :math:`P_{ij} = e^{(f_i - f^0_i)/\\mathrm{reg}} K^0_{ij} e^{(g_j - g^0_j)/\\mathrm{reg}}`,
+    remade whenever a potential moves more than ``100 reg`` from it: a pass costs
+    :math:`n + m` exponentials instead of :math:`nm` (30 x 30: 7 -> 3 us).
 
     Parameters
     ----------
@@ -209,6 +213,8 @@ class SinkhornNewtonSparse(_OTSolver):
             self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=o.shift, armijo=o.armijo,
                                 level_tol=self.level_tol)
             self._levels = np.asarray(self.levels, dtype=np.float64)
+        if self.compiled and self.sinkhorn_iters > 0:
+            return self._compiled_start(x0)
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
         if self.sinkhorn_iters == 0:
             return self._to_newton(s)
@@ -353,11 +359,15 @@ class SinkhornNewtonSparse(_OTSolver):
         ist[_IST.index("stage")], ist[_IST.index("sinkhorn")] = 1, s.sinkhorn
         ist[_IST.index("level")] = self.levels.index(s.reg)
         copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
-        return RunState(ist, np.array([1.0, -1.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
-                        np.empty((0, 0)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
-                        np.asarray(s.counts, dtype=np.int64).copy())
+        return RunState(ist, np.array([1.0, -1.0, 0.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
+                        np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
+                        np.asarray(s.counts, dtype=np.int64).copy(), np.empty(n), np.empty(m))
 
-    def _advance(self, state: RunState, count: int) -> RunTrace:
+    def _plan_reference(self, s: CompiledRun) -> Any:
+        a = s.arrays  # exact Newton steps keep a reference kernel (see ot_gibbs_factored); CG runs never make one
+        return (a.K, a.f0, a.g0, a.fst) if self.direct else None
+
+    def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
-        return ot_sns_run(p.C, self.engine.CT, p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm, self._cfg,
-                          state, count)
+        return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm,
+                          self._cfg, state, count, start)
