@@ -361,7 +361,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         costs ``|S|`` sample gradients. The pair :math:`s = x_{k+1} - x_k`,
         :math:`y = \\nabla F_S(x_{k+1}) - \\nabla F_S(x_k)` (one minibatch at both points) enters H at the next
         step. With all samples at both steps the accepted trial's value and gradient are the next step's."""
-        p, n = self.problem, self.n
+        p = self.problem
         if self.lag and st.k % self.steps_per_epoch == 0:
             st.memory.commit()
         if st.g_next is not None:
