@@ -169,7 +169,8 @@ class SdLBFGSOptions(ScheduledOptions):
     batch_growth: float = option(1.0, "r >= 1: step k draws min(n, ceil(batch_size r^k)) samples (1: a fixed batch, as "
                                       "in the paper); epochs, max_epochs and the schedule then count data passes. "
                                       "The growth does the decaying step's work: pair it with schedule='constant' "
-                                      "(digits SVM, growth 1.2: 34 SFO calls / n to 1e-3 against 155 with the default 1/sqrt(k))",
+                                      "(digits SVM, growth 1.2: 34 SFO calls / n to 1e-3 against 155 with the "
+                                      "default 1/sqrt(k))",
                                  domain="[1, inf)")
 
 
