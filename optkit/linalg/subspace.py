@@ -102,7 +102,9 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     while True:
         sweeps += 1
         Q = _orth(AV)
-        Bt = xp.matmul(xp.matrix_transpose(A), Q)           # (n, k) = (Q^T A)^T
+        # (n, k) = (Q^T A)^T, formed as Q^T A: with A row-major that product ran twice as fast as
+        # A^T Q on a 25344 x 1000 matrix (blocks of 11 and 28 columns, OpenBLAS, one thread)
+        Bt = xp.matrix_transpose(xp.matmul(xp.matrix_transpose(Q), A))
         W, s, Zt = xp.linalg.svd(Bt, full_matrices=False)   # Bt = W diag(s) Zt  ->  Q^T A = Zt^T s W^T
         V = W
         U = xp.matmul(Q, xp.matrix_transpose(Zt))
@@ -113,6 +115,12 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
             s_old = s1
             AV = xp.matmul(A, V)
             continue
+        if threshold is not None and float(s[k - 1]) > threshold:
+            # Ritz values are lower bounds (Cauchy interlacing: s_i(Q^T A) <= sigma_i(A)), so at least
+            # k singular values exceed the threshold: no sweep of this block can capture them all,
+            # and the caller widens it now. Converging first cost iALM 50 + 50 + 14 sweeps of
+            # blocks of 11, 16 and 24 columns in one step on the 25344 x 1000 video (21 s).
+            return ThinSVD(U, s, V), sweeps
         AV = xp.matmul(A, V)
         R = AV - U * s
         above = k
