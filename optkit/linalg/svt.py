@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import get_namespace
-from .subspace import partial_svd
+from .subspace import partial_svd, right_product
 from .thin_svd import ThinSVD
 
 __all__ = ["svt", "partial_svt", "gram_threshold", "gram_sigma_max", "nuclear_norm", "GRAM_ASPECT"]
@@ -219,7 +219,7 @@ def _dense_svd(X: Any, tau: float) -> tuple[Any, Any, Any]:
         if s1 == 0.0 or tau >= 1e-5 * s1:
             # only the r vectors above the threshold are formed (2 m n r multiply-adds, not 2 m n p)
             r = int(xp.sum(xp.astype(s > max(tau, 1e-6 * s1), xp.int64)))
-            W = xp.matmul(xp.matrix_transpose(X) if transposed else X, E[:, :r]) / xp.reshape(s[:r], (1, -1))
+            W = right_product(xp.matrix_transpose(X) if transposed else X, E[:, :r]) / xp.reshape(s[:r], (1, -1))
             return (E, s, W) if transposed else (W, s, E)
     U, s, Vt = xp.linalg.svd(X, full_matrices=False)
     return U, s, xp.matrix_transpose(Vt)
