@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ...backend import get_namespace
 from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt
-from ...linalg.svt import GRAM_ASPECT
+from ...linalg.svt import gram_sweeps
 
 __all__ = ["start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold", "empty_factors",
            "LOOSE_SIGMA_TOL"]
@@ -38,37 +38,20 @@ def top_sigma(A: Any, V0: Any, tol: float) -> tuple[float, Any]:
     started at ``V0`` (plus two columns), stopped when :math:`\\sigma_1` changes by at most ``tol``
     (relative, no finer than the dtype allows) between sweeps. The value is a Ritz value, a lower
     bound on :math:`\\sigma_1`. On a long matrix the iteration is given as many sweeps as the Gram
-    route costs (:func:`_gram_sweeps`), then the largest eigenvalue of the short side's Gram matrix is
+    route costs (:func:`~optkit.linalg.svt.gram_sweeps`), then the largest eigenvalue of the short side's Gram matrix is
     taken (:func:`~optkit.linalg.gram_sigma_max`, exact whatever the clustering). Our design: near a
     solution the top singular values of iALM's multiplier cluster, and the settled Ritz value took
     2.2-3.2 s of sweeps per check on the 25344 x 1000 video, where the Gram route takes 0.5 s."""
     xp = get_namespace(A)
     tol = max(tol, 50 * float(xp.finfo(A.dtype).eps))
     k = min((0 if V0 is None else V0.shape[1]) + 2, min(A.shape))
-    budget = _gram_sweeps(A.shape, k)
+    budget = gram_sweeps(A.shape, k)
     svd, sweeps = partial_svd(A, k, V0, tol=tol, max_iter=budget or 200, by_value=True)
     sigma = float(svd.s[0])
     if budget and sweeps >= budget:
         # not settled within what the Gram route costs: take its exact value (never below the Ritz value)
         sigma = max(sigma, gram_sigma_max(A))
     return sigma, xp.reshape(svd.V[:, 0], (-1, 1))
-
-
-#: How many times slower per multiply-add a block sweep's narrow products (``m x n`` by ``n x k``)
-#: run than the Gram matrix's (measured on the 25344 x 1000 video, one BLAS thread: a sweep of 28
-#: columns 0.2 s, 11 columns 0.15 s, against 0.4 s for the 1000 x 1000 Gram matrix).
-_NARROW_SLOWDOWN = 4
-
-
-def _gram_sweeps(shape: tuple[int, int], k: int) -> int:
-    """Sweeps of a ``k``-column block subspace iteration that cost as much as the Gram route (one
-    ``p x p`` Gram matrix, ``p^2 q`` multiply-adds, and its eigenvalues, about ``4 p^3``), at least 2;
-    ``0`` (no fallback) on a near-square matrix, where the Gram route does not apply."""
-    m, n = shape
-    p, q = min(m, n), max(m, n)
-    if q < GRAM_ASPECT * p:
-        return 0
-    return max(2, int((p * p * q + 4 * p ** 3) // (_NARROW_SLOWDOWN * 4 * q * p * k)))
 
 
 #: Sweeps a block subspace iteration is assumed to need for sigma_1 to 1e-10 near a stop, where the
