@@ -12,7 +12,16 @@ from typing import Any
 from ..backend import get_namespace
 from .thin_svd import ThinSVD
 
-__all__ = ["partial_svd", "orthonormalize"]
+__all__ = ["partial_svd", "orthonormalize", "right_product"]
+
+
+def right_product(A: Any, V: Any) -> Any:
+    """:math:`AV` for a long ``A`` (shape ``(m, n)``) and a narrow ``V`` (shape ``(n, k)``), formed
+    as :math:`(V^TA^T)^T`: the same product, laid out so that OpenBLAS streams a row-major ``A``
+    efficiently (measured on a 25344 x 1000 ``A``, one thread: 0.041 against 0.069 s with 30
+    columns, 0.032 against 0.068 s with 11). The result is the transpose of a row-major array."""
+    xp = get_namespace(A)
+    return xp.matrix_transpose(xp.matmul(xp.matrix_transpose(V), xp.matrix_transpose(A)))
 
 
 def orthonormalize(Y: Any) -> Any:
@@ -97,12 +106,14 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     V = _initial_block(A, k, V0)
     need = k if converge is None else max(1, min(converge, k))
     sweeps = 0
-    AV = xp.matmul(A, V)
+    AV = right_product(A, V)
     s_old = -1.0
     while True:
         sweeps += 1
         Q = _orth(AV)
-        Bt = xp.matmul(xp.matrix_transpose(A), Q)           # (n, k) = (Q^T A)^T
+        # (n, k) = (Q^T A)^T, formed as Q^T A: with A row-major that product ran twice as fast as
+        # A^T Q on a 25344 x 1000 matrix (blocks of 11 and 28 columns, OpenBLAS, one thread)
+        Bt = xp.matrix_transpose(xp.matmul(xp.matrix_transpose(Q), A))
         W, s, Zt = xp.linalg.svd(Bt, full_matrices=False)   # Bt = W diag(s) Zt  ->  Q^T A = Zt^T s W^T
         V = W
         U = xp.matmul(Q, xp.matrix_transpose(Zt))
@@ -111,9 +122,15 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
             if abs(s1 - s_old) <= tol * s1 or sweeps >= max_iter or s1 == 0.0:
                 return ThinSVD(U, s, V), sweeps
             s_old = s1
-            AV = xp.matmul(A, V)
+            AV = right_product(A, V)
             continue
-        AV = xp.matmul(A, V)
+        if threshold is not None and float(s[k - 1]) > threshold:
+            # Ritz values are lower bounds (Cauchy interlacing: s_i(Q^T A) <= sigma_i(A)), so at least
+            # k singular values exceed the threshold: no sweep of this block can capture them all,
+            # and the caller widens it now. Converging first cost iALM 50 + 50 + 14 sweeps of
+            # blocks of 11, 16 and 24 columns in one step on the 25344 x 1000 video (21 s).
+            return ThinSVD(U, s, V), sweeps
+        AV = right_product(A, V)
         R = AV - U * s
         above = k
         if threshold is not None:

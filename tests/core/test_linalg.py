@@ -142,3 +142,53 @@ def test_gram_routes_match_the_svd(backend, shape):
     np.testing.assert_allclose(to_numpy(Y), (U[:, :r] * (s[:r] - tau)) @ V[:, :r].T, atol=1e-10)
     assert f.rank == r
     np.testing.assert_allclose(to_numpy(f.s), s[:r] - tau, rtol=1e-10)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_partial_svd_stops_when_the_block_is_too_narrow(backend):
+    """With a threshold, a block whose smallest Ritz value is above it returns at once (Ritz values are
+    lower bounds, so more singular values exceed the threshold than the block holds); ``right_product``
+    is ``A @ V``."""
+    from optkit.linalg import right_product
+
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(3)
+    U = np.linalg.qr(rng.standard_normal((200, 12)))[0]
+    V = np.linalg.qr(rng.standard_normal((60, 12)))[0]
+    s = np.linspace(10.0, 9.0, 12)
+    A = asarray((U * s) @ V.T, xp=xp)
+    svd, sweeps = partial_svd(A, 4, tol=1e-12, max_iter=50, threshold=1.0)
+    assert sweeps == 1 and float(svd.s[3]) > 1.0
+    W = rng.standard_normal((60, 5))
+    np.testing.assert_allclose(to_numpy(right_product(A, asarray(W, xp=xp))), to_numpy(A) @ W, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_slow_partial_svt_and_top_sigma_hand_over_to_the_gram_route(backend):
+    """Singular values clustered at the threshold (and at the top) keep a block subspace iteration from
+    converging within the sweeps the Gram route costs (``gram_sweeps``): ``partial_svt`` and the rpca
+    certificates' ``top_sigma`` then take that route, and still equal LAPACK's SVD."""
+    from optkit.linalg.svt import gram_sweeps
+    from optkit.solvers.rpca._partial import top_sigma
+
+    xp = namespace_by_name(backend)
+    rng = np.random.default_rng(4)
+    m, n = 600, 300
+    U = np.linalg.qr(rng.standard_normal((m, n)))[0]
+    V = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    s = np.concatenate([[3.0, 3.0 - 1e-6, 3.0 - 2e-6], 2.0 + 1e-4 * np.arange(6, 0, -1), 2.0 - 1e-4 * np.arange(1, n - 8)])
+    A = (U * s) @ V.T
+    tau = 2.0
+    assert gram_sweeps((m, n), 14) == 5   # the block of 14 columns falls back after 5 sweeps (50 before)
+    Y, f = partial_svt(asarray(A, xp=xp), tau, rank_guess=9, tol=1e-12, oversample=5)
+    r = int(np.sum(s > tau))
+    np.testing.assert_allclose(to_numpy(Y), (U[:, :r] * (s[:r] - tau)) @ V[:, :r].T, atol=1e-10)
+    assert f.rank == r
+    # on 400 x 40 the Gram route costs 2 sweeps of the 2-column block: sigma_1 is then exact
+    B = (np.linalg.qr(rng.standard_normal((400, 40)))[0] * s[:40]) @ np.linalg.qr(rng.standard_normal((40, 40)))[0].T
+    assert gram_sweeps(B.shape, 2) == 2
+    sigma, v, taken = top_sigma(asarray(B, xp=xp), None, 1e-15)
+    assert taken and sigma == pytest.approx(3.0, rel=1e-13) and v.shape == (40, 1)
+    # told that the last estimate needed the Gram route, it goes there at once
+    sigma, v, taken = top_sigma(asarray(B, xp=xp), v, 1e-15, gram=True)
+    assert taken and sigma == pytest.approx(3.0, rel=1e-13) and v.shape == (40, 1)

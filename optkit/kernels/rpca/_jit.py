@@ -147,12 +147,41 @@ def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled
     return G
 
 
+@numba.njit(cache=True, inline="always")
+def _row_absmax(G, i):  # pragma: no cover  (compiled)
+    """:math:`\\max_j |G_{ij}|` of a row just written (in cache), over four running maxima: a
+    single maximum in the fused loop is a serial chain of compares that kept ``fw_prox`` from
+    vectorising (0.11-0.14 s against 0.06 s without it on 25344 x 1000, one thread)."""
+    n = G.shape[1]
+    m0 = 0.0
+    m1 = 0.0
+    m2 = 0.0
+    m3 = 0.0
+    j = 0
+    while j + 4 <= n:
+        a0 = abs(G[i, j])
+        a1 = abs(G[i, j + 1])
+        a2 = abs(G[i, j + 2])
+        a3 = abs(G[i, j + 3])
+        m0 = a0 if a0 > m0 else m0
+        m1 = a1 if a1 > m1 else m1
+        m2 = a2 if a2 > m2 else m2
+        m3 = a3 if a3 > m3 else m3
+        j += 4
+    while j < n:
+        a0 = abs(G[i, j])
+        m0 = a0 if a0 > m0 else m0
+        j += 1
+    m0 = m0 if m0 > m1 else m1
+    m2 = m2 if m2 > m3 else m3
+    return m0 if m0 > m2 else m2
+
+
 def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
     for i in numba.prange(m):
         sq = 0.0
-        mx = 0.0
         l1 = 0.0
         gm = 0.0
         ll = 0.0
@@ -168,7 +197,6 @@ def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
             S2[i, j] = s
             G[i, j] = r
             sq += r * r
-            mx = max(mx, abs(r))
             l1 += abs(s)
             gm += r * mij
             ll += lij * lij
@@ -177,7 +205,7 @@ def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
             gl += r * lij
             gs += r * s
         rows[i, 0] = sq
-        rows[i, 1] = mx
+        rows[i, 1] = _row_absmax(G, i)
         rows[i, 2] = l1
         rows[i, 3] = gm
         rows[i, 4] = ll

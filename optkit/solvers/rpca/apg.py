@@ -55,6 +55,7 @@ class _APGState:
     residual_max: float | None = None
     sigma1: float | None = None
     v: Any = None              # right singular vector of sigma_1(residual) (warm start of the next)
+    v_gram: bool = False       # sigma_1(residual) last came from the Gram route (see top_sigma)
     l1: float | None = None    # ||S||_1
 
 
@@ -122,7 +123,7 @@ class PCPAPG(Solver):
         L, S, factors = start(p, x0)
         scale = 1.0
         if self.options.continuation and x0 is None:
-            sigma, _ = top_sigma(p.M_obs, None, 1e-6)
+            sigma = top_sigma(p.M_obs, None, 1e-6)[0]
             scale = max(1.0, sigma / p.lam_L, float(self.xp.max(self.xp.abs(p.M_obs))) / p.lam_S)
         return _APGState(L=L, S=S, L_prev=L, S_prev=S, factors=factors, scale=scale,
                          svd_tol=svd_tolerance(math.inf, self.options.svd_tol))
@@ -147,10 +148,11 @@ class PCPAPG(Solver):
         moved = math.sqrt(moved_sq) / max(p.norm_M, 1e-300)
         new = _APGState(L=L, S=S, L_prev=s.L, S_prev=s.S, factors=factors,
                         svd_tol=svd_tolerance(moved, o.svd_tol), momentum=momentum, k=s.k + 1,
-                        scale=max(s.scale * o.eta, 1.0), v=s.v, l1=l1)
+                        scale=max(s.scale * o.eta, 1.0), v=s.v, v_gram=s.v_gram, l1=l1)
         if measure:
             new.residual, new.residual_sq, new.residual_max = R, sq, rmax
-            new.sigma1, new.v = top_sigma(new.residual, warm_block(new.v, factors.V), LOOSE_SIGMA_TOL)
+            new.sigma1, new.v, new.v_gram = top_sigma(new.residual, warm_block(new.v, factors.V), LOOSE_SIGMA_TOL,
+                                                      gram=s.v_gram)
         return new
 
     def check(self, s: _APGState) -> Check:

@@ -22,7 +22,7 @@ from ... import kernels
 from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize
+from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize, right_product
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
@@ -297,7 +297,7 @@ class _FrankWolfe(Solver):
             ku, kv = U.shape[1], V.shape[1]
             if ku == 0 or kv == 0:
                 break
-            GV = xp.astype(xp.matmul(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
+            GV = xp.astype(right_product(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
             B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
             core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
             C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B

@@ -53,6 +53,7 @@ class _IALMState:
     l1: float | None = None
     dual_sigma: float | None = None
     yv: Any = None               # right singular vector of sigma_1(Y) (warm start of the next)
+    y_gram: bool = False         # sigma_1(Y) last came from the Gram route (see top_sigma)
 
 
 @register("ialm", aliases=("inexact_alm",))
@@ -148,9 +149,10 @@ class IALM(Solver):
                 new_mu = mu / o.rho if r_d > 10.0 * r_p_units else mu
         tol = svd_tolerance(max(r_p, r_d * self.rms) / max(p.norm_M, 1e-300), o.svd_tol)
         new = _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, svd_tol=tol, k=s.k + 1,
-                         residual_sq=zz, l1=l1, yv=s.yv)
+                         residual_sq=zz, l1=l1, yv=s.yv, y_gram=s.y_gram)
         if measure:
-            new.dual_sigma, new.yv = top_sigma(Y, warm_block(new.yv, factors.V), LOOSE_SIGMA_TOL)
+            new.dual_sigma, new.yv, new.y_gram = top_sigma(Y, warm_block(new.yv, factors.V), LOOSE_SIGMA_TOL,
+                                                           gram=s.y_gram)
         return new
 
     def check(self, s: _IALMState) -> Check:
