@@ -73,7 +73,9 @@ def _weights(name: str, w: Any, size: int, like: Any) -> Any:
     xp = get_namespace(like)
     if w is None:
         return xp.full((size,), 1.0 / size, dtype=like.dtype)
-    w = asarray(w, like=like) if isinstance(w, np.ndarray) or not hasattr(w, "shape") else w
+    if isinstance(w, np.ndarray) or not hasattr(w, "shape"):
+        # checked before the cast to C's library and dtype, which would drop an imaginary part with a warning
+        w = asarray(check_array(name, np.asarray(w), finite=False), like=like)
     w = check_array(name, w, finite=False)
     if tuple(w.shape) != (size,):
         raise ValueError(f"{name} must have shape ({size},) to match C of shape {tuple(like.shape)}, "

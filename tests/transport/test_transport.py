@@ -60,6 +60,10 @@ def test_bad_input_raises_naming_the_argument(kwargs, match):
     (dict(C=np.full((3, 2), "x")), "C must have a real floating dtype"),
     (dict(C="cost"), "C must be an array"),
     (dict(reg="0.1"), "reg must be a real number"),
+    # weights are checked before the cast to C's dtype, which would drop an imaginary part with a warning
+    (dict(a=np.full(3, 1 / 3) + 1j), "a must have a real floating dtype"),
+    (dict(b=[0.5, "x"]), "b must have a real floating dtype"),
+    (dict(b=np.array([0.5, 0.5], dtype=object)), "b must have a real floating dtype"),
 ])
 def test_wrong_types_raise_naming_the_argument(kwargs, match):
     args = dict(a=None, b=None, C=np.arange(6.0).reshape(3, 2), reg=0.1)
