@@ -80,35 +80,27 @@ class _FactoredPoint(NamedTuple):
     factors: ThinSVD
 
 
-def _project_simplex_ball(sv: Any, radius: float) -> Any:
-    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
-    of the projection onto the nuclear ball of radius ``r``)."""
-    theta = kernels.twin.l1_ball_threshold(sv, radius)
-    if theta <= 0:
-        return sv
-    out = kernels.twin.soft_threshold(sv, theta)
-    # the threshold is exact only up to rounding: a sum one ulp above the radius would make the
-    # iterate infeasible, so such a sum is pulled back inside
-    xp = get_namespace(out)
-    total = float(xp.sum(out))
-    if total > radius:
-        out = out * (radius / total * (1.0 - 4.0 * float(xp.finfo(out.dtype).eps)))
-    return out
-
-
-def _project_l1_ball(Z: Any, radius: float) -> Any:
-    """``Z`` projected onto :math:`\\{\\|S\\|_1 \\le r\\}` (a soft threshold found by Michelot's fixed
-    point), a sum rounded above the radius pulled back inside as in :func:`_project_simplex_ball`
-    (FW-P's ``S`` ended 2 ulp outside the ball on a 16 x 12 instance)."""
-    theta = kernels.l1_ball_threshold(Z, radius)
+def _project_l1_ball(Z: Any, radius: float, ops: Any = kernels) -> Any:
+    """``Z`` projected onto :math:`\\{\\|Z\\|_1 \\le r\\}`: a soft threshold found by Michelot's fixed point
+    (``ops``: the kernel dispatch, or its array-API twin for short vectors). The threshold is exact only up
+    to rounding, and a sum above the radius would make the iterate infeasible (FW-P's ``S`` ended 2 ulp
+    outside the ball on a 16 x 12 instance), so such a sum is pulled back inside."""
+    theta = ops.l1_ball_threshold(Z, radius)
     if theta <= 0:
         return Z
-    S = kernels.soft_threshold(Z, theta)
+    S = ops.soft_threshold(Z, theta)
     xp = get_namespace(S)
     total = float(xp.sum(xp.abs(S)))
     if total > radius:
         S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
     return S
+
+
+def _project_simplex_ball(sv: Any, radius: float) -> Any:
+    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
+    of the projection onto the nuclear ball of radius ``r``): the l1-ball projection, which keeps them
+    nonnegative."""
+    return _project_l1_ball(sv, radius, kernels.twin)
 
 
 def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
