@@ -37,7 +37,7 @@ class IALMOptions(Options):
                                   "(the target is 10% of the relative residuals, at most 1e-4)", domain="(0, 1)")
     balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
                                  "shrink it in the opposite case, the factor's exponent halved at each "
-                                 "reversal (residual balancing with summable changes); False: always grow")
+                                 "reversal, so alternations die out; False: always grow")
 
 
 @dataclass
@@ -82,14 +82,15 @@ class IALM(Solver):
     at a solution and its multiplier is certified at once.
 
     Our departures from the paper: residual balancing of :math:`\\mu` (option ``balance``, see
-    ``step``) with the exponent of its factor halved at each reversal, so that its changes are
-    summable and :math:`\\mu` settles (He, Yang & Wang [2]_; without it :math:`\\mu` kept
-    alternating on ``lowrank_sparse_instance(30, 20, seed=3)`` and the iterates stayed at a relative
-    gap of 3e-3 for 3000 iterations, where they now converge in about 500); partial SVDs accurate to
-    10% of the current residuals (``svd_tol`` the floor; see ``svd_tolerance``); an iteration limit of
-    5000 instead of the authors' 1000: on short noise-free videos the tail is slow in the iterate
-    itself, not in its certificate (``surveillance_video(12)`` and ``(40)`` need about 1760 and 3580
-    iterations; docs/rpca.md, Known limitations).
+    ``step``) with the exponent of its factor halved at each reversal, so that an alternation of
+    :math:`\\mu` dies out (our rule, after He, Yang & Wang's condition of summable changes [2]_;
+    without it :math:`\\mu` kept alternating on ``lowrank_sparse_instance(30, 20, seed=3)`` and the
+    iterates stayed at a relative gap of 3e-3 for 3000 iterations, where they now converge in about
+    500); partial SVDs accurate to 10% of the current residuals (``svd_tol`` the floor; see
+    ``svd_tolerance``); an iteration limit of 5000 instead of the authors' 1000: on short noise-free
+    videos the tail is slow in the iterate itself, not in its certificate
+    (``surveillance_video(12)`` and ``(40)`` need about 1760 and 3580 iterations; docs/rpca.md,
+    Known limitations).
 
     Parameters
     ----------
@@ -158,9 +159,9 @@ class IALM(Solver):
             # the rule stalled below scale 1e-3). The unit was measured: a tenth of the RMS took 50-56
             # instead of 61-71 iterations on full 100x100 and 300x250 planted instances and 71 instead
             # of 82 with 80% of a 200x200 observed; the full RMS took 72-98.
-            # The factor's exponent is halved at every reversal of direction, so the changes of mu are
-            # summable (He, Yang & Wang 2000, the condition under which ADMM with a varying penalty
-            # converges): with the plain rule mu kept alternating between 2.1, 3.1 and 4.6 on
+            # The factor's exponent is halved at every reversal of direction, so an alternation of mu
+            # dies out (our rule; He, Yang & Wang 2000 prove ADMM with a varying penalty convergent when
+            # its changes are summable): with the plain rule mu kept alternating between 2.1, 3.1 and 4.6 on
             # lowrank_sparse_instance(30, 20, seed=3) and the iterates stayed at a primal residual of
             # 1e-5 and a gap of 3e-3 for 3000 iterations; with the exponent halved they converge to
             # 1e-7 in about 500.
