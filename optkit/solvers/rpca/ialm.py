@@ -160,11 +160,11 @@ class IALM(Solver):
             # instead of 61-71 iterations on full 100x100 and 300x250 planted instances and 71 instead
             # of 82 with 80% of a 200x200 observed; the full RMS took 72-98.
             # The factor's exponent is halved at every reversal of direction, so an alternation of mu
-            # dies out (our rule; He, Yang & Wang 2000 prove ADMM with a varying penalty convergent when
-            # its changes are summable): with the plain rule mu kept alternating between 2.1, 3.1 and 4.6 on
-            # lowrank_sparse_instance(30, 20, seed=3) and the iterates stayed at a primal residual of
-            # 1e-5 and a gap of 3e-3 for 3000 iterations; with the exponent halved they converge to
-            # 1e-7 in about 500.
+            # dies out (our rule; He, Yang & Wang 2000 prove ADMM with a varying penalty convergent
+            # when its changes are summable): with the plain rule mu kept alternating between 2.1, 3.1
+            # and 4.6 on lowrank_sparse_instance(30, 20, seed=3) and the iterates stayed at a primal
+            # residual of 1e-5 and a gap of 3e-3 for 3000 iterations; with the exponent halved they
+            # converge to 1e-7 in about 500.
             r_p_units = 10.0 * r_p / self.rms
             d = 1 if r_p_units >= 10.0 * r_d else (-1 if r_d > 10.0 * r_p_units else 0)
             if d and direction and d != direction:
@@ -174,7 +174,8 @@ class IALM(Solver):
             new_mu = min(mu * o.rho ** (d * exponent), self.mu_max)
         tol = svd_tolerance(max(r_p, r_d * self.rms) / max(p.norm_M, 1e-300), o.svd_tol)
         new = _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, svd_tol=tol, k=s.k + 1,
-                         mu_exponent=exponent, mu_direction=direction, residual_sq=zz, l1=l1, yv=s.yv, y_gram=s.y_gram)
+                         mu_exponent=exponent, mu_direction=direction, residual_sq=zz, l1=l1, yv=s.yv,
+                         y_gram=s.y_gram)
         if measure:
             new.dual_sigma, new.yv, new.y_gram = top_sigma(Y, warm_block(new.yv, factors.V), LOOSE_SIGMA_TOL,
                                                            gram=s.y_gram)
