@@ -163,6 +163,8 @@ def grids(L: float | None, kind: str = "small", batch: int = 256, n: int | None 
 
 GRID_FILTER: list[str] = []   # --grid-filter: only the settings that name one of these options
 CHECKS_PER_EPOCH = 0          # --checks-per-epoch: checks (full passes, no SFO calls) per epoch where a setting sets none
+FIXED: dict[str, dict] = {}   # --fixed: a method's setting, run without tuning
+EPOCHS: list[int] = []        # --epochs: the epoch budget of every instance
 
 
 def _filtered(grid: dict[str, list[dict]]) -> dict[str, list[dict]]:
@@ -336,6 +338,7 @@ def _model(kind: str, set_name: str, l2: float):
 def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
     for name in names:
         kind, set_name, l2, batch, epochs = NONCONVEX[name]
+        epochs = EPOCHS[0] if EPOCHS else epochs
         problem, L = _model(kind, set_name, l2)
         s = _split(set_name)
         n = problem.n_samples
@@ -345,7 +348,8 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
         tune_seeds = (0,) if large else (0, 1)
         for method in methods:
             tried = []
-            for setting in _filtered(grids(L, "large" if large else "small", batch, n, set_name == "sparse"))[method]:
+            grid = _filtered(grids(L, "large" if large else "small", batch, n, set_name == "sparse"))[method]
+            for setting in [] if method in FIXED else grid:
                 if CHECKS_PER_EPOCH and "check_every" not in setting:   # read the SFO count finer than epoch ends
                     steps = -(-n // setting.get("batch_size", batch))
                     setting = {**setting, "check_every": -(-steps // CHECKS_PER_EPOCH)}
@@ -358,7 +362,7 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
                 tried.append({"setting": setting, "sfo": max(sfo), "final": max(final), "time": max(took)})
             # the worst of the tuning seeds decides: a setting that is fast on one seed and fails on another loses;
             # equal SFO counts (they are read at epoch ends) go to the faster setting
-            best = min(tried, key=lambda r: (r["sfo"], r["time"], r["final"]))
+            best = min(tried, key=lambda r: (r["sfo"], r["time"], r["final"])) if tried else {"setting": FIXED[method]}
             runs = []
             for seed in SEEDS:
                 res, xs = _run(problem, method, best["setting"], seed=seed, batch=batch, epochs=epochs, keep=True,
@@ -380,7 +384,7 @@ def nonconvex(names, out: dict, rows: list[Row], methods=METHODS) -> None:
             ok = summary["reached"] == len(runs)
             rows.append(Row(name, method, "optkit", summary["time_median"], None, float(np.median(
                 [r["optimality"][-1] for r in runs])), "sfo_per_n_to_1e-3", summary["sfo_median"], ok))
-            print(f"  {method:11s} reached {summary['reached']}/5  SFO/n median {summary['sfo_median']:8.1f}  "
+            print(f"  {method:11s} reached {summary['reached']}/{len(runs)}  SFO/n median {summary['sfo_median']:8.1f}  "
                   f"time median {summary['time_median']:7.2f}s  test acc {summary['accuracy_final']:.3f}  "
                   f"{best['setting']}", flush=True)
         out[name] = result
@@ -404,7 +408,11 @@ def versus(names, batches: list[int], reps: int, vr_extra: list[dict] = ()) -> d
             best = tuned[name]["methods"][method]["best"]
             runs += [(method, best)] + [(method, {**best, "batch_size": b}) for b in batches
                                         if b != best.get("batch_size", batch)]
-        runs += [("sdlbfgs_vr", {**tuned[name]["methods"]["sdlbfgs_vr"]["best"], **extra}) for extra in vr_extra]
+        runs += [("sdlbfgs_vr", {**best, **extra}) for extra in vr_extra]
+        # checks on the snapshots (inner-loop ends, by default epoch ends), where the full gradient is the certificate
+        # at no extra pass; a tuning run's finer checks would cost passes here
+        runs = [(m, {**{k: v for k, v in s.items() if k != "check_every"},
+                     **({"check_every": s["inner_steps"]} if "inner_steps" in s else {})}) for m, s in runs]
         got: list[list] = [[] for _ in runs]
         for method, setting in runs:   # warm-up: Numba's kernels load on first use
             _run(problem, method, setting, seed=0, batch=batch, epochs=1)
@@ -479,6 +487,11 @@ def main(argv: list[str]) -> None:
                                                                      "these options (e.g. batch_growth)")
     parser.add_argument("--checks-per-epoch", type=int, default=0, help="read the SFO count K times an epoch where a "
                                                                          "setting gives no check_every (0: epoch ends)")
+    parser.add_argument("--fixed", nargs="*", default=[], help="run a method's setting without tuning: "
+                                                              "'method:key=value[,key=value]'")
+    parser.add_argument("--epochs", type=int, help="the epoch budget of every instance (default: the instance's)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds of the final runs (0 .. SEEDS-1)")
+    parser.add_argument("--run-cap", type=float, default=120.0, help="seconds after which a run stops")
     parser.add_argument("--merge", nargs="*", help="combine partial result files (names under results/) into "
                                                    "stochastic.json")
     args = parser.parse_args(argv)
@@ -497,8 +510,12 @@ def main(argv: list[str]) -> None:
     if args.large_n:
         LARGE_N["n"] = args.large_n
     GRID_FILTER[:] = args.grid_filter
-    global CHECKS_PER_EPOCH
+    global CHECKS_PER_EPOCH, SEEDS, RUN_CAP_S
     CHECKS_PER_EPOCH = args.checks_per_epoch
+    FIXED.update({m: {k: _number(v) for k, v in (kv.split("=") for kv in kvs.split(","))}
+                  for m, kvs in (f.split(":") for f in args.fixed)})
+    EPOCHS[:] = [args.epochs] if args.epochs else []
+    SEEDS, RUN_CAP_S = range(args.seeds), args.run_cap
     chosen = set(args.only) if args.only else set(QUICK) if args.quick else None
     results: dict = {"convex": {}, "nonconvex": {}}
     rows: list[Row] = []
@@ -512,9 +529,11 @@ def main(argv: list[str]) -> None:
                                           if args.only else "") + ("" if set(args.methods) == set(METHODS)
                                                                   else "_" + "_".join(args.methods)) \
         + (f"_n{args.large_n}" if args.large_n else "") + "".join(f"_{k}" for k in args.grid_filter) \
-        + (f"_checks{args.checks_per_epoch}" if args.checks_per_epoch else "")
+        + (f"_checks{args.checks_per_epoch}" if args.checks_per_epoch else "") \
+        + (f"_epochs{args.epochs}" if args.epochs else "") + ("_fixed" if args.fixed else "")
     path = write(family, rows, {"results": results, "targets": {"subopt": TARGET_SUBOPT, "grad": TARGET_GRAD},
-                                "large_n": args.large_n, "peers": args.peers, "checks_per_epoch": args.checks_per_epoch})
+                                "large_n": args.large_n, "peers": args.peers, "checks_per_epoch": args.checks_per_epoch,
+                                "fixed": FIXED, "epochs": args.epochs, "seeds": args.seeds})
     _plot(results, RESULTS / f"{family}.png", TARGET_SUBOPT, TARGET_GRAD)
     print(tables(results))
     print(f"written: {path}")
