@@ -436,7 +436,9 @@ def versus(names, batches: list[int], reps: int, vr_extra: list[dict] = ()) -> d
 
 
 def _number(text: str):
-    """An option value from the command line: an int, a float or the text itself."""
+    """An option value from the command line: a bool (``True``/``False``), an int, a float or the text itself."""
+    if text in ("True", "False"):
+        return text == "True"
     for kind in (int, float):
         try:
             return kind(text)
