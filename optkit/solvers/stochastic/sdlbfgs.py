@@ -52,9 +52,9 @@ as in SVRG instead of ``3 b``. Best settings with these pairs against consecutiv
 and 1): SVM breast cancer 25 against 49, SVM digits 85 against 77, MLP breast cancer 115 against 121, and
 on the dense SVM (median of seeds 0 and 1) 20.5 against 39.
 
-A fourth departure, off by default: ``scaling="jacobi"`` takes :math:`H_{k,0} = \gamma_k^{-1}D^{-1}` instead of
-:math:`\gamma_k^{-1}I`, with :math:`D = d + \mathrm{shrink}\cdot\mathrm{mean}(d)` and :math:`d` the problem's
-``curvature_diagonal()`` (for the linear models :math:`c\,\frac1n\sum_i x_{ij}^2 + \ell_2`, a bound on the
+A fourth departure, off by default: ``scaling="jacobi"`` takes :math:`H_{k,0} = \\gamma_k^{-1}D^{-1}` instead of
+:math:`\\gamma_k^{-1}I`, with :math:`D = d + \\mathrm{shrink}\\cdot\\mathrm{mean}(d)` and :math:`d` the problem's
+``curvature_diagonal()`` (for the linear models :math:`c\\,\\frac1n\\sum_i x_{ij}^2 + \\ell_2`, a bound on the
 Hessian's diagonal, from one pass over the data, counted as ``n`` SFO calls). It is the method in the coordinates
 :math:`u = D^{1/2}x`: the pairs :math:`(D^{1/2}s, D^{-1/2}y)` are damped there by the same rule, so the damping
 guarantee and the spectrum bounds hold for :math:`H_u`, and :math:`H = D^{-1/2}H_uD^{-1/2}`. Rule: for sparse data,
@@ -63,7 +63,7 @@ whose feature frequencies differ by decades; off otherwise. What failed without 
 of 1e-3 in 15 epochs (lowest 1.4e-3), SdLBFGS-VR needed 19 SFO calls / n against Adam's 9.9, and full-batch
 L-BFGS itself 39 evaluations (11 in the scaled coordinates); with it (growth 1.5, and SdLBFGS-VR with inner loops
 of a third of an epoch), 12.1 and 8.7 (medians of 5 seeds). ``shrink`` floors the coordinates that minibatches
-rarely see (:math:`d_j \approx \ell_2`, so :math:`1/d_j` would turn the few rows that carry them into steps of
+rarely see (:math:`d_j \\approx \\ell_2`, so :math:`1/d_j` would turn the few rows that carry them into steps of
 :math:`10^5` times their gradient): SdLBFGS-VR (step 0.3, inner loops of half an epoch, seeds 0 and 1) needed
 46 and 30 SFO calls / n with ``shrink=0``, 16 and 14 with 1, 10 and 12 with 3, 10 and 10 with 10 and with 30, 14
 and 14 with 100; over 5 seeds at its tuned setting 8.7 with 10 and 10.3 with 30. On the dense SVM (correlated Gaussian
