@@ -94,6 +94,9 @@ class Memory:
     ``p``). With ``lag`` false a new pair is active at once (the paper's :math:`H_{k+1}`); with
     ``lag`` true it waits in ``pending`` until :meth:`commit` (called at epoch starts), so that ``H``
     is constant over an epoch. Counts of accepted, damped and skipped pairs go to ``Result.info``.
+    ``scale`` (a vector :math:`r = D^{1/2}`, for ``scaling="jacobi"``): the pairs are stored and damped in the
+    coordinates :math:`u = r x`, as :math:`(r s, y / r)`, and :meth:`direction` is
+    :math:`D^{-1/2} H_u D^{-1/2} g`.
     """
 
     def __init__(self, xp: Any, p: int, d: int, dtype: Any, lag: bool, against_delta: bool = False,
