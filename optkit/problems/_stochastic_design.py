@@ -56,6 +56,10 @@ class DenseDesign:
     def host(self) -> np.ndarray:
         return to_numpy(self.X)
 
+    def squared(self) -> "DenseDesign":
+        """The design of the squared entries (column second moments are its :meth:`rmatvec` of ones)."""
+        return DenseDesign(self.X * self.X)
+
     @property
     def nnz(self) -> int:
         return self.shape[0] * self.shape[1]
@@ -97,6 +101,10 @@ class SparseDesign:
     def host(self) -> Any:
         X = self.X
         return X.get() if hasattr(X, "get") else X
+
+    def squared(self) -> "SparseDesign":
+        """The design of the squared entries (the same sparsity pattern)."""
+        return SparseDesign(self.X.multiply(self.X), self.xp)
 
     @property
     def nnz(self) -> int:
@@ -202,6 +210,10 @@ class ArrayCSR:
         src = xp.arange(total, dtype=xp.int64) + shift
         return ArrayCSR(xp.astype(indptr, xp.int64), xp.take(self.indices, src), xp.take(self.data, src),
                         (int(idx.shape[0]), self.shape[1]))
+
+    def squared(self) -> "ArrayCSR":
+        """The design of the squared entries (the same sparsity pattern)."""
+        return ArrayCSR(self.indptr, self.indices, self.data * self.data, self.shape)
 
     def host(self) -> Any:
         import scipy.sparse as sp  # noqa: PLC0415

@@ -23,7 +23,8 @@ __all__ = ["FiniteSum", "LogisticRegression", "SigmoidSVM", "MLPClassifier", "en
 class _LinearModel(FiniteSum):
     """A model of the margins :math:`Z = XW`, ``W`` of shape (d, k) flattened row-major into ``x``.
 
-    Subclasses give the per-sample loss of the margins, ``_loss(Z, T) -> (loss (b, 1), dL/dZ (b, k))``.
+    Subclasses give the per-sample loss of the margins, ``_loss(Z, T) -> (loss (b, 1), dL/dZ (b, k))``, and
+    ``loss_curvature``, a bound :math:`c \\ge |\\ell''(z)|` on its second derivative in a margin.
     The gradient of the minibatch mean is :math:`X_S^T\\,\\partial L/\\partial Z / |S| + \\ell_2 x`;
     gradients at several points share one gather of the rows and one product each way.
     """
@@ -38,6 +39,19 @@ class _LinearModel(FiniteSum):
 
     def initial_point(self) -> Any:
         return self.xp.zeros((self.n_params,), dtype=self.dtype)
+
+    def curvature_diagonal(self) -> Any:
+        """A per-parameter curvature bound, shape (``n_params``,): :math:`D_{jc} = c\\,\\frac1n\\sum_i x_{ij}^2 + \\ell_2`.
+
+        With :math:`|\\ell''| \\le c` (``loss_curvature``), :math:`D` bounds the diagonal of the Hessian
+        (:math:`\\frac1n\\sum_i \\ell''(z_{ic}) x_{ij}^2 + \\ell_2`) at every point: the Jacobi diagonal of the
+        Gauss-Newton bound, from the column second moments of ``X`` in one pass over its entries (sparse ``X``
+        stays sparse). Same for every output ``c`` of a multinomial model.
+        """
+        xp, (n, d), k = self.xp, self.design.shape, self.n_outputs
+        m2 = self.design.squared().rmatvec(xp.ones((n, 1), dtype=self.dtype))[:, 0] / n
+        m2 = xp.reshape(xp.broadcast_to(m2[:, None], (d, k)), (-1,))
+        return self.loss_curvature * m2 + self.l2
 
     def _loss(self, Z: Any, T: Any, value: bool) -> tuple[Any, Any]:
         raise NotImplementedError
@@ -132,6 +146,8 @@ class LogisticRegression(_LinearModel):
     def __post_init__(self) -> None:
         self._setup()
 
+    loss_curvature = 0.25   # sigma(1 - sigma) <= 1/4, and p_c (1 - p_c) <= 1/4 on the softmax's diagonal
+
     def _targets(self, codes: np.ndarray, n_classes: int) -> np.ndarray:
         if n_classes == 2:
             return _binary_targets(codes, n_classes)
@@ -209,6 +225,7 @@ class SigmoidSVM(_LinearModel):
     y: Any
     l2: float = field(default=1e-4, kw_only=True)
     multiclass = False
+    loss_curvature = 4.0 / (3.0 * 3.0 ** 0.5)   # |d^2/dz^2 (1 - tanh z)| = |2 tanh z sech^2 z| <= 4 / (3 sqrt 3)
 
     def __post_init__(self) -> None:
         self._setup()
