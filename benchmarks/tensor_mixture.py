@@ -17,6 +17,14 @@ at its default options:
 Run: ``python -m benchmarks.tensor_mixture`` (``--iters 12000`` for a longer run; results in
 ``benchmarks/results/tensor_mixture.json`` and ``.png``).
 
+``--lam`` measures recovery against ``lam`` instead: the relative error of ``X`` and the iterations of ``adal``
+(at most ``--lam-iters``, default 5000) for ``lam = c / sqrt(rho max n)`` over a grid of ratios ``c``, on the
+mixture model's own instances (``planted_mixture``: a sum of three tensors each rank 2 in one mode) and on
+planted Tucker ones, 20^3 (seeds 0-1) and 30^3 (seed 0), 10% corrupted, all or 80% observed
+(``benchmarks/results/tensor_mixture_lam.json`` and ``.png``). ``--converge`` runs the default (``lam`` and
+``max_iter``) on such instances and records iterations, seconds and the certificate
+(``benchmarks/results/tensor_mixture_converge.json``).
+
 ``--square`` runs the grid of 6^4 planted tensors with ``norm="square"`` instead (singleton constrained model,
 default ``lam``, ``max_iter = 3000``; Tucker rank 1-2, corruption 5-20%, 80% or all observed, seeds 0-2) and,
 on the same square unfoldings, ``RobustPCA`` with its default method and the same ``lam``
@@ -31,7 +39,7 @@ import time
 import numpy as np
 
 import optkit
-from optkit.datasets import planted_tucker
+from optkit.datasets import planted_mixture, planted_tucker, relative_error
 from optkit.problems import RobustPCA, RobustTensorRecovery
 from optkit.solvers.tensor.adal import ADAL
 
@@ -87,8 +95,15 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--square", action="store_true", help="the 6^4 norm='square' grid instead")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1000 iterations (square: seed 0 only)")
+    parser.add_argument("--lam", action="store_true", help="recovery and iterations against lam instead")
+    parser.add_argument("--lam-iters", type=int, default=5000, help="max_iter of each --lam run")
+    parser.add_argument("--converge", action="store_true", help="the default lam and max_iter on planted instances")
     args = parser.parse_args(argv)
     suffix = "_quick" if args.quick else ""
+    if args.lam:
+        return lam_grid(max_iter=1000 if args.quick else args.lam_iters, suffix=suffix)
+    if args.converge:
+        return converge(suffix=suffix, quick=args.quick)
     if args.square:
         return square_grid(seeds=(0,) if args.quick else (0, 1, 2), suffix=suffix)
     if args.quick:
@@ -137,6 +152,89 @@ def square_grid(max_iter=3000, seeds=(0, 1, 2), suffix=""):
     failed = sum(not r.success for r in rows if r.method.startswith("adal"))
     print(f"adal: {failed} of {len(rows) // 2} stop at max_iter = {max_iter}\nwritten: {path}")
     return rows
+
+
+LAM_RATIOS = (0.2, 0.25, 0.3, 0.35, 0.4)
+GENERATORS = {"mixture": planted_mixture, "tucker": planted_tucker}
+
+
+def _instances(sizes_seeds):
+    for kind, (n, seeds), observed in itertools.product(GENERATORS, sizes_seeds, (1.0, 0.8)):
+        for seed in seeds:
+            P = GENERATORS[kind]((n, n, n), 2, corruption=0.1, observed=observed, seed=seed)
+            yield f"{kind} {n}^3 rank 2, 10% corrupted, {observed:.0%} observed, seed {seed}", P
+
+
+def lam_grid(max_iter=5000, ratios=LAM_RATIOS, sizes_seeds=((20, (0, 1)), (30, (0,))), suffix=""):
+    """Recovery error and ``adal``'s iterations for ``lam = c / sqrt(rho max n)``, ``c`` in ``ratios``."""
+    rows, errors = [], {}
+    for name, P in _instances(sizes_seeds):
+        rho = 1.0 if P.mask is None else float(np.mean(P.mask))
+        errors[name] = []
+        for c in ratios:
+            problem = RobustTensorRecovery(P.T, mask=P.mask, model="mixture", lam=c / np.sqrt(rho * P.T.shape[0]))
+            start = time.perf_counter()
+            res = optkit.solve(problem, max_iter=max_iter)
+            rows.append(Row(name, f"adal, lam = {c} / sqrt(rho n)", "optkit", time.perf_counter() - start, res.nit,
+                            res.fun, "relative duality gap", res.optimality, bool(res.success)))
+            errors[name].append({"ratio": c, "recovery_error": relative_error(res.x.X, P.X), "iterations": res.nit,
+                                 "optimal": bool(res.success), "optimality": res.optimality})
+            print(f"{name}, c = {c}: {res.status.name} after {res.nit} iterations ({res.optimality:.1e}), "
+                  f"recovery error {errors[name][-1]['recovery_error']:.2e}", flush=True)
+    path = write("tensor_mixture_lam" + suffix, rows, {"max_iter": max_iter, "ratios": list(ratios),
+                                                      "recovery": errors})
+    _plot_lam(errors, "tensor_mixture_lam" + suffix)
+    print(f"written: {path}")
+    return rows
+
+
+CONVERGE = ((20, (0, 1, 2)), (30, (0, 1)))
+
+
+def converge(suffix="", quick=False):
+    """The default ``lam`` and ``max_iter`` on planted mixtures and planted Tucker tensors (20^3 Tucker: seed 0)."""
+    rows = []
+    sizes_seeds = ((12, (0,)),) if quick else CONVERGE
+    for name, P in _instances(sizes_seeds):
+        if name.startswith("tucker") and not name.endswith("seed 0"):
+            continue
+        problem = RobustTensorRecovery(P.T, mask=P.mask, model="mixture")
+        start = time.perf_counter()
+        res = optkit.solve(problem)
+        rows.append(Row(name, "adal (defaults)", "optkit", time.perf_counter() - start, res.nit, res.fun,
+                        "relative duality gap", res.optimality, bool(res.success)))
+        print(f"{name}: {res.status.name} after {res.nit} iterations, {rows[-1].time_s:.1f} s, "
+              f"{res.optimality:.1e}, recovery error {relative_error(res.x.X, P.X):.2e}", flush=True)
+    path = write("tensor_mixture_converge" + suffix, rows, {"note": "default lam and max_iter"})
+    print(f"written: {path}")
+    return rows
+
+
+def _plot_lam(errors, family):
+    try:
+        import matplotlib  # noqa: PLC0415
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+    except ImportError:  # pragma: no cover
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    for name, recs in errors.items():
+        c = [r["ratio"] for r in recs]
+        style = "-" if name.startswith("mixture") else "--"
+        line, = axes[0].semilogy(c, [r["recovery_error"] for r in recs], style, marker="o", label=name)
+        axes[0].semilogy([r["ratio"] for r in recs if not r["optimal"]],
+                         [r["recovery_error"] for r in recs if not r["optimal"]], "x", color="k")
+        axes[1].plot(c, [r["iterations"] for r in recs], style, marker="o", color=line.get_color())
+    axes[0].set_xlabel("c in lam = c / sqrt(rho max n)")
+    axes[0].set_ylabel("relative recovery error of X (x: stopped at max_iter)")
+    axes[1].set_xlabel("c")
+    axes[1].set_ylabel("adal iterations to tol 1e-6 (capped)")
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=6)
+    fig.suptitle("mixture model: recovery and convergence against lam (solid: planted mixtures; dashed: Tucker)")
+    return save_figure(fig, family)
 
 
 def _plot(traces, family):

@@ -29,6 +29,7 @@ geometrically to a floor in the tail, finitely many changes again, which keeps t
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,15 @@ from ..base import Check, Options, Solver, option
 __all__ = ["ADAL", "NonconvexADAL"]
 
 
+#: Iteration limits when ``max_iter`` is None. ADMM's tail is sublinear outside the exact-recovery regime
+#: (``docs/tensor.md``, Limits): at the default ``lam`` the constrained mixture model needs up to 30680
+#: iterations on planted 20^3 instances (``python -m benchmarks.tensor_mixture --converge``), the square
+#: norm up to 11940 on the 36 planted 6^4 instances of ``python -m benchmarks.tensor_mixture --square``.
+DEFAULT_MAX_ITER = 2000
+MIXTURE_MAX_ITER = 40000
+SQUARE_MAX_ITER = 20000
+
+
 def _rel(num: float, den: float) -> float:
     if den > 0:
         return num / den
@@ -53,7 +63,9 @@ def _rel(num: float, den: float) -> float:
 class ADALOptions(Options):
     tol: float = option(1e-6, "stop when the problem's certificate (relative duality gap, and relative "
                               "infeasibility when constrained) is <= tol")
-    max_iter: int = option(2000, "iteration limit")
+    max_iter: int | None = option(None, "iteration limit; None: 2000, and for the constrained formulation "
+                                        "40000 (mixture model) and 20000 (norm='square'), where the tail is "
+                                        "sublinear (measured in docs/tensor.md)")
     check_every: int = option(10, "iterations between convergence checks (each computes the objective and the "
                                   "certificate: a LAPACK singular-value pass and a spectral norm per "
                                   "matricization)")
@@ -112,6 +124,13 @@ class _State:
 
 class _ADALBase(Solver):
     problem_types = (RobustTensorRecovery,)
+
+    def __init__(self, problem: Any, options: Options) -> None:
+        super().__init__(problem, options)
+        if options.max_iter is None:
+            limit = (DEFAULT_MAX_ITER if problem.penalized else MIXTURE_MAX_ITER if problem.mixture
+                     else SQUARE_MAX_ITER if problem.norm == "square" else DEFAULT_MAX_ITER)
+            self.options = dataclasses.replace(options, max_iter=limit)
 
     # ------------------------------------------------------------------ setup
     def default_mu(self) -> float:
