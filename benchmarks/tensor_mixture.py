@@ -1,9 +1,9 @@
 """Why ADAL's tail is slow on the constrained mixture model: the certificate and the active sets along a run.
 
 The mixture model (HoRPCA-M, ``RobustTensorRecovery(..., model="mixture")``) at its default ``lam`` on
-Goldfarb & Qin's planted instances (``planted_tucker``, Tucker rank 2, 10% corruptions Uniform[-1, 1]) does
-not reach ``tol = 1e-6`` within ``max_iter``. This records, every ``--every`` iterations of one ``adal`` run
-at its default options:
+Goldfarb & Qin's planted instances (``planted_tucker``, Tucker rank 2, 10% corruptions Uniform[-1, 1]) needs
+tens of thousands of iterations to ``tol = 1e-6``. This records, every ``--every`` iterations of one ``adal``
+run at its default options:
 
 - the certificate (``optimality``, the relative duality gap) and the objective;
 - the dual's active sets, read from the multiplier ``Y`` of the data constraint (``Result.dual``): the

@@ -66,11 +66,10 @@ class RobustTensorRecovery(Problem):
         Weight :math:`\\lambda > 0` of the l1 term (keyword only, like every parameter after
         ``mask``). Default :math:`1/\\sqrt{\\max_i n_i}` for the
         singleton sum of nuclear norms (Goldfarb & Qin's phase-transition setting, rRatio = 1),
-        :math:`1/(3\\sqrt{\\max_i n_i})` for the mixture (each component's single nuclear norm
-        competes with the l1 term, so the weight is smaller; 1/3 is the smallest rRatio of their
-        mixture lambda search, measured best: on planted mixtures, ``planted_mixture``, 10%
-        corrupted, it recovers 30^3 to 1e-6-4e-5 where 1/4, formerly the default, stops at 6e-4 and
-        1/2.5 fails to converge, and it gives the smallest error at 20^3, see ``docs/tensor.md``)
+        :math:`0.3/\\sqrt{\\max_i n_i}` for the mixture (each component's single nuclear norm
+        competes with the l1 term, so the weight is smaller; measured on ``planted_mixture``
+        instances with 10% corruptions, where 0.3 recovers 30^3 tensors to 1e-6-4e-5 and the former
+        0.25, Goldfarb & Qin's singleton driver default, stops at 6e-4; ``docs/tensor.md``, Limits)
         and :math:`1/\\sqrt{\\max(m, n)}` for the ``m x n`` square matricization; with a fraction
         :math:`\\rho` of the entries observed, ``max n`` becomes :math:`\\rho \\max n` (Candes, Li,
         Ma & Wright 2011: :math:`\\lambda = 1/\\sqrt{\\rho n}` for robust PCA with missing entries).
