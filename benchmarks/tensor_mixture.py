@@ -211,13 +211,21 @@ def converge(suffix="", quick=False):
     return rows
 
 
-def _plot_lam(errors, family):
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend, or None without matplotlib."""
     try:
         import matplotlib  # noqa: PLC0415
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt  # noqa: PLC0415
     except ImportError:  # pragma: no cover
+        return None
+    return plt
+
+
+def _plot_lam(errors, family):
+    plt = _pyplot()
+    if plt is None:  # pragma: no cover
         return None
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     for name, recs in errors.items():
@@ -239,12 +247,8 @@ def _plot_lam(errors, family):
 
 
 def _plot(traces, family):
-    try:
-        import matplotlib  # noqa: PLC0415
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
-    except ImportError:  # pragma: no cover
+    plt = _pyplot()
+    if plt is None:  # pragma: no cover
         return None
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for name, t in traces.items():

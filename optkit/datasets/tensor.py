@@ -131,12 +131,9 @@ def planted_mixture(shape: tuple, rank: tuple | int, *, corruption: float = 0.1,
         Shape of the tensor.
     rank : int or tuple of int
         Rank ``r_i`` of the mode-i unfolding of the i-th component (an int applies to every mode).
-    corruption : float in [0, 1]
-        Fraction of corrupted entries.
-    magnitude : float
-        Bound of the uniform corruptions.
-    observed : float in (0, 1]
-        Fraction of observed entries.
+    corruption, magnitude, observed : float
+        Fraction of corrupted entries, bound of the uniform corruptions, fraction of observed
+        entries, as in :func:`planted_tucker`.
     seed : int
         Seed of ``numpy.random.default_rng``.
 
