@@ -44,10 +44,8 @@ from ..base import Check, Options, Solver, option
 __all__ = ["ADAL", "NonconvexADAL"]
 
 
-#: Iteration limits when ``max_iter`` is None. ADMM's tail is sublinear outside the exact-recovery regime
-#: (``docs/tensor.md``, Limits): at the default ``lam`` the constrained mixture model needs up to 30680
-#: iterations on planted 20^3 instances (``python -m benchmarks.tensor_mixture --converge``), the square
-#: norm up to 11940 on the 36 planted 6^4 instances of ``python -m benchmarks.tensor_mixture --square``.
+#: Iteration limits when ``max_iter`` is None (the sublinear tails measured in ``docs/tensor.md``, Limits:
+#: up to 30680 iterations for the mixture model's planted 20^3 instances, 11940 for the square norm's 6^4).
 DEFAULT_MAX_ITER = 2000
 MIXTURE_MAX_ITER = 40000
 SQUARE_MAX_ITER = 20000
@@ -128,9 +126,11 @@ class _ADALBase(Solver):
     def __init__(self, problem: Any, options: Options) -> None:
         super().__init__(problem, options)
         if options.max_iter is None:
-            limit = (DEFAULT_MAX_ITER if problem.penalized else MIXTURE_MAX_ITER if problem.mixture
-                     else SQUARE_MAX_ITER if problem.norm == "square" else DEFAULT_MAX_ITER)
-            self.options = dataclasses.replace(options, max_iter=limit)
+            self.options = dataclasses.replace(options, max_iter=self.default_max_iter())
+
+    def default_max_iter(self) -> int:
+        """The iteration limit when ``max_iter`` is None (``ADAL`` sets it per model)."""
+        return DEFAULT_MAX_ITER
 
     # ------------------------------------------------------------------ setup
     def default_mu(self) -> float:
@@ -472,6 +472,12 @@ class ADAL(_ADALBase):
     """
 
     Options = ADALOptions
+
+    def default_max_iter(self) -> int:
+        p = self.problem
+        if p.penalized:
+            return DEFAULT_MAX_ITER
+        return MIXTURE_MAX_ITER if p.mixture else SQUARE_MAX_ITER if p.norm == "square" else DEFAULT_MAX_ITER
 
 
 @register("adal_ncx", aliases=("horpca_ncx",))
