@@ -230,10 +230,11 @@ def _plot_lam(errors, family):
     if plt is None:  # pragma: no cover
         return None
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-    for name, recs in errors.items():
+    for i, (name, recs) in enumerate(errors.items()):
         c = [r["ratio"] for r in recs]
         style = "-" if name.startswith("mixture") else "--"
-        line, = axes[0].semilogy(c, [r["recovery_error"] for r in recs], style, marker="o", label=name)
+        line, = axes[0].semilogy(c, [r["recovery_error"] for r in recs], style, marker="o", label=name,
+                                 color=plt.cm.tab20(i % 20))
         axes[0].semilogy([r["ratio"] for r in recs if not r["optimal"]],
                          [r["recovery_error"] for r in recs if not r["optimal"]], "x", color="k")
         axes[1].plot(c, [r["iterations"] for r in recs], style, marker="o", color=line.get_color())
