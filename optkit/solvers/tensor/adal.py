@@ -45,7 +45,7 @@ __all__ = ["ADAL", "NonconvexADAL"]
 
 
 #: Iteration limits when ``max_iter`` is None (the sublinear tails measured in ``docs/tensor.md``, Limits:
-#: up to 30680 iterations for the mixture model's planted 20^3 instances, 11940 for the square norm's 6^4).
+#: up to 19640 iterations for the mixture model's planted 20^3-30^3 instances, 11940 for the square norm's 6^4).
 DEFAULT_MAX_ITER = 2000
 MIXTURE_MAX_ITER = 40000
 SQUARE_MAX_ITER = 20000
@@ -434,8 +434,8 @@ class ADAL(_ADALBase):
     degenerate and the tail sublinear (``docs/tensor.md``, Limits; ``benchmarks/tensor_mixture.py``):
     the dual's active spectral-norm balls and the support of ``E`` keep growing, each new active
     constraint matched by an ever smaller new component, and ``fun`` itself lags as much as the
-    dual bound. Hence the larger default ``max_iter`` (40000; planted 20^3 instances need up to
-    30680 iterations at the default ``lam``; 30^3 planted mixtures 560-3890). Separate penalties,
+    dual bound. Hence the larger default ``max_iter`` (40000; planted 20^3-30^3 instances need up
+    to 19640 iterations at the default ``lam``, 30^3 planted mixtures 520-6420). Separate penalties,
     restarted Halpern iterations, extrapolation, a polish over identified subspaces and a semismooth
     Newton ALM prototype did not change the tail. The tail continuation stays off here: it helps the
     all-observed planted mixtures (20^3: 1490 against 3160 iterations) but stalls the certificate on
