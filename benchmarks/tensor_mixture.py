@@ -28,7 +28,7 @@ planted Tucker ones, 20^3 (seeds 0-1) and 30^3 (seed 0), 10% corrupted, all or 8
 ``--square`` runs the grid of 6^4 planted tensors with ``norm="square"`` instead (singleton constrained model,
 default ``lam`` and ``max_iter``; Tucker rank 1-2, corruption 5-20%, 80% or all observed, seeds 0-2) and,
 on the same square unfoldings, ``RobustPCA`` with its default method, the same ``lam`` and at most 3000
-iterations (``benchmarks/results/tensor_square_6.json``).
+iterations (``benchmarks/results/tensor_square_6.json``; ``--square-n 8`` for 8^4, ``tensor_square_8.json``).
 """
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ def main(argv=None):
     parser.add_argument("--every", type=int, default=100, help="iterations between records")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--square", action="store_true", help="the 6^4 norm='square' grid instead")
+    parser.add_argument("--square-n", type=int, default=6, help="--square on n^4 tensors (results tensor_square_n)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1000 iterations (square: seed 0 only)")
     parser.add_argument("--lam", action="store_true", help="recovery and iterations against lam instead")
     parser.add_argument("--lam-iters", type=int, default=5000, help="max_iter of each --lam run")
@@ -105,7 +106,7 @@ def main(argv=None):
     if args.converge:
         return converge(suffix=suffix, quick=args.quick)
     if args.square:
-        return square_grid(seeds=(0,) if args.quick else (0, 1, 2), suffix=suffix)
+        return square_grid(seeds=(0,) if args.quick else (0, 1, 2), suffix=suffix, n=args.square_n)
     if args.quick:
         args.iters = min(args.iters, 1000)
     rows, traces = [], {}
@@ -130,17 +131,17 @@ def main(argv=None):
     return rows
 
 
-def square_grid(max_iter=None, matrix_max_iter=3000, seeds=(0, 1, 2), suffix=""):
-    """``adal`` on 6^4 planted tensors with the square norm (its default ``max_iter`` unless one is given), and
+def square_grid(max_iter=None, matrix_max_iter=3000, seeds=(0, 1, 2), suffix="", n=6):
+    """``adal`` on n^4 planted tensors with the square norm (its default ``max_iter`` unless one is given), and
     ``RobustPCA`` on the same unfoldings (``matrix_max_iter`` iterations at most)."""
     rows = []
     for rank, corruption, observed, seed in itertools.product((1, 2), (0.05, 0.1, 0.2), (1.0, 0.8), seeds):
-        P = planted_tucker((6, 6, 6, 6), rank, corruption=corruption, observed=observed, seed=seed)
+        P = planted_tucker((n,) * 4, rank, corruption=corruption, observed=observed, seed=seed)
         problem = RobustTensorRecovery(P.T, mask=P.mask, norm="square")
         m = problem.matricizations[0]
         mask = None if P.mask is None else np.asarray(m.unfold(P.mask))
         matrix = RobustPCA(np.asarray(m.unfold(P.T)), mask=mask, lam=problem.lam)
-        name = f"6^4 rank {rank}, {corruption:.0%} corrupted, {observed:.0%} observed, seed {seed}"
+        name = f"{n}^4 rank {rank}, {corruption:.0%} corrupted, {observed:.0%} observed, seed {seed}"
         for prob, label in ((problem, "adal"), (matrix, "RobustPCA default")):
             start = time.perf_counter()
             limit = matrix_max_iter if prob is matrix else max_iter
@@ -149,7 +150,7 @@ def square_grid(max_iter=None, matrix_max_iter=3000, seeds=(0, 1, 2), suffix="")
                             res.fun, "optimality", res.optimality, bool(res.success)))
         print(f"{name}: adal {rows[-2].iterations} iterations, {rows[-2].measure:.2e}; RobustPCA "
               f"{rows[-1].method} {rows[-1].iterations}, {rows[-1].measure:.2e}", flush=True)
-    path = write("tensor_square_6" + suffix, rows, {"max_iter": max_iter, "matrix_max_iter": matrix_max_iter,
+    path = write(f"tensor_square_{n}" + suffix, rows, {"max_iter": max_iter, "matrix_max_iter": matrix_max_iter,
                                                     "note": "default options and lam; the RobustPCA rows solve "
                                                             "the square unfolding with the tensor's lam"})
     failed = sum(not r.success for r in rows if r.method.startswith("adal"))
