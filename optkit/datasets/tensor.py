@@ -1,5 +1,5 @@
 """Robust tensor recovery data: seeded planted low-Tucker-rank instances (Goldfarb & Qin's
-protocol) and TensorLy's Indian Pines hyperspectral cube for the example (bench extra)."""
+protocol), planted mixtures of tensors each low-rank in one mode (the mixture model's instances) and TensorLy's Indian Pines hyperspectral cube for the example (bench extra)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["PlantedTensor", "planted_tucker", "load_indian_pines", "relative_error"]
+__all__ = ["PlantedTensor", "planted_tucker", "planted_mixture", "load_indian_pines", "relative_error"]
 
 
 class PlantedTensor(NamedTuple):
@@ -97,11 +97,74 @@ def planted_tucker(shape: tuple, rank: tuple | int, *, corruption: float = 0.1, 
     for i, (n, r) in enumerate(zip(shape, ranks)):
         Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
         X = np.moveaxis(np.tensordot(Q[:, :r], X, axes=([1], [i])), 0, i)
-    E = np.zeros(shape)
-    hit = rng.random(shape) < corruption
+    return _corrupt_and_mask(rng, X, corruption, magnitude, observed)
+
+
+def _corrupt_and_mask(rng: np.random.Generator, X: np.ndarray, corruption: float, magnitude: float,
+                      observed: float) -> PlantedTensor:
+    for name, value in (("corruption", corruption), ("observed", observed)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+    if observed == 0.0:
+        raise ValueError("observed must be positive")
+    E = np.zeros(X.shape)
+    hit = rng.random(X.shape) < corruption
     E[hit] = rng.uniform(-magnitude, magnitude, int(hit.sum()))
-    mask = rng.random(shape) < observed if observed < 1.0 else None
+    mask = rng.random(X.shape) < observed if observed < 1.0 else None
     return PlantedTensor(X + E, X, E, mask)
+
+
+def planted_mixture(shape: tuple, rank: tuple | int, *, corruption: float = 0.1, magnitude: float = 1.0,
+                    observed: float = 1.0, seed: int = 0) -> PlantedTensor:
+    """A planted instance of the mixture model: a sum of tensors each low-rank in one mode, corrupted.
+
+    ``X = sum_i X_i`` where the mode-i unfolding of ``X_i`` is ``U_i G_i V_i^T``, with ``U_i`` and
+    ``V_i`` random orthonormal ``n_i x r_i`` and ``prod_{j != i} n_j x r_i`` matrices and a standard
+    Gaussian ``r_i x r_i`` core ``G_i`` (so ``||X_i||_F`` is about ``r_i``, the scale of
+    :func:`planted_tucker`'s ``X``); ``X_i`` has full rank in the other modes. This is the data model
+    of Goldfarb & Qin's HoRPCA-M (``RobustTensorRecovery(..., model="mixture")``); the corruptions and
+    the mask are drawn as in :func:`planted_tucker`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the tensor.
+    rank : int or tuple of int
+        Rank ``r_i`` of the mode-i unfolding of the i-th component (an int applies to every mode).
+    corruption, magnitude, observed : float
+        Fraction of corrupted entries, bound of the uniform corruptions, fraction of observed
+        entries, as in :func:`planted_tucker`.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    PlantedTensor
+        ``(T, X, E, mask)``; ``X`` is the sum of the components.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from optkit.datasets import planted_mixture
+    >>> planted = planted_mixture((8, 7, 6), 2, corruption=0.1, seed=0)
+    >>> [int(np.linalg.matrix_rank(np.moveaxis(planted.X, k, 0).reshape(planted.X.shape[k], -1)))
+    ...  for k in range(3)]
+    [8, 7, 6]
+    """
+    shape = tuple(int(n) for n in shape)
+    ranks = (int(rank),) * len(shape) if isinstance(rank, (int, np.integer)) else tuple(int(r) for r in rank)
+    total = math.prod(shape)
+    if len(ranks) != len(shape) or any(not 1 <= r <= min(n, total // n) for r, n in zip(ranks, shape)):
+        raise ValueError(f"rank must give 1 <= r_i <= min(n_i, prod_(j != i) n_j) for each of the {len(shape)} "
+                         f"modes, got {rank!r}")
+    rng = np.random.default_rng(seed)
+    X = np.zeros(shape)
+    for i, (n, r) in enumerate(zip(shape, ranks)):
+        U, _ = np.linalg.qr(rng.standard_normal((n, r)))
+        V, _ = np.linalg.qr(rng.standard_normal((total // n, r)))
+        unfolded = U @ rng.standard_normal((r, r)) @ V.T
+        X += np.moveaxis(unfolded.reshape((n,) + shape[:i] + shape[i + 1:]), 0, i)
+    return _corrupt_and_mask(rng, X, corruption, magnitude, observed)
 
 
 def load_indian_pines(*, bands: int | None = None, size: int | None = None) -> np.ndarray:
