@@ -10,6 +10,7 @@ import numpy as np
 from ..backend import get_namespace, to_numpy
 from ..kernels.saddle import (market_beta, market_dual, market_prices, market_primal, market_utilities,
                               project_columns)
+from .base import certified_gap
 from .saddle import SaddleProblem, _tiny, checked_array, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
@@ -208,7 +209,7 @@ class FisherMarket(SaddleProblem):
         primal = float(xp.sum(B * xp.log(u)))
         if not finite_dual:
             return {"fun": primal, "optimality": math.inf, "gap": math.inf}
-        gap = max(dual - primal, 0.0)
+        gap = certified_gap(dual, primal, u.dtype, xp)
         return {"fun": primal, "optimality": gap / self.total_budget, "gap": gap}
 
     def objective(self, point: Any) -> float:
