@@ -8,6 +8,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
+from ..functions.base import check_same_library
 from ..kernels.saddle import (market_beta, market_dual, market_prices, market_primal, market_utilities,
                               project_columns)
 from .base import certified_gap
@@ -146,6 +147,7 @@ class FisherMarket(SaddleProblem):
         v = checked_array(name, v, 1)
         if isinstance(v, np.ndarray) and not isinstance(like, np.ndarray):
             v = xp.asarray(v)
+        check_same_library(valuations=like, **{name: v})
         if v.shape[0] != size:
             raise ValueError(f"{name} must have shape ({size},), got {tuple(v.shape)}")
         if not bool(xp.all(v > 0)):

@@ -258,3 +258,13 @@ def test_a_gap_that_rounds_to_zero_certifies_only_to_its_rounding(name):
         scaled = dataclasses.replace(problem, A=problem.A * 1e50)
         res = optkit.solve(scaled, method="pdhg", max_iter=300)
         assert not res.success and res.optimality > 1e-6
+
+
+@pytest.mark.parametrize("name", ["budgets", "supplies"])
+def test_market_vectors_from_another_array_library_are_refused_by_name(name):
+    """An array_api_strict budget beside NumPy valuations failed inside array_api_compat
+    (AttributeError: 'Array' object has no attribute 'astype')."""
+    market = next(c for c in CASES if c.name == "fisher_market_4x5").make(namespace_by_name("numpy"), np.float64)
+    strict = namespace_by_name("array_api_strict").asarray(np.asarray(getattr(market, name)))
+    with pytest.raises(TypeError, match=f"{name}.*use one array library"):
+        dataclasses.replace(market, **{name: strict})
