@@ -149,7 +149,9 @@ class FisherMarket(SaddleProblem):
             v = xp.asarray(v)
         check_same_library(valuations=like, **{name: v})
         if v.shape[0] != size:
-            raise ValueError(f"{name} must have shape ({size},), got {tuple(v.shape)}")
+            side = "row (buyer)" if name == "budgets" else "column (good)"
+            raise ValueError(f"{name} must have shape ({size},), one entry per {side} of valuations "
+                             f"{tuple(like.shape)}, got {tuple(v.shape)}")
         if not bool(xp.all(v > 0)):
             raise ValueError(f"{name} must be positive")
         return xp.astype(v, like.dtype)

@@ -268,3 +268,11 @@ def test_market_vectors_from_another_array_library_are_refused_by_name(name):
     strict = namespace_by_name("array_api_strict").asarray(np.asarray(getattr(market, name)))
     with pytest.raises(TypeError, match=f"{name}.*use one array library"):
         dataclasses.replace(market, **{name: strict})
+
+
+def test_market_shape_mismatch_names_valuations_too():
+    """Valuations with a row dropped were reported as "budgets must have shape (3,)" only: the
+    argument the user changed was not named."""
+    market = next(c for c in CASES if c.name == "fisher_market_4x5").make(namespace_by_name("numpy"), np.float64)
+    with pytest.raises(ValueError, match=r"budgets.*valuations"):
+        dataclasses.replace(market, valuations=np.asarray(market.valuations)[:-1])
