@@ -49,7 +49,7 @@ def spectral_norm_sq(A: Any, iters: int = 100, rtol: float = 1e-6, gram: Any = N
         # scaled by its largest entry: the norm squares the entries, which overflow above 1e154 and
         # underflow below 1e-162 (a Lasso with A and b scaled by 1e80 got L = inf and a step of 0;
         # scaled by 1e-90, L = 0 and no fixed step)
-        top = float(xp.max(xp.abs(w)))
+        top = float(xp.max(xp.abs(w))) if w.shape[0] else 0.0
         new = top * float(xp.linalg.vector_norm(w / top)) if 0.0 < top < math.inf else top
         if new == 0.0:
             return 0.0
