@@ -123,7 +123,9 @@ class FISTA(Solver):
                     break
                 step *= o.backtrack
                 backtracks += 1
-                if step < 1e-20:
+                # a floor for termination only, far below any step the data need: an absolute 1e-20 left
+                # the inverse covariance scaled by 1e20 (steps near 1e-40) at an infeasible point
+                if step < 1e-300:
                     break
         beta, momentum = s.momentum.advance(restart=o.restart and opposes([(s.z, x, s.x)]))
         new = _State(x=x, z=x if beta == 0 else x + beta * (x - s.x), step=step, momentum=momentum,
