@@ -276,3 +276,15 @@ def test_market_shape_mismatch_names_valuations_too():
     market = next(c for c in CASES if c.name == "fisher_market_4x5").make(namespace_by_name("numpy"), np.float64)
     with pytest.raises(ValueError, match=r"budgets.*valuations"):
         dataclasses.replace(market, valuations=np.asarray(market.valuations)[:-1])
+
+
+@pytest.mark.parametrize("scale", [1e-130, 1e100, 1e130])
+@pytest.mark.parametrize("method", ["pdhg", "mirror_prox"])
+def test_a_matrix_game_at_any_payoff_scale(scale, method):
+    """The same game with payoffs times c (its payoff range follows): the operator norm's power
+    iteration squared entries of K^T K v, L = inf above c = 1e77, and both methods stopped at their
+    first step with NUMERICAL_ERROR."""
+    game = next(c for c in CASES if c.name == "matrix_game_uniform_7x5").make(namespace_by_name("numpy"), np.float64)
+    scaled = dataclasses.replace(game, A=np.asarray(game.A) * scale)
+    res = optkit.solve(scaled, method=method, tol=1e-6, max_iter=3000)
+    assert res.success and scaled.measures(res.x)["optimality"] <= 1e-6
