@@ -94,12 +94,15 @@ def test_the_lasso_scaled_as_a_whole_is_solved_at_every_scale(scale, method):
     np.testing.assert_allclose(res.x, base.x, rtol=1e-5, atol=1e-6 * float(np.max(np.abs(base.x))))
 
 
-@pytest.mark.parametrize("scale", [1e20, 1e100])
+@pytest.mark.parametrize("scale", [1e-120, 1e-20, 1e20, 1e100])
 def test_fista_on_a_scaled_inverse_covariance(scale):
     """S times c and lam times c: the same SICS with X divided by c. FISTA's backtracking stopped
-    at an absolute step of 1e-20 while c = 1e20 needs about 1e-40: an infeasible point, NUMERICAL_ERROR."""
+    at an absolute step of 1e-20 while c = 1e20 needs about 1e-40 (an infeasible point, NUMERICAL_ERROR),
+    and its first step 1.0 grew by backtrack**-0.25 per iteration towards the 1e240 that c = 1e-120
+    needs (MAX_ITER). The same number of iterations at every scale."""
     data = sics_instance(12, seed=2)
     S, lam = data["S"], data["lam"]
     problem = SparseInverseCovariance(S * scale, lam=lam * scale)
     res = optkit.solve(problem, method="fista", tol=1e-6)
     assert res.success and problem.measures(res.x)["optimality"] <= 1e-6
+    assert res.nit <= 2 * optkit.solve(SparseInverseCovariance(S, lam=lam), method="fista", tol=1e-6).nit
