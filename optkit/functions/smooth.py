@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import get_namespace
+from ..linalg.power import scaled_norm
 from .base import Function, check_array, check_same_library
 
 __all__ = ["SquaredLoss", "LogDetTrace", "spectral_norm_sq"]
@@ -46,7 +47,9 @@ def spectral_norm_sq(A: Any, iters: int = 100, rtol: float = 1e-6, gram: Any = N
     est = 0.0
     for _ in range(iters if gram is None else 10 * iters):
         w = A.T @ (A @ v) if gram is None else gram @ v
-        new = float(xp.linalg.vector_norm(w))
+        # not xp.linalg.vector_norm: a Lasso with A and b scaled by 1e80 got L = inf and a step of 0,
+        # scaled by 1e-90 L = 0 and no fixed step
+        new = scaled_norm(w)
         if new == 0.0:
             return 0.0
         v = w / new

@@ -56,7 +56,9 @@ def project_simplex(v, radius):  # pragma: no cover  (compiled)
     # Sort-based projection (Held, Wolfe & Crowder 1974; Duchi et al. 2008).
     u = np.sort(v)[::-1]
     css = 0.0
-    theta = 0.0
+    # the first entry is active for every radius > 0; when the radius is below the rounding unit of
+    # the largest entry, its test rounds to false and the threshold is that entry (u[0] - r rounded)
+    theta = u[0] - radius if u.size else 0.0
     for i in range(u.size):
         css += u[i]
         t = (css - radius) / (i + 1)
@@ -100,6 +102,8 @@ def l1_ball_threshold(z, radius):  # pragma: no cover  (compiled)
             active[kept] = a
             s += a if on else 0.0
             kept += on
+        if kept == 0:  # theta rounded up to max |z| (a radius below its rounding unit): soft gives 0
+            break
         new = (s - radius) / kept
         if new <= theta:
             break

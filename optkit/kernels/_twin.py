@@ -20,8 +20,7 @@ def project_simplex(v: Any, radius: float = 1.0) -> Any:
     u = xp.flip(xp.sort(v))
     css = xp.cumulative_sum(u) - radius
     idx = xp.arange(1, n + 1, dtype=v.dtype)
-    cond = (u - css / idx) > 0
-    rho = int(xp.max(xp.nonzero(cond)[0]))
+    rho = _last_active(u - css / idx > 0)
     theta = css[rho] / (rho + 1)
     return xp.clip(v - theta, min=0.0)
 
@@ -36,6 +35,15 @@ def l1_ball_threshold(z: Any, radius: float) -> float:
     u = xp.flip(xp.sort(a))
     css = xp.cumulative_sum(u) - radius
     idx = xp.arange(1, u.shape[0] + 1, dtype=u.dtype)
-    cond = (u - css / idx) > 0
-    rho = int(xp.max(xp.nonzero(cond)[0]))
+    rho = _last_active(u - css / idx > 0)
     return float(css[rho]) / (rho + 1)
+
+
+def _last_active(cond: Any) -> int:
+    """The last index where ``cond`` holds, 0 where it holds nowhere: the first entry is active
+    for every radius r > 0 (``u_0 - (u_0 - r) = r``), but a radius below the rounding unit of the
+    largest entry makes ``u_0 - r`` round to ``u_0`` and the test false; the threshold ``u_0`` is then
+    exact to rounding."""
+    xp = get_namespace(cond)
+    active = xp.nonzero(cond)[0]
+    return int(xp.max(active)) if active.shape[0] else 0

@@ -9,6 +9,14 @@ from ..backend import get_namespace
 __all__ = ["operator_norm"]
 
 
+def scaled_norm(w: Any) -> float:
+    """:math:`\|w\|_2` of an array (all entries) computed on ``w / max|w|``: the plain norm squares
+    the entries, which overflows above about 1e154 and underflows below about 1e-162 in float64."""
+    xp = get_namespace(w)
+    top = float(xp.max(xp.abs(w))) if math.prod(w.shape) else 0.0
+    return top * float(xp.linalg.vector_norm(w / top)) if 0.0 < top < math.inf else top
+
+
 def operator_norm(apply: Callable[[Any], Any], adjoint: Callable[[Any], Any], v0: Any, *, rtol: float = 1e-4,
                   max_iter: int = 500) -> float:
     """:math:`\\|K\\|_2` of an operator given by ``apply`` (:math:`v \\mapsto Kv`) and ``adjoint``
@@ -20,11 +28,11 @@ def operator_norm(apply: Callable[[Any], Any], adjoint: Callable[[Any], Any], v0
     top right singular vector (a positive vector rarely is).
     """
     xp = get_namespace(v0)
-    v = v0 / float(xp.linalg.vector_norm(v0))
+    v = v0 / scaled_norm(v0)
     est = 0.0
     for _ in range(max_iter):
         w = adjoint(apply(v))
-        new = float(xp.linalg.vector_norm(w))
+        new = scaled_norm(w)
         if new == 0.0 or not math.isfinite(new):
             return new
         v = w / new

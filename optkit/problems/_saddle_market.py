@@ -8,8 +8,10 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
+from ..functions.base import check_same_library
 from ..kernels.saddle import (market_beta, market_dual, market_prices, market_primal, market_utilities,
                               project_columns)
+from .base import certified_gap
 from .saddle import SaddleProblem, _tiny, checked_array, kl_divergence
 
 __all__ = ["FisherMarket", "MarketEquilibrium"]
@@ -145,8 +147,11 @@ class FisherMarket(SaddleProblem):
         v = checked_array(name, v, 1)
         if isinstance(v, np.ndarray) and not isinstance(like, np.ndarray):
             v = xp.asarray(v)
+        check_same_library(valuations=like, **{name: v})
         if v.shape[0] != size:
-            raise ValueError(f"{name} must have shape ({size},), got {tuple(v.shape)}")
+            side = "row (buyer)" if name == "budgets" else "column (good)"
+            raise ValueError(f"{name} must have shape ({size},), one entry per {side} of valuations "
+                             f"{tuple(like.shape)}, got {tuple(v.shape)}")
         if not bool(xp.all(v > 0)):
             raise ValueError(f"{name} must be positive")
         return xp.astype(v, like.dtype)
@@ -208,7 +213,7 @@ class FisherMarket(SaddleProblem):
         primal = float(xp.sum(B * xp.log(u)))
         if not finite_dual:
             return {"fun": primal, "optimality": math.inf, "gap": math.inf}
-        gap = max(dual - primal, 0.0)
+        gap = certified_gap(dual, primal, u.dtype, xp)
         return {"fun": primal, "optimality": gap / self.total_budget, "gap": gap}
 
     def objective(self, point: Any) -> float:

@@ -11,7 +11,7 @@ from .. import kernels
 from ..backend import get_namespace, to_numpy
 from ..functions.base import check_scalar
 from ..linalg.power import operator_norm
-from .base import _like_template, keyword_weights
+from .base import _like_template, certified_gap, keyword_weights
 from .saddle import SaddleProblem, checked_array
 
 __all__ = ["TVL1Denoising", "gradient", "gradient_adjoint"]
@@ -197,7 +197,7 @@ class TVL1Denoising(SaddleProblem):
         top = float(xp.max(xp.abs(KTy)))
         theta = min(1.0, self.lam / top) if top > 0 else 1.0
         bound = theta * float(xp.sum(self.image * KTy))
-        gap = max(primal - bound, 0.0)
+        gap = certified_gap(primal, bound, u.dtype, xp)
         rel = gap / primal if primal > 0 else 0.0
         return {"fun": primal, "optimality": rel, "gap": gap, "dual_bound": bound}
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_namespace, to_numpy
-from ..functions.base import check_array, check_scalar
+from ..functions.base import check_array, check_same_library, check_scalar
 from .base import keyword_weights
 from ._splitting_terms import _float64, _sq, _Terms
 
@@ -82,6 +82,9 @@ class FermatWeber(_Terms):
         if C.shape[0] < 2 or C.shape[1] < 1:
             raise ValueError(f"points must have at least two rows and one column, got shape {tuple(C.shape)}")
         w = xp.ones(C.shape[0], dtype=C.dtype) if self.weights is None else check_array("weights", self.weights, ndim=1)
+        if isinstance(w, np.ndarray) and not isinstance(C, np.ndarray):
+            w = xp.asarray(w)   # NumPy weights join the points' library
+        check_same_library(points=C, weights=w)
         if w.shape[0] != C.shape[0]:
             raise ValueError(f"weights must have one entry per row of points ({C.shape[0]}), got {w.shape[0]}")
         if not bool(xp.all(w > 0)):

@@ -115,6 +115,14 @@ class Problem:
         raise NotImplementedError(f"{type(self).__name__} has no CVXPY reference formulation")
 
 
+def certified_gap(upper: float, lower: float, dtype: Any, xp: Any) -> float:
+    """``upper - lower`` (a duality gap), but never below the rounding of the two values in ``dtype``:
+    a gap that rounds to zero (or below) certifies only to that level, so a ``tol`` under it is not
+    met by cancellation."""
+    rounding = 4.0 * float(xp.finfo(dtype).eps) * (abs(upper) + abs(lower))
+    return max(upper - lower, rounding)
+
+
 def keyword_weights(obj: Any) -> Any:
     """Name the keyword-only parameters when a call passes them by position.
 

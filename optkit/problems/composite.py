@@ -16,7 +16,7 @@ import numpy as np
 from ..backend import get_namespace, to_numpy
 from ..functions import L1Norm, LogDetTrace, OffDiagL1, SquaredLoss
 from ..functions.base import Function, check_scalar
-from .base import Problem, check_shape_and_x0, keyword_weights
+from .base import Problem, certified_gap, check_shape_and_x0, keyword_weights
 
 __all__ = ["CompositeProblem", "Composite", "Lasso", "SparseInverseCovariance", "ScreeningBlocks", "two_terms"]
 
@@ -52,13 +52,6 @@ def two_terms(problem: Any) -> tuple[Function, Function] | None:
     if isinstance(f, Function) and isinstance(g, Function) and f.smooth:
         return f, g
     return None
-
-
-def _certified_gap(primal: float, dual: float, dtype: Any, xp: Any) -> float:
-    """``primal - dual``, but never below the rounding of the two values in ``dtype``: a gap that
-    rounds to zero certifies only to that level."""
-    rounding = 4.0 * float(xp.finfo(dtype).eps) * (abs(primal) + abs(dual))
-    return max(primal - dual, rounding)
 
 
 class CompositeProblem(Problem):
@@ -323,7 +316,7 @@ class Lasso(CompositeProblem):
         scale = min(1.0, self.lam / corr) if corr > 0 else 1.0
         theta = scale * r
         dual = -0.5 * float(theta @ theta) - float(self.b @ theta)
-        gap = _certified_gap(primal, dual, x.dtype, xp)
+        gap = certified_gap(primal, dual, x.dtype, xp)
         return {"fun": primal, "optimality": gap / max(abs(primal), 1e-300), "gap": gap}
 
 
@@ -549,7 +542,7 @@ class SparseInverseCovariance(CompositeProblem):
         if dual is not None:
             lower = max(lower, self._dual_value(dual))
         primal = -logdet + float(xp.sum(self.S * X)) + self.g.value(X)
-        gap = _certified_gap(primal, lower + p, X.dtype, xp) if math.isfinite(lower) else math.inf
+        gap = certified_gap(primal, lower + p, X.dtype, xp) if math.isfinite(lower) else math.inf
         return {"fun": primal, "optimality": gap / max(1.0, abs(primal)), "gap": gap}
 
     def _dual_value(self, D: Any) -> float:

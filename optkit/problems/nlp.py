@@ -165,12 +165,17 @@ class EqualityNLP(Problem):
             raise TypeError(f"hess must be callable or None, got {type(self.hess).__name__}")
         x0 = self.x0
         if isinstance(x0, (list, tuple)) or np.isscalar(x0):
-            x0 = np.asarray(x0, dtype=float)
+            try:
+                x0 = np.asarray(x0, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(f"x0 must be a real 1-d array, got {type(x0).__name__} {x0!r:.60}") from None
         if not hasattr(x0, "shape") or not hasattr(x0, "dtype"):
             raise TypeError(f"x0 must be an array, got {type(x0).__name__}")
         xp = get_namespace(x0)
         if len(x0.shape) != 1 or x0.shape[0] == 0:
             raise ValueError(f"x0 must be a non-empty 1-d array, got shape {tuple(x0.shape)}")
+        if not xp.isdtype(x0.dtype, ("bool", "integral", "real floating")):
+            raise TypeError(f"x0 must have a real dtype, got {x0.dtype}")
         if x0.dtype not in (xp.float32, xp.float64):
             x0 = xp.astype(x0, xp.float64)
         if not bool(xp.all(xp.isfinite(x0))):

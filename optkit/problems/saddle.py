@@ -23,7 +23,7 @@ from .. import kernels
 from ..backend import asarray, get_namespace, inner, is_numpy, namespace_by_name, to_numpy
 from ..functions.base import Function, check_array, check_scalar
 from ..linalg.power import operator_norm
-from .base import Problem
+from .base import Problem, certified_gap
 
 __all__ = ["SaddlePoint", "SaddleProblem", "GameProblem", "MatrixGame", "BilinearSaddle", "SequenceFormGame",
            "Treeplex", "GameNode", "FisherMarket", "MarketEquilibrium", "TVL1Denoising"]
@@ -185,9 +185,10 @@ class SaddleProblem(Problem):
         return self.measures(point)["fun"]
 
 
-def _gap_measures(P: float, D: float, scale: float) -> dict[str, float]:
-    """fun, optimality, gap and value of a pair with primal value ``P`` and dual value ``D``."""
-    gap = max(P - D, 0.0) if math.isfinite(P) and math.isfinite(D) else math.inf
+def _gap_measures(P: float, D: float, scale: float, v: Any) -> dict[str, float]:
+    """fun, optimality, gap and value of a pair with primal value ``P`` and dual value ``D`` computed
+    from ``v`` (the gap floored at their rounding in ``v``'s dtype)."""
+    gap = certified_gap(P, D, v.dtype, get_namespace(v)) if math.isfinite(P) and math.isfinite(D) else math.inf
     value = 0.5 * (P + D) if math.isfinite(gap) else (P if math.isfinite(P) else D)
     return {"fun": value, "optimality": gap / scale, "gap": gap, "value": value}
 
@@ -292,7 +293,7 @@ class GameProblem(SaddleProblem):
             Kx = KTy = None
         ATx = self.apply_K(x) if Kx is None else Kx
         Ay = self.apply_KT(y) if KTy is None else KTy
-        return _gap_measures(*self.best_responses(ATx, Ay), self.payoff_range)
+        return _gap_measures(*self.best_responses(ATx, Ay), self.payoff_range, x)
 
 
 @dataclass(frozen=True)
@@ -559,7 +560,7 @@ class BilinearSaddle(SaddleProblem):
         D = -self.f.conjugate(-KTy) - self.g.value(y)
         scale = self.scale if self.scale is not None else max(1.0, abs(P) if math.isfinite(P) else 0.0,
                                                                 abs(D) if math.isfinite(D) else 0.0)
-        out = _gap_measures(P, D, scale)
+        out = _gap_measures(P, D, scale, x)
         if not math.isfinite(out["fun"]):
             out["fun"] = out["value"] = float(get_namespace(x).vecdot(Kx, y)) + self.f.value(x) - self.g.value(y)
         return out

@@ -77,3 +77,32 @@ def test_the_lasso_default_converges_with_a_dense_solution(tol):
     A, b = rng.standard_normal((100, 200)), rng.standard_normal(100)
     res = optkit.solve(Lasso(A, b, lam=0.1), tol=tol)
     assert res.success and res.optimality <= tol
+
+
+@pytest.mark.parametrize("scale", [1e-100, 1e-80, 1e80, 1e100])
+@pytest.mark.parametrize("method", ["alm", "fast_alm", "fista", "working_set"])
+def test_the_lasso_scaled_as_a_whole_is_solved_at_every_scale(scale, method):
+    """A and b scaled by c and lam by c**2: the same Lasso (x unchanged, objective times c**2). The
+    power iteration's norm squared the entries of A^T A v, overflowing to L = inf above c = 1e77 and
+    underflowing to L = 0 below 1e-81: ALM, FALM and FISTA stayed at x0 (gap 0.64) to MAX_ITER."""
+    data = lasso_instance(30, 12, seed=3)
+    A, b, lam = data["A"], data["b"], data["lam"]
+    base = optkit.solve(Lasso(A, b, lam=lam), method=method, tol=1e-8)
+    problem = Lasso(A * scale, b * scale, lam=lam * scale ** 2)
+    res = optkit.solve(problem, method=method, tol=1e-8)
+    assert res.success and problem.measures(res.x)["optimality"] <= 1e-8
+    np.testing.assert_allclose(res.x, base.x, rtol=1e-5, atol=1e-6 * float(np.max(np.abs(base.x))))
+
+
+@pytest.mark.parametrize("scale", [1e-120, 1e-20, 1e20, 1e100])
+def test_fista_on_a_scaled_inverse_covariance(scale):
+    """S times c and lam times c: the same SICS with X divided by c. FISTA's backtracking stopped
+    at an absolute step of 1e-20 while c = 1e20 needs about 1e-40 (an infeasible point, NUMERICAL_ERROR),
+    and its first step 1.0 grew by backtrack**-0.25 per iteration towards the 1e240 that c = 1e-120
+    needs (MAX_ITER). The same number of iterations at every scale."""
+    data = sics_instance(12, seed=2)
+    S, lam = data["S"], data["lam"]
+    problem = SparseInverseCovariance(S * scale, lam=lam * scale)
+    res = optkit.solve(problem, method="fista", tol=1e-6)
+    assert res.success and problem.measures(res.x)["optimality"] <= 1e-6
+    assert res.nit <= 2 * optkit.solve(SparseInverseCovariance(S, lam=lam), method="fista", tol=1e-6).nit

@@ -133,3 +133,11 @@ def test_scalar_parameters_checked():
     with pytest.raises(ValueError, match="symmetric"):
         LogDetTrace(np.array([[1.0, 2.0], [0.0, 1.0]]))
 
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-90, 1.0, 1e90, 1e150])
+def test_spectral_norm_sq_at_extreme_scales(scale):
+    """The iterate's norm must not square its entries (inf above 1e154, 0 below 1e-162):
+    ||cA||^2 = c^2 ||A||^2 at every scale whose square is a normal float."""
+    A = np.random.default_rng(1).standard_normal((9, 6))
+    assert spectral_norm_sq(A * scale) / scale ** 2 == pytest.approx(spectral_norm_sq(A), rel=1e-9)

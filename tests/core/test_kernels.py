@@ -68,3 +68,18 @@ def test_threaded_builds_are_cached_apart():
         serial, threaded = getattr(mod, f"{name}_serial"), getattr(mod, f"{name}_parallel")
         assert serial.py_func.__qualname__ != threaded.py_func.__qualname__
         assert threaded.targetoptions.get("parallel") and not serial.targetoptions.get("parallel")
+
+
+def test_projections_with_a_radius_below_the_largest_entrys_rounding_unit():
+    """The first sorted entry is active for every radius r > 0, but u_0 - r rounds to u_0 when r is
+    below half its rounding unit: the twins then found no active entry (a NumPy error on an empty
+    reduction), Numba's threshold divided by zero and its simplex projection returned v unprojected."""
+    v = np.array([1e20, 3.0, 1.0])
+    for project in (kernels.project_simplex, kernels.twin.project_simplex):
+        p = project(v, 1e-3)
+        assert np.all(p >= 0) and p.sum() <= 1e-3 + np.spacing(1e20)
+        np.testing.assert_array_equal(p, np.zeros(3))
+    for threshold in (kernels.l1_ball_threshold, kernels.twin.l1_ball_threshold):
+        theta = threshold(v, 1e-3)
+        assert theta == 1e20
+        assert np.abs(kernels.soft_threshold(v, theta)).sum() <= 1e-3

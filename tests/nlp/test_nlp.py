@@ -2,6 +2,7 @@
 input checks, failure statuses, the sketches and their kernels, PoissonControl against CVXPY."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -352,3 +353,14 @@ def test_generated_logistic_large():
     for method in ("sqp", "exact_al"):
         res = optkit.solve(p, method=method, tol=1e-9, **_seed(method))
         assert res.success and res.kkt_residual <= 1e-8
+
+
+@pytest.mark.parametrize("bad", ["data", ["a", "b"], [1 + 1j, 2.0], np.array([1 + 1j, 2.0]), np.array([1.0, 2.0], dtype=object)])
+def test_nonnumeric_or_complex_x0_is_refused_by_name(bad):
+    """A string list failed inside NumPy ("could not convert string to float") without naming x0, and
+    a complex array lost its imaginary part with only NumPy's ComplexWarning."""
+    p = hock_schittkowski(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a ComplexWarning is not an answer
+        with pytest.raises(TypeError, match="x0"):
+            dataclasses.replace(p, x0=bad)

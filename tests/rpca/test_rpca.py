@@ -5,6 +5,7 @@ work, and the video data."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import math
 import warnings
@@ -366,3 +367,14 @@ def test_fw_t_line_search_sums_match_the_fused_pass():
             np.testing.assert_allclose(solver._quadratic(st, u, v, c),
                                        rpca_kernels.fw_quadratic(st.G, st.L, st.S, None, u, v, c),
                                        rtol=1e-8, atol=1e-10 * (1 + st.sq))
+
+
+@pytest.mark.parametrize("radius", ["tau_L", "tau_S"])
+def test_fw_p_with_radii_below_the_datas_rounding_unit(radius):
+    """A radius far below the data (tau_L = 1e-20 with entries of order 1) made the projection onto
+    the nuclear ball fail inside NumPy (an empty reduction); the answer is the other block alone."""
+    p = dataclasses.replace(_con(), **{radius: 1e-20})
+    res = optkit.solve(p, method="fw_p", tol=1e-3, max_iter=2000)
+    assert res.success and p.measures(res.x)["optimality"] <= 1e-3
+    size = nuclear_norm(to_numpy(res.x.L)) if radius == "tau_L" else float(np.abs(to_numpy(res.x.S)).sum())
+    assert size <= 1e-20

@@ -1,6 +1,7 @@
 """Saddle-point problems: input checks, game construction and values, certificates, CVXPY forms."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -9,12 +10,17 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+import optkit
+from optkit.backend import namespace_by_name
 from optkit.datasets.saddle import noisy_camera, random_market, random_matrix_game
 from optkit.functions import Box, L1Ball, L1Norm, Simplex, SquaredLoss
 from optkit.problems import (BilinearSaddle, FisherMarket, MarketEquilibrium, MatrixGame, SaddlePoint,
                              SequenceFormGame, TVL1Denoising)
 from optkit.problems._saddle_tvl1 import gradient, gradient_adjoint
+from optkit.solvers.base import ToleranceWarning
 from optkit.validate import reference_solve
+
+from .cases import CASES
 
 
 def lp_value(game: SequenceFormGame) -> float:
@@ -234,3 +240,51 @@ def test_a_game_from_its_rules_through_the_node_protocol():
     assert lp_value(game) == pytest.approx(0.0, abs=1e-12)
     u = game.initial_point()
     assert game.measures(u)["gap"] == pytest.approx(0.0, abs=1e-12)      # uniform play is the equilibrium
+
+
+@pytest.mark.parametrize("name", ["kuhn_poker", "bilinear_l1ball_simplex", "fisher_market_4x5", "tvl1_camera_8x8"])
+def test_a_gap_that_rounds_to_zero_certifies_only_to_its_rounding(name):
+    """The gaps were clamped with max(P - D, 0): at a solution whose two bounds cancelled in rounding
+    the certificate was exactly 0, and PDHG and mirror prox reported OPTIMAL at tol=1e-300 (and on
+    Kuhn poker with A scaled by 1e50 and the stated payoff range 4, at a NashConv of 5e33)."""
+    xp = namespace_by_name("numpy")
+    problem = next(c for c in CASES if c.name == name).make(xp, xp.float64)
+    for method in ("pdhg", "mirror_prox"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ToleranceWarning)   # tol is below what float64 certifies
+            res = optkit.solve(problem, method=method, tol=1e-300, max_iter=1000)
+        assert not res.success and res.optimality > 0 and problem.measures(res.x)["optimality"] > 0, (method, res)
+    if name == "kuhn_poker":
+        scaled = dataclasses.replace(problem, A=problem.A * 1e50)
+        res = optkit.solve(scaled, method="pdhg", max_iter=300)
+        assert not res.success and res.optimality > 1e-6
+
+
+@pytest.mark.parametrize("name", ["budgets", "supplies"])
+def test_market_vectors_from_another_array_library_are_refused_by_name(name):
+    """An array_api_strict budget beside NumPy valuations failed inside array_api_compat
+    (AttributeError: 'Array' object has no attribute 'astype')."""
+    market = next(c for c in CASES if c.name == "fisher_market_4x5").make(namespace_by_name("numpy"), np.float64)
+    strict = namespace_by_name("array_api_strict").asarray(np.asarray(getattr(market, name)))
+    with pytest.raises(TypeError, match=f"{name}.*use one array library"):
+        dataclasses.replace(market, **{name: strict})
+
+
+def test_market_shape_mismatch_names_valuations_too():
+    """Valuations with a row dropped were reported as "budgets must have shape (3,)" only: the
+    argument the user changed was not named."""
+    market = next(c for c in CASES if c.name == "fisher_market_4x5").make(namespace_by_name("numpy"), np.float64)
+    with pytest.raises(ValueError, match=r"budgets.*valuations"):
+        dataclasses.replace(market, valuations=np.asarray(market.valuations)[:-1])
+
+
+@pytest.mark.parametrize("scale", [1e-130, 1e100, 1e130])
+@pytest.mark.parametrize("method", ["pdhg", "mirror_prox"])
+def test_a_matrix_game_at_any_payoff_scale(scale, method):
+    """The same game with payoffs times c (its payoff range follows): the operator norm's power
+    iteration squared entries of K^T K v, L = inf above c = 1e77, and both methods stopped at their
+    first step with NUMERICAL_ERROR."""
+    game = next(c for c in CASES if c.name == "matrix_game_uniform_7x5").make(namespace_by_name("numpy"), np.float64)
+    scaled = dataclasses.replace(game, A=np.asarray(game.A) * scale)
+    res = optkit.solve(scaled, method=method, tol=1e-6, max_iter=3000)
+    assert res.success and scaled.measures(res.x)["optimality"] <= 1e-6

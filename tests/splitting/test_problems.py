@@ -1,6 +1,7 @@
 """The splitting problems: input checks, CVXPY forms, and certificates that bound the suboptimality."""
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -13,6 +14,8 @@ from optkit.functions import L1Norm, MoreauEnvelope, SquaredLoss, TotalVariation
 from optkit.operators import GaussianBlur, PartialFourier
 from optkit.problems import FermatWeber, FusedLasso, SumOfFunctions, TVImageRecovery, psnr
 from optkit.validate import reference_solve
+
+from .cases import CASES
 
 
 def _image(rng, shape=(7, 8)):
@@ -172,3 +175,16 @@ def test_mri_data_layouts_and_backends(backend):
     assert m["psnr"] == np.inf and m["gap"] >= 0
     ramp = np.linspace(0.0, 1.0, 20)
     assert psnr(ramp + 0.01, ramp) == pytest.approx(40.0)
+
+
+def test_fermat_weber_data_from_two_array_libraries():
+    """Strict points with NumPy weights (the default's library) and the reverse failed inside the
+    libraries with AttributeErrors; NumPy weights now join the points' library, and weights of
+    another library than the points are refused by name."""
+    xp, strict = namespace_by_name("numpy"), namespace_by_name("array_api_strict")
+    problem = next(c for c in CASES if c.name == "fermat_weber_12x3").make(xp, xp.float64)
+    moved = dataclasses.replace(problem, points=strict.asarray(np.asarray(problem.points)),
+                                weights=np.asarray(problem.weights))
+    assert optkit.solve(moved, max_iter=3).x is not None
+    with pytest.raises(TypeError, match="weights.*use one array library"):
+        dataclasses.replace(problem, weights=strict.asarray(np.asarray(problem.weights)))

@@ -149,3 +149,20 @@ def test_datasets():
         noisy_image("lena")
     with pytest.raises(ValueError, match="sampling"):
         mri_phantom(16, sampling=1.5)
+
+
+@pytest.mark.parametrize("method", ["admm", "msa", "famsa"])
+def test_a_start_whose_certificate_overflows_is_a_numerical_error(method):
+    """x0 with an entry 1e300: every smoothing's certificate is NaN (inf - inf), so the choice of the
+    initial dual point, comparing with NaN, found no candidate and StopIteration escaped from solve."""
+    from .cases import CASES  # noqa: PLC0415
+
+    xp = namespace_by_name("numpy")
+    problem = next(c for c in CASES if c.name == "tv_denoise_5x6").make(xp, xp.float64)
+    x0 = np.array(problem.initial_point(), copy=True)
+    x0.reshape(-1)[0] = 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # the overflow itself
+        res = optkit.solve(problem, method=method, x0=x0, max_iter=50)
+    assert res.status is optkit.Status.NUMERICAL_ERROR and not res.success
+    assert np.all(np.isfinite(np.asarray(res.x)))

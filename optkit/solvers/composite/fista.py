@@ -11,6 +11,7 @@ from typing import Any
 
 from ..._registry import register
 from ...backend import get_namespace
+from ...linalg.power import scaled_norm
 from ...problems.composite import CompositeProblem, two_terms
 from ..base import Check, Options, Solver, option
 from ..momentum import Momentum, opposes
@@ -36,6 +37,16 @@ class _State:
     step: float
     momentum: Momentum = Momentum()
     backtracks: int = 0
+
+
+def _first_step(f: Any, x: Any) -> float:
+    """The backtracking's first trial step without a Lipschitz constant: ``||x|| / ||grad f(x)||``, in
+    the units of a step at any data scale (a fixed 1.0 grew by backtrack**-0.25 per iteration: an inverse
+    covariance with S scaled by 1e-120 needed steps near 1e240 and stopped at MAX_ITER); 1.0 where the
+    ratio is zero or not finite."""
+    size, slope = scaled_norm(x), scaled_norm(f.grad(x))
+    ratio = size / slope if slope > 0.0 else 0.0
+    return ratio if 0.0 < ratio < math.inf else 1.0
 
 
 @register("fista", aliases=("apg_composite",))
@@ -98,7 +109,7 @@ class FISTA(Solver):
         x = p.initial_point() if x0 is None else x0
         L = p.f.lipschitz
         self.fixed = self.options.step_size is not None or bool(L)
-        step = self.options.step_size or (1.0 / L if L else 1.0)
+        step = self.options.step_size or (1.0 / L if L else _first_step(p.f, x))
         # Rounding in f (e.g. a log-determinant) must not fail the sufficient-decrease test.
         self.slack = 100 * float(self.xp.finfo(p.dtype).eps)
         return _State(x=x, z=x, step=step)
@@ -123,7 +134,9 @@ class FISTA(Solver):
                     break
                 step *= o.backtrack
                 backtracks += 1
-                if step < 1e-20:
+                # a floor for termination only, far below any step the data need: an absolute 1e-20 left
+                # the inverse covariance scaled by 1e20 (steps near 1e-40) at an infeasible point
+                if step < 1e-300:
                     break
         beta, momentum = s.momentum.advance(restart=o.restart and opposes([(s.z, x, s.x)]))
         new = _State(x=x, z=x if beta == 0 else x + beta * (x - s.x), step=step, momentum=momentum,

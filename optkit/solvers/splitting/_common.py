@@ -1,6 +1,8 @@
 """What the splitting methods share: acceptance, smoothing of nonsmooth terms, the initial dual."""
 from __future__ import annotations
 
+import math
+
 from typing import Any, NamedTuple
 
 from ...problems.splitting import k_terms
@@ -53,5 +55,8 @@ def initial_dual(problem: Any, x: Any, factor: float, tol: float, sigma: float |
                                 all(abs(a - b) <= 0.01 * max(a, b) for a, b in zip(certs[-3:-1], certs[-2:]))):
             break
         s = s / factor
-    best = min(c.measures["optimality"] for c in seen)
-    return next(c for c in seen if c.measures["optimality"] <= 2.0 * best)
+    # NaN certificates (a start so large that the measures overflow) compare false with everything:
+    # choose among the others, or return the first and let the run report the non-finite certificate
+    measured = [c for c in seen if not math.isnan(c.measures["optimality"])] or seen[:1]
+    best = min(c.measures["optimality"] for c in measured)
+    return next((c for c in measured if c.measures["optimality"] <= 2.0 * best), measured[0])
