@@ -17,6 +17,7 @@ from optkit.datasets.nlp import breast_cancer_constrained, logistic_constrained_
 from optkit.linalg.sketch import sketch_solve, sketch_system
 from optkit.problems import (HS_NUMBERS, ConstrainedLogisticRegression, EqualityNLP, NLPStart, PoissonControl,
                              hock_schittkowski)
+from optkit.solvers.base import ToleranceWarning
 
 NP = namespace_by_name("numpy")
 
@@ -133,6 +134,19 @@ def test_measures_certificate_and_scales():
     assert m["optimality"] == pytest.approx(max(m["kkt"] / sg, m["infeasibility"] / sc))
     assert m["kkt_residual"] == pytest.approx(math.hypot(m["kkt"], m["infeasibility"]))
 
+
+@pytest.mark.parametrize("method", ["exact_al", "sqp"])
+def test_a_stationarity_sum_that_cancels_certifies_only_its_rounding(method):
+    # HS7's gradient and J^T lambda cancelled to exactly 0 at the rounded solution (0, sqrt 3), and a
+    # run at tol=1e-300 reported OPTIMAL with optimality 0
+    p = hock_schittkowski(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ToleranceWarning)
+        res = optkit.solve(p, method=method, tol=1e-300, max_iter=50)
+    assert res.status is not Status.OPTIMAL and 0.0 < res.optimality < 1e-14
+    m = p.measures(res.x, dual=res.dual)
+    g, jtl = np.asarray(p.grad(res.x)), np.asarray(p.jacobian(res.x)).T @ np.asarray(res.dual)
+    assert m["kkt"] >= 4 * np.finfo(float).eps * (np.linalg.norm(g) + np.linalg.norm(jtl))
 
 def _toy(**kw):
     """min x1^2 + x2^2 + x3^2 s.t. x1 + x2 + x3 = 1 (and whatever kw overrides)."""
