@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-
 from typing import Any, NamedTuple
 
 from ...problems.splitting import k_terms
