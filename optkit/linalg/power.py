@@ -10,7 +10,7 @@ __all__ = ["operator_norm"]
 
 
 def scaled_norm(w: Any) -> float:
-    """:math:`\|w\|_2` of an array (all entries) computed on ``w / max|w|``: the plain norm squares
+    """:math:`\\|w\\|_2` of an array (all entries) computed on ``w / max|w|``: the plain norm squares
     the entries, which overflows above about 1e154 and underflows below about 1e-162 in float64."""
     xp = get_namespace(w)
     top = float(xp.max(xp.abs(w))) if math.prod(w.shape) else 0.0
