@@ -27,7 +27,6 @@ def operator_norm(apply: Callable[[Any], Any], adjoint: Callable[[Any], Any], v0
     ``10 rtol`` to make step sizes computed from it safe. ``v0`` should not be orthogonal to the
     top right singular vector (a positive vector rarely is).
     """
-    xp = get_namespace(v0)
     v = v0 / scaled_norm(v0)
     est = 0.0
     for _ in range(max_iter):
