@@ -393,32 +393,22 @@ class EntropicOT(Problem):
         weight = float(reg) if foreign else self.reg
         potentials = isinstance(x, (tuple, list))
         f, g = x if potentials else (dual if dual is not None and not foreign else (None, None))
-        if self._numpy and f is not None and (potentials or (rows is None or cols is None)):
+        if potentials and (rows is None or cols is None):
+            from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
+
+            rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
+        if self._numpy and f is not None:
             from ..kernels.transport import ot_plan_measures  # noqa: PLC0415
 
-            # one compiled pass over the plan or its marginals: the same sums as below (a called-once solve spent
-            # 50-90 us in the ten NumPy calls they take, with cold caches)
-            if potentials and (rows is None or cols is None):
-                from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
-
-                rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
-            fun, err = ot_plan_measures(None if potentials else x, rows, cols, self.a, self.b, f, g, weight)
-            return {"fun": fun if math.isfinite(err) else math.nan,
-                    "optimality": math.inf if foreign else err / self.mass, "marginal_error": err}
-        if rows is None or cols is None:
-            if potentials:
-                from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
-
-                rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
-            elif self._numpy:
-                rows, cols = x.sum(axis=1), x.sum(axis=0)
-            else:
-                rows, cols = xp.sum(x, axis=1), xp.sum(x, axis=0)
-        if f is not None:
-            fun = float(f @ rows + g @ cols - weight * (rows.sum() if self._numpy else xp.sum(rows)))
+            # one compiled pass over the plan or its marginals, the sums of the general case below (a called-once
+            # solve spent 50-90 us in the ten NumPy calls they take, with cold caches)
+            known = rows is not None and cols is not None
+            fun, err = ot_plan_measures(None if known else x, rows, cols, self.a, self.b, f, g, weight)
         else:
-            fun = self.objective(x)
-        err = self.marginal_error(rows=rows, cols=cols)
+            if rows is None or cols is None:
+                rows, cols = xp.sum(x, axis=1), xp.sum(x, axis=0)
+            fun = float(f @ rows + g @ cols - weight * xp.sum(rows)) if f is not None else self.objective(x)
+            err = self.marginal_error(rows=rows, cols=cols)
         if not math.isfinite(err):
             fun = math.nan
         return {"fun": fun, "optimality": math.inf if foreign else err / self.mass, "marginal_error": err}
