@@ -285,16 +285,18 @@ class _QuasiNewton:
         """SFO calls charged for the Jacobi diagonal: one pass over the data, counted as ``n``."""
         return self.n if self.options.scaling == "jacobi" else 0
 
-    def pair(self, st: Any) -> None:
+    def pair(self, st: Any, g_now: Any = None) -> None:
         """At step k: commit pending pairs at an epoch start (lag), then the pair
         :math:`s = x_k - x_{k-1}`, :math:`y = \\nabla F_{S_{k-1}}(x_k) - \\nabla F_{S_{k-1}}(x_{k-1})` (the
-        same minibatch at both points), damped into the memory."""
+        same minibatch at both points), damped into the memory. ``g_now``: that gradient at :math:`x_k` where
+        the caller has it (already counted)."""
         if self.lag and st.k % self.steps_per_epoch == 0:
             st.memory.commit()
         if st.batch is None:
             return
-        g_now = self.problem.grad(st.x, st.batch)
-        st.sfo += st.batch.size
+        if g_now is None:
+            g_now = self.problem.grad(st.x, st.batch)
+            st.sfo += st.batch.size
         st.memory.update(st.x, st.x_prev, g_now, st.g_prev, self.options.damping)
 
     def info(self, st: Any) -> dict[str, Any]:
@@ -418,10 +420,10 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         :math:`y = \\nabla F_S(x_{k+1}) - \\nabla F_S(x_k)` (one minibatch at both points) enters H at the next
         step. With all samples at both steps the accepted trial's value and gradient are the next step's."""
         p = self.problem
-        if self.lag and st.k % self.steps_per_epoch == 0:
-            st.memory.commit()
         if st.g_next is not None:
-            st.memory.update(st.x, st.x_prev, st.g_next, st.g_prev, self.options.damping)
+            self.pair(st, st.g_next)
+        elif self.lag and st.k % self.steps_per_epoch == 0:  # no accepted trial: nothing to pair, only the commit
+            st.memory.commit()
         size = self.size_at(st.k) if self.growth else None
         if st.g_next is not None and self.whole(size, st.batch):
             batch, f, g = st.batch, st.f_next, st.g_next
@@ -450,12 +452,10 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         size = self.size_at(st.k) if self.growth else None
         if self.whole(size, st.batch):
             # full batches at both steps: the pair's gradient at x_k is this step's gradient, taken once
-            if self.lag and st.k % self.steps_per_epoch == 0:
-                st.memory.commit()
             batch = st.batch
             g = self.problem.grad(st.x, batch)
             st.sfo += batch.size
-            st.memory.update(st.x, st.x_prev, g, st.g_prev, self.options.damping)
+            self.pair(st, g)
         else:
             self.pair(st)
             batch = self.next_batch(st, size)
