@@ -34,6 +34,7 @@ N_STATE = 14
 # float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
 # fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
 _REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's
+_UNCLIPPED = math.exp(300.0 - 2.0 * _REF_SPAN)  # a reference kernel's entries must stay below (gibbs clips at e^300)
 # ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
 
@@ -183,6 +184,13 @@ def gibbs_plan(C, f, g, reg, cutoff, K0, f0, g0, ref_reg):  # pragma: no cover  
 
 
 @numba.njit(cache=True)
+def _reference_fits(K0, n, m, cutoff):  # pragma: no cover  (compiled)
+    """Whether a reference kernel can be kept in ``K0`` (see :func:`_gibbs_pass`): it is ``(n, m)`` and the low
+    end of its span, ``cutoff - 2 _REF_SPAN``, stays in the normal range."""
+    return K0.shape[0] == n and K0.shape[1] == m and cutoff - 2.0 * _REF_SPAN > -700.0
+
+
+@numba.njit(cache=True)
 def _gibbs_pass(C, f, g, reg, cutoff, log_thr, plan, ref):  # pragma: no cover  (compiled)
     r"""``gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan)``: the same row and column sums, row
     counts and kept plan entries, with the exponentials of the plan factorised through a reference kernel.
@@ -206,11 +214,10 @@ def _gibbs_pass(C, f, g, reg, cutoff, log_thr, plan, ref):  # pragma: no cover  
     ef = np.empty(n)
     eg = np.empty(m)
     if not (fst[3] == reg and _factors(f, g, f0, g0, inv, ef, eg)):
-        low = cutoff - 2.0 * _REF_SPAN
-        if K0.shape[0] != n or K0.shape[1] != m or low <= -700.0:  # no reference to make (CG runs pass none)
+        if not _reference_fits(K0, n, m, cutoff):  # no reference to make (CG runs pass none)
             return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
-        K0[:, :] = gibbs_serial(C, f, g, reg, low)
-        if np.max(K0) > math.exp(300.0 - 2.0 * _REF_SPAN):  # clipped entries: no reference
+        K0[:, :] = gibbs_serial(C, f, g, reg, cutoff - 2.0 * _REF_SPAN)
+        if np.max(K0) > _UNCLIPPED:  # clipped entries: no reference
             fst[3] = 0.0
             return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
         f0[:] = f
@@ -331,8 +338,7 @@ def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref
     becomes the reference kernel of :func:`_gibbs_pass` when ``ref`` holds it (exact Newton steps), so that
     the first pass of the stage is already factorised."""
     K0, f0, g0, fst = ref
-    if (K0.shape[0] == f.size and K0.shape[1] == g.size and cutoff - 2.0 * _REF_SPAN > -700.0
-            and np.max(K0) <= math.exp(300.0 - 2.0 * _REF_SPAN)):
+    if _reference_fits(K0, f.size, g.size, cutoff) and np.max(K0) <= _UNCLIPPED:
         f0[:] = f
         g0[:] = g
         fst[3] = reg
@@ -367,15 +373,7 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
     if relax:
         ist[RELAX] = 1
         _adapt(fst, ist, err)
-    F[0, :] = f
-    G[0, :] = g
-    fun = np.sum(f * rows) + np.sum(g * cols) - reg * np.sum(rows)
-    out[0, 0] = fun if math.isfinite(err) else np.nan
-    out[0, 1] = err
-    out[0, 2] = reg
-    out[0, 3] = fst[0]
-    out_ist[0, :] = ist
-    return err
+    return _write_row(f, g, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, 0)
 
 
 @numba.njit(cache=True)
@@ -460,18 +458,26 @@ def _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, e
     over-relaxation weight, counters) and
     say whether the call stops there: at ``max_iter``, or at an iteration the run loop checks whose
     relative marginal error (at the problem's reg: ``certifiable``) is <= ``tol`` or not a number."""
-    err = _error(rows, cols, a, b)
-    fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
-    F[done, :] = fe
-    G[done, :] = ge
-    out[done, 0] = fun if math.isfinite(err) else np.nan
-    out[done, 1] = err
-    out[done, 2] = reg
-    out[done, 3] = fst[0]
     ist[NIT] += 1
-    out_ist[done, :] = ist
+    err = _write_row(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done)
     nit = ist[NIT]
     return nit >= max_iter or ((nit % every == 0) and certifiable and not err / mass > tol)
+
+
+@numba.njit(cache=True)
+def _write_row(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, row):  # pragma: no cover  (compiled)
+    """Row ``row`` of the trace: the potentials, ``(objective, marginal error, reg, over-relaxation weight)``
+    (the objective through the potentials, as :meth:`EntropicOT.measures`) and the counters; returns the error."""
+    err = _error(rows, cols, a, b)
+    fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
+    F[row, :] = fe
+    G[row, :] = ge
+    out[row, 0] = fun if math.isfinite(err) else np.nan
+    out[row, 1] = err
+    out[row, 2] = reg
+    out[row, 3] = fst[0]
+    out_ist[row, :] = ist
+    return err
 
 
 @numba.njit(cache=True)
