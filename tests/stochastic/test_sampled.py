@@ -106,3 +106,16 @@ def test_sampled_diagonal_reaches_a_stationary_point_on_numpy_and_array_api_stri
     strict = optkit.solve(problem.to(xs), **run)
     assert strict.success and strict.nit == res.nit
     np.testing.assert_allclose(np.asarray(strict.x), res.x, rtol=1e-7, atol=1e-9)
+
+
+def test_sdlbfgs_vr_takes_the_sampled_diagonal_from_its_first_snapshot():
+    """The first snapshot's full gradient reads every row, so the sampled diagonal is the exact one from the first
+    step: the iterates of diagonal="pass", without the pass's n SFO calls."""
+    X, y, _ = _sparse(seed=5, n=200, d=30)
+    problem = SigmoidSVM(X, y, l2=1e-2)
+    run = dict(method="sdlbfgs_vr", scaling="jacobi", step_size=0.3, damping=0.1, batch_size=20, seed=2,
+               max_iter=40, tol=1e-12)
+    sampled = optkit.solve(problem, diagonal="sampled", **run)
+    passed = optkit.solve(problem, diagonal="pass", **run)
+    np.testing.assert_array_equal(sampled.x, passed.x)
+    assert sampled.measures["sfo"] == passed.measures["sfo"] - 200

@@ -205,11 +205,15 @@ class _QuasiNewton:
 
     def next_batch(self, st: Any, size: int | None = None) -> Any:
         batch = super().next_batch(st, size)
+        self.observe(st, batch)
+        return batch
+
+    def observe(self, st: Any, batch: Any) -> None:
+        """The sampled diagonal takes in the rows of ``batch``; the memory moves to a refreshed estimate."""
         if st.diagonal is not None:
             scale = st.diagonal.observe(batch)
             if scale is not None:
                 st.memory.rescale(scale, self.options.damping)
-        return batch
 
     def check_scaling(self) -> None:
         if self.options.scaling == "jacobi" and not hasattr(self.problem, "curvature_diagonal"):
@@ -487,6 +491,8 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
     def init(self, x0: Any) -> _SdVRState:
         st = self.start_pairs(x0)
         self.take_snapshot(st)
+        # the first snapshot's full gradient reads every row: the sampled diagonal is exact from the first step
+        self.observe(st, self.problem.batch(None))
         return st
 
     def take_snapshot(self, st: _SdVRState) -> None:
