@@ -21,7 +21,7 @@ class Memory:
     is constant over an epoch. Counts of accepted, damped and skipped pairs go to ``Result.info``.
     ``scale`` (a vector :math:`r = D^{1/2}`, for ``scaling="jacobi"``): the pairs are stored and damped in the
     coordinates :math:`u = r x`, as :math:`(r s, y / r)`, and :meth:`direction` is
-    :math:`D^{-1/2} H_u D^{-1/2} g`.
+    :math:`D^{-1/2} H_u D^{-1/2} g`; :meth:`rescale` moves the stored pairs to a new ``scale``.
     """
 
     def __init__(self, xp: Any, p: int, d: int, dtype: Any, lag: bool, against_delta: bool = False,
