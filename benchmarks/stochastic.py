@@ -105,7 +105,8 @@ def grids(L: float | None, kind: str = "small", batch: int = 256, n: int | None 
     and batch sizes over their own ladders of base steps (:func:`_scheduled`; SdLBFGS also over ``delta``,
     SGD also with momentum); on the large sets the variance-reduced methods also over the batch size. On sparse data
     (``sparse``, ``n`` samples) SdLBFGS and SdLBFGS-VR also with the Jacobi-scaled :math:`H_0` (``scaling="jacobi"``,
-    our departure; on the dense SVM it did not reach 1e-3), SdLBFGS-VR then with inner loops of a third of an epoch."""
+    our departure, its diagonal from the minibatches' rows by default; on the dense SVM it did not reach 1e-3): SdLBFGS
+    with growth or with a fixed batch and ``1/k`` steps, SdLBFGS-VR with inner loops of a third of an epoch or 21 steps."""
     batches = (batch, 2 * batch)
     base = [0.1, 0.3, 1.0, 3.0, 10.0] if L is None else [c / L for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)]
     if kind == "convex":
