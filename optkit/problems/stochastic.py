@@ -40,16 +40,19 @@ class _LinearModel(FiniteSum):
     def initial_point(self) -> Any:
         return self.xp.zeros((self.n_params,), dtype=self.dtype)
 
-    def curvature_diagonal(self) -> Any:
+    def curvature_diagonal(self, idx: Any = None) -> Any:
         """A per-parameter curvature bound, shape (``n_params``,): :math:`D_{jc} = c\\,\\frac1n\\sum_i x_{ij}^2 + \\ell_2`.
 
         With :math:`|\\ell''| \\le c` (``loss_curvature``), :math:`D` bounds the diagonal of the Hessian
         (:math:`\\frac1n\\sum_i \\ell''(z_{ic}) x_{ij}^2 + \\ell_2`) at every point: the Jacobi diagonal of the
         Gauss-Newton bound, from the column second moments of ``X`` in one pass over its entries (sparse ``X``
-        stays sparse). Same for every output ``c`` of a multinomial model.
+        stays sparse). Same for every output ``c`` of a multinomial model. ``idx`` (indices or a
+        :class:`Batch`): the same over those rows only (the mean over the minibatch, in the work of its
+        nonzeros), the estimate that SdLBFGS's ``diagonal="sampled"`` averages.
         """
-        xp, (n, d), k = self.xp, self.design.shape, self.n_outputs
-        m2 = self.design.squared().rmatvec(xp.ones((n, 1), dtype=self.dtype))[:, 0] / n
+        xp, k, batch = self.xp, self.n_outputs, self._batch(idx)
+        d = self.n_features
+        m2 = batch.X.squared().rmatvec(xp.ones((batch.size, 1), dtype=self.dtype))[:, 0] / batch.size
         m2 = xp.reshape(xp.broadcast_to(m2[:, None], (d, k)), (-1,))
         return self.loss_curvature * m2 + self.l2
 

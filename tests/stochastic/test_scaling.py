@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import optkit
 from optkit.backend import namespace_by_name, to_numpy
 from optkit.problems import LogisticRegression, MLPClassifier, SigmoidSVM
-from optkit.solvers.stochastic.sdlbfgs import Memory
+from optkit.solvers.stochastic._memory import Memory
 
 from .test_growth import _counted
 from .test_kernels import _bfgs_matrix
@@ -64,16 +64,19 @@ def test_scaled_memory_is_the_bfgs_matrix_of_the_scaled_pairs():
     np.testing.assert_allclose(mem.direction(g), (H_u @ (g / r)) / r, rtol=1e-10, atol=1e-12)
 
 
-def test_jacobi_scaling_counts_its_pass_and_converges_on_numpy_and_array_api_strict():
+@pytest.mark.parametrize("diagonal,extra", [("pass", 200), ("sampled", 0)])
+def test_jacobi_scaling_counts_its_pass_and_converges_on_numpy_and_array_api_strict(diagonal, extra):
     X, y, _ = _sparse(seed=5, n=200, d=30)
     problem = LogisticRegression(X, y, l2=1e-2)
-    options = dict(method="sdlbfgs_vr", scaling="jacobi", tol=1e-7, seed=0, max_epochs=60, batch_size=20)
+    options = dict(method="sdlbfgs_vr", scaling="jacobi", diagonal=diagonal, tol=1e-7, seed=0, max_epochs=60,
+                   batch_size=20)
     counted, calls = _counted(LogisticRegression(X, y, l2=1e-2))
     res = optkit.solve(counted, **options)
     assert res.success
-    # every minibatch sample gradient, every snapshot pass and the diagonal's one pass over the data
+    # every minibatch sample gradient, every snapshot pass and (diagonal="pass") the diagonal's one pass over the
+    # data; the sampled diagonal reads only the minibatches' rows, so it adds none
     snapshots = res.info["epochs"] + 1
-    assert res.measures["sfo"] == sum(calls) + 200 * snapshots + 200
+    assert res.measures["sfo"] == sum(calls) + 200 * snapshots + extra
     strict = optkit.solve(problem.to(xs), **options)
     assert strict.success and strict.nit == res.nit
     np.testing.assert_allclose(np.asarray(strict.x), res.x, rtol=1e-8, atol=1e-10)
