@@ -41,9 +41,8 @@ class PCPAPGOptions(Options):
 @dataclass
 class _APGState:
     L: Any
-    S: Any
+    S: Any                     # the best S for L (see the class docstring); that of x0 at the start
     L_prev: Any
-    S_prev: Any
     factors: ThinSVD | None    # of L; None for a dense start (not yet factored)
     svd_tol: float             # accuracy of the next partial SVD
     momentum: Momentum = Momentum()
@@ -53,6 +52,7 @@ class _APGState:
     residual: Any = None
     residual_sq: float | None = None
     residual_max: float | None = None
+    residual_data: float | None = None
     sigma1: float | None = None
     v: Any = None              # right singular vector of sigma_1(residual) (warm start of the next)
     v_gram: bool = False       # sigma_1(residual) last came from the Gram route (see top_sigma)
@@ -125,32 +125,30 @@ class PCPAPG(Solver):
         if self.options.continuation and x0 is None:
             sigma = top_sigma(p.M_obs, None, 1e-6)[0]
             scale = max(1.0, sigma / p.lam_L, float(self.xp.max(self.xp.abs(p.M_obs))) / p.lam_S)
-        return _APGState(L=L, S=S, L_prev=L, S_prev=S, factors=factors, scale=scale,
+        return _APGState(L=L, S=S, L_prev=L, factors=factors, scale=scale,
                          svd_tol=svd_tolerance(math.inf, self.options.svd_tol))
 
     def step(self, s: _APGState, measure: bool) -> _APGState:
-        """One step in two fused passes over the ``m x n`` blocks (``apg_prox_input`` before the
-        singular-value thresholding, ``apg_step_measures`` after it), besides the thresholding's
-        own products: the extrapolated point and its residual are never stored (about twenty
-        ``m x n`` temporaries per step before, 75% of the step on the 200-frame video)."""
+        """One step in two fused passes over the ``m x n`` blocks (``apg_huber_input`` before the
+        singular-value thresholding, ``apg_huber_step`` after it, which also forms ``S`` and the
+        residual when the step is measured), besides the thresholding's own products."""
         p, o = self.problem, self.options
         beta, momentum = s.momentum.advance()
-        X, S = rpca_kernels.apg_prox_input(s.L, s.L_prev, s.S, s.S_prev, p.M_obs, p.W, beta,
-                                           0.5 * s.scale * p.lam_S)
-        L, factors = threshold(X, 0.5 * s.scale * p.lam_L, s.factors, s.svd_tol)
+        X = rpca_kernels.apg_huber_input(s.L, s.L_prev, p.M_obs, p.W, beta, s.scale * p.lam_S)
+        L, factors = threshold(X, s.scale * p.lam_L, s.factors, s.svd_tol)
         del X
-        opp, moved_sq, l1, R, sq, _, rmax = rpca_kernels.apg_step_measures(L, s.L, s.L_prev, S, s.S, s.S_prev,
-                                                                           p.M_obs, p.W, beta, measure)
+        opp, moved_sq, S, R, sq, l1, rm, rmax = rpca_kernels.apg_huber_step(L, s.L, s.L_prev, p.M_obs, p.W, beta,
+                                                                             p.lam_S, measure)
         # a restart sets t back to 1, so the next step has no momentum (none to test without it):
-        # the gradient test of opposes(), <Y - X_new, X_new - X> > 0, from the fused pass
+        # the gradient test of opposes(), <Y - L_new, L_new - L> > 0, from the fused pass
         if o.restart and beta > 0 and opp > 0:
             _, momentum = momentum.advance(restart=True)
         moved = math.sqrt(moved_sq) / max(p.norm_M, 1e-300)
-        new = _APGState(L=L, S=S, L_prev=s.L, S_prev=s.S, factors=factors,
+        new = _APGState(L=L, S=S, L_prev=s.L, factors=factors,
                         svd_tol=svd_tolerance(moved, o.svd_tol), momentum=momentum, k=s.k + 1,
-                        scale=max(s.scale * o.eta, 1.0), v=s.v, v_gram=s.v_gram, l1=l1)
+                        scale=max(s.scale * o.eta, 1.0), v=s.v, v_gram=s.v_gram)
         if measure:
-            new.residual, new.residual_sq, new.residual_max = R, sq, rmax
+            new.residual, new.residual_sq, new.residual_max, new.residual_data, new.l1 = R, sq, rmax, rm, l1
             new.sigma1, new.v, new.v_gram = top_sigma(new.residual, warm_block(new.v, factors.V), LOOSE_SIGMA_TOL,
                                                       gram=s.v_gram)
         return new
@@ -162,7 +160,7 @@ class PCPAPG(Solver):
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), residual=s.residual, residual_sq=s.residual_sq,
                                              residual_max=s.residual_max, sigma1=sigma, nuclear=nuclear,
-                                             l1=s.l1),
+                                             l1=s.l1, residual_data=s.residual_data),
                     s.sigma1, lambda: accurate_sigma(s.residual, warm_block(s.v, s.factors.V), SIGMA_TOL),
                     self.options.tol)
         return Check.of(LowRankSparse(s.L, s.S), m)
