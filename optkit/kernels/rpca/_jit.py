@@ -293,38 +293,59 @@ def _apg_huber_input(L, L_prev, M, W, masked, beta, t_s, X):  # pragma: no cover
     return X
 
 
+@numba.njit(cache=True, inline="always")
+def _huber_row(L_new, L, L_prev, M, W, masked, i, beta, lam_s, S, R):  # pragma: no cover  (compiled)
+    """One row of ``_apg_huber_step`` with the residual: the loop holds no test of ``masked``
+    (W is 1 x 1 without a mask), so that it vectorises: with the tests inside, the pass took
+    0.21 s on 25344 x 1000 arrays, one thread."""
+    n = L.shape[1]
+    opp = 0.0
+    moved = 0.0
+    sq = 0.0
+    l1 = 0.0
+    gm = 0.0
+    for j in range(n):
+        ln = L_new[i, j]
+        lo = L[i, j]
+        d = lo + beta * (lo - L_prev[i, j]) - ln
+        opp += d * (ln - lo)
+        moved += d * d
+        w = W[i, j] if masked else 1.0
+        mij = M[i, j]
+        s = _shrink(mij - ln, lam_s) * w
+        r = (ln + s - mij) * w
+        S[i, j] = s
+        R[i, j] = r
+        sq += r * r
+        l1 += abs(s)
+        gm += r * mij
+    return opp, moved, sq, l1, gm
+
+
 def _apg_huber_step(L_new, L, L_prev, M, W, masked, beta, lam_s, measure, S, R):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 6))
     for i in numba.prange(m):
-        opp = 0.0
-        moved = 0.0
-        sq = 0.0
-        l1 = 0.0
-        gm = 0.0
-        for j in range(n):
-            ln = L_new[i, j]
-            lo = L[i, j]
-            d = lo + beta * (lo - L_prev[i, j]) - ln
-            opp += d * (ln - lo)
-            moved += d * d
-            if measure:
-                w = W[i, j] if masked else 1.0
-                mij = M[i, j]
-                s = _shrink(mij - ln, lam_s) * w
-                r = (ln + s - mij) * w
-                S[i, j] = s
-                R[i, j] = r
-                sq += r * r
-                l1 += abs(s)
-                gm += r * mij
+        if measure:
+            if masked:
+                opp, moved, sq, l1, gm = _huber_row(L_new, L, L_prev, M, W, True, i, beta, lam_s, S, R)
+            else:
+                opp, moved, sq, l1, gm = _huber_row(L_new, L, L_prev, M, W, False, i, beta, lam_s, S, R)
+            rows[i, 2] = sq
+            rows[i, 3] = l1
+            rows[i, 4] = gm
+            rows[i, 5] = _row_absmax(R, i)
+        else:
+            opp = 0.0
+            moved = 0.0
+            for j in range(n):
+                ln = L_new[i, j]
+                lo = L[i, j]
+                d = lo + beta * (lo - L_prev[i, j]) - ln
+                opp += d * (ln - lo)
+                moved += d * d
         rows[i, 0] = opp
         rows[i, 1] = moved
-        rows[i, 2] = sq
-        rows[i, 3] = l1
-        rows[i, 4] = gm
-        if measure:
-            rows[i, 5] = _row_absmax(R, i)
     out = np.zeros(6)
     for i in range(m):
         for q in range(5):
@@ -345,4 +366,4 @@ ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
 apg_huber_input_serial, apg_huber_input_parallel = _builds(_apg_huber_input)
 # the residual's maximum is taken per row after the row (_row_absmax), as in fw_prox
-apg_huber_step_serial, apg_huber_step_parallel = _builds(_apg_huber_step)
+apg_huber_step_serial, apg_huber_step_parallel = _builds(_apg_huber_step, fastmath={"reassoc", "nsz"})
