@@ -158,29 +158,31 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)
 
 
-def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float) -> Any:
+def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float, out: Any = None) -> Any:
     """APG's extrapolation and gradient step on the Huber form in one pass (see
-    ``_twin.apg_huber_input``): the thresholding input of ``L``."""
+    ``_twin.apg_huber_input``): the thresholding input of ``L``, written into ``out`` on NumPy
+    when it is a buffer of ``L``'s shape and dtype."""
     if _numba_operands(L, L_prev, M, W):
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, L)
         args = [np.ascontiguousarray(a) for a in (L, L_prev, M)]
         kernel = pick(_jit, "apg_huber_input", L)
-        return kernel(*args, Wk, masked, float(beta), float(t_s), np.empty_like(args[0]))
+        return kernel(*args, Wk, masked, float(beta), float(t_s), _buffer(out, args[0]))
     return twin.apg_huber_input(L, L_prev, M, W, beta, t_s)
 
 
 def apg_huber_step(L_new: Any, L: Any, L_prev: Any, M: Any, W: Any, beta: float, lam_s: float,
-                   measure: bool) -> tuple[float, float, Any, Any, float, float, float, float]:
+                   measure: bool, R_out: Any = None) -> tuple[float, float, Any, Any, float, float, float, float]:
     """The restart test and step length, and with ``measure`` the best ``S`` for ``L_new``, the
-    residual and its sums, in one pass (see ``_twin.apg_huber_step``)."""
+    residual (into ``R_out`` on NumPy when it is a buffer of the shape and dtype) and its sums, in
+    one pass (see ``_twin.apg_huber_step``)."""
     if _numba_operands(L_new, L, L_prev, M, W):
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, L)
         args = [np.ascontiguousarray(a) for a in (L_new, L, L_prev, M)]
-        S, R = (np.empty_like(args[0]), np.empty_like(args[0])) if measure else (Wk, Wk)
+        S, R = (np.empty_like(args[0]), _buffer(R_out, args[0])) if measure else (Wk, Wk)
         kernel = pick(_jit, "apg_huber_step", L)
         out = kernel(*args, Wk, masked, float(beta), float(lam_s), bool(measure), S, R)
         if not measure:

@@ -59,6 +59,9 @@ class _APGState:
     sigma1: float | None = None
     v: Any = None              # right singular vector of sigma_1(residual) (warm start of the next)
     l1: float | None = None    # ||S||_1
+    # an m x n array the step writes its thresholding input into and drops (none at the start): fresh
+    # arrays of 25344 x 1000 cost their page faults at every step (measured: 0.02-0.06 s each)
+    scratch: Any = None
 
 
 @register("pcp_apg")
@@ -158,11 +161,11 @@ class PCPAPG(Solver):
         arrays and wrote two in each pass."""
         p, o = self.problem, self.options
         beta, momentum = s.momentum.advance()
-        X = rpca_kernels.apg_huber_input(s.L, s.L_prev, p.M_obs, p.W, beta, s.scale * p.lam_S)
+        X = rpca_kernels.apg_huber_input(s.L, s.L_prev, p.M_obs, p.W, beta, s.scale * p.lam_S, out=s.scratch)
         L, factors = threshold(X, s.scale * p.lam_L, s.factors, s.svd_tol)
-        del X
+        # the last residual is read by no one after this step (a check reads its own state's)
         opp, moved_sq, S, R, sq, l1, rm, rmax = rpca_kernels.apg_huber_step(L, s.L, s.L_prev, p.M_obs, p.W, beta,
-                                                                             p.lam_S, measure)
+                                                                             p.lam_S, measure, R_out=s.residual)
         # a restart sets t back to 1, so the next step has no momentum (none to test without it):
         # the gradient test of opposes(), <Y - L_new, L_new - L> > 0, from the fused pass
         if o.restart and beta > 0 and opp > 0:
@@ -170,7 +173,7 @@ class PCPAPG(Solver):
         moved = math.sqrt(moved_sq) / max(p.norm_M, 1e-300)
         new = _APGState(L=L, S=S, L_prev=s.L, factors=factors,
                         svd_tol=svd_tolerance(moved, o.svd_tol), momentum=momentum, k=s.k + 1,
-                        scale=max(s.scale * o.eta, 1.0), v=s.v)
+                        scale=max(s.scale * o.eta, 1.0), v=s.v, scratch=X)
         if measure:
             new.residual, new.residual_sq, new.residual_max, new.residual_data, new.l1 = R, sq, rmax, rm, l1
             new.sigma1, new.v = ritz_sigma(new.residual, warm_block(new.v, factors.V), 1)
