@@ -143,25 +143,33 @@ def test_ialm_kernels_match_twins(masked, numba_build):
 def test_apg_kernels_match_twins(masked, beta, numba_build):
     rng = np.random.default_rng(8)
     m, n = 29, 23
-    L, Lp, S, Sp, M, Ln, Sn = (rng.standard_normal((m, n)) for _ in range(7))
+    L, Lp, M, Ln = (rng.standard_normal((m, n)) for _ in range(4))
     W = (rng.random((m, n)) < 0.6).astype(float) if masked else None
     M = M if W is None else M * W
-    ins = [a.copy() for a in (L, Lp, S, Sp, M)]
-    X1, S1 = rpca_kernels.apg_prox_input(L, Lp, S, Sp, M, W, beta, 0.3)
-    X2, S2 = rpca_kernels.twin.apg_prox_input(L, Lp, S, Sp, M, W, beta, 0.3)
+    ins = [a.copy() for a in (L, Lp, M, Ln)]
+    X1 = rpca_kernels.apg_huber_input(L, Lp, M, W, beta, 0.3)
+    X2 = rpca_kernels.twin.apg_huber_input(L, Lp, M, W, beta, 0.3)
     np.testing.assert_allclose(X1, X2, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(S1, S2, rtol=1e-13, atol=1e-15)
-    for residual in (False, True):
-        out1 = rpca_kernels.apg_step_measures(Ln, L, Lp, Sn, S, Sp, M, W, beta, residual)
-        out2 = rpca_kernels.twin.apg_step_measures(Ln, L, Lp, Sn, S, Sp, M, W, beta, residual)
-        assert len(out1) == len(out2) == 7
-        for a, b in zip(out1[:3], out2[:3]):
+    Y = L + beta * (L - Lp)  # a gradient step of length 1 on the Huber function of Y - M
+    G = np.clip(Y - M, -0.3, 0.3) * (1.0 if W is None else W)
+    np.testing.assert_allclose(X1, Y - G, rtol=1e-13, atol=1e-15)
+    for measure in (False, True):
+        out1 = rpca_kernels.apg_huber_step(Ln, L, Lp, M, W, beta, 0.3, measure)
+        out2 = rpca_kernels.twin.apg_huber_step(Ln, L, Lp, M, W, beta, 0.3, measure)
+        assert len(out1) == len(out2) == 8
+        for a, b in zip(out1[:2], out2[:2]):
             assert a == pytest.approx(b, rel=1e-12)
-        if residual:
-            np.testing.assert_allclose(out1[3], out2[3], rtol=1e-13, atol=1e-15)
-            assert out1[4] == pytest.approx(out2[4], rel=1e-12) and out1[6] == pytest.approx(out2[6], rel=1e-13)
-            assert abs(float(out1[3].reshape(-1)[out1[5]])) == out1[6]
+        if measure:
+            for a, b in zip(out1[2:4], out2[2:4]):
+                np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+            for a, b in zip(out1[4:], out2[4:]):
+                assert a == pytest.approx(b, rel=1e-12)
+            S, R = out1[2], out1[3]
+            w = 1.0 if W is None else W
+            np.testing.assert_allclose(R, np.clip(Ln - M, -0.3, 0.3) * w, atol=1e-14)  # the best S leaves R in the box
+            assert out1[7] == pytest.approx(np.abs(R).max(), rel=1e-15) and out1[7] <= 0.3 * (1 + 1e-14)
+            np.testing.assert_allclose(S, (M - Ln - np.clip(M - Ln, -0.3, 0.3)) * w, atol=1e-14)
         else:
-            assert out1[3] is None and out2[3] is None
-    for a, b in zip((L, Lp, S, Sp, M), ins):  # inputs untouched
+            assert out1[2] is None and out2[2] is None and out1[3] is None
+    for a, b in zip((L, Lp, M, Ln), ins):  # inputs untouched
         np.testing.assert_array_equal(a, b)

@@ -12,7 +12,7 @@ from .._dispatch import pick, use_numba
 from . import _twin as twin
 
 __all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
-           "ialm_svt_input", "ialm_multiplier_step", "apg_prox_input", "apg_step_measures"]
+           "ialm_svt_input", "ialm_multiplier_step", "apg_huber_input", "apg_huber_step"]
 
 
 def _numba_operands(*arrays: Any) -> bool:
@@ -158,33 +158,34 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)
 
 
-def apg_prox_input(L: Any, L_prev: Any, S: Any, S_prev: Any, M: Any, W: Any, beta: float,
-                   t_s: float) -> tuple[Any, Any]:
-    """APG's extrapolation, gradient step and soft threshold of ``S`` in one pass (see
-    ``_twin.apg_prox_input``): the thresholding input of ``L`` and the new ``S``."""
-    if _numba_operands(L, L_prev, S, S_prev, M, W):
+def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float, out: Any = None) -> Any:
+    """APG's extrapolation and gradient step on the Huber form in one pass (see
+    ``_twin.apg_huber_input``): the thresholding input of ``L``, written into ``out`` on NumPy
+    when it is a buffer of ``L``'s shape and dtype."""
+    if _numba_operands(L, L_prev, M, W):
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, L)
-        args = [np.ascontiguousarray(a) for a in (L, L_prev, S, S_prev, M)]
-        kernel = pick(_jit, "apg_prox_input", L)
-        return kernel(*args, Wk, masked, float(beta), float(t_s), np.empty_like(args[0]), np.empty_like(args[0]))
-    return twin.apg_prox_input(L, L_prev, S, S_prev, M, W, beta, t_s)
+        args = [np.ascontiguousarray(a) for a in (L, L_prev, M)]
+        kernel = pick(_jit, "apg_huber_input", L)
+        return kernel(*args, Wk, masked, float(beta), float(t_s), _buffer(out, args[0]))
+    return twin.apg_huber_input(L, L_prev, M, W, beta, t_s)
 
 
-def apg_step_measures(L_new: Any, L: Any, L_prev: Any, S_new: Any, S: Any, S_prev: Any, M: Any, W: Any,
-                      beta: float, residual: bool) -> tuple[float, float, float, Any, float, int, float]:
-    """The restart test, step length, ``||S_new||_1`` and (with ``residual``) the new residual with
-    its norm and largest entry, in one pass (see ``_twin.apg_step_measures``)."""
-    if _numba_operands(L_new, L, L_prev, S_new, S, S_prev, M, W):
+def apg_huber_step(L_new: Any, L: Any, L_prev: Any, M: Any, W: Any, beta: float, lam_s: float,
+                   measure: bool, R_out: Any = None) -> tuple[float, float, Any, Any, float, float, float, float]:
+    """The restart test and step length, and with ``measure`` the best ``S`` for ``L_new``, the
+    residual (into ``R_out`` on NumPy when it is a buffer of the shape and dtype) and its sums, in
+    one pass (see ``_twin.apg_huber_step``)."""
+    if _numba_operands(L_new, L, L_prev, M, W):
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, L)
-        args = [np.ascontiguousarray(a) for a in (L_new, L, L_prev, S_new, S, S_prev, M)]
-        R = np.empty_like(args[0]) if residual else np.empty((1, 1), dtype=args[0].dtype)
-        kernel = pick(_jit, "apg_step_measures", L)
-        out, k, mx = kernel(*args, Wk, masked, float(beta), bool(residual), R)
-        if not residual:
-            return float(out[0]), float(out[1]), float(out[2]), None, 0.0, 0, 0.0
-        return float(out[0]), float(out[1]), float(out[2]), R, float(out[3]), int(k), float(mx)
-    return twin.apg_step_measures(L_new, L, L_prev, S_new, S, S_prev, M, W, beta, residual)
+        args = [np.ascontiguousarray(a) for a in (L_new, L, L_prev, M)]
+        S, R = (np.empty_like(args[0]), _buffer(R_out, args[0])) if measure else (Wk, Wk)
+        kernel = pick(_jit, "apg_huber_step", L)
+        out = kernel(*args, Wk, masked, float(beta), float(lam_s), bool(measure), S, R)
+        if not measure:
+            return float(out[0]), float(out[1]), None, None, 0.0, 0.0, 0.0, 0.0
+        return float(out[0]), float(out[1]), S, R, float(out[2]), float(out[3]), float(out[4]), float(out[5])
+    return twin.apg_huber_step(L_new, L, L_prev, M, W, beta, lam_s, measure)

@@ -281,64 +281,67 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out):
     return S_out, Y_out, zsum, dsum, l1sum
 
 
-def _apg_prox_input(L, L_prev, S, S_prev, M, W, masked, beta, t_s, X, S_out):  # pragma: no cover
+def _apg_huber_input(L, L_prev, M, W, masked, beta, t_s, X):  # pragma: no cover  (compiled)
     m, n = L.shape
     for i in numba.prange(m):
         for j in range(n):
             w = W[i, j] if masked else 1.0
-            yl = L[i, j] + beta * (L[i, j] - L_prev[i, j])
-            ys = S[i, j] + beta * (S[i, j] - S_prev[i, j])
-            r = (yl + ys - M[i, j]) * w
-            X[i, j] = yl - 0.5 * r
-            S_out[i, j] = _shrink(ys - 0.5 * r, t_s)
-    return X, S_out
+            y = L[i, j] + beta * (L[i, j] - L_prev[i, j])
+            g = y - M[i, j]
+            g = t_s if g > t_s else (-t_s if g < -t_s else g)
+            X[i, j] = y - w * g
+    return X
 
 
-def _apg_step_measures(L_new, L, L_prev, S_new, S, S_prev, M, W, masked, beta, residual, R):  # pragma: no cover
+@numba.njit(cache=True, inline="always")
+def _huber_row(L_new, L, L_prev, M, W, i, beta, lam_s, measure, masked, S, R):  # pragma: no cover  (compiled)
+    """One row of ``_apg_huber_step``; called with ``measure`` and ``masked`` as constants, so that
+    once inlined the loop holds no test of them."""
+    n = L.shape[1]
+    opp = 0.0
+    moved = 0.0
+    sq = 0.0
+    l1 = 0.0
+    gm = 0.0
+    for j in range(n):
+        ln = L_new[i, j]
+        lo = L[i, j]
+        d = lo + beta * (lo - L_prev[i, j]) - ln
+        opp += d * (ln - lo)
+        moved += d * d
+        if measure:
+            w = W[i, j] if masked else 1.0
+            mij = M[i, j]
+            s = _shrink(mij - ln, lam_s) * w
+            r = (ln + s - mij) * w
+            S[i, j] = s
+            R[i, j] = r
+            sq += r * r
+            l1 += abs(s)
+            gm += r * mij
+    return opp, moved, sq, l1, gm
+
+
+def _apg_huber_step(L_new, L, L_prev, M, W, masked, beta, lam_s, measure, S, R):  # pragma: no cover  (compiled)
     m, n = L.shape
-    acc = np.zeros((m, 4))
-    rowmax = np.zeros(m)
-    rowarg = np.zeros(m, np.int64)
+    rows = np.zeros((m, 6))
     for i in numba.prange(m):
-        opp = 0.0
-        moved = 0.0
-        l1 = 0.0
-        sq = 0.0
-        mx = -1.0
-        am = 0
-        for j in range(n):
-            ln = L_new[i, j]
-            sn = S_new[i, j]
-            dl = L[i, j] + beta * (L[i, j] - L_prev[i, j]) - ln
-            ds = S[i, j] + beta * (S[i, j] - S_prev[i, j]) - sn
-            opp += dl * (ln - L[i, j]) + ds * (sn - S[i, j])
-            moved += dl * dl + ds * ds
-            l1 += abs(sn)
-            if residual:
-                w = W[i, j] if masked else 1.0
-                r = (ln + sn - M[i, j]) * w
-                R[i, j] = r
-                sq += r * r
-                a = abs(r)
-                if a > mx:
-                    mx = a
-                    am = j
-        acc[i, 0] = opp
-        acc[i, 1] = moved
-        acc[i, 2] = l1
-        acc[i, 3] = sq
-        rowmax[i] = mx
-        rowarg[i] = am
-    out = np.zeros(4)
-    best = -1.0
-    at = 0
+        if not measure:
+            row = _huber_row(L_new, L, L_prev, M, W, i, beta, lam_s, False, False, S, R)
+        elif masked:
+            row = _huber_row(L_new, L, L_prev, M, W, i, beta, lam_s, True, True, S, R)
+        else:
+            row = _huber_row(L_new, L, L_prev, M, W, i, beta, lam_s, True, False, S, R)
+        for q in range(5):
+            rows[i, q] = row[q]
+        if measure:
+            rows[i, 5] = _row_absmax(R, i)
+    out = np.zeros(6)
     for i in range(m):
-        for k in range(4):
-            out[k] += acc[i, k]
-        if rowmax[i] > best:
-            best = rowmax[i]
-            at = i * n + rowarg[i]
-    return out, at, best
+        for q in range(5):
+            out[q] += rows[i, q]
+        out[5] = rows[i, 5] if rows[i, 5] > out[5] else out[5]
+    return out
 
 
 # Serial and threaded builds, as for soft_threshold (see PARALLEL_MIN_SIZE).
@@ -351,5 +354,6 @@ fw_residual_serial, fw_residual_parallel = _builds(_fw_residual)
 fw_prox_serial, fw_prox_parallel = _builds(_fw_prox, fastmath={"reassoc", "nsz"})
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
-apg_prox_input_serial, apg_prox_input_parallel = _builds(_apg_prox_input)
-apg_step_measures_serial, apg_step_measures_parallel = _builds(_apg_step_measures)
+apg_huber_input_serial, apg_huber_input_parallel = _builds(_apg_huber_input)
+# the residual's maximum is taken per row after the row (_row_absmax), as in fw_prox
+apg_huber_step_serial, apg_huber_step_parallel = _builds(_apg_huber_step, fastmath={"reassoc", "nsz"})

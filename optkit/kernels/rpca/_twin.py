@@ -106,31 +106,30 @@ def _extrapolate(X: Any, X_prev: Any, beta: float) -> Any:
     return X + beta * (X - X_prev) if beta != 0.0 else X
 
 
-def apg_prox_input(L: Any, L_prev: Any, S: Any, S_prev: Any, M: Any, W: Any, beta: float,
-                   t_s: float) -> tuple[Any, Any]:
-    """APG's proximal inputs at the extrapolated point :math:`Y = X + \beta(X - X_{prev})`:
-    ``(Y_L - R/2, soft(Y_S - R/2, t_s))`` with ``R = W*(Y_L + Y_S - M)``."""
-    YL, YS = _extrapolate(L, L_prev, beta), _extrapolate(S, S_prev, beta)
-    R = YL + YS - M
-    if W is not None:
-        R = R * W
-    return YL - 0.5 * R, soft_threshold(YS - 0.5 * R, t_s)
-
-
-def apg_step_measures(L_new: Any, L: Any, L_prev: Any, S_new: Any, S: Any, S_prev: Any, M: Any, W: Any,
-                      beta: float, residual: bool) -> tuple[float, float, float, Any, float, int, float]:
-    r"""After an APG step from ``Y = X + beta (X - X_prev)`` to ``X_new``: the restart test's
-    :math:`\langle Y - X_{new}, X_{new} - X\rangle`, :math:`\|Y - X_{new}\|^2` and
-    :math:`\|S_{new}\|_1` over both blocks, and with ``residual`` the residual
-    ``W*(L_new + S_new - M)``, its squared norm, the flat index of its largest magnitude and that
-    magnitude (``None, 0.0, 0, 0.0`` otherwise)."""
+def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float) -> Any:
+    r"""APG's thresholding input for the Huber form of CompressivePCP at the extrapolated point
+    :math:`Y = L + \beta(L - L_{prev})`: :math:`Y - W\odot\operatorname{clip}(Y - M, -t_s, t_s)`,
+    a gradient step of length 1 on :math:`\sum_{ij} W_{ij} h_{t_s}(Y_{ij} - M_{ij})`."""
     xp = get_namespace(L)
-    dL = _extrapolate(L, L_prev, beta) - L_new
-    dS = _extrapolate(S, S_prev, beta) - S_new
-    opp = float(xp.sum(dL * (L_new - L))) + float(xp.sum(dS * (S_new - S)))
-    moved = float(xp.sum(dL * dL)) + float(xp.sum(dS * dS))
-    l1 = float(xp.sum(xp.abs(S_new)))
-    if not residual:
-        return opp, moved, l1, None, 0.0, 0, 0.0
-    R, sq, k, mx = lowrank_residual(L_new, S_new, M, W)
-    return opp, moved, l1, R, sq, k, mx
+    Y = _extrapolate(L, L_prev, beta)
+    G = xp.clip(Y - M, min=-t_s, max=t_s)
+    return Y - (G if W is None else G * W)
+
+
+def apg_huber_step(L_new: Any, L: Any, L_prev: Any, M: Any, W: Any, beta: float, lam_s: float,
+                   measure: bool) -> tuple[float, float, Any, Any, float, float, float, float]:
+    r"""After an APG step from ``Y = L + beta (L - L_prev)`` to ``L_new``: the restart test's
+    :math:`\langle Y - L_{new}, L_{new} - L\rangle` and :math:`\|Y - L_{new}\|^2`, and with
+    ``measure`` the best ``S`` for ``L_new``, ``S = W*soft(M - L_new, lam_s)``, the residual
+    ``R = W*(L_new + S - M)``, :math:`\|R\|_F^2`, :math:`\|S\|_1`, :math:`\langle R, M\rangle`
+    and :math:`\max|R_{ij}|` (``None, None, 0, 0, 0, 0`` otherwise)."""
+    xp = get_namespace(L)
+    d = _extrapolate(L, L_prev, beta) - L_new
+    opp, moved = float(xp.sum(d * (L_new - L))), float(xp.sum(d * d))
+    if not measure:
+        return opp, moved, None, None, 0.0, 0.0, 0.0, 0.0
+    S = soft_threshold(M - L_new, lam_s)
+    if W is not None:
+        S = S * W
+    R, sq, _, mx = lowrank_residual(L_new, S, M, W)
+    return opp, moved, S, R, sq, float(xp.sum(xp.abs(S))), float(xp.sum(R * M)), mx

@@ -9,7 +9,7 @@ from ...backend import get_namespace
 from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt
 from ...linalg.svt import gram_sweeps
 
-__all__ = ["start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold", "empty_factors",
+__all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold", "empty_factors",
            "LOOSE_SIGMA_TOL"]
 
 
@@ -60,6 +60,24 @@ def top_sigma(A: Any, V0: Any, tol: float, *, gram: bool = False) -> tuple[float
         # not settled within what the Gram route costs: take its exact value (never below the Ritz value)
         sigma = max(sigma, gram_sigma_max(A))
     return sigma, xp.reshape(svd.V[:, 0], (-1, 1)), taken
+
+
+def ritz_sigma(A: Any, V0: Any, sweeps: int) -> tuple[float, Any]:
+    """A lower bound on :math:`\\sigma_1(A)` and its right vector (shape ``(n, 1)``): the top Ritz
+    value of ``sweeps`` sweeps of a block subspace iteration started at ``V0`` plus two columns,
+    however far it is from converged (:math:`u_1^TAv_1 = s_1 \\le \\sigma_1`).
+
+    For the checks of a solver whose certificate grows with :math:`\\sigma_1` (see :func:`certify`,
+    which refines the value to ``SIGMA_TOL`` once the measure reaches ``tol``): a low estimate only
+    makes a measure above ``tol`` look smaller, never decides a stop. Warm-started at the top
+    vector of the last check and the row space of ``L`` (where the residual's top singular space
+    lies near a solution), one sweep is ``4 m n k`` multiply-adds; :func:`top_sigma` converges the
+    value to a relative ``1e-8`` and on a clustered spectrum hands over to the Gram route (0.45 s a
+    check on the 25344 x 1000 video, 20 of APG's 66 CPU seconds there). Our design."""
+    xp = get_namespace(A)
+    k = min((0 if V0 is None else V0.shape[1]) + 2, min(A.shape))
+    svd, _ = partial_svd(A, k, V0, tol=0.0, max_iter=sweeps, by_value=True)
+    return float(svd.s[0]), xp.reshape(svd.V[:, 0], (-1, 1))
 
 
 #: Sweeps a block subspace iteration is assumed to need for sigma_1 to 1e-10 near a stop, where the
