@@ -34,7 +34,7 @@ from ..backend import get_namespace, is_numpy
 from .subspace import partial_svd, right_product
 from .thin_svd import ThinSVD
 
-__all__ = ["svt", "partial_svt", "gram_threshold", "gram_sigma_max", "nuclear_norm", "gram_sweeps", "GRAM_ASPECT"]
+__all__ = ["svt", "partial_svt", "partial_svt_route", "gram_threshold", "gram_sigma_max", "nuclear_norm", "gram_sweeps", "GRAM_ASPECT"]
 
 #: Aspect ratio from which the Gram route beats the thin SVD.
 GRAM_ASPECT = 2.0
@@ -224,32 +224,50 @@ def partial_svt(X: Any, tau: float, V0: Any = None, *, rank_guess: int = 10, tol
     factors : ThinSVD
         ``U, s, V`` of ``Y`` (``s`` already shrunk, all positive), rank = ``s.shape[0]``.
     """
+    Y, factors, _ = partial_svt_route(X, tau, V0, rank_guess=rank_guess, tol=tol, full_ratio=full_ratio,
+                                      oversample=oversample)
+    return Y, factors
+
+
+def partial_svt_route(X: Any, tau: float, V0: Any = None, *, rank_guess: int = 10, tol: float = 1e-7,
+                      full_ratio: float = 0.3, oversample: int = 5, dense: bool = False) -> tuple[Any, ThinSVD, bool]:
+    """:func:`partial_svt`, and whether the subspace iteration handed over to the dense route for want
+    of convergence; with ``dense`` the dense route (:func:`_dense_svd`) is taken at once.
+
+    A caller that thresholds a sequence of similar matrices (iALM's) passes back ``dense=True`` after a
+    hand-over: clustered singular values at the threshold stay clustered from one iterate to the next,
+    and the sweeps tried before each hand-over cost more than the dense route itself (our design: on
+    the 25344 x 1000 video at rank 1-4, 13 sweeps of 7 columns before every Gram route).
+    """
     xp = get_namespace(X)
     m, n = X.shape
     p, q = min(m, n), max(m, n)
     k = max(1, min(int(rank_guess) + int(oversample), p))
-    while True:
+    fell_back, use_dense = False, bool(dense)
+    while not use_dense:
         # the Gram route costs p^2 q + 4 p^3 multiply-adds, a sweep of the block 4 k p q
         # (GRAM_SWEEPS sweeps assumed): on the 25344 x 1000 video it wins from k = 29 columns
         gram_first = q >= GRAM_ASPECT * p and p * p * q + 4 * p ** 3 <= GRAM_SWEEPS * 4 * k * p * q
         if k >= full_ratio * p or gram_first:
-            U, s, V = _dense_svd(X, tau)
+            use_dense = True
             break
         budget = gram_sweeps((m, n), k)
         svd, sweeps = partial_svd(X, k, V0, tol=tol, max_iter=budget or 50, threshold=tau)
         U, s, V = svd
         if budget and sweeps >= budget and float(s[k - 1]) <= tau:
             # not converged within what the Gram route costs (clustered values near the threshold)
-            U, s, V = _dense_svd(X, tau)
+            fell_back = use_dense = True
             break
         if float(s[k - 1]) <= tau:
             break
         V0 = V
         k = min(p, k + max(5, k // 2))
+    if use_dense:
+        U, s, V = _dense_svd(X, tau)
     r = int(xp.sum(xp.astype(s > tau, xp.int64)))
     Ur, sr, Vr = U[:, :r], s[:r] - tau, V[:, :r]
     Y = xp.matmul(Ur * sr, xp.matrix_transpose(Vr))
-    return Y, ThinSVD(Ur, sr, Vr)
+    return Y, ThinSVD(Ur, sr, Vr), fell_back
 
 
 def _dense_svd(X: Any, tau: float) -> tuple[Any, Any, Any]:
