@@ -71,3 +71,42 @@ def test_partial_svt_keeps_a_value_just_above_the_threshold(seed):
     assert factors.rank == 4
     expected = (U[:, :4] * (s[:4] - tau)) @ V[:, :4].T
     np.testing.assert_allclose(Y, expected, atol=1e-4 * s[0])   # the residual target tol, relative to sigma_1
+
+
+def test_partial_svt_route_reports_a_hand_over_and_takes_the_dense_route_at_once():
+    """A long matrix with a value 2% above the threshold and a cluster just below it: the subspace
+    iteration does not converge within what the Gram route costs and hands over (reported); asked for
+    the dense route at once, the same thresholding comes without sweeps (no hand-over to report)."""
+    from optkit.linalg import partial_svt, partial_svt_route  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+    m, n = 1200, 400   # long, and wide enough for the sweeps to be tried before the Gram route
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = np.concatenate([[10.0, 1.02], np.linspace(0.9999, 0.9, n - 2)])
+    X = (U * s) @ V.T
+    expected = (U[:, :2] * (s[:2] - 1.0)) @ V[:, :2].T
+    Y, factors, fell_back = partial_svt_route(X, 1.0, V[:, :2], rank_guess=2, tol=1e-10)
+    assert fell_back and factors.rank == 2
+    np.testing.assert_allclose(Y, expected, atol=1e-10 * s[0])
+    Yd, fd, fell_back = partial_svt_route(X, 1.0, None, rank_guess=2, dense=True)
+    assert not fell_back and fd.rank == 2
+    np.testing.assert_allclose(Yd, expected, atol=1e-10 * s[0])
+    Yp, fp = partial_svt(X, 1.0, V[:, :2], rank_guess=2, tol=1e-10)
+    np.testing.assert_array_equal(Yp, Y)
+
+
+def test_threshold_route_stays_dense_while_the_rank_holds():
+    from optkit.solvers.rpca._partial import threshold_route  # noqa: PLC0415
+
+    rng = np.random.default_rng(1)
+    m, n = 1200, 400   # long, and wide enough for the sweeps to be tried before the Gram route
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    X = (U * np.concatenate([[10.0, 1.02], np.linspace(0.9999, 0.9, n - 2)])) @ V.T
+    _, f2, dense_next = threshold_route(X, 1.0, None, 1e-10, False)
+    assert f2.rank == 2 and dense_next                      # handed over
+    _, f2b, dense_next = threshold_route(X, 1.0, f2, 1e-10, True)
+    assert f2b.rank == 2 and dense_next                     # dense, same rank: stay dense
+    _, f1, dense_next = threshold_route(X, 6.0, f2b, 1e-10, True)
+    assert f1.rank == 1 and not dense_next                  # the rank changed: try the sweeps again

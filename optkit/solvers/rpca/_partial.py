@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ...backend import get_namespace
-from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt
+from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt, partial_svt_route
 from ...linalg.svt import gram_sweeps
 
-__all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold", "empty_factors",
+__all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
+           "threshold_route", "empty_factors",
            "LOOSE_SIGMA_TOL"]
 
 
@@ -169,3 +170,16 @@ def threshold(X: Any, tau: float, factors: ThinSVD | None, tol: float) -> tuple[
     rank = 0 if factors is None else factors.rank
     V0 = factors.V if rank else None
     return partial_svt(X, tau, V0, rank_guess=max(rank, 1), tol=tol, oversample=max(5, rank // 2))
+
+
+def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float, dense: bool) -> tuple[Any, ThinSVD, bool]:
+    """:func:`threshold` through :func:`~optkit.linalg.partial_svt_route`: with ``dense`` the dense
+    route at once; returns ``(L, factors, dense_next)``, ``dense_next`` telling the next call to take
+    the dense route at once: after a hand-over of the subspace iteration (clustered singular values at
+    the threshold), and after a dense call that kept the rank of the previous iterate (a rank that
+    changes ends the clustering's reign and the subspace iteration is tried again)."""
+    rank = 0 if factors is None else factors.rank
+    V0 = factors.V if rank else None
+    L, new, fell_back = partial_svt_route(X, tau, V0, rank_guess=max(rank, 1), tol=tol, oversample=max(5, rank // 2),
+                                          dense=dense)
+    return L, new, fell_back or (dense and new.rank == rank)

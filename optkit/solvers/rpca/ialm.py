@@ -14,13 +14,22 @@ from typing import Any
 
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, top_singular_triplet
+from ...linalg import ThinSVD, partial_svd, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold, top_sigma, warm_block
+from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold_route, warm_block
 
 __all__ = ["IALM"]
+
+#: The multiplier's top singular value is estimated at every step by this many sweeps of a block
+#: subspace iteration started at the last estimate's vector and the leading right singular vectors of L
+#: (at most :data:`_SIGMA_BLOCK` of them): a Ritz value, a lower bound on sigma_1(Y).
+_SIGMA_SWEEPS = 2
+_SIGMA_BLOCK = 4
+
+#: mu shrinks while sigma_1(Y) - 1 exceeds this many times the relative primal residual (see ``step``).
+_DUAL_SHRINK = 100.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,8 +45,9 @@ class IALMOptions(Options):
     svd_tol: float = option(1e-9, "smallest relative residual of the partial SVD's kept triplets "
                                   "(the target is 10% of the relative residuals, at most 1e-4)", domain="(0, 1)")
     balance: bool = option(True, "grow mu only while the primal residual exceeds 10x the dual residual, "
-                                 "shrink it in the opposite case, the factor's exponent halved at each "
-                                 "reversal, so alternations die out; False: always grow")
+                                 "shrink it in the opposite case or while the multiplier's dual infeasibility "
+                                 "sigma_1(Y) - 1 exceeds 100x the relative primal residual, the factor's exponent "
+                                 "halved at each reversal and restored when the rank of L falls; False: always grow")
 
 
 @dataclass
@@ -51,13 +61,14 @@ class _IALMState:
     k: int = 0
     mu_exponent: float = 1.0     # balancing: mu changes by rho ** mu_exponent (halved at each reversal)
     mu_direction: int = 0        # balancing: the direction of the last change of mu (+1, -1; 0: none yet)
+    mu_restored: int = 0         # balancing: how often the exponent was restored to 1 (the rank of L fell)
     # pieces of the certificate at (L, S, Y): the step's fused pass gives the first two, a step
     # followed by a check the last ones; None where not computed
     residual_sq: float | None = None
     l1: float | None = None
     dual_sigma: float | None = None
     yv: Any = None               # right singular vector of sigma_1(Y) (warm start of the next)
-    y_gram: bool = False         # sigma_1(Y) last came from the Gram route (see top_sigma)
+    svt_dense: bool = False      # the next thresholding takes the dense route at once (see threshold_route)
 
 
 @register("ialm", aliases=("inexact_alm",))
@@ -86,8 +97,17 @@ class IALM(Solver):
     :math:`\\mu` dies out (our rule, after He, Yang & Wang's condition of summable changes [2]_;
     without it :math:`\\mu` kept alternating on ``lowrank_sparse_instance(30, 20, seed=3)`` and the
     iterates stayed at a relative gap of 3e-3 for 3000 iterations, where they now converge in about
-    500); partial SVDs accurate to 10% of the current residuals (``svd_tol`` the floor; see
-    ``svd_tolerance``); an iteration limit of 5000 instead of the authors' 1000: on short noise-free
+    500) and restored to 1 when the rank of ``L`` falls (at most ``min(m, n)`` times); :math:`\\mu`
+    also shrinks while the multiplier's dual infeasibility :math:`\\sigma_1(Y) - 1` exceeds 100 times
+    the relative primal residual (:math:`\\sigma_1(Y)` estimated at every step by two warm-started
+    subspace sweeps, the estimate the checks use too). On the 25344 x 1000 video the residual rule
+    alone held :math:`\\mu` at 1.44 while the rank of ``L`` fell from 37 by excess singular values
+    that shrank by a constant amount per step, proportional to :math:`1/\\mu`: 100 iterations left a
+    relative gap of 7e-3 at rank 4; with both rules it converges in 85. Partial SVDs accurate to
+    10% of the current residuals (``svd_tol`` the floor; see ``svd_tolerance``), taking the dense
+    route at once after a thresholding whose subspace iteration handed over to it (see
+    ``threshold_route``: on the video at rank 1-4 the singular values at the threshold cluster and
+    every step swept 13 times before the hand-over); an iteration limit of 5000 instead of the authors' 1000: on short noise-free
     videos the tail is slow in the iterate itself, not in its certificate
     (``surveillance_video(12)`` and ``(40)`` need about 1760 and 3580 iterations; docs/rpca.md,
     Known limitations).
@@ -142,14 +162,20 @@ class IALM(Solver):
         p, o = self.problem, self.options
         mu = s.mu
         X = rpca_kernels.ialm_svt_input(p.M_obs, s.S, s.Y, s.L, p.W, mu)
-        L, factors = threshold(X, 1.0 / mu, s.factors, s.svd_tol)
+        L, factors, svt_dense = threshold_route(X, 1.0 / mu, s.factors, s.svd_tol, s.svt_dense)
         del X
         # S-step, multiplier step and the two residuals in one pass
         S, Y, zz, dd, l1 = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
         r_p = math.sqrt(zz)
         r_d = mu * math.sqrt(dd)
+        # sigma_1(Y) at every step (a two-sweep Ritz value, warm-started): the balancing reads it and the
+        # check takes it as its loose estimate, so the iterates do not depend on check_every
+        V0 = warm_block(s.yv, factors.V[:, :min(factors.rank, _SIGMA_BLOCK)] if factors.rank else None)
+        svd, _ = partial_svd(Y, (0 if V0 is None else V0.shape[1]) + 2, V0, tol=LOOSE_SIGMA_TOL,
+                             max_iter=_SIGMA_SWEEPS, by_value=True)
+        sigma, yv = float(svd.s[0]), self.xp.reshape(svd.V[:, 0], (-1, 1))
         new_mu = min(mu * o.rho, self.mu_max)
-        exponent, direction = s.mu_exponent, s.mu_direction
+        exponent, direction, restored = s.mu_exponent, s.mu_direction, s.mu_restored
         if o.balance:
             # Residual balancing (Boyd et al. 2011, sec. 3.4.1), our departure from the paper: with
             # missing entries the plain geometric growth froze the iterates before the solution; the
@@ -159,26 +185,38 @@ class IALM(Solver):
             # the rule stalled below scale 1e-3). The unit was measured: a tenth of the RMS took 50-56
             # instead of 61-71 iterations on full 100x100 and 300x250 planted instances and 71 instead
             # of 82 with 80% of a 200x200 observed; the full RMS took 72-98.
+            r_p_units = 10.0 * r_p / self.rms
+            d = 1 if r_p_units >= 10.0 * r_d else (-1 if r_d > 10.0 * r_p_units else 0)
+            # mu also shrinks while the multiplier's dual infeasibility sigma_1(Y) - 1 (||Y||_inf <= lam
+            # holds after every S-step) dominates the relative primal residual: there the iterates
+            # translate, the excess singular values of L falling by a constant amount per step that
+            # scales as 1/mu (measured on the 25344 x 1000 video from iteration 20: over 15 steps at
+            # mu = 0.36, 0.72 and 2.9 the relative gap fell to 1.1e-2, 3.0e-2 and 5.9e-2), while the
+            # rule above held mu at 1.44, where the rank took over 100 iterations to fall from 37 to 4.
+            # The ratio was measured: 100 leaves the 200-frame video at 49 iterations, 10 took 81.
+            if sigma - 1.0 > _DUAL_SHRINK * r_p / max(p.norm_M, 1e-300):
+                d = -1
             # The factor's exponent is halved at every reversal of direction, so an alternation of mu
             # dies out (our rule; He, Yang & Wang 2000 prove ADMM with a varying penalty convergent
             # when its changes are summable): with the plain rule mu kept alternating between 2.1, 3.1
             # and 4.6 on lowrank_sparse_instance(30, 20, seed=3) and the iterates stayed at a primal
             # residual of 1e-5 and a gap of 3e-3 for 3000 iterations; with the exponent halved they
-            # converge to 1e-7 in about 500.
-            r_p_units = 10.0 * r_p / self.rms
-            d = 1 if r_p_units >= 10.0 * r_d else (-1 if r_d > 10.0 * r_p_units else 0)
+            # converge to 1e-7 in about 500. It is restored to 1 when the rank of L falls (at most
+            # min(m, n) times, so the changes stay summable): a fall of the rank ends one regime of the
+            # iterates and starts another. Without it the exponent was 1/64 by the time the
+            # 1000-frame video reached rank 1, and mu grew 0.6% a step in the primal-residual tail
+            # (1.8e-6 after 117 iterations, where the restored exponent converges in 85).
             if d and direction and d != direction:
                 exponent *= 0.5
             if d:
                 direction = d
+            if s.factors is not None and factors.rank < s.factors.rank and restored < min(p.shape):
+                exponent, restored = 1.0, restored + 1
             new_mu = min(mu * o.rho ** (d * exponent), self.mu_max)
         tol = svd_tolerance(max(r_p, r_d * self.rms) / max(p.norm_M, 1e-300), o.svd_tol)
         new = _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, svd_tol=tol, k=s.k + 1,
-                         mu_exponent=exponent, mu_direction=direction, residual_sq=zz, l1=l1, yv=s.yv,
-                         y_gram=s.y_gram)
-        if measure:
-            new.dual_sigma, new.yv, new.y_gram = top_sigma(Y, warm_block(new.yv, factors.V), LOOSE_SIGMA_TOL,
-                                                           gram=s.y_gram)
+                         mu_exponent=exponent, mu_direction=direction, mu_restored=restored, residual_sq=zz,
+                         l1=l1, yv=yv, dual_sigma=sigma, svt_dense=svt_dense)
         return new
 
     def check(self, s: _IALMState) -> Check:
