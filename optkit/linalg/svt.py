@@ -34,7 +34,8 @@ from ..backend import get_namespace, is_numpy
 from .subspace import partial_svd, right_product
 from .thin_svd import ThinSVD
 
-__all__ = ["svt", "partial_svt", "partial_svt_route", "gram_threshold", "gram_sigma_max", "nuclear_norm", "gram_sweeps", "GRAM_ASPECT"]
+__all__ = ["svt", "partial_svt", "partial_svt_route", "gram_threshold", "gram_sigma_max", "nuclear_norm",
+           "gram_sweeps", "GRAM_ASPECT"]
 
 #: Aspect ratio from which the Gram route beats the thin SVD.
 GRAM_ASPECT = 2.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ...backend import get_namespace
-from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt, partial_svt_route
+from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt_route
 from ...linalg.svt import gram_sweeps
 
 __all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
@@ -167,12 +167,12 @@ def svd_tolerance(progress: float, floor: float) -> float:
 def threshold(X: Any, tau: float, factors: ThinSVD | None, tol: float) -> tuple[Any, ThinSVD]:
     """Singular-value thresholding of ``X`` by ``tau`` through a partial SVD warm-started from the
     right factor of the previous iterate, its block sized by that iterate's rank."""
-    rank = 0 if factors is None else factors.rank
-    V0 = factors.V if rank else None
-    return partial_svt(X, tau, V0, rank_guess=max(rank, 1), tol=tol, oversample=max(5, rank // 2))
+    L, new, _ = threshold_route(X, tau, factors, tol, False)
+    return L, new
 
 
-def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float, dense: bool) -> tuple[Any, ThinSVD, bool]:
+def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float,
+                    dense: bool) -> tuple[Any, ThinSVD, bool]:
     """:func:`threshold` through :func:`~optkit.linalg.partial_svt_route`: with ``dense`` the dense
     route at once; returns ``(L, factors, dense_next)``, ``dense_next`` telling the next call to take
     the dense route at once: after a hand-over of the subspace iteration (clustered singular values at
@@ -180,6 +180,6 @@ def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float, den
     changes ends the clustering's reign and the subspace iteration is tried again)."""
     rank = 0 if factors is None else factors.rank
     V0 = factors.V if rank else None
-    L, new, fell_back = partial_svt_route(X, tau, V0, rank_guess=max(rank, 1), tol=tol, oversample=max(5, rank // 2),
-                                          dense=dense)
+    L, new, fell_back = partial_svt_route(X, tau, V0, rank_guess=max(rank, 1), tol=tol,
+                                          oversample=max(5, rank // 2), dense=dense)
     return L, new, fell_back or (dense and new.rank == rank)

@@ -105,11 +105,12 @@ class IALM(Solver):
     that shrank by a constant amount per step, proportional to :math:`1/\\mu`: 100 iterations left a
     relative gap of 7e-3 at rank 4; with both rules it converges in 85. Partial SVDs accurate to
     10% of the current residuals (``svd_tol`` the floor; see ``svd_tolerance``), taking the dense
-    route at once after a thresholding whose subspace iteration handed over to it (see
-    ``threshold_route``: on the video at rank 1-4 the singular values at the threshold cluster and
-    every step swept 13 times before the hand-over); an iteration limit of 5000 instead of the authors' 1000: on short noise-free
-    videos the tail is slow in the iterate itself, not in its certificate
-    (``surveillance_video(12)`` and ``(40)`` need about 1760 and 3580 iterations; docs/rpca.md,
+    route at once after a thresholding whose subspace iteration handed over to it, until the rank
+    changes (see ``threshold_route``: on the video near the solution the singular values at the
+    threshold cluster, and each step swept as long as the dense route costs before handing over);
+    an iteration limit of 5000 instead of the authors' 1000: on short noise-free videos the tail is
+    slow in the iterate itself, not in its certificate (``surveillance_video(12)`` and ``(40)`` need
+    about 1760 and 3580 iterations; docs/rpca.md,
     Known limitations).
 
     Parameters
