@@ -62,8 +62,8 @@ class _IALMState:
     mu_exponent: float = 1.0     # balancing: mu changes by rho ** mu_exponent (halved at each reversal)
     mu_direction: int = 0        # balancing: the direction of the last change of mu (+1, -1; 0: none yet)
     mu_restored: int = 0         # balancing: how often the exponent was restored to 1 (the rank of L fell)
-    # pieces of the certificate at (L, S, Y): the step's fused pass gives the first two, a step
-    # followed by a check the last ones; None where not computed
+    # pieces of the certificate at (L, S, Y), all from the step: the fused pass gives the first two,
+    # the two-sweep estimate of sigma_1(Y) the last ones; None before the first step
     residual_sq: float | None = None
     l1: float | None = None
     dual_sigma: float | None = None
