@@ -36,7 +36,7 @@ _DUAL_SHRINK = 100.0
 class IALMOptions(Options):
     tol: float = option(1e-7, "stop when max(relative primal residual, relative duality gap) <= tol")
     max_iter: int = option(5000, "iteration limit (Lin-Chen-Ma's code: 1000; short noise-free videos need "
-                                 "up to about 3600 iterations)")
+                                 "up to about 1800 iterations)")
     rho: float = option(1.5, "growth factor of the penalty mu per iteration (Lin-Chen-Ma: 1.5)",
                               domain="[1, inf)")
     mu: float | None = option(None, "initial penalty; None: 1.25 / ||P M||_2 (Lin-Chen-Ma)",
@@ -110,8 +110,7 @@ class IALM(Solver):
     threshold cluster, and each step swept as long as the dense route costs before handing over);
     an iteration limit of 5000 instead of the authors' 1000: on short noise-free videos the tail is
     slow in the iterate itself, not in its certificate (``surveillance_video(12)`` and ``(40)`` need
-    about 1760 and 3580 iterations; docs/rpca.md,
-    Known limitations).
+    about 1760 and 1600 iterations; docs/rpca.md, Known limitations).
 
     Parameters
     ----------
