@@ -14,11 +14,11 @@ from typing import Any
 
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, partial_svd, top_singular_triplet
+from ...linalg import ThinSVD, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import LOOSE_SIGMA_TOL, accurate_sigma, certify, start, svd_tolerance, threshold_route, warm_block
+from ._partial import accurate_sigma, certify, ritz_sigma, start, svd_tolerance, threshold_route, warm_block
 
 __all__ = ["IALM"]
 
@@ -170,10 +170,8 @@ class IALM(Solver):
         r_d = mu * math.sqrt(dd)
         # sigma_1(Y) at every step (a two-sweep Ritz value, warm-started): the balancing reads it and the
         # check takes it as its loose estimate, so the iterates do not depend on check_every
-        V0 = warm_block(s.yv, factors.V[:, :min(factors.rank, _SIGMA_BLOCK)] if factors.rank else None)
-        svd, _ = partial_svd(Y, (0 if V0 is None else V0.shape[1]) + 2, V0, tol=LOOSE_SIGMA_TOL,
-                             max_iter=_SIGMA_SWEEPS, by_value=True)
-        sigma, yv = float(svd.s[0]), self.xp.reshape(svd.V[:, 0], (-1, 1))
+        lead = factors.V[:, :min(factors.rank, _SIGMA_BLOCK)] if factors.rank else None
+        sigma, yv = ritz_sigma(Y, warm_block(s.yv, lead), _SIGMA_SWEEPS)
         new_mu = min(mu * o.rho, self.mu_max)
         exponent, direction, restored = s.mu_exponent, s.mu_direction, s.mu_restored
         if o.balance:
