@@ -11,7 +11,7 @@ from ...linalg.thin_svd import ThinSVD, dense
 from .._dispatch import pick, use_numba
 from . import _twin as twin
 
-__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual_product", "fw_prox", "lowrank_dense",
            "ialm_svt_input", "ialm_multiplier_step", "apg_prox_input", "apg_step_measures"]
 
 
@@ -84,35 +84,44 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
 
 
-def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, G_out: Any = None) -> Any:
-    """The residual after an FW-T step on a problem without a mask, alone (see ``_twin.fw_residual``).
+def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, V: Any) -> Any:
+    """:math:`G V` for the residual ``G`` after an FW-T step on a problem without a mask (see
+    ``_twin.fw_residual_product``), ``G`` itself not stored.
 
     ``fw_update`` also writes the new ``L`` and ``S`` (five ``m x n`` streams); when the next
-    thing done with them is rebuilding both (FW-T's refinement), the residual is all the step
-    needs: two streams read, one written, into ``G_out`` where it is a buffer of the right shape."""
-    if _numba_operands(L, M, u, v):
+    thing done with them is rebuilding both (FW-T's refinement), the residual is needed only
+    through its product with the refinement's right basis ``V`` (shape ``(n, k)``, the data's
+    dtype): on NumPy each block of rows is multiplied by ``V`` while it is in cache, so the pass
+    reads two ``m x n`` arrays and writes none (a residual pass and a separate product read and
+    wrote four)."""
+    if _numba_operands(L, M, u, v, V):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
-        kernel = pick(_jit, "fw_residual", L)
+        kernel = pick(_jit, "fw_residual_product", L)
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
-                      float(alpha), float(lam_s), _buffer(G_out, L))
-    return twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+                      float(alpha), float(lam_s), np.ascontiguousarray(V),
+                      np.empty((L.shape[0], V.shape[1]), dtype=L.dtype))
+    return twin.fw_residual_product(L, M, u, v, c, alpha, lam_s, V)
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, V: Any = None) -> tuple:
     """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
     ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)``; ``L`` is only read."""
-    if _numba_operands(L, M):
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV)``; ``L`` is only read. With
+    ``V`` (shape ``(n, k)``, the data's dtype) ``GV`` is :math:`G V`, formed on NumPy block by block
+    of rows while they are in cache (a separate product reads ``G`` once more); else ``None``."""
+    if _numba_operands(L, M, V):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_prox", L)
-        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L))
+        Vk = np.zeros((L.shape[1], 0), dtype=L.dtype) if V is None else np.ascontiguousarray(V)
+        S, G, out, at, GV = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L),
+                                   Vk, np.empty((L.shape[0], Vk.shape[1]), dtype=L.dtype))
         return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
-            tuple(float(q) for q in out[4:])
-    return twin.fw_prox(L, M, lam_s)
+            tuple(float(q) for q in out[4:]), None if V is None else GV
+    return twin.fw_prox(L, M, lam_s, V)
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

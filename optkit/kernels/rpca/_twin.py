@@ -58,24 +58,26 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
     return L, S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M))
 
 
-def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float) -> Any:
-    """The residual ``G = L' + S' - M`` after an FW-T step without a mask, where ``L' = (1-a)L + a c u v^T``
-    and the proximal step gives ``S' = soft(M - L', lam_s)`` (``fw_update``'s ``G`` without its other
-    outputs)."""
+def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, V: Any) -> Any:
+    """:math:`G V` for the residual ``G = L' + S' - M`` after an FW-T step without a mask, where
+    ``L' = (1-a)L + a c u v^T`` and the proximal step gives ``S' = soft(M - L', lam_s)``
+    (``fw_update``'s ``G``), and ``V`` has shape ``(n, k)``."""
     xp = get_namespace(L)
     L = (1.0 - alpha) * L + (alpha * c) * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1))
-    return L + soft_threshold(M - L, lam_s) - M
+    return xp.matmul(L + soft_threshold(M - L, lam_s) - M, V)
 
 
-def fw_prox(L: Any, M: Any, lam_s: float) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, V: Any = None) -> tuple:
     """The proximal step alone without a mask: ``S = soft(M - L, lam_s)``, ``G = L + S - M``; returns
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)`` with
-    ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``)."""
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV)`` with
+    ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``),
+    and ``GV = G V`` (``None`` without ``V``)."""
     xp = get_namespace(L)
     S = soft_threshold(M - L, lam_s)
     G, sq, k, mx = lowrank_residual(L, S, M)
     quad = tuple(float(xp.sum(a * b)) for a, b in ((L, L), (L, S), (S, S), (G, L), (G, S)))
-    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad
+    GV = None if V is None else xp.matmul(G, V)
+    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, GV
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

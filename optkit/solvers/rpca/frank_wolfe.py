@@ -22,7 +22,8 @@ from ... import kernels
 from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize, right_product
+from ...linalg import (ThinSVD, extend_basis, orthonormalize, partial_svd, rank_one_update, reorthogonalize,
+                       right_product)
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
@@ -67,6 +68,7 @@ class _State:
     gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
     owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
     quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
+    start: tuple | None = None  # (V0, G V0): the next LMO's start block and its product, from that pass
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -186,17 +188,32 @@ class _FrankWolfe(Solver):
         xp = self.xp
         p = self.problem
         tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
-        V0 = self._start_block(s, previous, 3)
-        # the previous block's top three right vectors and the right factor of L: with k = rank + 3
-        # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
-        k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
-                min(p.shape))
         sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
-        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
+        if previous is not None and s.start is not None:
+            # the start block and its product, formed by the pass that wrote G (see _lmo_start)
+            (V0, AV0), k = s.start, s.start[0].shape[1]
+        else:
+            V0, AV0 = self._start_block(s.factors, previous, 3), None
+            # the previous block's top three right vectors and the right factor of L: with k = rank + 3
+            # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
+            k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
+                    min(p.shape))
+        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True, AV0=AV0)
         return block, s.matvecs + 2 * sweeps * k
 
-    def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
-        FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
+    def _lmo_start(self, previous: ThinSVD | None, factors: ThinSVD) -> Any:
+        """The orthonormal start block of the LMO that follows (``_lmo``'s ``rank + 3`` columns) where
+        it is known before the pass that writes ``G``, so that the pass also forms its product with
+        ``G`` (``fw_prox``'s ``V``: the block's rows are multiplied while in cache, where the
+        sweep's first product read ``G`` once more, about 0.05 s a step on the 1000-frame video);
+        ``None`` where the block is not known or would be padded from the rows of ``G``."""
+        V0 = None if previous is None else self._start_block(factors, previous, 3)
+        if V0 is None or V0.shape[1] != min(factors.rank + 3, min(self.problem.shape)):
+            return None
+        return orthonormalize(V0)
+
+    def _start_block(self, factors: ThinSVD, previous: ThinSVD | None, lead: int = 1) -> Any:
+        FV = self.xp.astype(factors.V, self.problem.dtype, copy=False)
         return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
     def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
@@ -256,7 +273,16 @@ class _FrankWolfe(Solver):
             out = reorthogonalize(out)
         return out
 
-    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False) -> _State:
+    def _bases(self, f: ThinSVD, grow: tuple[Any, Any] | None) -> tuple[Any, Any]:
+        """The refinement's bases: those of ``L``, widened by ``grow`` (see ``_refine``)."""
+        if grow is None:
+            return f.U, f.V
+        xp = self.xp
+        f64 = xp.float64
+        return extend_basis(f.U, xp.astype(grow[0], f64)), extend_basis(f.V, xp.astype(grow[1], f64))
+
+    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False,
+                first: tuple[Any, Any, Any] | None = None, previous: ThinSVD | None = None) -> _State:
         """Proximal gradient steps on the core :math:`C` of :math:`L = U C V^T` (``U``, ``V`` fixed).
 
         The L-part of the gradient is :math:`U^T G V` and, as :math:`P_\\Omega` is a
@@ -273,23 +299,26 @@ class _FrankWolfe(Solver):
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
 
-        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
-        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
-        and ``S`` by the proximal step.
+        ``stale``: ``s.L``, ``s.S`` and ``s.G`` are buffers still to be filled (only the factors hold
+        the Frank-Wolfe point; no mask), and ``first = (U, V, G V)`` gives the first step's bases and
+        product, formed by the pass that computed the residual; if no step is taken, ``L`` is rebuilt
+        from the factors and ``S`` by the proximal step. ``previous``: the LMO of this step, whose
+        block starts the next one (``_lmo_start``).
         """
         p = self.problem
         xp = self.xp
         f64 = xp.float64
-        for step in range(self.options.refine):
+        steps = self.options.refine
+        for step in range(steps):
             f = s.factors
-            U, V = f.U, f.V
-            if step == 0 and grow is not None:
-                U = extend_basis(U, xp.astype(grow[0], f64))
-                V = extend_basis(V, xp.astype(grow[1], f64))
+            if step == 0 and first is not None:
+                U, V, GV = first
+            else:
+                U, V = self._bases(f, grow if step == 0 else None)
+                if U.shape[1] == 0 or V.shape[1] == 0 or stale:
+                    break
+                GV = xp.astype(right_product(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
             ku, kv = U.shape[1], V.shape[1]
-            if ku == 0 or kv == 0:
-                break
-            GV = xp.astype(right_product(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
             B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
             core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
             C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B
@@ -299,12 +328,12 @@ class _FrankWolfe(Solver):
             f = ThinSVD(xp.matmul(U, Wc[:, :r]), sc[:r], xp.matmul(V, xp.matrix_transpose(Zct)[:, :r]))
             # s.L (this step's Frank-Wolfe iterate) is no longer needed: its buffer takes the new L
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
-            s = self._s_step(s, L, f)
+            s = self._s_step(s, L, f, previous if step == steps - 1 else None)
             stale = False
         if stale:
             f = s.factors
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
-            s = self._s_step(s, L, f)
+            s = self._s_step(s, L, f, previous)
         return s
 
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
@@ -321,6 +350,7 @@ class _FrankWolfe(Solver):
         """The LMO of the new residual, computed at the end of each step: the next step needs it,
         and a check reads its top Ritz value as sigma_1."""
         new.lmo, new.matvecs = self._lmo(new, s.lmo)
+        new.start = None
         return new
 
     def check(self, s: _State) -> Check:
@@ -333,7 +363,7 @@ class _FrankWolfe(Solver):
         kept = _FactoredPoint(s.factors) if s.owned else x
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1, residual_data=s.gm),
-                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
+                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s.factors, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(kept, m)
 
@@ -432,40 +462,52 @@ class FWT(_FrankWolfe):
             e, vt_s = 0.0, 0.0
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
         factors = self._factors_step(s, alpha, c, u, v)
+        lam_l = p.lam_L
+        grow = self._grow_directions(s, lam_l)
         stale = p.W is None and self.options.refine > 0
         if stale:
             # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
-            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
-            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
-            # (L and S are read before this pass and not after it, so once the solver owns them -- no
-            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
-            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
-            # 1000-frame video under load)
+            # L, so of the Frank-Wolfe point it reads only the residual, and that only through its
+            # product with the first refinement step's right basis: one pass forms the product block
+            # by block and stores nothing (two m x n streams where there were five; no basis, no pass),
+            # and L and S are buffers that the refinement fills (once the solver owns them -- no check
+            # keeps them, see check -- they are rewritten in place: fresh pages of two m x n arrays per
+            # step cost more than the passes that fill them, 0.5 s of a 2 s step on the 1000-frame
+            # video under load)
             xp = self.xp
-            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.G)
+            U, V = self._bases(factors, grow)
+            first = None
+            if U.shape[1] and V.shape[1]:
+                GV = rpca_kernels.fw_residual_product(s.L, p.M_obs, u, v, c, alpha, p.lam_S,
+                                                      xp.astype(V, p.dtype, copy=False))
+                first = (U, V, xp.astype(GV, xp.float64, copy=False))
             L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
-            new = _State(L=L_buf, S=S_buf, G=G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
+            new = _State(L=L_buf, S=S_buf, G=s.G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
                          bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
                          owned=True)
         else:
+            first = None
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
             new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors, bound_L=s.bound_L,
                          bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        lam_l = p.lam_L
-        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l),
-                           stale=stale)
+        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), grow, stale=stale, first=first,
+                           previous=s.lmo)
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
         return self._finish(s, new)
 
-    def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
-        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`."""
+    def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
+        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`;
+        ``previous``: the LMO whose block starts the next one, where this pass writes the ``G`` it reads."""
         p = self.problem
         if p.W is None:
-            S, G, sq, gk, gmax, l1, gm, quad = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G)
-            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors)
+            V0 = self._lmo_start(previous, factors)
+            S, G, sq, gk, gmax, l1, gm, quad, GV = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G,
+                                                                        V=V0)
+            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
+                           start=None if V0 is None else (V0, GV))
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
@@ -541,8 +583,8 @@ class FWP(_FrankWolfe):
         new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
         return self._finish(s, new)
 
-    def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
-        """The projected gradient step on ``S`` at a new ``L``."""
+    def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
+        """The projected gradient step on ``S`` at a new ``L`` (``previous`` is not used)."""
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
