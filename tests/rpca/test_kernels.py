@@ -87,6 +87,14 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(with_v[8], got[1] @ V, **ptol)
         np.testing.assert_allclose(ref.fw_prox(L, M, 0.2, V)[8], twin_prox[1] @ V, **ptol)
+        assert got[9] is None and with_v[9] is None
+        # with low, the pass also writes G rounded to float32, and the product reads that copy
+        V32 = V.astype(np.float32)
+        for lo in (rpca_kernels.fw_prox(L, M, 0.2, V=V32, low=True), ref.fw_prox(L, M, 0.2, V32, True)):
+            assert lo[9].dtype == np.float32
+            np.testing.assert_array_equal(lo[9], lo[1].astype(np.float32))
+            np.testing.assert_allclose(lo[8], lo[9] @ V32, rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(lo[1], got[1], **ptol)
         # the residual after a Frank-Wolfe step through its product with V alone: fw_update's G,
         # whatever the sparse step (the old S drops out)
         np.testing.assert_allclose(rpca_kernels.fw_residual_product(L, M, u, v, -1.7, 0.3, 0.2, V), out1[2] @ V, **ptol)

@@ -105,23 +105,32 @@ def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, 
     return twin.fw_residual_product(L, M, u, v, c, alpha, lam_s, V)
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, V: Any = None) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, V: Any = None,
+            low: bool = False, low_out: Any = None) -> tuple:
     """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
     ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV)``; ``L`` is only read. With
-    ``V`` (shape ``(n, k)``, the data's dtype) ``GV`` is :math:`G V`, formed on NumPy block by block
-    of rows while they are in cache (a separate product reads ``G`` once more); else ``None``."""
-    if _numba_operands(L, M, V):
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV, G_low)``; ``L`` is only read.
+
+    With ``low``, ``G_low`` is ``G`` rounded to float32 (into ``low_out`` where it is a buffer),
+    else ``None``. With ``V`` (shape ``(n, k)``; float32 with ``low``, else the data's dtype) ``GV``
+    is :math:`G V` (:math:`G_{low} V` with ``low``), formed on NumPy block by block of rows while
+    they are in cache (a separate product reads ``G`` once more); else ``None``."""
+    if _numba_operands(L, M) and (V is None or use_numba(V)):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_prox", L)
-        Vk = np.zeros((L.shape[1], 0), dtype=L.dtype) if V is None else np.ascontiguousarray(V)
-        S, G, out, at, GV = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L),
-                                   Vk, np.empty((L.shape[0], Vk.shape[1]), dtype=L.dtype))
+        G = _buffer(G_out, L)
+        if not low:
+            G2 = G  # the product reads G itself; nothing else is written
+        else:
+            G2 = low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)
+        Vk = np.zeros((L.shape[1], 0), dtype=G2.dtype) if V is None else np.ascontiguousarray(V)
+        S, G, out, at, G2, GV = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), G, bool(low), G2,
+                                       Vk, np.empty((L.shape[0], Vk.shape[1]), dtype=G2.dtype))
         return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
-            tuple(float(q) for q in out[4:]), None if V is None else GV
-    return twin.fw_prox(L, M, lam_s, V)
+            tuple(float(q) for q in out[4:]), None if V is None else GV, G2 if low else None
+    return twin.fw_prox(L, M, lam_s, V, low)
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:
@@ -134,10 +143,13 @@ def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, ou
     return xp.astype(dense(ThinSVD(U, s, V), shape, U.dtype, xp), dtype, copy=False)
 
 
+def _fits(out: Any, shape: tuple, dtype: Any) -> bool:
+    return (isinstance(out, np.ndarray) and out.shape == tuple(shape) and out.dtype == dtype
+            and out.flags.c_contiguous and out.flags.writeable)
+
+
 def _buffer(out: Any, like: Any) -> Any:
-    ok = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == like.dtype
-          and out.flags.c_contiguous and out.flags.writeable)
-    return out if ok else np.empty_like(like)
+    return out if _fits(out, like.shape, like.dtype) else np.empty_like(like)
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

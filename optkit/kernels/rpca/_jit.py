@@ -187,7 +187,7 @@ def _row_absmax(G, i):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-def _fw_prox(L, M, lam_s, S2, G, V, GV):  # pragma: no cover  (compiled)
+def _fw_prox(L, M, lam_s, S2, G, low, G2, V, GV):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
     product = V.shape[1] > 0
@@ -210,6 +210,8 @@ def _fw_prox(L, M, lam_s, S2, G, V, GV):  # pragma: no cover  (compiled)
                 r = lij + s - mij
                 S2[i, j] = s
                 G[i, j] = r
+                if low:
+                    G2[i, j] = r
                 sq += r * r
                 l1 += abs(s)
                 gm += r * mij
@@ -228,7 +230,7 @@ def _fw_prox(L, M, lam_s, S2, G, V, GV):  # pragma: no cover  (compiled)
             rows[i, 7] = gl
             rows[i, 8] = gs
         if product:
-            GV[i0:i1] = np.dot(G[i0:i1], V)
+            GV[i0:i1] = np.dot(G2[i0:i1], V)
     out = np.zeros(9)
     best = -1.0
     bi = 0
@@ -247,7 +249,7 @@ def _fw_prox(L, M, lam_s, S2, G, V, GV):  # pragma: no cover  (compiled)
         if a > top:
             top = a
             at = bi * n + j
-    return S2, G, out, at, GV
+    return S2, G, out, at, G2, GV
 
 
 def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)

@@ -67,17 +67,19 @@ def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, 
     return xp.matmul(L + soft_threshold(M - L, lam_s) - M, V)
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, V: Any = None) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, V: Any = None, low: bool = False) -> tuple:
     """The proximal step alone without a mask: ``S = soft(M - L, lam_s)``, ``G = L + S - M``; returns
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV)`` with
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV, G_low)`` with
     ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``),
-    and ``GV = G V`` (``None`` without ``V``)."""
+    ``G_low`` = ``G`` in float32 with ``low`` (else ``None``) and ``GV`` = :math:`G V` (of ``G_low``
+    with ``low``; ``None`` without ``V``)."""
     xp = get_namespace(L)
     S = soft_threshold(M - L, lam_s)
     G, sq, k, mx = lowrank_residual(L, S, M)
     quad = tuple(float(xp.sum(a * b)) for a, b in ((L, L), (L, S), (S, S), (G, L), (G, S)))
-    GV = None if V is None else xp.matmul(G, V)
-    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, GV
+    G_low = xp.astype(G, xp.float32) if low else None
+    GV = None if V is None else xp.matmul(G if G_low is None else G_low, V)
+    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, GV, G_low
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

@@ -18,8 +18,6 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from ... import kernels
-from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import (ThinSVD, extend_basis, orthonormalize, partial_svd, rank_one_update, reorthogonalize,
@@ -27,9 +25,15 @@ from ...linalg import (ThinSVD, extend_basis, orthonormalize, partial_svd, rank_
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
+from ._fw_closed_forms import box_qp, project_l1_ball, project_simplex_ball
 from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
+
+#: The smallest ``tol`` at which FW-T's LMO on float64 data sweeps a float32 copy of the residual
+#: (a thousand float32 rounding units), and the relative margin by which a check lowers that LMO's
+#: Ritz value so that it stays below sigma_1 (256 of them; see ``FWT._s_step``)
+LOW_LMO_TOL, LOW_LMO_MARGIN = 1e3 * 2.0 ** -23, 2.0 ** -16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +73,8 @@ class _State:
     owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
     quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
     start: tuple | None = None  # (V0, G V0): the next LMO's start block and its product, from that pass
+    low: Any = None             # G rounded to float32 by that pass, which the LMO's products read (see _s_step)
+    lmo_low: bool = False       # the LMO swept that copy
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -82,56 +88,6 @@ class _FactoredPoint(NamedTuple):
     factors: ThinSVD
 
 
-def _project_l1_ball(Z: Any, radius: float, ops: Any = kernels) -> Any:
-    """``Z`` projected onto :math:`\\{\\|Z\\|_1 \\le r\\}`: a soft threshold found by Michelot's fixed point
-    (``ops``: the kernel dispatch, or its array-API twin for short vectors). The threshold is exact only up
-    to rounding, and a sum above the radius would make the iterate infeasible (FW-P's ``S`` ended 2 ulp
-    outside the ball on a 16 x 12 instance), so such a sum is pulled back inside."""
-    theta = ops.l1_ball_threshold(Z, radius)
-    if theta <= 0:
-        return Z
-    S = ops.soft_threshold(Z, theta)
-    xp = get_namespace(S)
-    total = float(xp.sum(xp.abs(S)))
-    if total > radius:
-        S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
-    return S
-
-
-def _project_simplex_ball(sv: Any, radius: float) -> Any:
-    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
-    of the projection onto the nuclear ball of radius ``r``): the l1-ball projection, which keeps them
-    nonnegative."""
-    return _project_l1_ball(sv, radius, kernels.twin)
-
-
-def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
-    """Exact minimiser of :math:`q(a,b) = \\tfrac12[a\\,b]H[a\\,b]^T + f^T[a\\,b]` over :math:`[0,1]^2`.
-
-    ``H`` is positive semidefinite (a Gram matrix). The interior stationary point
-    is taken when ``H`` is definite and it lies in the box; otherwise the
-    minimiser lies on an edge, each edge's minimiser is a clipped 1-d Newton
-    step, and the best candidate wins. O(1); replaces the authors' ``quadprog``.
-    """
-
-    def q(a: float, b: float) -> float:
-        return 0.5 * (h11 * a * a + 2 * h12 * a * b + h22 * b * b) + f1 * a + f2 * b
-
-    def edge(h: float, lin: float) -> float:
-        if h > 0:
-            return min(1.0, max(0.0, -lin / h))
-        return 1.0 if lin < 0 else 0.0
-
-    det = h11 * h22 - h12 * h12
-    if det > 1e-14 * max(h11 * h22, 1e-300):
-        a = (-f1 * h22 + f2 * h12) / det
-        b = (-f2 * h11 + f1 * h12) / det
-        if 0.0 <= a <= 1.0 and 0.0 <= b <= 1.0:
-            return a, b
-    cands = [(0.0, edge(h22, f2)), (1.0, edge(h22, f2 + h12)), (edge(h11, f1), 0.0), (edge(h11, f1 + h12), 1.0)]
-    return min(cands, key=lambda ab: q(*ab))
-
-
 class _FrankWolfe(Solver):
     Options = FWOptions
 
@@ -139,6 +95,8 @@ class _FrankWolfe(Solver):
         p = self.problem
         xp = self.xp
         m, n = p.shape
+        # the LMO's sweeps on a float32 copy of G (see _s_step) where float32's rounding is far below tol
+        self._low_lmo = p.dtype == xp.float64 and self.options.tol >= LOW_LMO_TOL
         if x0 is None:
             L, S = p.initial_point()
             f64 = xp.float64
@@ -190,8 +148,14 @@ class _FrankWolfe(Solver):
         tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
         sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
         if previous is not None and s.start is not None:
-            # the start block and its product, formed by the pass that wrote G (see _lmo_start)
+            # the start block and its product, formed by the pass that wrote G (see _lmo_start), and
+            # the copy of G in float32 where that pass wrote one (the Ritz triplets come back in the
+            # data's dtype)
             (V0, AV0), k = s.start, s.start[0].shape[1]
+            A = s.G if s.low is None else s.low
+            block, sweeps = partial_svd(A, k, V0, tol=max(tol, 50 * float(xp.finfo(A.dtype).eps)),
+                                        max_iter=sweeps_at_most, by_value=True, AV0=AV0)
+            return ThinSVD(*(xp.astype(a, p.dtype, copy=False) for a in block)), s.matvecs + 2 * sweeps * k
         else:
             V0, AV0 = self._start_block(s.factors, previous, 3), None
             # the previous block's top three right vectors and the right factor of L: with k = rank + 3
@@ -349,6 +313,7 @@ class _FrankWolfe(Solver):
     def _finish(self, s: _State, new: _State) -> _State:
         """The LMO of the new residual, computed at the end of each step: the next step needs it,
         and a check reads its top Ritz value as sigma_1."""
+        new.lmo_low = new.start is not None and self._low_lmo
         new.lmo, new.matvecs = self._lmo(new, s.lmo)
         new.start = None
         return new
@@ -363,7 +328,7 @@ class _FrankWolfe(Solver):
         kept = _FactoredPoint(s.factors) if s.owned else x
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1, residual_data=s.gm),
-                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s.factors, s.lmo), SIGMA_TOL),
+                    float(s.lmo.s[0]) * (1.0 - LOW_LMO_MARGIN if s.lmo_low else 1.0), lambda: accurate_sigma(s.G, self._start_block(s.factors, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(kept, m)
 
@@ -484,7 +449,7 @@ class FWT(_FrankWolfe):
             L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
             new = _State(L=L_buf, S=S_buf, G=s.G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
                          bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
-                         owned=True)
+                         owned=True, low=s.low)
         else:
             first = None
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
@@ -499,15 +464,28 @@ class FWT(_FrankWolfe):
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
-        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`;
-        ``previous``: the LMO whose block starts the next one, where this pass writes the ``G`` it reads."""
+        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
+
+        ``previous``: the LMO whose block starts the next one; without a mask the pass then also forms
+        the block's product with ``G`` (``_lmo_start``). With float64 data and ``tol >= LOW_LMO_TOL``
+        (1.2e-4) it also writes ``G`` rounded to float32, and the LMO's sweep runs on that copy:
+        single-precision products took 0.6-0.75 of the time of double ones with a 25344 x 1000
+        residual, which the copy's write in the same pass does not cost back (a separate cast pass
+        did: 21.8 against 20.7 s on the 1000-frame video). Our design. The LMO is an inexact oracle
+        anyway (one sweep per step). Its Ritz value may exceed :math:`\\sigma_1(G)` by the copy's
+        rounding (about 1e-7 relative), so a check lowers it by ``LOW_LMO_MARGIN`` (1.5e-5
+        relative) to keep it a lower bound, as ``certify`` needs; the stop is decided on the
+        float64 refinement as before."""
         p = self.problem
         if p.W is None:
             V0 = self._lmo_start(previous, factors)
-            S, G, sq, gk, gmax, l1, gm, quad, GV = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G,
-                                                                        V=V0)
+            low = V0 is not None and self._low_lmo
+            if low:
+                V0 = self.xp.astype(V0, self.xp.float32)
+            S, G, sq, gk, gmax, l1, gm, quad, GV, G_low = rpca_kernels.fw_prox(
+                L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G, V=V0, low=low, low_out=s.low)
             return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
-                           start=None if V0 is None else (V0, GV))
+                           start=None if V0 is None else (V0, GV), low=G_low if low else s.low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
@@ -575,12 +553,12 @@ class FWP(_FrankWolfe):
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
         L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
-        S = _project_l1_ball(Z, p.tau_S)
+        S = project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+        new = self._refine(new, lambda sv: project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
@@ -588,6 +566,6 @@ class FWP(_FrankWolfe):
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
-        S = _project_l1_ball(s.S - R, p.tau_S)
+        S = project_l1_ball(s.S - R, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)
