@@ -66,7 +66,7 @@ _orth = orthonormalize
 
 def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: int = 30,
                 converge: int | None = None, threshold: float | None = None,
-                by_value: bool = False, AV0: Any = None) -> tuple[ThinSVD, int]:
+                by_value: bool = False) -> tuple[ThinSVD, int]:
     r"""The ``k`` leading singular triplets of ``A`` by subspace iteration with Rayleigh-Ritz.
 
     Each sweep computes :math:`Q = \\operatorname{orth}(AV)`, the small SVD
@@ -103,13 +103,10 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     xp = get_namespace(A)
     m, n = A.shape
     k = int(max(1, min(k, m, n)))
-    if AV0 is not None and V0 is not None and V0.shape[1] == k == AV0.shape[1]:
-        V, AV = V0, AV0
-    else:
-        V = _initial_block(A, k, V0)
-        AV = right_product(A, V)
+    V = _initial_block(A, k, V0)
     need = k if converge is None else max(1, min(converge, k))
     sweeps = 0
+    AV = right_product(A, V)
     s_old = -1.0
     while True:
         sweeps += 1

@@ -11,7 +11,7 @@ from ...linalg.thin_svd import ThinSVD, dense
 from .._dispatch import pick, use_numba
 from . import _twin as twin
 
-__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual_product", "fw_prox", "lowrank_dense",
+__all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
            "ialm_svt_input", "ialm_multiplier_step", "apg_prox_input", "apg_step_measures"]
 
 
@@ -84,53 +84,46 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
 
 
-def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, V: Any) -> Any:
-    """:math:`G V` for the residual ``G`` after an FW-T step on a problem without a mask (see
-    ``_twin.fw_residual_product``), ``G`` itself not stored.
+def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, G_out: Any = None,
+                low: bool = False) -> Any:
+    """The residual after an FW-T step on a problem without a mask, alone (see ``_twin.fw_residual``).
 
     ``fw_update`` also writes the new ``L`` and ``S`` (five ``m x n`` streams); when the next
-    thing done with them is rebuilding both (FW-T's refinement), the residual is needed only
-    through its product with the refinement's right basis ``V`` (shape ``(n, k)``, the data's
-    dtype): on NumPy each block of rows is multiplied by ``V`` while it is in cache, so the pass
-    reads two ``m x n`` arrays and writes none (a residual pass and a separate product read and
-    wrote four)."""
-    if _numba_operands(L, M, u, v, V):
+    thing done with them is rebuilding both (FW-T's refinement), the residual is all the step
+    needs: two streams read, one written, into ``G_out`` where it is a buffer of the right shape
+    and dtype (``low``: the residual rounded to float32)."""
+    if _numba_operands(L, M, u, v):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
-        kernel = pick(_jit, "fw_residual_product", L)
+        kernel = pick(_jit, "fw_residual", L)
+        G = (G_out if _fits(G_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low \
+            else _buffer(G_out, L)
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
-                      float(alpha), float(lam_s), np.ascontiguousarray(V),
-                      np.empty((L.shape[0], V.shape[1]), dtype=L.dtype))
-    return twin.fw_residual_product(L, M, u, v, c, alpha, lam_s, V)
+                      float(alpha), float(lam_s), G)
+    G = twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+    return get_namespace(G).astype(G, get_namespace(G).float32) if low else G
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, V: Any = None,
-            low: bool = False, low_out: Any = None) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, low: bool = False,
+            low_out: Any = None) -> tuple:
     """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
     ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV, G_low)``; ``L`` is only read.
-
-    With ``low``, ``G_low`` is ``G`` rounded to float32 (into ``low_out`` where it is a buffer),
-    else ``None``. With ``V`` (shape ``(n, k)``; float32 with ``low``, else the data's dtype) ``GV``
-    is :math:`G V` (:math:`G_{low} V` with ``low``), formed on NumPy block by block of rows while
-    they are in cache (a separate product reads ``G`` once more); else ``None``."""
-    if _numba_operands(L, M) and (V is None or use_numba(V)):
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, G_low)``; ``L`` is only read.
+    With ``low``, ``G_low`` is ``G`` rounded to float32, written by the same pass (into ``low_out``
+    where it is a buffer of that shape and dtype), else ``None``."""
+    if _numba_operands(L, M):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_prox", L)
         G = _buffer(G_out, L)
-        if not low:
-            G2 = G  # the product reads G itself; nothing else is written
-        else:
-            G2 = low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)
-        Vk = np.zeros((L.shape[1], 0), dtype=G2.dtype) if V is None else np.ascontiguousarray(V)
-        S, G, out, at, G2, GV = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), G, bool(low), G2,
-                                       Vk, np.empty((L.shape[0], Vk.shape[1]), dtype=G2.dtype))
+        # without low the kernel is given G as the copy's buffer and does not write it
+        G2 = (low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low else G
+        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), G, bool(low), G2)
         return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
-            tuple(float(q) for q in out[4:]), None if V is None else GV, G2 if low else None
-    return twin.fw_prox(L, M, lam_s, V, low)
+            tuple(float(q) for q in out[4:]), G2 if low else None
+    return twin.fw_prox(L, M, lam_s, low)
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

@@ -135,26 +135,16 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
     return L2, S2, G, total, at, best, l1s, gms
 
 
-#: Rows per block of the passes that also multiply their residual by a thin block ``V``: the block's
-#: rows are still in cache when BLAS multiplies them (32 x 1000 doubles, 256 KB)
-_ROWS = 32
-
-
-def _fw_residual_product(L, M, u, v, c, alpha, lam_s, V, GV):  # pragma: no cover  (compiled)
+def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled)
     m, n = L.shape
     keep = 1.0 - alpha
-    for b in numba.prange((m + _ROWS - 1) // _ROWS):
-        i0 = b * _ROWS
-        i1 = min(m, i0 + _ROWS)
-        R = np.empty((i1 - i0, n), dtype=L.dtype)
-        for i in range(i0, i1):
-            cu = alpha * c * u[i]
-            for j in range(n):
-                lij = keep * L[i, j] + cu * v[j]
-                s = _shrink(M[i, j] - lij, lam_s)
-                R[i - i0, j] = lij + s - M[i, j]
-        GV[i0:i1] = np.dot(R, V)
-    return GV
+    for i in numba.prange(m):
+        cu = alpha * c * u[i]
+        for j in range(n):
+            lij = keep * L[i, j] + cu * v[j]
+            s = _shrink(M[i, j] - lij, lam_s)
+            G[i, j] = lij + s - M[i, j]
+    return G
 
 
 @numba.njit(cache=True, inline="always")
@@ -187,50 +177,44 @@ def _row_absmax(G, i):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-def _fw_prox(L, M, lam_s, S2, G, low, G2, V, GV):  # pragma: no cover  (compiled)
+def _fw_prox(L, M, lam_s, S2, G, low, G2):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
-    product = V.shape[1] > 0
-    for b in numba.prange((m + _ROWS - 1) // _ROWS):
-        i0 = b * _ROWS
-        i1 = min(m, i0 + _ROWS)
-        for i in range(i0, i1):
-            sq = 0.0
-            l1 = 0.0
-            gm = 0.0
-            ll = 0.0
-            ls = 0.0
-            ss = 0.0
-            gl = 0.0
-            gs = 0.0
-            for j in range(n):
-                lij = L[i, j]
-                mij = M[i, j]
-                s = _shrink(mij - lij, lam_s)
-                r = lij + s - mij
-                S2[i, j] = s
-                G[i, j] = r
-                if low:
-                    G2[i, j] = r
-                sq += r * r
-                l1 += abs(s)
-                gm += r * mij
-                ll += lij * lij
-                ls += lij * s
-                ss += s * s
-                gl += r * lij
-                gs += r * s
-            rows[i, 0] = sq
-            rows[i, 1] = _row_absmax(G, i)
-            rows[i, 2] = l1
-            rows[i, 3] = gm
-            rows[i, 4] = ll
-            rows[i, 5] = ls
-            rows[i, 6] = ss
-            rows[i, 7] = gl
-            rows[i, 8] = gs
-        if product:
-            GV[i0:i1] = np.dot(G2[i0:i1], V)
+    for i in numba.prange(m):
+        sq = 0.0
+        l1 = 0.0
+        gm = 0.0
+        ll = 0.0
+        ls = 0.0
+        ss = 0.0
+        gl = 0.0
+        gs = 0.0
+        for j in range(n):
+            lij = L[i, j]
+            mij = M[i, j]
+            s = _shrink(mij - lij, lam_s)
+            r = lij + s - mij
+            S2[i, j] = s
+            G[i, j] = r
+            if low:
+                G2[i, j] = r
+            sq += r * r
+            l1 += abs(s)
+            gm += r * mij
+            ll += lij * lij
+            ls += lij * s
+            ss += s * s
+            gl += r * lij
+            gs += r * s
+        rows[i, 0] = sq
+        rows[i, 1] = _row_absmax(G, i)
+        rows[i, 2] = l1
+        rows[i, 3] = gm
+        rows[i, 4] = ll
+        rows[i, 5] = ls
+        rows[i, 6] = ss
+        rows[i, 7] = gl
+        rows[i, 8] = gs
     out = np.zeros(9)
     best = -1.0
     bi = 0
@@ -249,7 +233,7 @@ def _fw_prox(L, M, lam_s, S2, G, low, G2, V, GV):  # pragma: no cover  (compiled
         if a > top:
             top = a
             at = bi * n + j
-    return S2, G, out, at, G2, GV
+    return S2, G, out, at
 
 
 def _ialm_svt_input(M, S, Y, L, W, masked, inv_mu, out):  # pragma: no cover  (compiled)
@@ -363,9 +347,9 @@ def _apg_step_measures(L_new, L, L_prev, S_new, S, S_prev, M, W, masked, beta, r
 lowrank_residual_serial, lowrank_residual_parallel = _builds(_lowrank_residual)
 fw_quadratic_serial, fw_quadratic_parallel = _builds(_fw_quadratic)
 fw_update_serial, fw_update_parallel = _builds(_fw_update)
-fw_residual_product_serial, fw_residual_product_parallel = _builds(_fw_residual_product)
+fw_residual_serial, fw_residual_parallel = _builds(_fw_residual)
 # reassociated sums and no arg-max in the loop, so that it vectorises: with them the pass was
-# compute-bound, 3.3 times the time of a plain residual pass over the same 25344 x 1000 arrays
+# compute-bound, 3.3 times the time of fw_residual's over the same 25344 x 1000 arrays
 fw_prox_serial, fw_prox_parallel = _builds(_fw_prox, fastmath={"reassoc", "nsz"})
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)

@@ -58,28 +58,26 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
     return L, S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M))
 
 
-def fw_residual_product(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, V: Any) -> Any:
-    """:math:`G V` for the residual ``G = L' + S' - M`` after an FW-T step without a mask, where
-    ``L' = (1-a)L + a c u v^T`` and the proximal step gives ``S' = soft(M - L', lam_s)``
-    (``fw_update``'s ``G``), and ``V`` has shape ``(n, k)``."""
+def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float) -> Any:
+    """The residual ``G = L' + S' - M`` after an FW-T step without a mask, where ``L' = (1-a)L + a c u v^T``
+    and the proximal step gives ``S' = soft(M - L', lam_s)`` (``fw_update``'s ``G`` without its other
+    outputs)."""
     xp = get_namespace(L)
     L = (1.0 - alpha) * L + (alpha * c) * xp.reshape(u, (-1, 1)) * xp.reshape(v, (1, -1))
-    return xp.matmul(L + soft_threshold(M - L, lam_s) - M, V)
+    return L + soft_threshold(M - L, lam_s) - M
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, V: Any = None, low: bool = False) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, low: bool = False) -> tuple:
     """The proximal step alone without a mask: ``S = soft(M - L, lam_s)``, ``G = L + S - M``; returns
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, GV, G_low)`` with
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, G_low)`` with
     ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``),
-    ``G_low`` = ``G`` in float32 with ``low`` (else ``None``) and ``GV`` = :math:`G V` (of ``G_low``
-    with ``low``; ``None`` without ``V``)."""
+    and ``G_low`` = ``G`` in float32 with ``low`` (else ``None``)."""
     xp = get_namespace(L)
     S = soft_threshold(M - L, lam_s)
     G, sq, k, mx = lowrank_residual(L, S, M)
     quad = tuple(float(xp.sum(a * b)) for a, b in ((L, L), (L, S), (S, S), (G, L), (G, S)))
     G_low = xp.astype(G, xp.float32) if low else None
-    GV = None if V is None else xp.matmul(G if G_low is None else G_low, V)
-    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, GV, G_low
+    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, G_low
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

@@ -18,22 +18,22 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from ... import kernels
+from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
-from ...linalg import (ThinSVD, extend_basis, orthonormalize, partial_svd, rank_one_update, reorthogonalize,
-                       right_product)
+from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize, right_product
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
-from ._fw_closed_forms import box_qp, project_l1_ball, project_simplex_ball
 from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
 
-#: The smallest ``tol`` at which FW-T's LMO on float64 data sweeps a float32 copy of the residual
-#: (a thousand float32 rounding units), and the relative margin by which a check lowers that LMO's
-#: Ritz value so that it stays below sigma_1 (256 of them; see ``FWT._s_step``)
-LOW_LMO_TOL, LOW_LMO_MARGIN = 1e3 * 2.0 ** -23, 2.0 ** -16
+#: The smallest ``tol`` at which FW-T on float64 data multiplies a float32 copy of the residual
+#: (a thousand float32 rounding units), and the relative margin by which a check lowers the LMO's
+#: Ritz value from that copy so that it stays below sigma_1 (256 of them; see ``FWT._s_step``)
+LOW_TOL, LOW_MARGIN = 1e3 * 2.0 ** -23, 2.0 ** -16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,9 +72,8 @@ class _State:
     gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
     owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
     quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
-    start: tuple | None = None  # (V0, G V0): the next LMO's start block and its product, from that pass
-    low: Any = None             # G rounded to float32 by that pass, which the LMO's products read (see _s_step)
-    lmo_low: bool = False       # the LMO swept that copy
+    low: Any = None             # a float32 buffer: the residual G rounded to float32 where low_g (FWT._s_step)
+    low_g: bool = False         # low holds this state's G: the products with G read it
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -88,6 +87,56 @@ class _FactoredPoint(NamedTuple):
     factors: ThinSVD
 
 
+def _project_l1_ball(Z: Any, radius: float, ops: Any = kernels) -> Any:
+    """``Z`` projected onto :math:`\\{\\|Z\\|_1 \\le r\\}`: a soft threshold found by Michelot's fixed point
+    (``ops``: the kernel dispatch, or its array-API twin for short vectors). The threshold is exact only up
+    to rounding, and a sum above the radius would make the iterate infeasible (FW-P's ``S`` ended 2 ulp
+    outside the ball on a 16 x 12 instance), so such a sum is pulled back inside."""
+    theta = ops.l1_ball_threshold(Z, radius)
+    if theta <= 0:
+        return Z
+    S = ops.soft_threshold(Z, theta)
+    xp = get_namespace(S)
+    total = float(xp.sum(xp.abs(S)))
+    if total > radius:
+        S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
+    return S
+
+
+def _project_simplex_ball(sv: Any, radius: float) -> Any:
+    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
+    of the projection onto the nuclear ball of radius ``r``): the l1-ball projection, which keeps them
+    nonnegative."""
+    return _project_l1_ball(sv, radius, kernels.twin)
+
+
+def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
+    """Exact minimiser of :math:`q(a,b) = \\tfrac12[a\\,b]H[a\\,b]^T + f^T[a\\,b]` over :math:`[0,1]^2`.
+
+    ``H`` is positive semidefinite (a Gram matrix). The interior stationary point
+    is taken when ``H`` is definite and it lies in the box; otherwise the
+    minimiser lies on an edge, each edge's minimiser is a clipped 1-d Newton
+    step, and the best candidate wins. O(1); replaces the authors' ``quadprog``.
+    """
+
+    def q(a: float, b: float) -> float:
+        return 0.5 * (h11 * a * a + 2 * h12 * a * b + h22 * b * b) + f1 * a + f2 * b
+
+    def edge(h: float, lin: float) -> float:
+        if h > 0:
+            return min(1.0, max(0.0, -lin / h))
+        return 1.0 if lin < 0 else 0.0
+
+    det = h11 * h22 - h12 * h12
+    if det > 1e-14 * max(h11 * h22, 1e-300):
+        a = (-f1 * h22 + f2 * h12) / det
+        b = (-f2 * h11 + f1 * h12) / det
+        if 0.0 <= a <= 1.0 and 0.0 <= b <= 1.0:
+            return a, b
+    cands = [(0.0, edge(h22, f2)), (1.0, edge(h22, f2 + h12)), (edge(h11, f1), 0.0), (edge(h11, f1 + h12), 1.0)]
+    return min(cands, key=lambda ab: q(*ab))
+
+
 class _FrankWolfe(Solver):
     Options = FWOptions
 
@@ -95,8 +144,8 @@ class _FrankWolfe(Solver):
         p = self.problem
         xp = self.xp
         m, n = p.shape
-        # the LMO's sweeps on a float32 copy of G (see _s_step) where float32's rounding is far below tol
-        self._low_lmo = p.dtype == xp.float64 and self.options.tol >= LOW_LMO_TOL
+        # products with a float32 copy of G where float32's rounding is far below tol (FWT._s_step)
+        self._low = p.dtype == xp.float64 and self.options.tol >= LOW_TOL
         if x0 is None:
             L, S = p.initial_point()
             f64 = xp.float64
@@ -145,42 +194,24 @@ class _FrankWolfe(Solver):
         atom is the exact oracle of the Ritz pair only, the inexact oracle Frank-Wolfe tolerates."""
         xp = self.xp
         p = self.problem
-        tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
+        A = s.low if s.low_g else s.G
+        tol = max(self.options.svd_tol, 50 * float(xp.finfo(A.dtype).eps))  # no finer than the precision allows
+        V0 = self._start_block(s, previous, 3)
+        # the previous block's top three right vectors and the right factor of L: with k = rank + 3
+        # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
+        k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
+                min(p.shape))
         sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
-        if previous is not None and s.start is not None:
-            # the start block and its product, formed by the pass that wrote G (see _lmo_start), and
-            # the copy of G in float32 where that pass wrote one (the Ritz triplets come back in the
-            # data's dtype)
-            (V0, AV0), k = s.start, s.start[0].shape[1]
-            A = s.G if s.low is None else s.low
-            block, sweeps = partial_svd(A, k, V0, tol=max(tol, 50 * float(xp.finfo(A.dtype).eps)),
-                                        max_iter=sweeps_at_most, by_value=True, AV0=AV0)
-            return ThinSVD(*(xp.astype(a, p.dtype, copy=False) for a in block)), s.matvecs + 2 * sweeps * k
-        else:
-            V0, AV0 = self._start_block(s.factors, previous, 3), None
-            # the previous block's top three right vectors and the right factor of L: with k = rank + 3
-            # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
-            k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
-                    min(p.shape))
-        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True, AV0=AV0)
+        block, sweeps = partial_svd(A, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
+        if s.low_g:  # the triplets in the data's dtype
+            block = ThinSVD(*(xp.astype(a, p.dtype) for a in block))
         return block, s.matvecs + 2 * sweeps * k
 
-    def _lmo_start(self, previous: ThinSVD | None, factors: ThinSVD) -> Any:
-        """The orthonormal start block of the LMO that follows (``_lmo``'s ``rank + 3`` columns) where
-        it is known before the pass that writes ``G``, so that the pass also forms its product with
-        ``G`` (``fw_prox``'s ``V``: the block's rows are multiplied while in cache, where the
-        sweep's first product read ``G`` once more, about 0.05 s a step on the 1000-frame video);
-        ``None`` where the block is not known or would be padded from the rows of ``G``."""
-        V0 = None if previous is None else self._start_block(factors, previous, 3)
-        if V0 is None or V0.shape[1] != min(factors.rank + 3, min(self.problem.shape)):
-            return None
-        return orthonormalize(V0)
-
-    def _start_block(self, factors: ThinSVD, previous: ThinSVD | None, lead: int = 1) -> Any:
-        FV = self.xp.astype(factors.V, self.problem.dtype, copy=False)
+    def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
+        FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
         return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
-    def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
+    def _quadratic(self, s: _State, u: Any, v: Any, c: float, sparse: bool = True) -> tuple[float, ...]:
         """The line search's inner products ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)`` with
         ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``.
 
@@ -199,18 +230,22 @@ class _FrankWolfe(Solver):
         u64, v64 = xp.astype(u, f64), xp.astype(v, f64)
         uv = float(xp.sum(u64 * u64)) * float(xp.sum(v64 * v64))
         ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
-        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64)))
+        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64))) if sparse else 0.0
         q_ll = c * c * uv - 2.0 * c * ulv + ll
         if not q_ll > 1e-8 * (c * c * uv + ll):
             return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
         return q_ll, ls - c * usv, ss, c * float(s.lmo.s[0]) - gl, -gs
 
-    def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
-        """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
+    def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float,
+                     sparse: bool = True):
+        """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S) (``sparse=False``: over
+        ``alpha`` alone, ``dS = 0``)."""
         p = self.problem
         n = p.shape[1]
         i0, j0 = divmod(s.gk, n)
-        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c)
+        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c, sparse)
+        if not sparse:
+            return box_qp(q_ll, 0.0, 1.0, g_l + tl_lin, 0.0), (i0, j0)
         if e != 0.0:
             # the sparse vertex adds e at (i0, j0), an observed entry (G is nonzero there)
             l_at = float(s.L[i0, j0])
@@ -237,16 +272,7 @@ class _FrankWolfe(Solver):
             out = reorthogonalize(out)
         return out
 
-    def _bases(self, f: ThinSVD, grow: tuple[Any, Any] | None) -> tuple[Any, Any]:
-        """The refinement's bases: those of ``L``, widened by ``grow`` (see ``_refine``)."""
-        if grow is None:
-            return f.U, f.V
-        xp = self.xp
-        f64 = xp.float64
-        return extend_basis(f.U, xp.astype(grow[0], f64)), extend_basis(f.V, xp.astype(grow[1], f64))
-
-    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False,
-                first: tuple[Any, Any, Any] | None = None, previous: ThinSVD | None = None) -> _State:
+    def _refine(self, s: _State, core_prox, grow: tuple[Any, Any] | None = None, stale: bool = False) -> _State:
         """Proximal gradient steps on the core :math:`C` of :math:`L = U C V^T` (``U``, ``V`` fixed).
 
         The L-part of the gradient is :math:`U^T G V` and, as :math:`P_\\Omega` is a
@@ -263,26 +289,24 @@ class _FrankWolfe(Solver):
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
 
-        ``stale``: ``s.L``, ``s.S`` and ``s.G`` are buffers still to be filled (only the factors hold
-        the Frank-Wolfe point; no mask), and ``first = (U, V, G V)`` gives the first step's bases and
-        product, formed by the pass that computed the residual; if no step is taken, ``L`` is rebuilt
-        from the factors and ``S`` by the proximal step. ``previous``: the LMO of this step, whose
-        block starts the next one (``_lmo_start``).
+        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
+        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
+        and ``S`` by the proximal step.
         """
         p = self.problem
         xp = self.xp
         f64 = xp.float64
-        steps = self.options.refine
-        for step in range(steps):
+        for step in range(self.options.refine):
             f = s.factors
-            if step == 0 and first is not None:
-                U, V, GV = first
-            else:
-                U, V = self._bases(f, grow if step == 0 else None)
-                if U.shape[1] == 0 or V.shape[1] == 0 or stale:
-                    break
-                GV = xp.astype(right_product(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
+            U, V = f.U, f.V
+            if step == 0 and grow is not None:
+                U = extend_basis(U, xp.astype(grow[0], f64))
+                V = extend_basis(V, xp.astype(grow[1], f64))
             ku, kv = U.shape[1], V.shape[1]
+            if ku == 0 or kv == 0:
+                break
+            A = s.low if s.low_g else s.G
+            GV = xp.astype(right_product(A, xp.astype(V, A.dtype, copy=False)), f64, copy=False)
             B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
             core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
             C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B
@@ -292,12 +316,12 @@ class _FrankWolfe(Solver):
             f = ThinSVD(xp.matmul(U, Wc[:, :r]), sc[:r], xp.matmul(V, xp.matrix_transpose(Zct)[:, :r]))
             # s.L (this step's Frank-Wolfe iterate) is no longer needed: its buffer takes the new L
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
-            s = self._s_step(s, L, f, previous if step == steps - 1 else None)
+            s = self._s_step(s, L, f)
             stale = False
         if stale:
             f = s.factors
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
-            s = self._s_step(s, L, f, previous)
+            s = self._s_step(s, L, f)
         return s
 
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
@@ -313,9 +337,7 @@ class _FrankWolfe(Solver):
     def _finish(self, s: _State, new: _State) -> _State:
         """The LMO of the new residual, computed at the end of each step: the next step needs it,
         and a check reads its top Ritz value as sigma_1."""
-        new.lmo_low = new.start is not None and self._low_lmo
         new.lmo, new.matvecs = self._lmo(new, s.lmo)
-        new.start = None
         return new
 
     def check(self, s: _State) -> Check:
@@ -328,7 +350,7 @@ class _FrankWolfe(Solver):
         kept = _FactoredPoint(s.factors) if s.owned else x
         m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
                                              nuclear=nuclear, l1=s.l1, residual_data=s.gm),
-                    float(s.lmo.s[0]) * (1.0 - LOW_LMO_MARGIN if s.lmo_low else 1.0), lambda: accurate_sigma(s.G, self._start_block(s.factors, s.lmo), SIGMA_TOL),
+                    float(s.lmo.s[0]) * (1.0 - LOW_MARGIN if s.low_g else 1.0), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
                     self.options.tol)
         return Check.of(kept, m)
 
@@ -419,73 +441,68 @@ class FWT(_FrankWolfe):
         u, sigma, v = s.lmo.U[:, 0], float(s.lmo.s[0]), s.lmo.V[:, 0]
         t_l, t_s = s.factors.nuclear_norm(), s.l1
         c, vt_l = (-s.bound_L, s.bound_L) if sigma > p.lam_L else (0.0, 0.0)
-        if s.gmax > p.lam_S:
+        stale = p.W is None and self.options.refine > 0
+        reduced = stale and __import__("os").environ.get("OPTKIT_FWT_REDUCED") == "1"
+        if s.gmax > p.lam_S and not reduced:
             n = p.shape[1]
             sign = 1.0 if float(s.G[s.gk // n, s.gk % n]) > 0 else -1.0
             e, vt_s = -s.bound_S * sign, s.bound_S
         else:
             e, vt_s = 0.0, 0.0
-        (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
+        (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s),
+                                                    sparse=not reduced)
         factors = self._factors_step(s, alpha, c, u, v)
-        lam_l = p.lam_L
-        grow = self._grow_directions(s, lam_l)
-        stale = p.W is None and self.options.refine > 0
         if stale:
             # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
-            # L, so of the Frank-Wolfe point it reads only the residual, and that only through its
-            # product with the first refinement step's right basis: one pass forms the product block
-            # by block and stores nothing (two m x n streams where there were five; no basis, no pass),
-            # and L and S are buffers that the refinement fills (once the solver owns them -- no check
-            # keeps them, see check -- they are rewritten in place: fresh pages of two m x n arrays per
-            # step cost more than the passes that fill them, 0.5 s of a 2 s step on the 1000-frame
-            # video under load)
+            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
+            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
+            # (L and S are read before this pass and not after it, so once the solver owns them -- no
+            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
+            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
+            # 1000-frame video under load)
+            # (with the float32 copy, the residual is written only as that copy, which the refinement's
+            # product reads, and the state's G is a buffer that the refinement fills too)
             xp = self.xp
-            U, V = self._bases(factors, grow)
-            first = None
-            if U.shape[1] and V.shape[1]:
-                GV = rpca_kernels.fw_residual_product(s.L, p.M_obs, u, v, c, alpha, p.lam_S,
-                                                      xp.astype(V, p.dtype, copy=False))
-                first = (U, V, xp.astype(GV, xp.float64, copy=False))
+            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.low if self._low else s.G,
+                                         low=self._low)
             L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
-            new = _State(L=L_buf, S=S_buf, G=s.G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
-                         bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
-                         owned=True, low=s.low)
+            new = _State(L=L_buf, S=S_buf, G=s.G if self._low else G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan,
+                         factors=factors, bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs,
+                         alpha=alpha, beta=beta, owned=True, low=G if self._low else s.low, low_g=self._low)
         else:
-            first = None
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
             new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, factors=factors, bound_L=s.bound_L,
                          bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), grow, stale=stale, first=first,
-                           previous=s.lmo)
+        lam_l = p.lam_L
+        new = self._refine(new, lambda sv: self.xp.clip(sv - lam_l, min=0.0), self._grow_directions(s, lam_l),
+                           stale=stale)
         f = self._fun(new)
         new.bound_L = min(new.bound_L, f / p.lam_L)
         new.bound_S = min(new.bound_S, f / p.lam_S)
         return self._finish(s, new)
 
-    def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
+    def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
         """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
 
-        ``previous``: the LMO whose block starts the next one; without a mask the pass then also forms
-        the block's product with ``G`` (``_lmo_start``). With float64 data and ``tol >= LOW_LMO_TOL``
-        (1.2e-4) it also writes ``G`` rounded to float32, and the LMO's sweep runs on that copy:
-        single-precision products took 0.6-0.75 of the time of double ones with a 25344 x 1000
-        residual, which the copy's write in the same pass does not cost back (a separate cast pass
-        did: 21.8 against 20.7 s on the 1000-frame video). Our design. The LMO is an inexact oracle
-        anyway (one sweep per step). Its Ritz value may exceed :math:`\\sigma_1(G)` by the copy's
-        rounding (about 1e-7 relative), so a check lowers it by ``LOW_LMO_MARGIN`` (1.5e-5
-        relative) to keep it a lower bound, as ``certify`` needs; the stop is decided on the
-        float64 refinement as before."""
+        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass also writes
+        ``G`` rounded to float32 (``low``), and the products with the residual read that copy: the
+        LMO's sweep here, and the refinement's :math:`G V` after the next Frank-Wolfe step, whose
+        residual pass writes only the copy (our design). Single-precision products with the 25344 x
+        1000 residual of the 1000-frame video took 0.6-0.75 of the float64 time, which writing the
+        copy in a pass that runs anyway does not cost back (a copy cast by a pass of its own did:
+        21.8 against 20.7 s). The iterate, the objective and the certificate stay in float64: the
+        LMO is an inexact oracle anyway (one sweep per step), and the refinement's gradient, off by
+        about 1e-7 relative, only has to decrease the objective, which the float64 pass measures.
+        The LMO's Ritz value may exceed :math:`\\sigma_1(G)` by the copy's rounding, so a check
+        lowers it by ``LOW_MARGIN`` (1.5e-5 relative) to keep it the lower bound ``certify``
+        needs, and the stop is decided on the float64 refinement of :math:`\\sigma_1` as before."""
         p = self.problem
         if p.W is None:
-            V0 = self._lmo_start(previous, factors)
-            low = V0 is not None and self._low_lmo
-            if low:
-                V0 = self.xp.astype(V0, self.xp.float32)
-            S, G, sq, gk, gmax, l1, gm, quad, GV, G_low = rpca_kernels.fw_prox(
-                L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G, V=V0, low=low, low_out=s.low)
+            S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G,
+                                                                         low=self._low, low_out=s.low)
             return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
-                           start=None if V0 is None else (V0, GV), low=G_low if low else s.low)
+                           low=low if self._low else s.low, low_g=self._low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
@@ -553,19 +570,19 @@ class FWP(_FrankWolfe):
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
         L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
-        S = project_l1_ball(Z, p.tau_S)
+        S = _project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        new = self._refine(new, lambda sv: project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+        new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
         return self._finish(s, new)
 
-    def _s_step(self, s: _State, L: Any, factors: ThinSVD, previous: ThinSVD | None = None) -> _State:
-        """The projected gradient step on ``S`` at a new ``L`` (``previous`` is not used)."""
+    def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
+        """The projected gradient step on ``S`` at a new ``L``."""
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
-        S = project_l1_ball(s.S - R, p.tau_S)
+        S = _project_l1_ball(s.S - R, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)
