@@ -177,7 +177,7 @@ def _row_absmax(G, i):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-def _fw_prox(L, M, lam_s, S2, G, low, G2):  # pragma: no cover  (compiled)
+def _fw_prox(L, M, lam_s, store_s, S2, G, low, G2):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
     for i in numba.prange(m):
@@ -194,7 +194,8 @@ def _fw_prox(L, M, lam_s, S2, G, low, G2):  # pragma: no cover  (compiled)
             mij = M[i, j]
             s = _shrink(mij - lij, lam_s)
             r = lij + s - mij
-            S2[i, j] = s
+            if store_s:
+                S2[i, j] = s
             G[i, j] = r
             if low:
                 G2[i, j] = r

@@ -59,7 +59,7 @@ class FWOptions(Options):
 @dataclass
 class _State:
     L: Any
-    S: Any
+    S: Any              # None after FW-T's steps without a mask (see FWT.step)
     G: Any              # residual P(L + S - M) = gradient in L and in S
     sq: float           # ||G||_F^2
     gk: int             # flat index of max |G|
@@ -211,30 +211,32 @@ class _FrankWolfe(Solver):
         FV = self.xp.astype(s.factors.V, self.problem.dtype, copy=False)
         return warm_block(None if previous is None else previous.V[:, :min(lead, previous.V.shape[1])], FV)
 
-    def _quadratic(self, s: _State, u: Any, v: Any, c: float, sparse: bool = True) -> tuple[float, ...]:
+    def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
         """The line search's inner products ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)`` with
-        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``.
+        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``, by the fused pass ``fw_quadratic``.
 
-        Without a mask they follow from the sums the last pass over the iterates accumulated
-        (``quad``), :math:`u^TLv` from the factors of ``L``, :math:`u^TGv` = the LMO's Ritz value
-        (exact for a Rayleigh-Ritz pair) and one product :math:`Sv`: one ``m x n`` stream instead
-        of the three of ``fw_quadratic``. Where :math:`\\|dL\\|^2` is not resolved above the
-        rounding of its expanded form the fused pass is taken instead."""
+        After a step of FW-T's refined path (no mask) ``S`` is not stored and the line search runs
+        over ``alpha`` alone (see ``FWT.step``), so only :math:`\\|dL\\|^2` and :math:`\\langle G, dL\\rangle`
+        are formed, the others returned as 0: from the sums the last pass accumulated (``quad``),
+        :math:`u^TLv` from the factors of ``L`` and :math:`u^TGv` = the LMO's Ritz value (exact for a
+        Rayleigh-Ritz pair, up to the float32 copy's rounding where the LMO read it), with no
+        ``m x n`` stream. Where :math:`\\|dL\\|^2` is not resolved above the rounding of its expanded
+        form the fused pass is taken instead, with ``dS0 = 0``."""
         p = self.problem
         xp = self.xp
-        if p.W is not None or s.quad is None:
+        if s.S is not None and (p.W is not None or s.quad is None):
             return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
-        ll, ls, ss, gl, gs = s.quad
+        ll, gl = s.quad[0], s.quad[3]
         f = s.factors
         f64 = xp.float64
         u64, v64 = xp.astype(u, f64), xp.astype(v, f64)
         uv = float(xp.sum(u64 * u64)) * float(xp.sum(v64 * v64))
         ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
-        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64))) if sparse else 0.0
         q_ll = c * c * uv - 2.0 * c * ulv + ll
         if not q_ll > 1e-8 * (c * c * uv + ll):
-            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
-        return q_ll, ls - c * usv, ss, c * float(s.lmo.s[0]) - gl, -gs
+            q = rpca_kernels.fw_quadratic(s.G, s.L, xp.zeros_like(s.L), p.W, u, v, c)
+            return q[0], 0.0, 0.0, q[3], 0.0
+        return q_ll, 0.0, 0.0, c * float(s.lmo.s[0]) - gl, 0.0
 
     def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float,
                      sparse: bool = True):
@@ -243,7 +245,7 @@ class _FrankWolfe(Solver):
         p = self.problem
         n = p.shape[1]
         i0, j0 = divmod(s.gk, n)
-        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c, sparse)
+        q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c)
         if not sparse:
             return box_qp(q_ll, 0.0, 1.0, g_l + tl_lin, 0.0), (i0, j0)
         if e != 0.0:
@@ -289,9 +291,9 @@ class _FrankWolfe(Solver):
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
 
-        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
-        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
-        and ``S`` by the proximal step.
+        ``stale``: ``s.L`` is a buffer still to be filled and ``S`` is not stored (only the residual,
+        ``s.G`` or its float32 copy, and the factors hold the Frank-Wolfe point; no mask); if no step
+        is taken, ``L`` is rebuilt from the factors and the proximal pass runs at it.
         """
         p = self.problem
         xp = self.xp
@@ -442,33 +444,32 @@ class FWT(_FrankWolfe):
         t_l, t_s = s.factors.nuclear_norm(), s.l1
         c, vt_l = (-s.bound_L, s.bound_L) if sigma > p.lam_L else (0.0, 0.0)
         stale = p.W is None and self.options.refine > 0
-        reduced = stale and __import__("os").environ.get("OPTKIT_FWT_REDUCED") == "1"
-        if s.gmax > p.lam_S and not reduced:
+        if s.gmax > p.lam_S and not stale:
             n = p.shape[1]
             sign = 1.0 if float(s.G[s.gk // n, s.gk % n]) > 0 else -1.0
             e, vt_s = -s.bound_S * sign, s.bound_S
         else:
             e, vt_s = 0.0, 0.0
         (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s),
-                                                    sparse=not reduced)
+                                                    sparse=not stale)
         factors = self._factors_step(s, alpha, c, u, v)
         if stale:
             # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
-            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
-            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
-            # (L and S are read before this pass and not after it, so once the solver owns them -- no
-            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
-            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
-            # 1000-frame video under load)
-            # (with the float32 copy, the residual is written only as that copy, which the refinement's
-            # product reads, and the state's G is a buffer that the refinement fills too)
+            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone (as its
+            # float32 copy where the products read that, see _s_step), and L is a buffer that the
+            # refinement fills (five streams of m x n -> three). S is not stored at all: the Frank-Wolfe
+            # step leaves out the sparse vertex and searches over alpha alone (the proximal step sets
+            # S to its minimiser whatever beta), so no step reads S, and finalize forms it. (L is read
+            # before this pass and not after it, so once the solver owns it -- no check keeps it, see
+            # check -- it is rewritten in place: fresh pages of an m x n array per step cost more than
+            # the pass that fills them, 0.5 s of a 2 s step on the 1000-frame video under load.)
             xp = self.xp
             G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.low if self._low else s.G,
                                          low=self._low)
-            L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
-            new = _State(L=L_buf, S=S_buf, G=s.G if self._low else G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan,
-                         factors=factors, bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs,
-                         alpha=alpha, beta=beta, owned=True, low=G if self._low else s.low, low_g=self._low)
+            new = _State(L=s.L if s.owned else xp.empty_like(s.L), S=None, G=s.G if self._low else G, sq=math.nan,
+                         gk=0, gmax=math.nan, l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S,
+                         k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta, owned=True,
+                         low=G if self._low else s.low, low_g=self._low)
         else:
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
@@ -499,8 +500,8 @@ class FWT(_FrankWolfe):
         needs, and the stop is decided on the float64 refinement of :math:`\\sigma_1` as before."""
         p = self.problem
         if p.W is None:
-            S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G,
-                                                                         low=self._low, low_out=s.low)
+            S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, G_out=s.G, low=self._low,
+                                                                         low_out=s.low, store_s=False)
             return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
                            low=low if self._low else s.low, low_g=self._low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
