@@ -106,27 +106,28 @@ def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: f
 
 
 def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, low: bool = False,
-            low_out: Any = None, store_s: bool = True) -> tuple:
+            low_out: Any = None, store_s: bool = True, store_g: bool = True) -> tuple:
     """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
     ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
     ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, G_low)``; ``L`` is only read.
     With ``low``, ``G_low`` is ``G`` rounded to float32, written by the same pass (into ``low_out``
-    where it is a buffer of that shape and dtype), else ``None``; with ``store_s=False`` the sums
-    take ``S`` but it is not stored (``S`` is returned as ``None``)."""
+    where it is a buffer of that shape and dtype), else ``None``; with ``store_s=False`` or
+    ``store_g=False`` the sums take ``S`` or ``G`` but it is not stored (and is returned as ``None``)."""
     if _numba_operands(L, M):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_prox", L)
-        G = _buffer(G_out, L)
+        G = _buffer(G_out, L) if store_g else np.empty((1, 1), dtype=L.dtype)
         # without low the kernel is given G as the copy's buffer and does not write it
         G2 = (low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low else G
         S2 = _buffer(S_out, L) if store_s else np.empty((1, 1), dtype=L.dtype)
-        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), bool(store_s), S2, G, bool(low), G2)
-        return S if store_s else None, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
-            tuple(float(q) for q in out[4:]), G2 if low else None
+        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), bool(store_s), S2, bool(store_g), G,
+                               bool(low), G2)
+        return (S if store_s else None, G if store_g else None, float(out[0]), int(at), float(out[1]),
+                float(out[2]), float(out[3]), tuple(float(q) for q in out[4:]), G2 if low else None)
     out = twin.fw_prox(L, M, lam_s, low)
-    return out if store_s else (None,) + out[1:]
+    return (out[0] if store_s else None, out[1] if store_g else None) + out[2:]
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:

@@ -18,14 +18,13 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from ... import kernels
-from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize, right_product
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
+from ._fw_closed_forms import box_qp, project_l1_ball, project_simplex_ball
 from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
@@ -85,56 +84,6 @@ class _FactoredPoint(NamedTuple):
     ``S = soft(M - L, lam_S)``, formed by ``finalize`` for the Result and callbacks."""
 
     factors: ThinSVD
-
-
-def _project_l1_ball(Z: Any, radius: float, ops: Any = kernels) -> Any:
-    """``Z`` projected onto :math:`\\{\\|Z\\|_1 \\le r\\}`: a soft threshold found by Michelot's fixed point
-    (``ops``: the kernel dispatch, or its array-API twin for short vectors). The threshold is exact only up
-    to rounding, and a sum above the radius would make the iterate infeasible (FW-P's ``S`` ended 2 ulp
-    outside the ball on a 16 x 12 instance), so such a sum is pulled back inside."""
-    theta = ops.l1_ball_threshold(Z, radius)
-    if theta <= 0:
-        return Z
-    S = ops.soft_threshold(Z, theta)
-    xp = get_namespace(S)
-    total = float(xp.sum(xp.abs(S)))
-    if total > radius:
-        S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
-    return S
-
-
-def _project_simplex_ball(sv: Any, radius: float) -> Any:
-    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
-    of the projection onto the nuclear ball of radius ``r``): the l1-ball projection, which keeps them
-    nonnegative."""
-    return _project_l1_ball(sv, radius, kernels.twin)
-
-
-def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
-    """Exact minimiser of :math:`q(a,b) = \\tfrac12[a\\,b]H[a\\,b]^T + f^T[a\\,b]` over :math:`[0,1]^2`.
-
-    ``H`` is positive semidefinite (a Gram matrix). The interior stationary point
-    is taken when ``H`` is definite and it lies in the box; otherwise the
-    minimiser lies on an edge, each edge's minimiser is a clipped 1-d Newton
-    step, and the best candidate wins. O(1); replaces the authors' ``quadprog``.
-    """
-
-    def q(a: float, b: float) -> float:
-        return 0.5 * (h11 * a * a + 2 * h12 * a * b + h22 * b * b) + f1 * a + f2 * b
-
-    def edge(h: float, lin: float) -> float:
-        if h > 0:
-            return min(1.0, max(0.0, -lin / h))
-        return 1.0 if lin < 0 else 0.0
-
-    det = h11 * h22 - h12 * h12
-    if det > 1e-14 * max(h11 * h22, 1e-300):
-        a = (-f1 * h22 + f2 * h12) / det
-        b = (-f2 * h11 + f1 * h12) / det
-        if 0.0 <= a <= 1.0 and 0.0 <= b <= 1.0:
-            return a, b
-    cands = [(0.0, edge(h22, f2)), (1.0, edge(h22, f2 + h12)), (edge(h11, f1), 0.0), (edge(h11, f1 + h12), 1.0)]
-    return min(cands, key=lambda ab: q(*ab))
 
 
 class _FrankWolfe(Solver):
@@ -234,7 +183,7 @@ class _FrankWolfe(Solver):
         ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
         q_ll = c * c * uv - 2.0 * c * ulv + ll
         if not q_ll > 1e-8 * (c * c * uv + ll):
-            q = rpca_kernels.fw_quadratic(s.G, s.L, xp.zeros_like(s.L), p.W, u, v, c)
+            q = rpca_kernels.fw_quadratic(self._residual(s), s.L, xp.zeros_like(s.L), p.W, u, v, c)
             return q[0], 0.0, 0.0, q[3], 0.0
         return q_ll, 0.0, 0.0, c * float(s.lmo.s[0]) - gl, 0.0
 
@@ -326,6 +275,13 @@ class _FrankWolfe(Solver):
             s = self._s_step(s, L, f)
         return s
 
+    def _residual(self, s: _State) -> Any:
+        """``s.G``, or where it is not stored (see ``FWT._s_step``) the residual at ``s.L`` formed by a
+        pass of its own (a check's refinement of sigma_1, a line search's fallback: rare)."""
+        if s.G is not None:
+            return s.G
+        return rpca_kernels.fw_prox(s.L, self.problem.M_obs, self.problem.lam_S, store_s=False)[1]
+
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
         """The LMO block's singular vectors of ``G`` with Ritz value above ``above``, if ``grow``."""
         if not self.options.grow:
@@ -350,10 +306,13 @@ class _FrankWolfe(Solver):
         nuclear = s.factors.nuclear_norm()
         # the step rewrites owned buffers: the check keeps the factors and finalize forms the iterate
         kept = _FactoredPoint(s.factors) if s.owned else x
-        m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
-                                             nuclear=nuclear, l1=s.l1, residual_data=s.gm),
-                    float(s.lmo.s[0]) * (1.0 - LOW_MARGIN if s.low_g else 1.0), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
-                    self.options.tol)
+        # where G is not stored the residual piece is its float32 copy: the certificate reads the sums the
+        # pass took in float64 (residual_sq, residual_max, residual_data), not the array
+        m = certify(lambda sigma: p.measures(x, residual=s.low if s.G is None else s.G, residual_sq=s.sq,
+                                             residual_max=s.gmax, sigma1=sigma, nuclear=nuclear, l1=s.l1,
+                                             residual_data=s.gm),
+                    float(s.lmo.s[0]) * (1.0 - LOW_MARGIN if s.low_g else 1.0),
+                    lambda: accurate_sigma(self._residual(s), self._start_block(s, s.lmo), SIGMA_TOL), self.options.tol)
         return Check.of(kept, m)
 
     def finalize(self, check: Check) -> Check:
@@ -466,7 +425,7 @@ class FWT(_FrankWolfe):
             xp = self.xp
             G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.low if self._low else s.G,
                                          low=self._low)
-            new = _State(L=s.L if s.owned else xp.empty_like(s.L), S=None, G=s.G if self._low else G, sq=math.nan,
+            new = _State(L=s.L if s.owned else xp.empty_like(s.L), S=None, G=None if self._low else G, sq=math.nan,
                          gk=0, gmax=math.nan, l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S,
                          k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta, owned=True,
                          low=G if self._low else s.low, low_g=self._low)
@@ -484,10 +443,12 @@ class FWT(_FrankWolfe):
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
-        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
+        """The proximal step on ``S`` at a new ``L``:
+        :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
 
-        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass also writes
-        ``G`` rounded to float32 (``low``), and the products with the residual read that copy: the
+        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass writes ``G``
+        rounded to float32 (``low``) and not ``G`` itself, and the products with the residual read
+        that copy (a check that refines sigma_1 forms ``G`` by a pass of its own, ``_residual``): the
         LMO's sweep here, and the refinement's :math:`G V` after the next Frank-Wolfe step, whose
         residual pass writes only the copy (our design). Single-precision products with the 25344 x
         1000 residual of the 1000-frame video took 0.6-0.75 of the float64 time, which writing the
@@ -501,7 +462,8 @@ class FWT(_FrankWolfe):
         p = self.problem
         if p.W is None:
             S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, G_out=s.G, low=self._low,
-                                                                         low_out=s.low, store_s=False)
+                                                                         low_out=s.low, store_s=False,
+                                                                         store_g=not self._low)
             return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
                            low=low if self._low else s.low, low_g=self._low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
@@ -571,12 +533,12 @@ class FWP(_FrankWolfe):
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
         L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
-        S = _project_l1_ball(Z, p.tau_S)
+        S = project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+        new = self._refine(new, lambda sv: project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
@@ -584,6 +546,6 @@ class FWP(_FrankWolfe):
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
-        S = _project_l1_ball(s.S - R, p.tau_S)
+        S = project_l1_ball(s.S - R, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)
