@@ -364,9 +364,10 @@ def test_fw_t_line_search_sums_match_the_fused_pass(tol):
     for _ in range(4):
         st = solver.step(st, True)
         assert st.quad is not None and st.owned and st.S is None and st.low_g == (tol == 1e-3)
+        assert (st.G is None) == st.low_g  # G stored only as its float32 copy
         u, v = st.lmo.U[:, 0], st.lmo.V[:, 0]
         for c in (-st.bound_L, 0.0):
-            want = rpca_kernels.fw_quadratic(st.G, st.L, np.zeros(p.shape), None, u, v, c)
+            want = rpca_kernels.fw_quadratic(solver._residual(st), st.L, np.zeros(p.shape), None, u, v, c)
             got = solver._quadratic(st, u, v, c)
             assert got[1:3] == (0.0, 0.0) and got[4] == 0.0
             np.testing.assert_allclose([got[0], got[3]], [want[0], want[3]], rtol=1e-8 if tol < 1e-3 else 1e-6,

@@ -135,7 +135,7 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
     return L2, S2, G, total, at, best, l1s, gms
 
 
-def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled)
+def _fw_residual(L, M, u, v, c, alpha, lam_s, G, scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     keep = 1.0 - alpha
     for i in numba.prange(m):
@@ -143,7 +143,7 @@ def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled
         for j in range(n):
             lij = keep * L[i, j] + cu * v[j]
             s = _shrink(M[i, j] - lij, lam_s)
-            G[i, j] = lij + s - M[i, j]
+            G[i, j] = (lij + s - M[i, j]) * scale
     return G
 
 
@@ -177,7 +177,7 @@ def _absmax(g):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2):  # pragma: no cover  (compiled)
+def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
     for i in numba.prange(m):
@@ -202,7 +202,7 @@ def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2):  # pragma: no cover
             else:
                 row[j] = r
             if low:
-                G2[i, j] = r
+                G2[i, j] = r * low_scale
             sq += r * r
             l1 += abs(s)
             gm += r * mij

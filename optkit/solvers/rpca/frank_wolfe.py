@@ -93,7 +93,7 @@ class _FrankWolfe(Solver):
         p = self.problem
         xp = self.xp
         m, n = p.shape
-        # products with a float32 copy of G where float32's rounding is far below tol (FWT._s_step)
+        # products with a float32 copy of G / lam_S where float32's rounding is far below tol (FWT._s_step)
         self._low = p.dtype == xp.float64 and self.options.tol >= LOW_TOL
         if x0 is None:
             L, S = p.initial_point()
@@ -152,8 +152,9 @@ class _FrankWolfe(Solver):
                 min(p.shape))
         sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
         block, sweeps = partial_svd(A, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
-        if s.low_g:  # the triplets in the data's dtype
-            block = ThinSVD(*(xp.astype(a, p.dtype) for a in block))
+        if s.low_g:  # the triplets of G (the copy holds G / lam_S) in the data's dtype
+            block = ThinSVD(xp.astype(block.U, p.dtype), xp.astype(block.s, p.dtype) * p.lam_S,
+                            xp.astype(block.V, p.dtype))
         return block, s.matvecs + 2 * sweeps * k
 
     def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
@@ -258,6 +259,8 @@ class _FrankWolfe(Solver):
                 break
             A = s.low if s.low_g else s.G
             GV = xp.astype(right_product(A, xp.astype(V, A.dtype, copy=False)), f64, copy=False)
+            if s.low_g:
+                GV = GV * p.lam_S  # the copy holds G / lam_S
             B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
             core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
             C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B
@@ -306,9 +309,9 @@ class _FrankWolfe(Solver):
         nuclear = s.factors.nuclear_norm()
         # the step rewrites owned buffers: the check keeps the factors and finalize forms the iterate
         kept = _FactoredPoint(s.factors) if s.owned else x
-        # where G is not stored the residual piece is its float32 copy: the certificate reads the sums the
-        # pass took in float64 (residual_sq, residual_max, residual_data), not the array
-        m = certify(lambda sigma: p.measures(x, residual=s.low if s.G is None else s.G, residual_sq=s.sq,
+        # where G is not stored the certificate reads the sums the pass took (residual_sq, residual_max,
+        # residual_data), not the array (CompressivePCP.measures then forms no residual)
+        m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq,
                                              residual_max=s.gmax, sigma1=sigma, nuclear=nuclear, l1=s.l1,
                                              residual_data=s.gm),
                     float(s.lmo.s[0]) * (1.0 - LOW_MARGIN if s.low_g else 1.0),
@@ -359,7 +362,11 @@ class FWT(_FrankWolfe):
     step a proximal gradient step on the core of ``L`` within its bases, widened by the LMO
     block's singular vectors of ``G`` above :math:`\\lambda_L` (``refine``, ``grow``; see
     ``_refine``), lets the rank grow by several per iteration and drop atoms no longer needed;
-    ``refine=0`` is the published method.
+    ``refine=0`` is the published method. With the refinement and without a mask the step leaves
+    out the sparse vertex and searches over :math:`\\alpha` alone (the proximal step resets ``S`` to
+    its minimiser whatever :math:`\\beta`; the joint search cost a product with ``S`` per step), and
+    with ``tol >= 1.2e-4`` on float64 data the products with the residual read a float32 copy of
+    it (see ``step`` and ``_s_step``).
 
     Parameters
     ----------
@@ -424,7 +431,7 @@ class FWT(_FrankWolfe):
             # the pass that fills them, 0.5 s of a 2 s step on the 1000-frame video under load.)
             xp = self.xp
             G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.low if self._low else s.G,
-                                         low=self._low)
+                                         low=self._low, low_scale=1.0 / p.lam_S)
             new = _State(L=s.L if s.owned else xp.empty_like(s.L), S=None, G=None if self._low else G, sq=math.nan,
                          gk=0, gmax=math.nan, l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S,
                          k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta, owned=True,
@@ -446,8 +453,10 @@ class FWT(_FrankWolfe):
         """The proximal step on ``S`` at a new ``L``:
         :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
 
-        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass writes ``G``
-        rounded to float32 (``low``) and not ``G`` itself, and the products with the residual read
+        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass writes
+        :math:`G/\\lambda_S` rounded to float32 (``low``; :math:`|G_{ij}| \\le \\lambda_S` without a
+        mask, as :math:`G = -\\operatorname{clip}(M - L, \\pm\\lambda_S)`, so the copy neither
+        overflows nor underflows at any data scale) and not ``G`` itself, and the products with the residual read
         that copy (a check that refines sigma_1 forms ``G`` by a pass of its own, ``_residual``): the
         LMO's sweep here, and the refinement's :math:`G V` after the next Frank-Wolfe step, whose
         residual pass writes only the copy (our design). Single-precision products with the 25344 x
@@ -463,7 +472,7 @@ class FWT(_FrankWolfe):
         if p.W is None:
             S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, G_out=s.G, low=self._low,
                                                                          low_out=s.low, store_s=False,
-                                                                         store_g=not self._low)
+                                                                         store_g=not self._low, low_scale=1.0 / p.lam_S)
             return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
                            low=low if self._low else s.low, low_g=self._low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
