@@ -177,6 +177,12 @@ def _absmax(g):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
+@numba.njit(cache=True, inline="always")
+def _row_absmax(G, i):  # pragma: no cover  (compiled)
+    """:math:`\\max_j |G_{ij}|` of row ``i`` just written (``_absmax``)."""
+    return _absmax(G[i])
+
+
 def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
@@ -213,7 +219,7 @@ def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragm
             gs += r * s
         rows[i, 0] = sq
         if store_g:
-            rows[i, 1] = _absmax(G[i])
+            rows[i, 1] = _row_absmax(G, i)
         else:
             rows[i, 1] = _absmax(row)
         rows[i, 2] = l1
