@@ -19,8 +19,12 @@ def right_product(A: Any, V: Any) -> Any:
     """:math:`AV` for a long ``A`` (shape ``(m, n)``) and a narrow ``V`` (shape ``(n, k)``), formed
     as :math:`(V^TA^T)^T`: the same product, laid out so that OpenBLAS streams a row-major ``A``
     efficiently (measured on a 25344 x 1000 ``A``, one thread: 0.041 against 0.069 s with 30
-    columns, 0.032 against 0.068 s with 11). The result is the transpose of a row-major array."""
+    columns, 0.032 against 0.068 s with 11). The result is the transpose of a row-major array. In
+    float32 the plain product is the faster layout (25.5 against 31.3 ms with 28 columns, 33.7 against
+    39.3 ms with 50, same matrix and thread), and is taken."""
     xp = get_namespace(A)
+    if A.dtype == xp.float32:
+        return xp.matmul(A, V)
     return xp.matrix_transpose(xp.matmul(xp.matrix_transpose(V), xp.matrix_transpose(A)))
 
 

@@ -181,6 +181,9 @@ class _CompressiveProblem(_LowRankSparseProblem):
     """The two compressive forms, whose certificates are built from the residual and its top
     singular value."""
 
+    #: The certificate reads the residual array itself, not only the sums of it given as pieces.
+    _reads_residual = True
+
     def measures(self, x: Any, *, residual: Any = None, residual_sq: float | None = None,
                  residual_max: float | None = None, sigma1: float | None = None,
                  nuclear: float | None = None, l1: float | None = None,
@@ -192,10 +195,13 @@ class _CompressiveProblem(_LowRankSparseProblem):
         x : pair (L, S)
         residual, residual_sq, residual_max, sigma1, nuclear, l1, residual_data : optional
             Pieces a solver already has (see the module docstring); the problem computes the
-            others.
+            others. The residual is formed only where the certificate needs it: where a piece
+            taken from it is missing, or the certificate reads the array itself.
         """
         L, S = _blocks(x)
-        R = self.residual(L, S) if residual is None else residual
+        R = residual
+        if R is None and (self._reads_residual or None in (residual_sq, residual_max, sigma1, residual_data)):
+            R = self.residual(L, S)
         return self._certificate(L, S, R, inner(R, R) if residual_sq is None else residual_sq,
                                  _max_abs(R) if residual_max is None else residual_max,
                                  _sigma1(R) if sigma1 is None else sigma1,

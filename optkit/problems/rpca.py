@@ -322,6 +322,8 @@ class CompressivePCP(_CompressiveProblem):
         R = self.residual(L, S)
         return self._fun(inner(R, R), nuclear_norm(L), _l1(S))
 
+    _reads_residual = False  # only <R, M>, given as residual_data by the solvers that have it
+
     def _certificate(self, L: Any, S: Any, R: Any, sq: float, rmax: float, sigma1: float, nuclear: float,
                      l1: float, rm: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality`` (relative duality gap) and ``gap``."""

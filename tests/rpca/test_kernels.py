@@ -78,11 +78,35 @@ def test_fused_kernels_match_twins(masked, dtype, numba_build):
         np.testing.assert_allclose(got[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
         np.testing.assert_allclose(twin_prox[7], sums, rtol=1e-4 if dtype == np.float32 else 1e-11)
         assert abs(float(got[1].reshape(-1)[got[3]])) == pytest.approx(got[4], rel=rtol)
+        # with low the pass also writes G rounded to float32, into a buffer where one is given
+        assert got[8] is None and twin_prox[8] is None
+        buf = np.empty((m, n), np.float32)
+        for lo in (rpca_kernels.fw_prox(L, M, 0.2, low=True, low_out=buf, low_scale=5.0),
+                   ref.fw_prox(L, M, 0.2, True, 5.0)):
+            assert lo[8].dtype == np.float32
+            np.testing.assert_allclose(lo[8], lo[1].astype(np.float64) * 5.0, rtol=2.0 ** -23)  # rounded once
+            np.testing.assert_allclose(lo[1], got[1], rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-13)
+        assert rpca_kernels.fw_prox(L, M, 0.2, low=True, low_out=buf)[8] is buf
+        # store_s=False, store_g=False: the same pass, sums, maximum and copy, S and G not stored
+        no_s = rpca_kernels.fw_prox(L, M, 0.2, store_s=False)
+        assert no_s[0] is None
+        np.testing.assert_array_equal(no_s[1], got[1])
+        lean = rpca_kernels.fw_prox(L, M, 0.2, low=True, store_s=False, store_g=False)
+        assert lean[0] is None and lean[1] is None
+        np.testing.assert_array_equal(lean[8], got[1].astype(np.float32))
+        for a, b in zip(lean[4:8], got[4:8]):
+            np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11)
+        assert lean[2] == pytest.approx(got[2], rel=1e-4 if dtype == np.float32 else 1e-11)
+        assert abs(float(got[1].reshape(-1)[lean[3]])) == pytest.approx(lean[4], rel=rtol)  # ties: another index
         # the residual alone: the same G, whatever the sparse step (the old S drops out)
         G_only = rpca_kernels.fw_residual(L, M, u, v, -1.7, 0.3, 0.2)
         np.testing.assert_array_equal(G_only, out1[2])
         np.testing.assert_allclose(ref.fw_residual(L, M, u, v, -1.7, 0.3, 0.2), out2[2], rtol=rtol,
                                    atol=1e-6 if dtype == np.float32 else 1e-13)
+        # low: the same residual rounded to float32, into a buffer where one is given
+        G_low = rpca_kernels.fw_residual(L, M, u, v, -1.7, 0.3, 0.2, G_out=buf, low=True, low_scale=5.0)
+        assert G_low is buf
+        np.testing.assert_allclose(G_low, G_only.astype(np.float64) * 5.0, rtol=2.0 ** -23)
     # in place: the pass is elementwise, so the outputs may overwrite L and S
     L3, S3, G3 = L.copy(), S.copy(), np.empty_like(L)
     out3 = rpca_kernels.fw_update(L3, S3, M, W, u, v, -1.7, 0.3, 0.6, 5, 7, 0.9, 0.2, G_out=G3, L_out=L3, S_out=S3)

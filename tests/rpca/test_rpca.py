@@ -349,24 +349,29 @@ def test_the_reference_refuses_sizes_it_cannot_solve_in_reasonable_time():
     assert prob.is_dcp()
 
 
-def test_fw_t_line_search_sums_match_the_fused_pass():
-    """Without a mask FW-T reads the line search's inner products off the sums of its last pass,
-    the factors of L and the LMO's Ritz value; they agree with the direct pass (fw_quadratic)."""
+@pytest.mark.parametrize("tol", [1e-3, 1e-6])
+def test_fw_t_line_search_sums_match_the_fused_pass(tol):
+    """Without a mask FW-T reads the line search's inner products over alpha off the sums of its
+    last pass, the factors of L and the LMO's Ritz value (from the float32 copy of G at tol 1e-3);
+    they agree with the direct pass (fw_quadratic with dS0 = 0: S is not stored)."""
     from optkit.kernels import rpca as rpca_kernels
     from optkit.solvers.rpca.frank_wolfe import FWT
 
     M = lowrank_sparse_instance(40, 30, rank=3, noise=0.05, seed=3)[0]
     p = CompressivePCP.from_noise_level(M, delta=1e-2)
-    solver = FWT(p, FWT.Options())
+    solver = FWT(p, FWT.Options(tol=tol))
     st = solver.init(None)
     for _ in range(4):
         st = solver.step(st, True)
-        assert st.quad is not None and st.owned
+        assert st.quad is not None and st.owned and st.S is None and st.low_g == (tol == 1e-3)
+        assert (st.G is None) == st.low_g  # G stored only as its float32 copy
         u, v = st.lmo.U[:, 0], st.lmo.V[:, 0]
         for c in (-st.bound_L, 0.0):
-            np.testing.assert_allclose(solver._quadratic(st, u, v, c),
-                                       rpca_kernels.fw_quadratic(st.G, st.L, st.S, None, u, v, c),
-                                       rtol=1e-8, atol=1e-10 * (1 + st.sq))
+            want = rpca_kernels.fw_quadratic(solver._residual(st), st.L, np.zeros(p.shape), None, u, v, c)
+            got = solver._quadratic(st, u, v, c)
+            assert got[1:3] == (0.0, 0.0) and got[4] == 0.0
+            np.testing.assert_allclose([got[0], got[3]], [want[0], want[3]], rtol=1e-8 if tol < 1e-3 else 1e-6,
+                                       atol=1e-10 * (1 + st.sq))
 
 
 @pytest.mark.parametrize("radius", ["tau_L", "tau_S"])

@@ -84,35 +84,50 @@ def fw_update(L: Any, S: Any, M: Any, W: Any, u: Any, v: Any, c: float, alpha: f
     return twin.fw_update(L, S, M, W, u, v, c, alpha, beta, i0, j0, sv, lam_s)
 
 
-def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, G_out: Any = None) -> Any:
+def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: float, G_out: Any = None,
+                low: bool = False, low_scale: float = 1.0) -> Any:
     """The residual after an FW-T step on a problem without a mask, alone (see ``_twin.fw_residual``).
 
     ``fw_update`` also writes the new ``L`` and ``S`` (five ``m x n`` streams); when the next
     thing done with them is rebuilding both (FW-T's refinement), the residual is all the step
-    needs: two streams read, one written, into ``G_out`` where it is a buffer of the right shape."""
+    needs: two streams read, one written, into ``G_out`` where it is a buffer of the right shape
+    and dtype (``low``: the residual times ``low_scale`` rounded to float32)."""
     if _numba_operands(L, M, u, v):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_residual", L)
+        G = (G_out if _fits(G_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low \
+            else _buffer(G_out, L)
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
-                      float(alpha), float(lam_s), _buffer(G_out, L))
-    return twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+                      float(alpha), float(lam_s), G, float(low_scale) if low else 1.0)
+    G = twin.fw_residual(L, M, u, v, c, alpha, lam_s)
+    return get_namespace(G).astype(G * low_scale, get_namespace(G).float32) if low else G
 
 
-def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, low: bool = False,
+            low_out: Any = None, store_s: bool = True, store_g: bool = True, low_scale: float = 1.0) -> tuple:
     """``fw_update`` with no Frank-Wolfe step on a problem without a mask: ``S = soft(M - L, lam_s)``,
     ``G = L + S - M`` into ``S_out``, ``G_out`` where they are buffers, and the same sums,
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)``; ``L`` is only read."""
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, G_low)``; ``L`` is only read.
+    With ``low``, ``G_low`` is ``low_scale G`` rounded to float32, written by the same pass (into ``low_out``
+    where it is a buffer of that shape and dtype), else ``None``; with ``store_s=False`` or
+    ``store_g=False`` the sums take ``S`` or ``G`` but it is not stored (and is returned as ``None``)."""
     if _numba_operands(L, M):
         from . import _jit  # noqa: PLC0415
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_prox", L)
-        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), _buffer(S_out, L), _buffer(G_out, L))
-        return S, G, float(out[0]), int(at), float(out[1]), float(out[2]), float(out[3]), \
-            tuple(float(q) for q in out[4:])
-    return twin.fw_prox(L, M, lam_s)
+        G = _buffer(G_out, L) if store_g else np.empty((1, 1), dtype=L.dtype)
+        # without low the kernel is given G as the copy's buffer and does not write it
+        G2 = (low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low else G
+        S2 = _buffer(S_out, L) if store_s else np.empty((1, 1), dtype=L.dtype)
+        S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), bool(store_s), S2, bool(store_g), G,
+                               bool(low), G2, float(low_scale))
+        return (S if store_s else None, G if store_g else None, float(out[0]), int(at), float(out[1]),
+                float(out[2]), float(out[3]), tuple(float(q) for q in out[4:]), G2 if low else None)
+    out = twin.fw_prox(L, M, lam_s, low, low_scale)
+    return (out[0] if store_s else None, out[1] if store_g else None) + out[2:]
 
 
 def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, out: Any = None) -> Any:
@@ -125,10 +140,13 @@ def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, ou
     return xp.astype(dense(ThinSVD(U, s, V), shape, U.dtype, xp), dtype, copy=False)
 
 
+def _fits(out: Any, shape: tuple, dtype: Any) -> bool:
+    return (isinstance(out, np.ndarray) and out.shape == tuple(shape) and out.dtype == dtype
+            and out.flags.c_contiguous and out.flags.writeable)
+
+
 def _buffer(out: Any, like: Any) -> Any:
-    ok = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == like.dtype
-          and out.flags.c_contiguous and out.flags.writeable)
-    return out if ok else np.empty_like(like)
+    return out if _fits(out, like.shape, like.dtype) else np.empty_like(like)
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

@@ -135,7 +135,7 @@ def _fw_update(L, S, M, W, masked, u, v, c, alpha, beta, i0, j0, sv, lam_s, L2, 
     return L2, S2, G, total, at, best, l1s, gms
 
 
-def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled)
+def _fw_residual(L, M, u, v, c, alpha, lam_s, G, scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     keep = 1.0 - alpha
     for i in numba.prange(m):
@@ -143,33 +143,33 @@ def _fw_residual(L, M, u, v, c, alpha, lam_s, G):  # pragma: no cover  (compiled
         for j in range(n):
             lij = keep * L[i, j] + cu * v[j]
             s = _shrink(M[i, j] - lij, lam_s)
-            G[i, j] = lij + s - M[i, j]
+            G[i, j] = (lij + s - M[i, j]) * scale
     return G
 
 
 @numba.njit(cache=True, inline="always")
-def _row_absmax(G, i):  # pragma: no cover  (compiled)
-    """:math:`\\max_j |G_{ij}|` of a row just written (in cache), over four running maxima: a
+def _absmax(g):  # pragma: no cover  (compiled)
+    """:math:`\\max_j |g_j|` of a row just written (in cache), over four running maxima: a
     single maximum in the fused loop is a serial chain of compares that kept ``fw_prox`` from
     vectorising (0.11-0.14 s against 0.06 s without it on 25344 x 1000, one thread)."""
-    n = G.shape[1]
+    n = g.shape[0]
     m0 = 0.0
     m1 = 0.0
     m2 = 0.0
     m3 = 0.0
     j = 0
     while j + 4 <= n:
-        a0 = abs(G[i, j])
-        a1 = abs(G[i, j + 1])
-        a2 = abs(G[i, j + 2])
-        a3 = abs(G[i, j + 3])
+        a0 = abs(g[j])
+        a1 = abs(g[j + 1])
+        a2 = abs(g[j + 2])
+        a3 = abs(g[j + 3])
         m0 = a0 if a0 > m0 else m0
         m1 = a1 if a1 > m1 else m1
         m2 = a2 if a2 > m2 else m2
         m3 = a3 if a3 > m3 else m3
         j += 4
     while j < n:
-        a0 = abs(G[i, j])
+        a0 = abs(g[j])
         m0 = a0 if a0 > m0 else m0
         j += 1
     m0 = m0 if m0 > m1 else m1
@@ -177,10 +177,17 @@ def _row_absmax(G, i):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
+@numba.njit(cache=True, inline="always")
+def _row_absmax(G, i):  # pragma: no cover  (compiled)
+    """:math:`\\max_j |G_{ij}|` of row ``i`` just written (``_absmax``)."""
+    return _absmax(G[i])
+
+
+def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
     for i in numba.prange(m):
+        row = np.empty(0 if store_g else n, dtype=L.dtype)  # the row of G where G is not stored
         sq = 0.0
         l1 = 0.0
         gm = 0.0
@@ -194,8 +201,14 @@ def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
             mij = M[i, j]
             s = _shrink(mij - lij, lam_s)
             r = lij + s - mij
-            S2[i, j] = s
-            G[i, j] = r
+            if store_s:
+                S2[i, j] = s
+            if store_g:
+                G[i, j] = r
+            else:
+                row[j] = r
+            if low:
+                G2[i, j] = r * low_scale
             sq += r * r
             l1 += abs(s)
             gm += r * mij
@@ -205,7 +218,10 @@ def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
             gl += r * lij
             gs += r * s
         rows[i, 0] = sq
-        rows[i, 1] = _row_absmax(G, i)
+        if store_g:
+            rows[i, 1] = _row_absmax(G, i)
+        else:
+            rows[i, 1] = _absmax(row)
         rows[i, 2] = l1
         rows[i, 3] = gm
         rows[i, 4] = ll
@@ -227,7 +243,12 @@ def _fw_prox(L, M, lam_s, S2, G):  # pragma: no cover  (compiled)
     at = bi * n
     top = -1.0
     for j in range(n):  # the maximum's column, in the row that holds it (G may be rounded to its dtype)
-        a = abs(G[bi, j])
+        if store_g:
+            a = abs(G[bi, j])
+        else:
+            lij = L[bi, j]
+            mij = M[bi, j]
+            a = abs(lij + _shrink(mij - lij, lam_s) - mij)
         if a > top:
             top = a
             at = bi * n + j

@@ -67,15 +67,17 @@ def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: f
     return L + soft_threshold(M - L, lam_s) - M
 
 
-def fw_prox(L: Any, M: Any, lam_s: float) -> tuple:
+def fw_prox(L: Any, M: Any, lam_s: float, low: bool = False, low_scale: float = 1.0) -> tuple:
     """The proximal step alone without a mask: ``S = soft(M - L, lam_s)``, ``G = L + S - M``; returns
-    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad)`` with
-    ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``)."""
+    ``(S, G, ||G||^2, argmax|G|, max|G|, ||S||_1, <G, M>, quad, G_low)`` with
+    ``quad = (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>)``, the next line search's sums (``FWT._quadratic``),
+    and ``G_low`` = ``low_scale G`` in float32 with ``low`` (else ``None``)."""
     xp = get_namespace(L)
     S = soft_threshold(M - L, lam_s)
     G, sq, k, mx = lowrank_residual(L, S, M)
     quad = tuple(float(xp.sum(a * b)) for a, b in ((L, L), (L, S), (S, S), (G, L), (G, S)))
-    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad
+    G_low = xp.astype(G * low_scale, xp.float32) if low else None
+    return S, G, sq, k, mx, float(xp.sum(xp.abs(S))), float(xp.sum(G * M)), quad, G_low
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:

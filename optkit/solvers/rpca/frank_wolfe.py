@@ -18,17 +18,21 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from ... import kernels
-from ...backend import get_namespace
 from ..._registry import register
 from ...kernels import rpca as rpca_kernels
 from ...linalg import ThinSVD, extend_basis, partial_svd, rank_one_update, reorthogonalize, right_product
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import CompressivePCP, ConstrainedCPCP, LowRankSparse
 from ..base import Check, Options, Solver, option
+from ._fw_closed_forms import box_qp, project_l1_ball, project_simplex_ball
 from ._partial import accurate_sigma, certify, warm_block
 
 __all__ = ["FWT", "FWP", "box_qp"]
+
+#: The smallest ``tol`` at which FW-T on float64 data multiplies a float32 copy of the residual
+#: (a thousand float32 rounding units), and the relative margin by which a check lowers the LMO's
+#: Ritz value from that copy so that it stays below sigma_1 (256 of them; see ``FWT._s_step``)
+LOW_TOL, LOW_MARGIN = 1e3 * 2.0 ** -23, 2.0 ** -16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +58,7 @@ class FWOptions(Options):
 @dataclass
 class _State:
     L: Any
-    S: Any
+    S: Any              # None after FW-T's steps without a mask (see FWT.step)
     G: Any              # residual P(L + S - M) = gradient in L and in S
     sq: float           # ||G||_F^2
     gk: int             # flat index of max |G|
@@ -67,6 +71,8 @@ class _State:
     gm: float | None = None     # <G, P(M)> where the pass that wrote G had it (None: the check computes it)
     owned: bool = False         # L and S are the solver's buffers, rewritten by the next step (see FWT.step)
     quad: tuple | None = None   # (<L,L>, <L,S>, <S,S>, <G,L>, <G,S>) from the pass that wrote S and G
+    low: Any = None             # a float32 buffer: the residual G rounded to float32 where low_g (FWT._s_step)
+    low_g: bool = False         # low holds this state's G: the products with G read it
     k: int = 0
     matvecs: int = 0
     alpha: float = 0.0
@@ -80,56 +86,6 @@ class _FactoredPoint(NamedTuple):
     factors: ThinSVD
 
 
-def _project_l1_ball(Z: Any, radius: float, ops: Any = kernels) -> Any:
-    """``Z`` projected onto :math:`\\{\\|Z\\|_1 \\le r\\}`: a soft threshold found by Michelot's fixed point
-    (``ops``: the kernel dispatch, or its array-API twin for short vectors). The threshold is exact only up
-    to rounding, and a sum above the radius would make the iterate infeasible (FW-P's ``S`` ended 2 ulp
-    outside the ball on a 16 x 12 instance), so such a sum is pulled back inside."""
-    theta = ops.l1_ball_threshold(Z, radius)
-    if theta <= 0:
-        return Z
-    S = ops.soft_threshold(Z, theta)
-    xp = get_namespace(S)
-    total = float(xp.sum(xp.abs(S)))
-    if total > radius:
-        S = S * (radius / total * (1.0 - 4.0 * float(xp.finfo(S.dtype).eps)))
-    return S
-
-
-def _project_simplex_ball(sv: Any, radius: float) -> Any:
-    """Nonnegative values ``sv`` projected onto :math:`\\{x \\ge 0, \\sum x \\le r\\}` (singular values
-    of the projection onto the nuclear ball of radius ``r``): the l1-ball projection, which keeps them
-    nonnegative."""
-    return _project_l1_ball(sv, radius, kernels.twin)
-
-
-def box_qp(h11: float, h12: float, h22: float, f1: float, f2: float) -> tuple[float, float]:
-    """Exact minimiser of :math:`q(a,b) = \\tfrac12[a\\,b]H[a\\,b]^T + f^T[a\\,b]` over :math:`[0,1]^2`.
-
-    ``H`` is positive semidefinite (a Gram matrix). The interior stationary point
-    is taken when ``H`` is definite and it lies in the box; otherwise the
-    minimiser lies on an edge, each edge's minimiser is a clipped 1-d Newton
-    step, and the best candidate wins. O(1); replaces the authors' ``quadprog``.
-    """
-
-    def q(a: float, b: float) -> float:
-        return 0.5 * (h11 * a * a + 2 * h12 * a * b + h22 * b * b) + f1 * a + f2 * b
-
-    def edge(h: float, lin: float) -> float:
-        if h > 0:
-            return min(1.0, max(0.0, -lin / h))
-        return 1.0 if lin < 0 else 0.0
-
-    det = h11 * h22 - h12 * h12
-    if det > 1e-14 * max(h11 * h22, 1e-300):
-        a = (-f1 * h22 + f2 * h12) / det
-        b = (-f2 * h11 + f1 * h12) / det
-        if 0.0 <= a <= 1.0 and 0.0 <= b <= 1.0:
-            return a, b
-    cands = [(0.0, edge(h22, f2)), (1.0, edge(h22, f2 + h12)), (edge(h11, f1), 0.0), (edge(h11, f1 + h12), 1.0)]
-    return min(cands, key=lambda ab: q(*ab))
-
-
 class _FrankWolfe(Solver):
     Options = FWOptions
 
@@ -137,6 +93,8 @@ class _FrankWolfe(Solver):
         p = self.problem
         xp = self.xp
         m, n = p.shape
+        # products with a float32 copy of G / lam_S where float32's rounding is far below tol (FWT._s_step)
+        self._low = p.dtype == xp.float64 and self.options.tol >= LOW_TOL
         if x0 is None:
             L, S = p.initial_point()
             f64 = xp.float64
@@ -185,14 +143,18 @@ class _FrankWolfe(Solver):
         atom is the exact oracle of the Ritz pair only, the inexact oracle Frank-Wolfe tolerates."""
         xp = self.xp
         p = self.problem
-        tol = max(self.options.svd_tol, 50 * float(xp.finfo(p.dtype).eps))  # no finer than the precision allows
+        A = s.low if s.low_g else s.G
+        tol = max(self.options.svd_tol, 50 * float(xp.finfo(A.dtype).eps))  # no finer than the precision allows
         V0 = self._start_block(s, previous, 3)
         # the previous block's top three right vectors and the right factor of L: with k = rank + 3
         # columns no start column is drawn from the rows of G (a pass over G and a sort per call)
         k = min(s.factors.rank + 3 if previous is not None else (0 if V0 is None else V0.shape[1]) + 2,
                 min(p.shape))
         sweeps_at_most = self.options.lmo_sweeps if previous is not None and self.options.lmo_sweeps > 0 else 100
-        block, sweeps = partial_svd(s.G, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
+        block, sweeps = partial_svd(A, k, V0, tol=tol, max_iter=sweeps_at_most, by_value=True)
+        if s.low_g:  # the triplets of G (the copy holds G / lam_S) in the data's dtype
+            block = ThinSVD(xp.astype(block.U, p.dtype), xp.astype(block.s, p.dtype) * p.lam_S,
+                            xp.astype(block.V, p.dtype))
         return block, s.matvecs + 2 * sweeps * k
 
     def _start_block(self, s: _State, previous: ThinSVD | None, lead: int = 1) -> Any:
@@ -201,35 +163,41 @@ class _FrankWolfe(Solver):
 
     def _quadratic(self, s: _State, u: Any, v: Any, c: float) -> tuple[float, ...]:
         """The line search's inner products ``(<dL,dL>, <dL,dS0>, <dS0,dS0>, <G,dL>, <G,dS0>)`` with
-        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``.
+        ``dL = P(c u v^T - L)``, ``dS0 = -P(S)``, by the fused pass ``fw_quadratic``.
 
-        Without a mask they follow from the sums the last pass over the iterates accumulated
-        (``quad``), :math:`u^TLv` from the factors of ``L``, :math:`u^TGv` = the LMO's Ritz value
-        (exact for a Rayleigh-Ritz pair) and one product :math:`Sv`: one ``m x n`` stream instead
-        of the three of ``fw_quadratic``. Where :math:`\\|dL\\|^2` is not resolved above the
-        rounding of its expanded form the fused pass is taken instead."""
+        After a step of FW-T's refined path (no mask) ``S`` is not stored and the line search runs
+        over ``alpha`` alone (see ``FWT.step``), so only :math:`\\|dL\\|^2` and :math:`\\langle G, dL\\rangle`
+        are formed, the others returned as 0: from the sums the last pass accumulated (``quad``),
+        :math:`u^TLv` from the factors of ``L`` and :math:`u^TGv` = the LMO's Ritz value (exact for a
+        Rayleigh-Ritz pair, up to the float32 copy's rounding where the LMO read it), with no
+        ``m x n`` stream. Where :math:`\\|dL\\|^2` is not resolved above the rounding of its expanded
+        form the fused pass is taken instead, with ``dS0 = 0``."""
         p = self.problem
         xp = self.xp
-        if p.W is not None or s.quad is None:
+        if s.S is not None and (p.W is not None or s.quad is None):
             return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
-        ll, ls, ss, gl, gs = s.quad
+        ll, gl = s.quad[0], s.quad[3]
         f = s.factors
         f64 = xp.float64
         u64, v64 = xp.astype(u, f64), xp.astype(v, f64)
         uv = float(xp.sum(u64 * u64)) * float(xp.sum(v64 * v64))
         ulv = float(xp.sum(xp.matmul(u64, f.U) * f.s * xp.matmul(v64, f.V))) if f.rank else 0.0
-        usv = float(xp.sum(u64 * xp.astype(xp.matmul(s.S, v), f64)))
         q_ll = c * c * uv - 2.0 * c * ulv + ll
         if not q_ll > 1e-8 * (c * c * uv + ll):
-            return rpca_kernels.fw_quadratic(s.G, s.L, s.S, p.W, u, v, c)
-        return q_ll, ls - c * usv, ss, c * float(s.lmo.s[0]) - gl, -gs
+            q = rpca_kernels.fw_quadratic(self._residual(s), s.L, xp.zeros_like(s.L), p.W, u, v, c)
+            return q[0], 0.0, 0.0, q[3], 0.0
+        return q_ll, 0.0, 0.0, c * float(s.lmo.s[0]) - gl, 0.0
 
-    def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float):
-        """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S)."""
+    def _line_search(self, s: _State, u: Any, v: Any, c: float, e: float, tl_lin: float, ts_lin: float,
+                     sparse: bool = True):
+        """Exact step over [0,1]^2 along dL = P(c u v^T - L), dS = P(e E_ij - S) (``sparse=False``: over
+        ``alpha`` alone, ``dS = 0``)."""
         p = self.problem
         n = p.shape[1]
         i0, j0 = divmod(s.gk, n)
         q_ll, q_ls, q_ss, g_l, g_s = self._quadratic(s, u, v, c)
+        if not sparse:
+            return box_qp(q_ll, 0.0, 1.0, g_l + tl_lin, 0.0), (i0, j0)
         if e != 0.0:
             # the sparse vertex adds e at (i0, j0), an observed entry (G is nonzero there)
             l_at = float(s.L[i0, j0])
@@ -273,9 +241,9 @@ class _FrankWolfe(Solver):
         LMO's leading singular vectors of ``G`` it is the proximal gradient step restricted
         to them: the rank grows by up to ``j`` per iteration instead of one (our design).
 
-        ``stale``: ``s.L`` and ``s.S`` are buffers still to be filled (only ``s.G`` and the factors
-        hold the Frank-Wolfe point; no mask); if no step is taken, ``L`` is rebuilt from the factors
-        and ``S`` by the proximal step.
+        ``stale``: ``s.L`` is a buffer still to be filled and ``S`` is not stored (only the residual,
+        ``s.G`` or its float32 copy, and the factors hold the Frank-Wolfe point; no mask); if no step
+        is taken, ``L`` is rebuilt from the factors and the proximal pass runs at it.
         """
         p = self.problem
         xp = self.xp
@@ -289,7 +257,10 @@ class _FrankWolfe(Solver):
             ku, kv = U.shape[1], V.shape[1]
             if ku == 0 or kv == 0:
                 break
-            GV = xp.astype(right_product(s.G, xp.astype(V, p.dtype, copy=False)), f64, copy=False)
+            A = s.low if s.low_g else s.G
+            GV = xp.astype(right_product(A, xp.astype(V, A.dtype, copy=False)), f64, copy=False)
+            if s.low_g:
+                GV = GV * p.lam_S  # the copy holds G / lam_S
             B = xp.matmul(xp.matrix_transpose(U), GV)                                 # U^T G V, (ku, kv)
             core = xp.concat([f.s, xp.zeros((kv - f.rank,), dtype=f64)])
             C = xp.eye(ku, kv, dtype=f64) * xp.reshape(core, (1, -1)) - B
@@ -306,6 +277,13 @@ class _FrankWolfe(Solver):
             L = rpca_kernels.lowrank_dense(f.U, f.s, f.V, p.shape, p.dtype, out=s.L)
             s = self._s_step(s, L, f)
         return s
+
+    def _residual(self, s: _State) -> Any:
+        """``s.G``, or where it is not stored (see ``FWT._s_step``) the residual at ``s.L`` formed by a
+        pass of its own (a check's refinement of sigma_1, a line search's fallback: rare)."""
+        if s.G is not None:
+            return s.G
+        return rpca_kernels.fw_prox(s.L, self.problem.M_obs, self.problem.lam_S, store_s=False)[1]
 
     def _grow_directions(self, s: _State, above: float) -> tuple[Any, Any] | None:
         """The LMO block's singular vectors of ``G`` with Ritz value above ``above``, if ``grow``."""
@@ -331,10 +309,13 @@ class _FrankWolfe(Solver):
         nuclear = s.factors.nuclear_norm()
         # the step rewrites owned buffers: the check keeps the factors and finalize forms the iterate
         kept = _FactoredPoint(s.factors) if s.owned else x
-        m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq, residual_max=s.gmax, sigma1=sigma,
-                                             nuclear=nuclear, l1=s.l1, residual_data=s.gm),
-                    float(s.lmo.s[0]), lambda: accurate_sigma(s.G, self._start_block(s, s.lmo), SIGMA_TOL),
-                    self.options.tol)
+        # where G is not stored the certificate reads the sums the pass took (residual_sq, residual_max,
+        # residual_data), not the array (CompressivePCP.measures then forms no residual)
+        m = certify(lambda sigma: p.measures(x, residual=s.G, residual_sq=s.sq,
+                                             residual_max=s.gmax, sigma1=sigma, nuclear=nuclear, l1=s.l1,
+                                             residual_data=s.gm),
+                    float(s.lmo.s[0]) * (1.0 - LOW_MARGIN if s.low_g else 1.0),
+                    lambda: accurate_sigma(self._residual(s), self._start_block(s, s.lmo), SIGMA_TOL), self.options.tol)
         return Check.of(kept, m)
 
     def finalize(self, check: Check) -> Check:
@@ -381,7 +362,11 @@ class FWT(_FrankWolfe):
     step a proximal gradient step on the core of ``L`` within its bases, widened by the LMO
     block's singular vectors of ``G`` above :math:`\\lambda_L` (``refine``, ``grow``; see
     ``_refine``), lets the rank grow by several per iteration and drop atoms no longer needed;
-    ``refine=0`` is the published method.
+    ``refine=0`` is the published method. With the refinement and without a mask the step leaves
+    out the sparse vertex and searches over :math:`\\alpha` alone (the proximal step resets ``S`` to
+    its minimiser whatever :math:`\\beta`; the joint search cost a product with ``S`` per step), and
+    with ``tol >= 1.2e-4`` on float64 data the products with the residual read a float32 copy of
+    it (see ``step`` and ``_s_step``).
 
     Parameters
     ----------
@@ -424,29 +409,33 @@ class FWT(_FrankWolfe):
         u, sigma, v = s.lmo.U[:, 0], float(s.lmo.s[0]), s.lmo.V[:, 0]
         t_l, t_s = s.factors.nuclear_norm(), s.l1
         c, vt_l = (-s.bound_L, s.bound_L) if sigma > p.lam_L else (0.0, 0.0)
-        if s.gmax > p.lam_S:
+        stale = p.W is None and self.options.refine > 0
+        if s.gmax > p.lam_S and not stale:
             n = p.shape[1]
             sign = 1.0 if float(s.G[s.gk // n, s.gk % n]) > 0 else -1.0
             e, vt_s = -s.bound_S * sign, s.bound_S
         else:
             e, vt_s = 0.0, 0.0
-        (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s))
+        (alpha, beta), (i0, j0) = self._line_search(s, u, v, c, e, p.lam_L * (vt_l - t_l), p.lam_S * (vt_s - t_s),
+                                                    sparse=not stale)
         factors = self._factors_step(s, alpha, c, u, v)
-        stale = p.W is None and self.options.refine > 0
         if stale:
             # without a mask the refinement rebuilds L from its factors and S = soft(M - L, lam_S) from
-            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone, and
-            # L and S are fresh buffers that the refinement fills (five streams of m x n -> three)
-            # (L and S are read before this pass and not after it, so once the solver owns them -- no
-            # check keeps them, see check -- they are rewritten in place: fresh pages of two m x n
-            # arrays per step cost more than the passes that fill them, 0.5 s of a 2 s step on the
-            # 1000-frame video under load)
+            # L, so of the Frank-Wolfe point it reads only the residual: one pass writes G alone (as its
+            # float32 copy where the products read that, see _s_step), and L is a buffer that the
+            # refinement fills (five streams of m x n -> three). S is not stored at all: the Frank-Wolfe
+            # step leaves out the sparse vertex and searches over alpha alone (the proximal step sets
+            # S to its minimiser whatever beta), so no step reads S, and finalize forms it. (L is read
+            # before this pass and not after it, so once the solver owns it -- no check keeps it, see
+            # check -- it is rewritten in place: fresh pages of an m x n array per step cost more than
+            # the pass that fills them, 0.5 s of a 2 s step on the 1000-frame video under load.)
             xp = self.xp
-            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.G)
-            L_buf, S_buf = (s.L, s.S) if s.owned else (xp.empty_like(s.L), xp.empty_like(s.S))
-            new = _State(L=L_buf, S=S_buf, G=G, sq=math.nan, gk=0, gmax=math.nan, l1=math.nan, factors=factors,
-                         bound_L=s.bound_L, bound_S=s.bound_S, k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta,
-                         owned=True)
+            G = rpca_kernels.fw_residual(s.L, p.M_obs, u, v, c, alpha, p.lam_S, G_out=s.low if self._low else s.G,
+                                         low=self._low, low_scale=1.0 / p.lam_S)
+            new = _State(L=s.L if s.owned else xp.empty_like(s.L), S=None, G=None if self._low else G, sq=math.nan,
+                         gk=0, gmax=math.nan, l1=math.nan, factors=factors, bound_L=s.bound_L, bound_S=s.bound_S,
+                         k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta, owned=True,
+                         low=G if self._low else s.low, low_g=self._low)
         else:
             L, S, G, sq, gk, gmax, l1, gm = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta,
                                                               i0, j0, beta * e, p.lam_S, G_out=s.G)
@@ -461,11 +450,31 @@ class FWT(_FrankWolfe):
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
-        """The proximal step on ``S`` at a new ``L``: :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`."""
+        """The proximal step on ``S`` at a new ``L``:
+        :math:`S \\leftarrow \\operatorname{soft}(S - P_\\Omega(L+S-M), \\lambda_S)`.
+
+        Without a mask, on float64 data and with ``tol >= LOW_TOL`` (1.2e-4), the pass writes
+        :math:`G/\\lambda_S` rounded to float32 (``low``; :math:`|G_{ij}| \\le \\lambda_S` without a
+        mask, as :math:`G = -\\operatorname{clip}(M - L, \\pm\\lambda_S)`, so the copy neither
+        overflows nor underflows at any data scale) and not ``G`` itself, and the products with the residual read
+        that copy (a check that refines sigma_1 forms ``G`` by a pass of its own, ``_residual``): the
+        LMO's sweep here, and the refinement's :math:`G V` after the next Frank-Wolfe step, whose
+        residual pass writes only the copy (our design). Single-precision products with the 25344 x
+        1000 residual of the 1000-frame video took 0.6-0.75 of the float64 time, which writing the
+        copy in a pass that runs anyway does not cost back (a copy cast by a pass of its own did:
+        21.8 against 20.7 s). The iterate, the objective and the certificate stay in float64: the
+        LMO is an inexact oracle anyway (one sweep per step), and the refinement's gradient, off by
+        about 1e-7 relative, only has to decrease the objective, which the float64 pass measures.
+        The LMO's Ritz value may exceed :math:`\\sigma_1(G)` by the copy's rounding, so a check
+        lowers it by ``LOW_MARGIN`` (1.5e-5 relative) to keep it the lower bound ``certify``
+        needs, and the stop is decided on the float64 refinement of :math:`\\sigma_1` as before."""
         p = self.problem
         if p.W is None:
-            S, G, sq, gk, gmax, l1, gm, quad = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, S_out=s.S, G_out=s.G)
-            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors)
+            S, G, sq, gk, gmax, l1, gm, quad, low = rpca_kernels.fw_prox(L, p.M_obs, p.lam_S, G_out=s.G, low=self._low,
+                                                                         low_out=s.low, store_s=False,
+                                                                         store_g=not self._low, low_scale=1.0 / p.lam_S)
+            return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=l1, gm=gm, quad=quad, factors=factors,
+                           low=low if self._low else s.low, low_g=self._low)
         zero = self.xp.zeros((p.shape[0],), dtype=p.dtype)
         zv = self.xp.zeros((p.shape[1],), dtype=p.dtype)
         # in place: L and s.S belong to the step under way (see _refine), no other state refers to them
@@ -533,12 +542,12 @@ class FWP(_FrankWolfe):
         # FW step and the gradient step on S (soft threshold 0 = identity), then the projection
         L, Z, _, _, _, _, _, _ = rpca_kernels.fw_update(s.L, s.S, p.M_obs, p.W, u, v, c, alpha, beta, i0, j0,
                                                 beta * e, 0.0)
-        S = _project_l1_ball(Z, p.tau_S)
+        S = project_l1_ball(Z, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         new = _State(L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))),
                      factors=self._factors_step(s, alpha, c, u, v), bound_L=s.bound_L, bound_S=s.bound_S,
                      k=s.k + 1, matvecs=s.matvecs, alpha=alpha, beta=beta)
-        new = self._refine(new, lambda sv: _project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
+        new = self._refine(new, lambda sv: project_simplex_ball(sv, p.tau_L), self._grow_directions(s, 0.0))
         return self._finish(s, new)
 
     def _s_step(self, s: _State, L: Any, factors: ThinSVD) -> _State:
@@ -546,6 +555,6 @@ class FWP(_FrankWolfe):
         p = self.problem
         xp = self.xp
         R = p.residual(L, s.S)
-        S = _project_l1_ball(s.S - R, p.tau_S)
+        S = project_l1_ball(s.S - R, p.tau_S)
         G, sq, gk, gmax = rpca_kernels.lowrank_residual(L, S, p.M_obs, p.W)
         return replace(s, L=L, S=S, G=G, sq=sq, gk=gk, gmax=gmax, l1=float(xp.sum(xp.abs(S))), factors=factors)
