@@ -10,8 +10,7 @@ from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt_r
 from ...linalg.svt import gram_sweeps
 
 __all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
-           "threshold_route", "empty_factors",
-           "LOOSE_SIGMA_TOL"]
+           "threshold_route", "empty_factors"]
 
 
 def empty_factors(xp: Any, m: int, n: int, dtype: Any) -> ThinSVD:
@@ -34,7 +33,7 @@ def start(problem: Any, x0: Any) -> tuple[Any, Any, ThinSVD | None]:
     return L, S, None
 
 
-def top_sigma(A: Any, V0: Any, tol: float, *, gram: bool = False) -> tuple[float, Any, bool]:
+def top_sigma(A: Any, V0: Any, tol: float) -> tuple[float, Any, bool]:
     """:math:`\\sigma_1(A)`, its right vector (shape ``(n, 1)``) and whether the Gram route gave it.
 
     A block subspace iteration started at ``V0`` (plus two columns), stopped when :math:`\\sigma_1`
@@ -42,18 +41,14 @@ def top_sigma(A: Any, V0: Any, tol: float, *, gram: bool = False) -> tuple[float
     is a Ritz value, a lower bound on :math:`\\sigma_1`. On a long matrix the iteration is given as
     many sweeps as the Gram route costs (:func:`~optkit.linalg.svt.gram_sweeps`), then the largest
     eigenvalue of the short side's Gram matrix is taken (:func:`~optkit.linalg.gram_sigma_max`,
-    exact whatever the clustering); with ``gram`` (the last estimate needed that route) it is taken
-    at once and ``V0``'s first column returned as the vector. Our design: near a solution the top
-    singular values of iALM's multiplier and APG's residual cluster (at the solution the top
-    ``rank(L)`` are equal), and the settled Ritz value took 2.2-3.2 s of sweeps per check on the
-    25344 x 1000 video, where the Gram route takes 0.5 s; the three sweeps tried before it each time
-    cost another 0.3 s."""
+    exact whatever the clustering). Our design: near a solution the top singular values of iALM's
+    multiplier and APG's residual cluster (at the solution the top ``rank(L)`` are equal), and the
+    settled Ritz value took 2.2-3.2 s of sweeps per check on the 25344 x 1000 video, where the Gram
+    route takes 0.5 s."""
     xp = get_namespace(A)
     tol = max(tol, 50 * float(xp.finfo(A.dtype).eps))
     k = min((0 if V0 is None else V0.shape[1]) + 2, min(A.shape))
     budget = gram_sweeps(A.shape, k)
-    if gram and budget and V0 is not None:
-        return gram_sigma_max(A), V0[:, :1], True
     svd, sweeps = partial_svd(A, k, V0, tol=tol, max_iter=budget or 200, by_value=True)
     sigma = float(svd.s[0])
     taken = bool(budget) and sweeps >= budget
@@ -116,9 +111,6 @@ def warm_block(v: Any, V: Any) -> Any:
         return V if v is None else v
     return get_namespace(V).concat([v, V], axis=1)
 
-
-#: Relative change of sigma_1 between sweeps at which a solver's estimate for a check stops.
-LOOSE_SIGMA_TOL = 1e-8
 
 
 def certify(measures: Callable[[float | None], dict], sigma: float | None, refine: Callable[[], float],

@@ -26,7 +26,6 @@ from ._partial import accurate_sigma, certify, ritz_sigma, start, svd_tolerance,
 __all__ = ["PCPAPG"]
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class PCPAPGOptions(Options):
     tol: float = option(1e-4, "stop when the relative duality gap is <= tol")
