@@ -353,8 +353,7 @@ class SdLBFGS(_QuasiNewton, StochasticSolver):
         return self.options.step_size / (math.sqrt(t) if self.options.schedule == "1/sqrt(k)" else t)
 
     def init(self, x0: Any) -> _SdState:
-        st = self.start_pairs(x0)
-        return st
+        return self.start_pairs(x0)
 
     def searched(self, st: _SdState) -> _SdState:
         """One step with the Armijo backtracking of ``line_search`` on the step's minibatch ``S``; every trial
