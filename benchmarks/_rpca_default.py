@@ -13,7 +13,9 @@ instance's effective noise level ``lam_L / (rho ||P_Omega M||_F)`` (= ``delta``)
 default rule reads.
 
 ``--video`` adds the 25344-pixel video (``surveillance_video(frames, missing=1 - observed)``, 40 frames
-fully and 75% observed, 100 frames fully observed, ``delta = 1e-3``, capped at 40 CPU seconds).
+fully and 75% observed, 100 frames fully observed, ``delta = 1e-3``, capped at ``--video-cap`` CPU seconds,
+40 by default); ``--frames 200 400`` adds fully observed videos of those lengths (``--sizes`` with no size
+runs the videos alone).
 
 Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks._rpca_default`` (``--sizes 60x50 200x150``,
 ``--fractions``, ``--deltas`` to run a part; ``--merge`` adds the rows to an existing
@@ -75,9 +77,12 @@ def _timed(problem: CompressivePCP, method: str, cap: float):
     return res, time.perf_counter() - start, time.process_time() - cpu
 
 
-def video(cap: float = 40.0) -> list[dict]:
+VIDEOS = ((40, 1.0), (40, 0.75), (100, 1.0))
+
+
+def video(cap: float = 40.0, videos: tuple = VIDEOS) -> list[dict]:
     rows = []
-    for frames, rho in ((40, 1.0), (40, 0.75), (100, 1.0)):
+    for frames, rho in videos:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
         problem = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
         for method in METHODS:
@@ -140,24 +145,31 @@ def plot(rows: list[dict], name: str = "rpca_default") -> None:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES),
+                        help="grid sizes (none: the video rows only)")
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS), help="observed fractions")
     parser.add_argument("--deltas", nargs="+", type=float, default=list(DELTAS), help="noise levels")
     parser.add_argument("--cap", type=float, default=60.0, help="CPU seconds after which a run is stopped")
     parser.add_argument("--video", action="store_true", help="add the video instances")
+    parser.add_argument("--frames", nargs="+", type=int, default=[],
+                        help="add fully observed videos of these frame counts (cap: --video-cap)")
+    parser.add_argument("--video-cap", type=float, default=40.0, help="CPU seconds after which a video run is stopped")
     parser.add_argument("--out", default="rpca_default", help="name of the result files")
     parser.add_argument("--merge", action="store_true", help="add to the existing results instead of replacing them")
+    parser.add_argument("--note", default="median over seeds; CPU seconds, one BLAS thread; machine shared with other jobs",
+                        help="the note stored with the results (say the load and what was rerun)")
     args = parser.parse_args(argv)
     warm = _instance(20, 15, 2, 0.8, 1e-2, 0)          # compile the Numba kernels before timing
     for method in METHODS:
         optkit.solve(warm, method=method, tol=1e-3)
-    rows = run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas)) + (video() if args.video else [])
+    videos = (VIDEOS if args.video else ()) + tuple((f, 1.0) for f in args.frames)
+    rows = run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas)) + video(args.video_cap, videos)
     path = RESULTS / f"{args.out}.json"
     if args.merge and path.exists():
         fresh = {(r["size"], r["delta"], r["observed"], r["seed"]) for r in rows}
         old = [r for r in json.loads(path.read_text())["rows"] if (r["size"], r["delta"], r["observed"], r["seed"]) not in fresh]
         rows = old + rows
-    write(args.out, [], {"rows": rows, "note": "median over seeds; machine shared with other jobs (load 8-14 on 2 cores); rows without cpu_s (the first 60x50 run) have wall time only"})
+    write(args.out, [], {"rows": rows, "note": args.note})
     plot(rows, args.out)
     print(summary(rows))
     return rows
