@@ -15,7 +15,7 @@ default rule reads.
 ``--video`` adds the 25344-pixel video (``surveillance_video(frames, missing=1 - observed)``, 40 frames
 fully and 75% observed, 100 frames fully observed, ``delta = 1e-3``, capped at ``--video-cap`` CPU seconds,
 40 by default); ``--frames 200 400`` adds fully observed videos of those lengths (``--sizes`` with no size
-runs the videos alone).
+runs the videos alone; ``--repeat 3`` solves each video three times, alternating the methods' order).
 
 Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks._rpca_default`` (``--sizes 60x50 200x150``,
 ``--fractions``, ``--deltas`` to run a part; ``--merge`` adds the rows to an existing
@@ -80,16 +80,19 @@ def _timed(problem: CompressivePCP, method: str, cap: float):
 VIDEOS = ((40, 1.0), (40, 0.75), (100, 1.0))
 
 
-def video(cap: float = 40.0, videos: tuple = VIDEOS) -> list[dict]:
+def video(cap: float = 40.0, videos: tuple = VIDEOS, repeat: int = 1) -> list[dict]:
+    """The video rows; with ``repeat > 1`` each video is solved that many times by each method, the
+    order of the methods alternating between repetitions (the summary takes the median)."""
     rows = []
     for frames, rho in videos:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
         problem = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
-        for method in METHODS:
-            res, elapsed, cpu = _timed(problem, method, cap)
-            rows.append(_row(f"video {problem.shape[0]}x{problem.shape[1]}", None, rho, 1e-3, 0, method, res,
-                             elapsed, cpu))
-            print(json.dumps(rows[-1]), flush=True)
+        for rep in range(repeat):
+            for method in METHODS[::-1] if rep % 2 else METHODS:
+                res, elapsed, cpu = _timed(problem, method, cap)
+                rows.append(_row(f"video {problem.shape[0]}x{problem.shape[1]}", None, rho, 1e-3, 0, method, res,
+                                 elapsed, cpu) | {"repeat": rep})
+                print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -154,6 +157,7 @@ def main(argv=None):
     parser.add_argument("--frames", nargs="+", type=int, default=[],
                         help="add fully observed videos of these frame counts (cap: --video-cap)")
     parser.add_argument("--video-cap", type=float, default=40.0, help="CPU seconds after which a video run is stopped")
+    parser.add_argument("--repeat", type=int, default=1, help="solve each video this many times (methods alternating)")
     parser.add_argument("--out", default="rpca_default", help="name of the result files")
     parser.add_argument("--merge", action="store_true", help="add to the existing results instead of replacing them")
     parser.add_argument("--note", default="median over seeds; CPU seconds, one BLAS thread; machine shared with other jobs",
@@ -163,11 +167,13 @@ def main(argv=None):
     for method in METHODS:
         optkit.solve(warm, method=method, tol=1e-3)
     videos = (VIDEOS if args.video else ()) + tuple((f, 1.0) for f in args.frames)
-    rows = run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas)) + video(args.video_cap, videos)
+    rows = run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas)) + video(args.video_cap, videos, args.repeat)
     path = RESULTS / f"{args.out}.json"
     if args.merge and path.exists():
-        fresh = {(r["size"], r["delta"], r["observed"], r["seed"]) for r in rows}
-        old = [r for r in json.loads(path.read_text())["rows"] if (r["size"], r["delta"], r["observed"], r["seed"]) not in fresh]
+        def key(r):
+            return r["size"], r["delta"], r["observed"], r["seed"], r.get("repeat", 0)
+        fresh = {key(r) for r in rows}
+        old = [r for r in json.loads(path.read_text())["rows"] if key(r) not in fresh]
         rows = old + rows
     write(args.out, [], {"rows": rows, "note": args.note})
     plot(rows, args.out)
