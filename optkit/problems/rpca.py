@@ -56,10 +56,16 @@ from ._rpca_base import (CVXPY_MAX_DIM, _blocks, _CompressiveProblem, _gap, _l1,
 __all__ = ["LowRankSparse", "LowRankSparseDual", "RobustPCA", "CompressivePCP", "ConstrainedCPCP"]
 
 #: CompressivePCP's default-method rule (:attr:`CompressivePCP.default_method`), measured by
-#: ``benchmarks/_rpca_default.py``: ``fw_t`` on fully observed matrices from this many entries on,
-#: ``pcp_apg`` otherwise. On the fully observed 25344-pixel video APG was faster at 200 frames
-#: (5.1e6 entries), the two were even at 400 (1.0e7) and FW-T was faster from 700 frames on.
+#: ``benchmarks/_rpca_default.py``: ``fw_t`` on fully observed matrices from ``FW_T_FROM_ENTRIES``
+#: entries on, or from ``FW_T_NOISY_FROM_ENTRIES`` at a noise level of ``FW_T_FROM_NOISE_LEVEL`` or
+#: more; ``pcp_apg`` otherwise. On the fully observed 25344-pixel video (noise level 1e-3) APG was
+#: faster at 300 frames (7.6e6 entries), the two were even at 400 and 500 (1.0e7, 1.3e7) and FW-T was
+#: faster from 700 frames on. At noise level 3e-2 FW-T was faster from 200 x 150 (3e4 entries) and
+#: slower on 60 x 50; at 1e-2 APG was faster or even at every size of the grid (the noise threshold
+#: lies between the two measured levels).
 FW_T_FROM_ENTRIES = 10_000_000
+FW_T_FROM_NOISE_LEVEL = 2e-2
+FW_T_NOISY_FROM_ENTRIES = 30_000
 
 
 @keyword_weights
@@ -286,31 +292,37 @@ class CompressivePCP(_CompressiveProblem):
 
     @property
     def default_method(self) -> str:  # type: ignore[override]
-        """``"fw_t"`` on fully observed matrices of ten million entries or more, ``"pcp_apg"``
-        otherwise.
+        """``"fw_t"`` on fully observed matrices of ten million entries or more, or of 3e4 entries or
+        more with :attr:`noise_level` at least 2e-2; ``"pcp_apg"`` otherwise.
 
         The rule was measured (``benchmarks/_rpca_default.py``, table in ``docs/rpca.md``; CPU time,
         one thread, on a shared machine) after APG's Huber form and FW-T's cheaper step. On the
-        synthetic grid (60 x 50 to 1000 x 200, 30% to all observed, noise level 1e-3 to 3e-2) APG
-        converged in every cell and was never slower: 1.5 to 29 times faster up to ``delta = 1e-2``
-        (1.1 on 1000 x 200 fully observed at 1e-2), even with FW-T at 3e-2 from 90% observed.
-        FW-T's iterations are cheap (a rank-one LMO and a small refinement) but their number grows
-        as the noise level and the observed fraction shrink: at ``delta = 1e-3`` it stopped at its
-        1000-iteration limit on 60 x 50 up to 70% observed, on 200 x 150 up to 50%, on 1000 x 200
-        at 30% and on the 25344 x 40 video at 75% (APG: 168 iterations). The rule measured with
-        the former APG also chose FW-T from noise level 5e-3 with 60% observed, where FW-T had been
-        up to 3.6 times faster; APG's iterations there fell from 50-88 to 11-30. APG's partial SVDs
-        grow with the rank of its iterates, so on the fully observed videos (``delta = 1e-3``)
-        FW-T overtakes it at about ten million entries: APG was faster at 200 frames (3.4 against
-        5.6 CPU seconds, medians of three), the two were even at 400 (11.5 and 11.7 s) and FW-T was
-        faster at 700 (20.2 against 35.7 s, one run); on 1000 frames FW-T reaches its
+        synthetic grid (60 x 50 to 1000 x 200, 30% to all observed, noise levels 1e-3 to 1e-2) APG
+        converged in every cell and was faster in every one, 1.3 to 12 times (29 on one 60 x 50 cell);
+        at 3e-2 it was faster on 60 x 50 and below full observation, and FW-T was faster on the fully
+        observed 200 x 150 and 1000 x 200 (1.0-1.5 and 1.3-1.7 times over two runs of seven
+        repetitions, 30-70 ms). FW-T's iterations are cheap (a rank-one LMO and a small refinement)
+        but their number grows as the noise level and the observed fraction shrink: at
+        ``delta = 1e-3`` it stopped at its 1000-iteration limit on 60 x 50 up to 70% observed, on
+        200 x 150 up to 50%, on 1000 x 200 at 30% and on the 25344 x 40 video at 75% (APG: 168
+        iterations). The former rule, measured with the former APG, also chose FW-T from noise level
+        5e-3 with 60% observed, where FW-T had been up to 4.3 times faster; APG's iterations there
+        fell from 50-88 to 11-30. APG's partial SVDs grow with the rank of its iterates, so on the
+        fully observed videos (``delta = 1e-3``, medians of three) APG was faster up to 300 frames
+        (5.7 against 7.8 CPU seconds), the two were even at 400 and 500 (1.0e7 and 1.3e7 entries)
+        and FW-T was faster from 700 (13.9 against 26.0 s). On 1000 frames FW-T reaches its
         tolerance in 19.1 s (53 iterations) and APG in 54.2 s (45 iterations), both OPTIMAL with
-        F-measure 0.923 (quiet machine, one thread). The threshold was measured on the video's
-        25344-row shape only; with entries missing APG stays the default (FW-T's limit on the
-        partly observed 40-frame video).
+        F-measure 0.923 (quiet machine, one thread; 40.4 against 53.9 CPU seconds on the shared
+        machine, whose load slows FW-T's passes over the data more than APG's Gram matrices). The
+        thresholds lie between measured points, the size threshold on the video's 25344-row shape
+        only; with entries missing APG stays the default (FW-T's limit on the partly observed
+        40-frame video).
         """
         m, n = self.shape
-        return "fw_t" if m * n >= FW_T_FROM_ENTRIES and self.observed_fraction == 1.0 else "pcp_apg"
+        if self.observed_fraction == 1.0 and (m * n >= FW_T_FROM_ENTRIES or (
+                m * n >= FW_T_NOISY_FROM_ENTRIES and self.noise_level >= FW_T_FROM_NOISE_LEVEL)):
+            return "fw_t"
+        return "pcp_apg"
 
     def _fun(self, sq: float, nuclear: float, l1: float) -> float:
         return 0.5 * sq + self.lam_L * nuclear + self.lam_S * l1
