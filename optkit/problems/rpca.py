@@ -243,7 +243,7 @@ class CompressivePCP(_CompressiveProblem):
     >>> problem = CompressivePCP.from_noise_level(M, delta=1e-2)
     >>> res = optkit.solve(problem, tol=1e-5)
     >>> res.method, res.success
-    ('fw_t', True)
+    ('pcp_apg', True)
     >>> res.optimality <= 1e-5, sorted(res.measures)
     (True, ['gap'])
     """
