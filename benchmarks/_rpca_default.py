@@ -192,8 +192,8 @@ def main(argv=None):
                         help="solve each instance and video this many times (methods alternating)")
     parser.add_argument("--out", default="rpca_default", help="name of the result files")
     parser.add_argument("--merge", action="store_true", help="add to the existing results instead of replacing them")
-    parser.add_argument("--note", default="median over seeds and repetitions; CPU seconds, one BLAS thread; shared machine",
-                        help="the note stored with the results (say the load and what was rerun)")
+    parser.add_argument("--note", help="the note stored with the results (say the load and what was rerun)",
+                        default="median over seeds and repetitions; CPU seconds, one BLAS thread; shared machine")
     args = parser.parse_args(argv)
     warm = _instance(20, 15, 2, 0.8, 1e-2, 0)          # compile the Numba kernels before timing
     for method in METHODS:
