@@ -13,7 +13,10 @@ instance's effective noise level ``lam_L / (rho ||P_Omega M||_F)`` (= ``delta``)
 default rule reads.
 
 ``--video`` adds the 25344-pixel video (``surveillance_video(frames, missing=1 - observed)``, 40 frames
-fully and 75% observed, 100 frames fully observed, ``delta = 1e-3``, capped at 40 CPU seconds).
+fully and 75% observed, 100 frames fully observed, ``delta = 1e-3``, capped at ``--video-cap`` CPU seconds,
+40 by default); ``--frames 200 400`` adds fully observed videos of those lengths (``--sizes`` with no size
+runs the videos alone; ``--repeat 3`` solves each instance and video three times, alternating the
+methods' order).
 
 Run: ``OPENBLAS_NUM_THREADS=1 python -m benchmarks._rpca_default`` (``--sizes 60x50 200x150``,
 ``--fractions``, ``--deltas`` to run a part; ``--merge`` adds the rows to an existing
@@ -48,7 +51,10 @@ def _capped(cap: float):
     return lambda snapshot: time.process_time() - start > cap
 
 
-def run(sizes: list[str], cap: float, fractions: tuple = FRACTIONS, deltas: tuple = DELTAS) -> list[dict]:
+def run(sizes: list[str], cap: float, fractions: tuple = FRACTIONS, deltas: tuple = DELTAS,
+        repeat: int = 1) -> list[dict]:
+    """The grid rows; with ``repeat > 1`` each instance is solved that many times by each method, the
+    order of the methods alternating between repetitions (the summary takes the median)."""
     rows = []
     for size in sizes:
         m, n, rank, seeds = SIZES[size]
@@ -56,10 +62,11 @@ def run(sizes: list[str], cap: float, fractions: tuple = FRACTIONS, deltas: tupl
             for rho in fractions:
                 for seed in seeds:
                     problem = _instance(m, n, rank, rho, delta, seed)
-                    for method in METHODS:
-                        res, elapsed, cpu = _timed(problem, method, cap)
-                        rows.append(_row(size, rank, rho, delta, seed, method, res, elapsed, cpu))
-                        print(json.dumps(rows[-1]), flush=True)
+                    for rep in range(repeat):
+                        for method in METHODS[::-1] if rep % 2 else METHODS:
+                            res, elapsed, cpu = _timed(problem, method, cap)
+                            rows.append(_row(size, rank, rho, delta, seed, method, res, elapsed, cpu) | {"repeat": rep})
+                            print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -75,16 +82,22 @@ def _timed(problem: CompressivePCP, method: str, cap: float):
     return res, time.perf_counter() - start, time.process_time() - cpu
 
 
-def video(cap: float = 40.0) -> list[dict]:
+VIDEOS = ((40, 1.0), (40, 0.75), (100, 1.0))
+
+
+def video(cap: float = 40.0, videos: tuple = VIDEOS, repeat: int = 1) -> list[dict]:
+    """The video rows; with ``repeat > 1`` each video is solved that many times by each method, the
+    order of the methods alternating between repetitions (the summary takes the median)."""
     rows = []
-    for frames, rho in ((40, 1.0), (40, 0.75), (100, 1.0)):
+    for frames, rho in videos:
         v = surveillance_video(frames, missing=1.0 - rho, seed=0)
         problem = CompressivePCP.from_noise_level(v.M, v.observed, delta=1e-3)
-        for method in METHODS:
-            res, elapsed, cpu = _timed(problem, method, cap)
-            rows.append(_row(f"video {problem.shape[0]}x{problem.shape[1]}", None, rho, 1e-3, 0, method, res,
-                             elapsed, cpu))
-            print(json.dumps(rows[-1]), flush=True)
+        for rep in range(repeat):
+            for method in METHODS[::-1] if rep % 2 else METHODS:
+                res, elapsed, cpu = _timed(problem, method, cap)
+                rows.append(_row(f"video {problem.shape[0]}x{problem.shape[1]}", None, rho, 1e-3, 0, method, res,
+                                 elapsed, cpu) | {"repeat": rep})
+                print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -106,33 +119,59 @@ def summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def plot(rows: list[dict], name: str = "rpca_default") -> None:
+    """One panel per synthetic size and noise level (CPU time against the observed fraction), and one
+    for the fully observed videos (CPU time against the number of frames)."""
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    sizes = list(dict.fromkeys(r["size"] for r in rows))
-    deltas = sorted(dict.fromkeys(r["delta"] for r in rows))
-    fig, axes = plt.subplots(len(deltas), len(sizes), figsize=(4.5 * len(sizes), 3.6 * len(deltas)), squeeze=False)
+    grid = [r for r in rows if not r["size"].startswith("video")]
+    videos = [r for r in rows if r["size"].startswith("video") and r["observed"] == 1.0]
+    sizes = list(dict.fromkeys(r["size"] for r in grid))
+    deltas = sorted(dict.fromkeys(r["delta"] for r in grid))
+    cols = len(sizes) + bool(videos)
+    fig, axes = plt.subplots(max(len(deltas), 1), cols, figsize=(4.5 * cols, 3.6 * max(len(deltas), 1)),
+                             squeeze=False)
+    styles = (("fw_t", "o-"), ("pcp_apg", "s-"))
     for i, delta in enumerate(deltas):
         for j, size in enumerate(sizes):
             ax = axes[i][j]
-            for method, style in (("fw_t", "o-"), ("pcp_apg", "s-")):
-                pts = [(r["observed"], r.get("cpu_s", r["time_s"]), r["success"]) for r in rows
+            for method, style in styles:
+                pts = [(r["observed"], r.get("cpu_s", r["time_s"]), r["success"]) for r in grid
                        if (r["size"], r["delta"], r["method"]) == (size, delta, method)]
                 if not pts:
                     continue
                 xs = sorted(dict.fromkeys(p[0] for p in pts))
-                med = [sorted(p[1] for p in pts if p[0] == x)[len([p for p in pts if p[0] == x]) // 2] for x in xs]
-                ax.semilogy(xs, med, style, label=f"{method} (tol {DEFAULT_TOL[method]:g})")
+                ax.semilogy(xs, [_median([p[1] for p in pts if p[0] == x]) for x in xs], style,
+                            label=f"{method} (tol {DEFAULT_TOL[method]:g})")
                 fails = [p for p in pts if not p[2]]
                 ax.semilogy([p[0] for p in fails], [p[1] for p in fails], "rx")
             ax.set_title(f"{size}, delta {delta:g} (x: not converged)")
             ax.set_xlabel("observed fraction")
             ax.set_ylabel("CPU time (s)")
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7)
+            if ax.lines:
+                ax.legend(fontsize=7)
+    if videos:
+        ax = axes[0][-1]
+        for method, style in styles:
+            group = [r for r in videos if r["method"] == method]
+            frames = sorted(dict.fromkeys(int(r["size"].split("x")[-1]) for r in group))
+            ax.loglog(frames, [_median([r["cpu_s"] for r in group if r["size"].endswith(f"x{f}")]) for f in frames],
+                      style, label=f"{method} (tol {DEFAULT_TOL[method]:g})")
+        ax.set_title("video, fully observed, delta 1e-3 (median)")
+        ax.set_xlabel("frames (25344 pixels each)")
+        ax.set_ylabel("CPU time (s)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        for i in range(1, len(deltas)):
+            axes[i][-1].axis("off")
     fig.tight_layout()
     fig.savefig(RESULTS / f"{name}.png", dpi=110)
     plt.close(fig)
@@ -140,24 +179,36 @@ def plot(rows: list[dict], name: str = "rpca_default") -> None:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES),
+                        help="grid sizes (none: the video rows only)")
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS), help="observed fractions")
     parser.add_argument("--deltas", nargs="+", type=float, default=list(DELTAS), help="noise levels")
     parser.add_argument("--cap", type=float, default=60.0, help="CPU seconds after which a run is stopped")
     parser.add_argument("--video", action="store_true", help="add the video instances")
+    parser.add_argument("--frames", nargs="+", type=int, default=[],
+                        help="add fully observed videos of these frame counts (cap: --video-cap)")
+    parser.add_argument("--video-cap", type=float, default=40.0, help="CPU seconds after which a video run is stopped")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="solve each instance and video this many times (methods alternating)")
     parser.add_argument("--out", default="rpca_default", help="name of the result files")
     parser.add_argument("--merge", action="store_true", help="add to the existing results instead of replacing them")
+    parser.add_argument("--note", help="the note stored with the results (say the load and what was rerun)",
+                        default="median over seeds and repetitions; CPU seconds, one BLAS thread; shared machine")
     args = parser.parse_args(argv)
     warm = _instance(20, 15, 2, 0.8, 1e-2, 0)          # compile the Numba kernels before timing
     for method in METHODS:
         optkit.solve(warm, method=method, tol=1e-3)
-    rows = run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas)) + (video() if args.video else [])
+    videos = (VIDEOS if args.video else ()) + tuple((f, 1.0) for f in args.frames)
+    rows = (run(args.sizes, args.cap, tuple(args.fractions), tuple(args.deltas), args.repeat)
+            + video(args.video_cap, videos, args.repeat))
     path = RESULTS / f"{args.out}.json"
     if args.merge and path.exists():
-        fresh = {(r["size"], r["delta"], r["observed"], r["seed"]) for r in rows}
-        old = [r for r in json.loads(path.read_text())["rows"] if (r["size"], r["delta"], r["observed"], r["seed"]) not in fresh]
+        def key(r):
+            return r["size"], r["delta"], r["observed"], r["seed"], r.get("repeat", 0)
+        fresh = {key(r) for r in rows}
+        old = [r for r in json.loads(path.read_text())["rows"] if key(r) not in fresh]
         rows = old + rows
-    write(args.out, [], {"rows": rows, "note": "median over seeds; machine shared with other jobs (load 8-14 on 2 cores); rows without cpu_s (the first 60x50 run) have wall time only"})
+    write(args.out, [], {"rows": rows, "note": args.note})
     plot(rows, args.out)
     print(summary(rows))
     return rows

@@ -56,12 +56,16 @@ from ._rpca_base import (CVXPY_MAX_DIM, _blocks, _CompressiveProblem, _gap, _l1,
 __all__ = ["LowRankSparse", "LowRankSparseDual", "RobustPCA", "CompressivePCP", "ConstrainedCPCP"]
 
 #: CompressivePCP's default-method rule (:attr:`CompressivePCP.default_method`), measured by
-#: ``benchmarks/_rpca_default.py``: ``fw_t`` from this many entries on, or from this noise level
-#: with at least this observed fraction; ``pcp_apg`` otherwise. The grid's levels were 1e-3, 3e-3
-#: and 1e-2 and its fractions 0.3, 0.5, 0.7, 0.9 and 1: the thresholds lie between measured points.
-FW_T_FROM_ENTRIES = 1_000_000
-FW_T_FROM_NOISE_LEVEL = 5e-3
-FW_T_FROM_OBSERVED = 0.6
+#: ``benchmarks/_rpca_default.py``: ``fw_t`` on fully observed matrices from ``FW_T_FROM_ENTRIES``
+#: entries on, or from ``FW_T_NOISY_FROM_ENTRIES`` at a noise level of ``FW_T_FROM_NOISE_LEVEL`` or
+#: more; ``pcp_apg`` otherwise. On the fully observed 25344-pixel video (noise level 1e-3) APG was
+#: faster at 300 frames (7.6e6 entries), the two were even at 400 and 500 (1.0e7, 1.3e7) and FW-T was
+#: faster from 700 frames on. At noise level 3e-2 FW-T was faster from 200 x 150 (3e4 entries) and
+#: slower on 60 x 50; at 1e-2 APG was faster or even at every size of the grid (the noise threshold
+#: lies between the two measured levels).
+FW_T_FROM_ENTRIES = 10_000_000
+FW_T_FROM_NOISE_LEVEL = 2e-2
+FW_T_NOISY_FROM_ENTRIES = 30_000
 
 
 @keyword_weights
@@ -239,7 +243,7 @@ class CompressivePCP(_CompressiveProblem):
     >>> problem = CompressivePCP.from_noise_level(M, delta=1e-2)
     >>> res = optkit.solve(problem, tol=1e-5)
     >>> res.method, res.success
-    ('fw_t', True)
+    ('pcp_apg', True)
     >>> res.optimality <= 1e-5, sorted(res.measures)
     (True, ['gap'])
     """
@@ -288,29 +292,35 @@ class CompressivePCP(_CompressiveProblem):
 
     @property
     def default_method(self) -> str:  # type: ignore[override]
-        """``"fw_t"`` from a million entries on when every entry is observed, or with
-        :attr:`noise_level` at least 5e-3 and at least 60% of the entries observed; ``"pcp_apg"``
-        otherwise.
+        """``"fw_t"`` on fully observed matrices of ten million entries or more, or of 3e4 entries or
+        more with :attr:`noise_level` at least 2e-2; ``"pcp_apg"`` otherwise.
 
-        The rule was measured (``benchmarks/_rpca_default.py``, table in ``docs/rpca.md``). FW-T's
-        iterations are cheap (a rank-one LMO and a small refinement) but their number grows as the
-        noise level and the observed fraction shrink: at ``delta = 1e-3`` it stopped at its
-        1000-iteration limit on 60 x 50 up to 70% observed, on 200 x 150 up to 50% and on the
-        25344 x 40 video at 75%, while APG converged on every one of them (the video in 645
-        iterations) and was 1.7 to 6.5 times faster (CPU time) wherever both converged up to
-        1000 x 200. At ``delta = 1e-2`` with 70% or more observed FW-T converged everywhere and was
-        2.7 to 3.6 times faster on 1000 x 200 and 1.3 to 4.3 times faster on 200 x 150, at most 1.4
-        times slower on 60 x 50; at 3e-3 the two were even. APG's partial SVDs grow with the rank of
-        its iterates: on the fully observed videos (``delta = 1e-3``) FW-T took 24.6 CPU seconds
-        against APG's 26.4 (40 frames) and 8.8 against 11.4 (100 frames), and on 1000 frames FW-T
-        reaches its tolerance in about 30 s where APG had not reached its own after 270 s. The size
-        threshold lies between 1000 x 200, where APG was faster, and the 40-frame video; sizes in
-        between were not measured.
+        The rule was measured (``benchmarks/_rpca_default.py``, table in ``docs/rpca.md``; CPU time,
+        one thread, on a shared machine) after APG's Huber form and FW-T's cheaper step. On the
+        synthetic grid (60 x 50 to 1000 x 200, 30% to all observed, noise levels 1e-3 to 1e-2) APG
+        converged in every cell and was faster in every one, 1.3 to 12 times (29 on one 60 x 50 cell);
+        at 3e-2 it was faster on 60 x 50 and below full observation, and FW-T was faster on the fully
+        observed 200 x 150 and 1000 x 200 (1.0-1.5 and 1.3-1.7 times over two runs of seven
+        repetitions, 30-70 ms). FW-T's iterations are cheap (a rank-one LMO and a small refinement)
+        but their number grows as the noise level and the observed fraction shrink: at
+        ``delta = 1e-3`` it stopped at its 1000-iteration limit on 60 x 50 up to 70% observed, on
+        200 x 150 up to 50%, on 1000 x 200 at 30% and on the 25344 x 40 video at 75% (APG: 168
+        iterations). The former rule, measured with the former APG, also chose FW-T from noise level
+        5e-3 with 60% observed, where FW-T had been up to 4.3 times faster; APG's iterations there
+        fell from 50-88 to 11-30. APG's partial SVDs grow with the rank of its iterates, so on the
+        fully observed videos (``delta = 1e-3``, medians of three) APG was faster up to 300 frames
+        (5.7 against 7.8 CPU seconds), the two were even at 400 and 500 (1.0e7 and 1.3e7 entries)
+        and FW-T was faster from 700 (13.9 against 26.0 s). On 1000 frames FW-T reaches its
+        tolerance in 19.1 s (53 iterations) and APG in 54.2 s (45 iterations), both OPTIMAL with
+        F-measure 0.923 (quiet machine, one thread; 40.4 against 53.9 CPU seconds on the shared
+        machine, whose load slows FW-T's passes over the data more than APG's Gram matrices). The
+        thresholds lie between measured points, the size threshold on the video's 25344-row shape
+        only; with entries missing APG stays the default (FW-T's limit on the partly observed
+        40-frame video).
         """
         m, n = self.shape
-        rho = self.observed_fraction
-        if (m * n >= FW_T_FROM_ENTRIES and rho == 1.0) or (self.noise_level >= FW_T_FROM_NOISE_LEVEL
-                                                         and rho >= FW_T_FROM_OBSERVED):
+        if self.observed_fraction == 1.0 and (m * n >= FW_T_FROM_ENTRIES or (
+                m * n >= FW_T_NOISY_FROM_ENTRIES and self.noise_level >= FW_T_FROM_NOISE_LEVEL)):
             return "fw_t"
         return "pcp_apg"
 
