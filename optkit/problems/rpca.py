@@ -56,14 +56,15 @@ from ._rpca_base import (CVXPY_MAX_DIM, _blocks, _CompressiveProblem, _gap, _l1,
 __all__ = ["LowRankSparse", "LowRankSparseDual", "RobustPCA", "CompressivePCP", "ConstrainedCPCP"]
 
 #: CompressivePCP's default-method rule (:attr:`CompressivePCP.default_method`), measured by
-#: ``benchmarks/_rpca_default.py``: ``fw_t`` on fully observed matrices from ``FW_T_FROM_ENTRIES``
-#: entries on, or from ``FW_T_NOISY_FROM_ENTRIES`` at a noise level of ``FW_T_FROM_NOISE_LEVEL`` or
-#: more; ``pcp_apg`` otherwise. On the fully observed 25344-pixel video (noise level 1e-3) APG was
-#: faster at 300 frames (7.6e6 entries), the two were even at 400 and 500 (1.0e7, 1.3e7) and FW-T was
-#: faster from 700 frames on. At noise level 3e-2 FW-T was faster from 200 x 150 (3e4 entries) and
-#: slower on 60 x 50; at 1e-2 APG was faster or even at every size of the grid (the noise threshold
-#: lies between the two measured levels).
-FW_T_FROM_ENTRIES = 10_000_000
+#: ``benchmarks/_rpca_default.py`` and on the quiet machine: ``fw_t`` on fully observed matrices from
+#: ``FW_T_FROM_ENTRIES`` entries on, or from ``FW_T_NOISY_FROM_ENTRIES`` at a noise level of
+#: ``FW_T_FROM_NOISE_LEVEL`` or more; ``pcp_apg`` otherwise. On the fully observed 25344-pixel video (noise
+#: level 1e-3; quiet machine, one thread, two runs each, CPU seconds FW-T / APG) APG was faster at 100 and
+#: 150 frames (2.5-3.5 / 1.2-1.3 and 1.5-1.9 / 1.35-1.45) and FW-T from 200 frames, 5.1e6 entries, on
+#: (1.7-2.2 / 2.3-2.4; 300 frames 3.0-3.1 / 4.3-4.9; 400: 4.5-4.7 / 9.0-9.4; 700: 6.1-6.8 / 20.5-21.6). At
+#: noise level 3e-2 FW-T was faster from 200 x 150 (3e4 entries) and slower on 60 x 50; at 1e-2 APG was
+#: faster or even at every size of the grid (the noise threshold lies between the two measured levels).
+FW_T_FROM_ENTRIES = 5_000_000
 FW_T_FROM_NOISE_LEVEL = 2e-2
 FW_T_NOISY_FROM_ENTRIES = 30_000
 
@@ -292,7 +293,7 @@ class CompressivePCP(_CompressiveProblem):
 
     @property
     def default_method(self) -> str:  # type: ignore[override]
-        """``"fw_t"`` on fully observed matrices of ten million entries or more, or of 3e4 entries or
+        """``"fw_t"`` on fully observed matrices of five million entries or more, or of 3e4 entries or
         more with :attr:`noise_level` at least 2e-2; ``"pcp_apg"`` otherwise.
 
         The rule was measured (``benchmarks/_rpca_default.py``, table in ``docs/rpca.md``; CPU time,
@@ -307,15 +308,15 @@ class CompressivePCP(_CompressiveProblem):
         200 x 150 up to 50%, on 1000 x 200 at 30% and on the 25344 x 40 video at 75% (APG: 168
         iterations). The former rule, measured with the former APG, also chose FW-T from noise level
         5e-3 with 60% observed, where FW-T had been up to 4.3 times faster; APG's iterations there
-        fell from 50-88 to 11-30. APG's partial SVDs grow with the rank of its iterates, so on the
-        fully observed videos (``delta = 1e-3``, medians of three) APG was faster up to 300 frames
-        (5.7 against 7.8 CPU seconds), the two were even at 400 and 500 (1.0e7 and 1.3e7 entries)
-        and FW-T was faster from 700 (13.9 against 26.0 s). On 1000 frames FW-T reaches its
-        tolerance in 19.1 s (53 iterations) and APG in 54.2 s (45 iterations), both OPTIMAL with
-        F-measure 0.923 (quiet machine, one thread; 40.4 against 53.9 CPU seconds on the shared
-        machine, whose load slows FW-T's passes over the data more than APG's Gram matrices). The
-        thresholds lie between measured points, the size threshold on the video's 25344-row shape
-        only; with entries missing APG stays the default (FW-T's limit on the partly observed
+        fell from 50-88 to 11-30. APG's partial SVDs grow with the rank of its iterates, so on the fully
+        observed videos (``delta = 1e-3``) FW-T wins from 200 frames: on the quiet machine (one thread, CPU seconds) APG
+        was faster at 150 frames (1.35-1.45 against 1.5-1.9) and FW-T at 200 (1.7-2.2 against 2.3-2.4),
+        400 (4.5-4.7 against 9.0-9.4) and 700 (6.1-6.8 against 20.5-21.6). The shared machine's grid
+        (medians of three) had put the crossover at 400-500 frames: its load slowed FW-T's passes over
+        the data more than APG's Gram matrices (on 1000 frames 40.4 against 53.9 CPU seconds there;
+        quiet, FW-T reaches its tolerance in 19.1 s, 53 iterations, and APG in 54.2 s, 45 iterations,
+        both OPTIMAL with F-measure 0.923). The thresholds lie between measured points, the size
+        threshold on the video's 25344-row shape only; with entries missing APG stays the default (FW-T's limit on the partly observed
         40-frame video).
         """
         m, n = self.shape
