@@ -177,12 +177,6 @@ def _absmax(g):  # pragma: no cover  (compiled)
     return m0 if m0 > m2 else m2
 
 
-@numba.njit(cache=True, inline="always")
-def _row_absmax(G, i):  # pragma: no cover  (compiled)
-    """:math:`\\max_j |G_{ij}|` of row ``i`` just written (``_absmax``)."""
-    return _absmax(G[i])
-
-
 def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragma: no cover  (compiled)
     m, n = L.shape
     rows = np.zeros((m, 9))
@@ -218,10 +212,7 @@ def _fw_prox(L, M, lam_s, store_s, S2, store_g, G, low, G2, low_scale):  # pragm
             gl += r * lij
             gs += r * s
         rows[i, 0] = sq
-        if store_g:
-            rows[i, 1] = _row_absmax(G, i)
-        else:
-            rows[i, 1] = _absmax(row)
+        rows[i, 1] = _absmax(G[i] if store_g else row)
         rows[i, 2] = l1
         rows[i, 3] = gm
         rows[i, 4] = ll
@@ -356,7 +347,7 @@ def _apg_huber_step(L_new, L, L_prev, M, W, masked, beta, lam_s, measure, S, R):
         for q in range(5):
             rows[i, q] = row[q]
         if measure:
-            rows[i, 5] = _row_absmax(R, i)
+            rows[i, 5] = _absmax(R[i])
     out = np.zeros(6)
     for i in range(m):
         for q in range(5):
@@ -376,5 +367,5 @@ fw_prox_serial, fw_prox_parallel = _builds(_fw_prox, fastmath={"reassoc", "nsz"}
 ialm_svt_input_serial, ialm_svt_input_parallel = _builds(_ialm_svt_input)
 ialm_multiplier_step_serial, ialm_multiplier_step_parallel = _builds(_ialm_multiplier_step)
 apg_huber_input_serial, apg_huber_input_parallel = _builds(_apg_huber_input)
-# the residual's maximum is taken per row after the row (_row_absmax), as in fw_prox
+# the residual's maximum is taken per row after the row (_absmax), as in fw_prox
 apg_huber_step_serial, apg_huber_step_parallel = _builds(_apg_huber_step, fastmath={"reassoc", "nsz"})
