@@ -102,7 +102,10 @@ def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: f
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                       float(alpha), float(lam_s), G, float(low_scale) if low else 1.0)
     G = twin.fw_residual(L, M, u, v, c, alpha, lam_s)
-    return get_namespace(G).astype(G * low_scale, get_namespace(G).float32) if low else G
+    if not low:
+        return G
+    xp = get_namespace(G)
+    return xp.astype(G * low_scale, xp.float32)
 
 
 def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, low: bool = False,
