@@ -16,11 +16,13 @@ reported. Times are whole calls (``optkit.solve`` or the peer's function), from
 already-built inputs. optkit also runs as it did before its compiled paths (the step
 path, ``[steps]``), in the same rounds, for the before/after ratios.
 
-Run: ``OMP_NUM_THREADS=1 python -m benchmarks.transport --small`` (``--repeat``, ``--sizes``, ``--regs``);
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.transport --small`` (``--repeat``, ``--sizes``, ``--regs``,
+``--merge``);
 regot's OpenMP threads spin when the machine is oversubscribed (a 30 x 30 solve took 16 ms instead of 0.4).
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 import statistics
@@ -38,7 +40,7 @@ from optkit.problems.transport import SNS_BELOW
 from optkit.solvers.transport import sinkhorn as sinkhorn_module
 from optkit.solvers.transport import sns as sns_module
 
-from ._harness import Row, save_figure, write
+from ._harness import RESULTS, Row, save_figure, write
 
 TARGET = 1e-8
 SIZES = (30, 50, 100, 200, 500)
@@ -234,13 +236,29 @@ def plot(rows: list[Row], family: str):
     return save_figure(fig, family)
 
 
+def _merged(rows: list[Row]) -> list[Row]:
+    """The committed results with the instances of ``rows`` replaced by them (``--merge``: a rerun of some
+    cells keeps the others); ``CPU`` gains the kept rows' process times."""
+    path = RESULTS / "transport_small.json"
+    if not path.exists():
+        return rows
+    earlier = json.loads(path.read_text())
+    fresh = {r.instance for r in rows}
+    kept = [Row(**r) for r in earlier["rows"] if r["instance"] not in fresh]
+    CPU.update({k: v for k, v in earlier.get("cpu_s", {}).items() if k.split("|", 1)[0] not in fresh})
+    order = list(dict.fromkeys([r["instance"] for r in earlier["rows"]] + [r.instance for r in rows]))
+    return sorted(kept + rows, key=lambda r: order.index(r.instance))
+
+
 def main_small(args) -> list[Row]:
     """What ``python -m benchmarks.transport --small`` runs: the sweep, its JSON, plot and table."""
     warm = EntropicOT.from_point_clouds(*uniform_clouds(50, seed=1), reg=1e-3)
     for method in ("sinkhorn", "sns"):
         optkit.solve(warm, method=method, max_iter=500)
     rows = sweep(sizes=args.sizes or SIZES, regs=args.regs or REGS, repeat=args.repeat, budget=min(args.budget, 3.0),
-                 digits=True)
+                 digits=not args.merge or not args.sizes)
+    if args.merge:
+        rows = _merged(rows)
     path = write("transport_small", rows, {"target": f"L1 marginal error <= {TARGET:g}", "repeat": args.repeat,
                                            "timing": "median of interleaved rounds, whole calls", "cpu_s": dict(CPU)})
     plot(rows, "transport_small")

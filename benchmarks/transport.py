@@ -199,6 +199,9 @@ def main(argv=None):
     parser.add_argument("--small", action="store_true",
                         help="the small-size sweep (n = 30 ... 500 and the digits, interleaved rounds, medians)")
     parser.add_argument("--repeat", type=int, default=7, help="--small: interleaved rounds per instance")
+    parser.add_argument("--merge", action="store_true",
+                        help="--small: replace only the instances run in the committed results (with --sizes: "
+                             "no digits), keep the others")
     args = parser.parse_args(argv)
     if args.small:
         from ._transport_small import main_small  # noqa: PLC0415
