@@ -79,9 +79,9 @@ class VarianceReduced(StochasticSolver):
     ``snapshot_sample="nested"`` (the adaptive sample size methods: Mokhtari & Ribeiro, "First-order adaptive
     sample size methods to reduce complexity of empirical risk minimization", NeurIPS 2017; Daneshmand, Lucchi &
     Hofmann, "Starting small: learning with adaptive sample sizes", ICML 2016): :math:`B_s` is the first
-    :math:`|B_s|` samples of one permutation drawn at the start (so :math:`B_0 \subset B_1 \subset \ldots`), and
+    :math:`|B_s|` samples of one permutation drawn at the start (so :math:`B_0 \\subset B_1 \\subset \\ldots`), and
     the steps of snapshot :math:`s`'s inner loop draw their minibatches from :math:`B_s` (``batch_size`` distinct
-    samples each), so :math:`v_k` is an unbiased estimate of :math:`\nabla F_{B_s}(x_k)`: SVRG on the
+    samples each), so :math:`v_k` is an unbiased estimate of :math:`\\nabla F_{B_s}(x_k)`: SVRG on the
     subsample's objective, warm-started from the last one, until :math:`B_s` is all the data.
     """
 
