@@ -100,8 +100,9 @@ _SCALING = option("identity", "H_0: 'identity' (the paper: gamma^-1 I) or 'jacob
                   domain={"identity", "jacobi"})
 _DIAGONAL = option("sampled", "with scaling='jacobi', where the column second moments come from: 'sampled' (a running "
                               "mean over the rows the minibatches touch, the exact diagonal once n rows were drawn; "
-                              "SdLBFGS-VR: also from its snapshots' rows, so exact from the first step with a full first snapshot; "
-                              "no SFO calls of its own) or 'pass' (one pass over the data first, counted as n SFO calls)",
+                              "SdLBFGS-VR: also from its snapshots' rows, so exact from the first step with a full "
+                              "first snapshot; no SFO calls of its own) or 'pass' (one pass over the data first, "
+                              "counted as n SFO calls)",
                    domain={"sampled", "pass"})
 _SHRINK = option(10.0, "with scaling='jacobi': D_j = d_j + shrink * mean(d), d the curvature diagonal (a floor on the "
                        "coordinates that the minibatches rarely see)", domain="[0, inf)")

@@ -32,10 +32,10 @@ class VROptions(StochasticOptions):
                                  domain="int >= 1")
     snapshot_growth: float = option(2.0, "with snapshot_batch: the factor by which each snapshot's batch grows "
                                          "(1: every snapshot of snapshot_batch samples)", domain="[1, inf)")
-    snapshot_sample: str = option("fresh", "with snapshot_batch: 'fresh' (each snapshot reads the next samples of the "
-                                           "minibatches' stream, the steps draw from all n) or 'nested' (snapshot s reads "
-                                           "the first |B_s| samples of one permutation, and the steps of its inner loop "
-                                           "draw from those: SVRG on the subsample's objective)",
+    snapshot_sample: str = option("fresh", "with snapshot_batch: 'fresh' (each snapshot reads the next samples of "
+                                           "the minibatches' stream, the steps draw from all n) or 'nested' (snapshot "
+                                           "s reads the first |B_s| samples of one permutation, and the steps of its "
+                                           "inner loop draw from those: SVRG on the subsample's objective)",
                                   domain={"fresh", "nested"})
 
 
