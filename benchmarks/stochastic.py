@@ -106,7 +106,8 @@ def grids(L: float | None, kind: str = "small", batch: int = 256, n: int | None 
     SGD also with momentum); on the large sets the variance-reduced methods also over the batch size. On sparse data
     (``sparse``, ``n`` samples) SdLBFGS and SdLBFGS-VR also with the Jacobi-scaled :math:`H_0` (``scaling="jacobi"``,
     our departure, its diagonal from the minibatches' rows by default; on the dense SVM it did not reach 1e-3): SdLBFGS
-    with growth or with a fixed batch and ``1/k`` steps, SdLBFGS-VR with inner loops of a third of an epoch or 21 steps."""
+    with growth or with a fixed batch and ``1/k`` steps, SdLBFGS-VR with inner loops of a third of an epoch or 21 steps,
+    and with growing-batch snapshots (``snapshot_batch``)."""
     batches = (batch, 2 * batch)
     base = [0.1, 0.3, 1.0, 3.0, 10.0] if L is None else [c / L for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)]
     if kind == "convex":
@@ -153,6 +154,13 @@ def grids(L: float | None, kind: str = "small", batch: int = 256, n: int | None 
             inner = -(-n // (3 * b)) if third else 21
             jacobi["sdlbfgs_vr"].append(dict(step_size=a, damping=1.0, memory=5, batch_size=b, scaling="jacobi",
                                              inner_steps=inner, check_every=inner))
+        # growing-batch snapshots (our departure, see VarianceReduced): the first of n/4 or n/2 samples, growing by
+        # 1.5 or 2 to n, read from the stream (Harikandeh et al. 2015; SCSG) or nested with the inner loops drawing
+        # from them (adaptive sample size); the tuned 21-step loops of 2b samples, read at the loop ends as above
+        jacobi["sdlbfgs_vr"] += [dict(step_size=a, damping=1.0, memory=5, batch_size=2 * batch, scaling="jacobi",
+                                      inner_steps=21, check_every=21, snapshot_batch=-(-n // q), snapshot_growth=r,
+                                      snapshot_sample=m)
+                                 for m in ("fresh", "nested") for q in (4, 2) for r in (1.5, 2.0) for a in (0.3, 0.5)]
     plain["sdlbfgs"] += jacobi["sdlbfgs"]
     if kind == "large":
         return {

@@ -126,7 +126,8 @@ class SampledDiagonal:
     diagonal, reached without a pass of its own. :meth:`observe` returns the scale
     :math:`r = (\\hat d + \\mathrm{shrink}\\cdot\\mathrm{mean}(\\hat d))^{1/2}` each time the rows seen have at
     least doubled since the last one (at the first batch, then about :math:`\\log_2` (steps per epoch) times)
-    and once they reach ``n``; ``None`` otherwise, and always after that. Run-time data: kept in the state.
+    and once they reach ``n``; ``None`` otherwise, and always after that. A batch of all ``n`` rows (a full
+    pass) replaces the running mean by the exact diagonal. Run-time data: kept in the state.
     """
 
     def __init__(self, problem: Any, shrink: float) -> None:
@@ -138,8 +139,11 @@ class SampledDiagonal:
         if self.count >= self.n:
             return None
         part = batch.size * self.problem.curvature_diagonal(batch)
-        self.total = part if self.total is None else self.total + part
-        self.count += batch.size
+        if batch.size >= self.n:   # every row: the exact diagonal, whatever was seen before
+            self.total, self.count = part, batch.size
+        else:
+            self.total = part if self.total is None else self.total + part
+            self.count += batch.size
         if self.count < 2 * self.last and self.count < self.n:
             return None
         self.last = self.count
