@@ -82,7 +82,9 @@ class VarianceReduced(StochasticSolver):
     :math:`|B_s|` samples of one permutation drawn at the start (so :math:`B_0 \\subset B_1 \\subset \\ldots`), and
     the steps of snapshot :math:`s`'s inner loop draw their minibatches from :math:`B_s` (``batch_size`` distinct
     samples each), so :math:`v_k` is an unbiased estimate of :math:`\\nabla F_{B_s}(x_k)`: SVRG on the
-    subsample's objective, warm-started from the last one, until :math:`B_s` is all the data.
+    subsample's objective, warm-started from the last one, until :math:`B_s` is all the data. (Mokhtari &
+    Ribeiro grow the sample by a factor such as 2 and also add a regularizer scaled to the subsample's statistical
+    accuracy, which is left out here; DynaSAGA grows SAGA's sample linearly.)
     """
 
     State = VRState
