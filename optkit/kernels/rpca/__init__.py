@@ -12,7 +12,7 @@ from .._dispatch import pick, use_numba
 from . import _twin as twin
 
 __all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
-           "ialm_svt_input", "ialm_multiplier_step", "apg_huber_input", "apg_huber_step"]
+           "ialm_svt_input", "ialm_svt_input_deflated", "ialm_multiplier_step", "apg_huber_input", "apg_huber_step"]
 
 
 def _numba_operands(*arrays: Any) -> bool:
@@ -162,6 +162,28 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
         kernel = pick(_jit, "ialm_svt_input", M)
         return kernel(*args, Wk, masked, 1.0 / float(mu), np.empty_like(args[0]))
     return twin.ialm_svt_input(M, S, Y, L, W, mu)
+
+
+def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V: Any,
+                            out: Any = None) -> tuple[Any, Any, Any, float]:
+    """iALM's thresholding input deflated by the orthonormal columns of ``V`` and rounded to float32,
+    in one pass that never stores the input itself (see ``_twin.ialm_svt_input_deflated``): returns
+    ``(X_d, A, T, ||X_d||_F^2)``; ``X_d`` is written into ``out`` on NumPy when it is a float32 buffer
+    of the shape."""
+    if _numba_operands(M, S, Y, L, W, V):
+        import numba  # noqa: PLC0415
+
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
+        Xd = out if _fits(out, M.shape, np.float32) else np.empty(M.shape, np.float32)
+        A = np.empty((M.shape[0], V.shape[1]), dtype=M.dtype)
+        kernel = pick(_jit, "ialm_svt_input_deflated", M)
+        blocks = numba.get_num_threads() if kernel is _jit.ialm_svt_input_deflated_parallel else 1
+        T, fro2 = kernel(*args, Wk, masked, 1.0 / float(mu), np.ascontiguousarray(V.T), Xd, A, blocks)
+        return Xd, A, T, float(fro2)
+    return twin.ialm_svt_input_deflated(M, S, Y, L, W, mu, V)
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,

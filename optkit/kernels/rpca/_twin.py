@@ -86,6 +86,18 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
     return X if W is None else X + (1.0 - W) * L
 
 
+def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V: Any) -> tuple[Any, Any, Any, float]:
+    """iALM's thresholding input ``X`` (``ialm_svt_input``) deflated by the orthonormal columns of ``V``
+    (shape ``(n, d)``): ``(X_d, A, T, ||X_d||_F^2)`` with ``A = X V``, ``X_d = X - A V^T`` rounded to
+    float32 and ``T = A^T X_d`` (from ``X_d`` before the rounding), so that
+    :math:`X^TX = V A^TA V^T + V T + T^T V^T + X_d^TX_d`."""
+    xp = get_namespace(M)
+    X = ialm_svt_input(M, S, Y, L, W, mu)
+    A = xp.matmul(X, V)
+    Xd = X - xp.matmul(A, xp.matrix_transpose(V))
+    return xp.astype(Xd, xp.float32), A, xp.matmul(xp.matrix_transpose(A), Xd), float(xp.sum(Xd * Xd))
+
+
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
                          lam: float) -> tuple[Any, Any, float, float, float]:
     """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ...backend import get_namespace
-from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt_route
-from ...linalg.svt import gram_sweeps
+from ...linalg import ThinSVD, deflated_gram_svd, dense, gram_sigma_max, partial_svd, partial_svt_route
+from ...linalg.svt import GRAM_ASPECT, gram_sweeps
 
 __all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
-           "threshold_route", "empty_factors"]
+           "threshold_route", "empty_factors", "deflation_pays", "low_gram_accurate", "threshold_deflated"]
 
 
 def empty_factors(xp: Any, m: int, n: int, dtype: Any) -> ThinSVD:
@@ -175,3 +175,30 @@ def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float,
     L, new, fell_back = partial_svt_route(X, tau, V0, rank_guess=max(rank, 1), tol=tol,
                                           oversample=max(5, rank // 2), dense=dense)
     return L, new, fell_back or (dense and new.rank == rank)
+
+
+def deflation_pays(shape: tuple[int, int], dtype: Any, xp: Any) -> bool:
+    """Whether the dense route of a thresholding may take the deflated float32 Gram matrix
+    (:func:`threshold_deflated`): float64 data, long enough for the Gram route."""
+    m, n = shape
+    return dtype == xp.float64 and m >= GRAM_ASPECT * n
+
+
+def low_gram_accurate(fro2: float, tau: float, sigma1: float, tol: float) -> bool:
+    """Whether a deflated float32 Gram matrix with :math:`\|X_d\|_F^2` = ``fro2`` resolves the singular
+    values at the threshold ``tau`` within a tenth of the accuracy the partial SVDs are held to,
+    ``tol`` relative to :math:`\sigma_1` (see :func:`~optkit.linalg.deflated_gram_svd`: a singular value
+    near ``tau`` moves by about :math:`\epsilon_{32}\|X_d\|_F^2/(2\tau)`). Our rule; without the
+    deflation it would hold on the 25344 x 1000 video only in iALM's first steps."""
+    return tau > 0.0 and 2.0 ** -23 * fro2 / (2.0 * tau) <= 0.1 * tol * sigma1
+
+
+def threshold_deflated(A: Any, V: Any, T: Any, Xd_low: Any, tau: float,
+                       rank: int) -> tuple[Any, ThinSVD, bool]:
+    """:func:`threshold_route`'s dense route from the deflated pieces of its input (see
+    :func:`~optkit.linalg.deflated_gram_svd`; ``rank`` that of the previous iterate): ``(L, factors,
+    dense_next)``, ``dense_next`` true when the rank is kept."""
+    xp = get_namespace(A)
+    U, s, Vr = deflated_gram_svd(A, V, T, Xd_low, tau)
+    sr = s - tau
+    return xp.matmul(U * sr, xp.matrix_transpose(Vr)), ThinSVD(U, sr, Vr), int(sr.shape[0]) == rank
