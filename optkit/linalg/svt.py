@@ -171,9 +171,11 @@ def _eigh_above(G: Any, floor: float) -> tuple[Any, Any]:
     return xp.flip(evals), xp.flip(E, axis=1)
 
 
-def deflated_gram_svd(A: Any, V: Any, T: Any, Xd_low: Any, tau: float) -> tuple[Any, Any, Any]:
-    """``(U, s, V)`` of the singular values above ``tau`` of a long :math:`X = AV^T + X_d`, descending,
-    from its deflated pieces, the deflated part in low precision.
+def deflated_gram_svd(A: Any, V: Any, T: Any, Xd_low: Any, tau: float,
+                      below: float = 0.0) -> tuple[Any, Any, Any, float]:
+    """``(U, s, V, s_next)``: ``U, s, V`` of the singular values above ``tau`` of a long
+    :math:`X = AV^T + X_d`, descending, from its deflated pieces, the deflated part in low precision;
+    ``s_next`` the largest singular value in :math:`[(1 - \text{below})\tau, \tau]` (0 if none).
 
     ``V`` (shape ``(n, d)``) has orthonormal columns, :math:`A = XV`, :math:`X_d = X(I - VV^T)` is given
     rounded (``Xd_low``, float32) and :math:`T = A^TX_d` (shape ``(d, n)``) in full precision. Then
@@ -199,12 +201,13 @@ def deflated_gram_svd(A: Any, V: Any, T: Any, Xd_low: Any, tau: float) -> tuple[
     G = xp.astype(xp.matmul(xp.matrix_transpose(Xd_low), Xd_low), A.dtype)
     VT = xp.matmul(V, T)
     G = G + VT + xp.matrix_transpose(VT) + xp.matmul(xp.matmul(V, xp.matmul(xp.matrix_transpose(A), A)), Vt)
-    evals, E = _eigh_above(G, float(tau) * float(tau))
+    evals, E = _eigh_above(G, (1.0 - float(below)) ** 2 * float(tau) * float(tau))
     s = xp.sqrt(xp.clip(evals, min=0.0))
     r = int(xp.sum(xp.astype(s > tau, xp.int64)))
+    s_next = float(s[r]) if s.shape[0] > r else 0.0
     E, s = E[:, :r], s[:r]
     W = xp.matmul(A, xp.matmul(Vt, E)) + xp.astype(right_product(Xd_low, xp.astype(E, Xd_low.dtype)), A.dtype)
-    return W / xp.reshape(s, (1, -1)), s, E
+    return W / xp.reshape(s, (1, -1)), s, E, s_next
 
 
 def nuclear_norm(X: Any) -> float:

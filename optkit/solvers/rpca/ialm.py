@@ -18,7 +18,7 @@ from ...linalg import ThinSVD, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import (accurate_sigma, certify, deflation_pays, low_gram_accurate, ritz_sigma, start, svd_tolerance,
+from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, low_gram_accurate, ritz_sigma, start, svd_tolerance,
                        threshold_deflated, threshold_route, warm_block)
 
 __all__ = ["IALM"]
@@ -224,7 +224,8 @@ class IALM(Solver):
         """``L = SVT_{1/mu}(X)`` of the step's input ``X``, its factors, whether the next thresholding
         takes the dense route at once, and the float32 scratch buffer.
 
-        Where the dense route is taken at once (see ``threshold_route``) and ``L`` has a rank, the
+        Where the dense route is taken at once (see ``threshold_route``), or costs less than the
+        subspace iteration at the rank of ``L`` (``deflated_first``), and ``L`` has a rank, the
         input is formed deflated by the leading right singular vectors of ``L`` and rounded to
         float32 in one pass that never stores ``X`` itself, and the Gram matrix is assembled from
         that float32 part and float64 products of a few columns
@@ -236,7 +237,7 @@ class IALM(Solver):
         p = self.problem
         tau = 1.0 / s.mu
         rank = 0 if s.factors is None else s.factors.rank
-        if s.svt_dense and rank and deflation_pays(p.shape, p.dtype, self.xp):
+        if rank and (s.svt_dense or deflated_first(p.shape, rank)) and deflation_pays(p.shape, p.dtype, self.xp):
             V = s.factors.V[:, :min(rank, _DEFLATE)]
             Xd, A, T, fro2 = rpca_kernels.ialm_svt_input_deflated(p.M_obs, s.S, s.Y, s.L, p.W, s.mu, V,
                                                                   out=s.scratch)
