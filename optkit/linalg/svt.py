@@ -175,7 +175,7 @@ def deflated_gram_svd(A: Any, V: Any, T: Any, Xd_low: Any, tau: float,
                       below: float = 0.0) -> tuple[Any, Any, Any, float]:
     """``(U, s, V, s_next)``: ``U, s, V`` of the singular values above ``tau`` of a long
     :math:`X = AV^T + X_d`, descending, from its deflated pieces, the deflated part in low precision;
-    ``s_next`` the largest singular value in :math:`[(1 - \text{below})\tau, \tau]` (0 if none).
+    ``s_next`` the largest singular value in :math:`[(1 - \\text{below})\\tau, \\tau]` (0 if none).
 
     ``V`` (shape ``(n, d)``) has orthonormal columns, :math:`A = XV`, :math:`X_d = X(I - VV^T)` is given
     rounded (``Xd_low``, float32) and :math:`T = A^TX_d` (shape ``(d, n)``) in full precision. Then
@@ -186,12 +186,12 @@ def deflated_gram_svd(A: Any, V: Any, T: Any, Xd_low: Any, tau: float,
     products, assembled in ``A``'s dtype and decomposed as in the dense Gram route
     (:func:`_dense_svd`); the long side's vectors are :math:`(AV^TE + X_dE)/s`. Rounding :math:`X_d`
     and summing its Gram matrix in float32 perturbs the eigenvalues by about
-    :math:`\epsilon_{32}\|X_d\|_F^2` (the pieces in full precision add only
-    :math:`\epsilon_{64}\|X\|_2^2`), hence a singular value near ``tau`` by about
-    :math:`\epsilon_{32}\|X_d\|_F^2/(2\tau)`: small when ``V`` holds the dominant right singular
+    :math:`\\epsilon_{32}\\|X_d\\|_F^2` (the pieces in full precision add only
+    :math:`\\epsilon_{64}\\|X\\|_2^2`), hence a singular value near ``tau`` by about
+    :math:`\\epsilon_{32}\\|X_d\\|_F^2/(2\\tau)`: small when ``V`` holds the dominant right singular
     vectors (a previous iterate's), where the undeflated float32 Gram matrix errs by
-    :math:`\epsilon_{32}\sigma_1^2/(2\tau)`. Our design; the caller weighs that error against the
-    accuracy it needs (measured on iALM's input on the 25344 x 1000 video: :math:`\sigma_1 = 2927`,
+    :math:`\\epsilon_{32}\\sigma_1^2/(2\\tau)`. Our design; the caller weighs that error against the
+    accuracy it needs (measured on iALM's input on the 25344 x 1000 video: :math:`\\sigma_1 = 2927`,
     ``tau = 0.17``; undeflated the float32 route kept 277 singular values where the float64 one keeps 1,
     deflated by the leading vector the singular values near ``tau`` moved by 6e-10, the estimate
     above 1e-6).

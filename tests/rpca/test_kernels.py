@@ -155,11 +155,19 @@ def test_ialm_kernels_match_twins(masked, numba_build):
                                rpca_kernels.twin.ialm_svt_input(M, S, Y, L, W, 2.5), rtol=1e-13)
     out1 = rpca_kernels.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
     out2 = rpca_kernels.twin.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
-    for a, b in zip(out1[:2], out2[:2]):
-        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
-    for a, b in zip(out1[2:], out2[2:]):
-        assert a == pytest.approx(b, rel=1e-12)
-    assert len(out1) == len(out2) == 5
+    # L formed from its factors by the same pass
+    Us, V = rng.standard_normal((m, 3)), rng.standard_normal((n, 3))
+    out3 = rpca_kernels.ialm_multiplier_step(M, None, Lp, S, Y, W, 2.5, 0.3, factors=(Us, V))
+    out4 = rpca_kernels.twin.ialm_multiplier_step(M, Us @ V.T, Lp, S, Y, W, 2.5, 0.3)
+    for one, two in ((out1, out2), (out3, out4)):
+        for a, b in zip(one[:3], two[:3]):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+        for a, b in zip(one[3:], two[3:]):
+            assert a == pytest.approx(b, rel=1e-12)
+        assert len(one) == len(two) == 8
+    Yw = out2[2] if W is None else out2[2] * W
+    assert out2[6] == pytest.approx(float(np.sum(Yw * M)), rel=1e-12)
+    assert out2[7] == np.abs(Yw).max()
 
 
 @pytest.mark.parametrize("masked", [False, True])

@@ -186,19 +186,27 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
     return twin.ialm_svt_input_deflated(M, S, Y, L, W, mu, V)
 
 
-def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
-                         lam: float) -> tuple[Any, Any, float, float, float]:
-    """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``)."""
-    if _numba_operands(M, L, L_prev, S, Y, W):
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
+                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float, float]:
+    """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``). With
+    ``factors = (U s, V)`` (shapes ``(m, r)``, ``(n, r)``) the pass forms ``L = (U s) V^T`` itself,
+    row by row, and writes it (``L`` is then not read and may be ``None``). Returns
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|)``."""
+    if _numba_operands(M, L, L_prev, S, Y, W, *(factors or ())):
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, M)
-        args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
+        M, L_prev, S, Y = (np.ascontiguousarray(a) for a in (M, L_prev, S, Y))
+        if factors is None:
+            L, Us, Vt, L_out = np.ascontiguousarray(L), np.zeros((1, 0), M.dtype), np.zeros((0, 1), M.dtype), Wk
+        else:
+            Us, Vt, L_out = np.ascontiguousarray(factors[0]), np.ascontiguousarray(factors[1].T), np.empty_like(M)
+            L = Wk
         kernel = pick(_jit, "ialm_multiplier_step", M)
-        S2, Y2, zz, dd, l1 = kernel(*args, Wk, masked, float(mu), float(lam), np.empty_like(args[0]),
-                                    np.empty_like(args[0]))
-        return S2, Y2, float(zz), float(dd), float(l1)
-    return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)
+        S2, Y2 = np.empty_like(M), np.empty_like(M)
+        out = kernel(M, L, L_prev, S, Y, Wk, masked, float(mu), float(lam), S2, Y2, Us, Vt, factors is not None, L_out)
+        return ((L if factors is None else L_out), S2, Y2) + tuple(float(x) for x in out)
+    return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam, factors)
 
 
 def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float, out: Any = None) -> Any:

@@ -196,10 +196,10 @@ def deflated_first(shape: tuple[int, int], rank: int) -> bool:
 
 
 def low_gram_accurate(fro2: float, tau: float, sigma1: float, tol: float) -> bool:
-    """Whether a deflated float32 Gram matrix with :math:`\|X_d\|_F^2` = ``fro2`` resolves the singular
+    """Whether a deflated float32 Gram matrix with :math:`\\|X_d\\|_F^2` = ``fro2`` resolves the singular
     values at the threshold ``tau`` within a tenth of the accuracy the partial SVDs are held to,
-    ``tol`` relative to :math:`\sigma_1` (see :func:`~optkit.linalg.deflated_gram_svd`: a singular value
-    near ``tau`` moves by about :math:`\epsilon_{32}\|X_d\|_F^2/(2\tau)`). Our rule; without the
+    ``tol`` relative to :math:`\\sigma_1` (see :func:`~optkit.linalg.deflated_gram_svd`: a singular value
+    near ``tau`` moves by about :math:`\\epsilon_{32}\\|X_d\\|_F^2/(2\\tau)`). Our rule; without the
     deflation it would hold on the 25344 x 1000 video only in iALM's first steps."""
     return tau > 0.0 and 2.0 ** -23 * fro2 / (2.0 * tau) <= 0.1 * tol * sigma1
 
@@ -208,17 +208,14 @@ def low_gram_accurate(fro2: float, tau: float, sigma1: float, tol: float) -> boo
 CLUSTER_BELOW = 0.05
 
 
-def threshold_deflated(A: Any, V: Any, T: Any, Xd_low: Any, tau: float,
-                       rank: int) -> tuple[Any, ThinSVD, bool]:
+def threshold_deflated(A: Any, V: Any, T: Any, Xd_low: Any, tau: float, rank: int) -> tuple[ThinSVD, bool]:
     """:func:`threshold_route`'s dense route from the deflated pieces of its input (see
-    :func:`~optkit.linalg.deflated_gram_svd`; ``rank`` that of the previous iterate): ``(L, factors,
-    dense_next)``, ``dense_next`` true when the rank is kept or a singular value lies within
+    :func:`~optkit.linalg.deflated_gram_svd`; ``rank`` that of the previous iterate): ``(factors,
+    dense_next)`` (the caller forms ``L``), ``dense_next`` true when the rank is kept or a singular value lies within
     :data:`CLUSTER_BELOW` below ``tau``. The second condition is our rule: the subspace iteration
     cannot show such a value below the threshold within what the dense route costs; on the
     25344 x 1000 video each of the 8 steps that retried it after a change of rank handed over
     to the dense route after 1.0-1.4 s, the next singular value within 0.2-1.2% below ``tau``."""
-    xp = get_namespace(A)
     U, s, Vr, s_next = deflated_gram_svd(A, V, T, Xd_low, tau, below=CLUSTER_BELOW)
     sr = s - tau
-    L = xp.matmul(U * sr, xp.matrix_transpose(Vr))
-    return L, ThinSVD(U, sr, Vr), int(sr.shape[0]) == rank or s_next > 0.0
+    return ThinSVD(U, sr, Vr), int(sr.shape[0]) == rank or s_next > 0.0
