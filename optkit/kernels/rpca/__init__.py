@@ -187,11 +187,15 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
-                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float, float]:
+                         factors: tuple[Any, Any] | None = None,
+                         out: tuple[Any, Any, Any] = (None, None, None)) -> tuple[Any, Any, Any, float, float, float,
+                                                                                  float, float]:
     """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``). With
     ``factors = (U s, V)`` (shapes ``(m, r)``, ``(n, r)``) the pass forms ``L = (U s) V^T`` itself,
     row by row, and writes it (``L`` is then not read and may be ``None``). Returns
-    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|)``."""
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|)``; on NumPy the formed ``L``,
+    ``S+`` and ``Y+`` are written into ``out`` where its entries are buffers of the shape and dtype
+    (none of them an input)."""
     if _numba_operands(M, L, L_prev, S, Y, W, *(factors or ())):
         from . import _jit  # noqa: PLC0415
 
@@ -200,10 +204,10 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
         if factors is None:
             L, Us, Vt, L_out = np.ascontiguousarray(L), np.zeros((1, 0), M.dtype), np.zeros((0, 1), M.dtype), Wk
         else:
-            Us, Vt, L_out = np.ascontiguousarray(factors[0]), np.ascontiguousarray(factors[1].T), np.empty_like(M)
+            Us, Vt, L_out = np.ascontiguousarray(factors[0]), np.ascontiguousarray(factors[1].T), _buffer(out[0], M)
             L = Wk
         kernel = pick(_jit, "ialm_multiplier_step", M)
-        S2, Y2 = np.empty_like(M), np.empty_like(M)
+        S2, Y2 = _buffer(out[1], M), _buffer(out[2], M)
         out = kernel(M, L, L_prev, S, Y, Wk, masked, float(mu), float(lam), S2, Y2, Us, Vt, factors is not None, L_out)
         return ((L if factors is None else L_out), S2, Y2) + tuple(float(x) for x in out)
     return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam, factors)
