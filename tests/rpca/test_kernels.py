@@ -162,9 +162,10 @@ def test_ialm_kernels_match_twins(masked, numba_build):
     for one, two in ((out1, out2), (out3, out4)):
         for a, b in zip(one[:3], two[:3]):
             np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
-        for a, b in zip(one[3:], two[3:]):
+        for a, b in zip(one[3:8], two[3:8]):
             assert a == pytest.approx(b, rel=1e-12)
-        assert len(one) == len(two) == 8
+        np.testing.assert_allclose(one[8], two[8], rtol=1e-12)
+        assert len(one) == len(two) == 9
     Yw = out2[2] if W is None else out2[2] * W
     assert out2[6] == pytest.approx(float(np.sum(Yw * M)), rel=1e-12)
     assert out2[7] == np.abs(Yw).max()

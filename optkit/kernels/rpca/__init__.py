@@ -189,11 +189,12 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
                          factors: tuple[Any, Any] | None = None,
                          out: tuple[Any, Any, Any] = (None, None, None)) -> tuple[Any, Any, Any, float, float, float,
-                                                                                  float, float]:
+                                                                                  float, float, Any]:
     """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``). With
     ``factors = (U s, V)`` (shapes ``(m, r)``, ``(n, r)``) the pass forms ``L = (U s) V^T`` itself,
     row by row, and writes it (``L`` is then not read and may be ``None``). Returns
-    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|)``; on NumPy the formed ``L``,
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|, rows)``, ``rows`` the squared
+    norms of the rows of ``Y+`` (shape ``(m,)``); on NumPy the formed ``L``,
     ``S+`` and ``Y+`` are written into ``out`` where its entries are buffers of the shape and dtype
     (none of them an input)."""
     if _numba_operands(M, L, L_prev, S, Y, W, *(factors or ())):
@@ -208,8 +209,10 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
             L = Wk
         kernel = pick(_jit, "ialm_multiplier_step", M)
         S2, Y2 = _buffer(out[1], M), _buffer(out[2], M)
-        out = kernel(M, L, L_prev, S, Y, Wk, masked, float(mu), float(lam), S2, Y2, Us, Vt, factors is not None, L_out)
-        return ((L if factors is None else L_out), S2, Y2) + tuple(float(x) for x in out)
+        rows = np.empty(M.shape[0], dtype=M.dtype)
+        sums = kernel(M, L, L_prev, S, Y, Wk, masked, float(mu), float(lam), S2, Y2, Us, Vt, factors is not None,
+                      L_out, rows)
+        return ((L if factors is None else L_out), S2, Y2) + tuple(float(x) for x in sums) + (rows,)
     return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam, factors)
 
 

@@ -304,8 +304,10 @@ def _ialm_svt_input_deflated(M, S, Y, L, W, masked, inv_mu, Vt, Xd, A, blocks): 
     return out, total
 
 
-def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out, Us, Vt, lowrank, L_out):  # pragma: no cover
-    # with lowrank, the row of L is formed from its factors (L = Us Vt) into L_out and read back from there
+def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out, Us, Vt, lowrank, L_out,
+                          rows):  # pragma: no cover  (compiled)
+    # with lowrank, the row of L is formed from its factors (L = Us Vt) into L_out and read back from there;
+    # rows[i] = ||Y_out[i]||^2
     m, n = M.shape
     r = Us.shape[1]
     acc = np.zeros((m, 5))
@@ -326,6 +328,7 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out, 
         dd = 0.0
         l1 = 0.0
         ym = 0.0
+        yy = 0.0
         for j in range(n):
             w = W[i, j] if masked else 1.0
             t = M[i, j] - Lr[j] + Y[i, j] * inv_mu
@@ -334,6 +337,7 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out, 
             z = (M[i, j] - Lr[j] - s) * w
             y = Y[i, j] + mu * z
             Y_out[i, j] = y
+            yy += y * y
             S_out[i, j] = s
             db = s - S[i, j]
             if masked:
@@ -347,6 +351,7 @@ def _ialm_multiplier_step(M, L, L_prev, S, Y, W, masked, mu, lam, S_out, Y_out, 
         acc[i, 1] = dd
         acc[i, 2] = l1
         acc[i, 3] = ym
+        rows[i] = yy
         acc[i, 4] = _absmax(Y_out[i]) if not masked else _absmax_weighted(Y_out[i], W[i])
     out = np.zeros(5)
     for i in range(m):

@@ -99,11 +99,13 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
-                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float, float]:
+                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float, float,
+                                                                          Any]:
     """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
     ``Y+ = Y + mu Z``, with ``L = (U s) V^T`` where ``factors = (U s, V)`` are given; returns
-    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W*Y+, M>, max|W*Y+|)`` with
-    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block."""
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W*Y+, M>, max|W*Y+|, rows)`` with
+    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block, and ``rows`` the squared norms
+    of the rows of ``Y+``."""
     xp = get_namespace(M)
     if factors is not None:
         L = xp.matmul(factors[0], xp.matrix_transpose(factors[1]))
@@ -119,7 +121,7 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     Y_new = Y + mu * Z
     Yw = Y_new if W is None else Y_new * W
     return (L, S_new, Y_new, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new))),
-            float(xp.sum(Yw * M)), float(xp.max(xp.abs(Yw))) if Yw.size else 0.0)
+            float(xp.sum(Yw * M)), float(xp.max(xp.abs(Yw))) if Yw.size else 0.0, xp.vecdot(Y_new, Y_new, axis=-1))
 
 
 def _extrapolate(X: Any, X_prev: Any, beta: float) -> Any:

@@ -59,7 +59,7 @@ def top_sigma(A: Any, V0: Any, tol: float) -> tuple[float, Any, bool]:
     return sigma, xp.reshape(svd.V[:, 0], (-1, 1)), taken
 
 
-def ritz_sigma(A: Any, V0: Any, sweeps: int) -> tuple[float, Any]:
+def ritz_sigma(A: Any, V0: Any, sweeps: int, row_norms: Any = None) -> tuple[float, Any]:
     """A lower bound on :math:`\\sigma_1(A)` and its right vector (shape ``(n, 1)``): the top Ritz
     value of ``sweeps`` sweeps of a block subspace iteration started at ``V0`` plus two columns,
     however far it is from converged (:math:`u_1^TAv_1 = s_1 \\le \\sigma_1`).
@@ -70,10 +70,11 @@ def ritz_sigma(A: Any, V0: Any, sweeps: int) -> tuple[float, Any]:
     vector of the last check and the row space of ``L`` (where the residual's top singular space
     lies near a solution), one sweep is ``4 m n k`` multiply-adds; :func:`top_sigma` converges the
     value to a relative ``1e-8`` and on a clustered spectrum hands over to the Gram route (0.45 s a
-    check on the 25344 x 1000 video, 20 of APG's 66 CPU seconds there). Our design."""
+    check on the 25344 x 1000 video, 20 of APG's 66 CPU seconds there). Our design. ``row_norms``:
+    the squared row norms of ``A`` where a fused pass has them (see :func:`~optkit.linalg.partial_svd`)."""
     xp = get_namespace(A)
     k = min((0 if V0 is None else V0.shape[1]) + 2, min(A.shape))
-    svd, _ = partial_svd(A, k, V0, tol=0.0, max_iter=sweeps, by_value=True)
+    svd, _ = partial_svd(A, k, V0, tol=0.0, max_iter=sweeps, by_value=True, row_norms=row_norms)
     return float(svd.s[0]), xp.reshape(svd.V[:, 0], (-1, 1))
 
 

@@ -198,15 +198,15 @@ class IALM(Solver):
         # S-step, multiplier step, the two residuals and the certificate's sums over Y in one pass, which
         # forms L from its factors where the deflated route left it to it (a low rank)
         lowrank = None if L is not None else (factors.U * factors.s, factors.V)
-        L, S, Y, zz, dd, l1, ym, ymax = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam,
-                                                                          factors=lowrank, out=reuse)
+        L, S, Y, zz, dd, l1, ym, ymax, rows = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu,
+                                                                                p.lam, factors=lowrank, out=reuse)
         del reuse
         r_p = math.sqrt(zz)
         r_d = mu * math.sqrt(dd)
         # sigma_1(Y) at every step (a two-sweep Ritz value, warm-started): the balancing reads it and the
         # check takes it as its loose estimate, so the iterates do not depend on check_every
         lead = factors.V[:, :min(factors.rank, _SIGMA_BLOCK)] if factors.rank else None
-        sigma, yv = ritz_sigma(Y, warm_block(s.yv, lead), _SIGMA_SWEEPS)
+        sigma, yv = ritz_sigma(Y, warm_block(s.yv, lead), _SIGMA_SWEEPS, row_norms=rows)
         new_mu = min(mu * o.rho, self.mu_max)
         exponent, direction, restored = s.mu_exponent, s.mu_direction, s.mu_restored
         if o.balance:
