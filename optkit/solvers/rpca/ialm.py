@@ -19,7 +19,7 @@ from ...linalg import ThinSVD, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, low_gram_accurate, ritz_sigma, start, svd_tolerance,
+from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, deflation_width, low_gram_accurate, ritz_sigma, start, svd_tolerance,
                        threshold_deflated, threshold_route, warm_block)
 
 __all__ = ["IALM"]
@@ -30,7 +30,9 @@ __all__ = ["IALM"]
 _SIGMA_SWEEPS = 2
 _SIGMA_BLOCK = 4
 
-#: The dense thresholding deflates its input by at most this many leading right singular vectors of L.
+#: The dense thresholding deflates its input by at most this many leading right singular vectors of L,
+#: those whose singular values would otherwise take more than 1% of the float32 part's error budget
+#: (see ``_IALM._threshold``).
 _DEFLATE = 4
 
 #: Up to this rank the multiplier step's pass forms L from its factors (r multiply-adds an entry, in
@@ -272,7 +274,9 @@ class IALM(Solver):
         tau = 1.0 / s.mu
         rank = 0 if s.factors is None else s.factors.rank
         if rank and (s.svt_dense or deflated_first(p.shape, rank)) and deflation_pays(p.shape, p.dtype, self.xp):
-            V = s.factors.V[:, :min(rank, _DEFLATE)]
+            # the singular values of X are about those of L plus tau
+            d = deflation_width([float(v) + tau for v in s.factors.s[:min(rank, _DEFLATE)]], tau, s.svd_tol)
+            V = s.factors.V[:, :d]
             Xd, A, T, fro2 = rpca_kernels.ialm_svt_input_deflated(p.M_obs, s.S, s.Y, s.L, p.W, s.mu, V,
                                                                   out=s.scratch)
             sigma1 = float(self.xp.linalg.vector_norm(A[:, 0]))   # ||X v|| <= sigma_1(X)
