@@ -99,8 +99,8 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
 
 
 def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
-                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float, float,
-                                                                          Any]:
+                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float,
+                                                                          float, Any]:
     """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
     ``Y+ = Y + mu Z``, with ``L = (U s) V^T`` where ``factors = (U s, V)`` are given; returns
     ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W*Y+, M>, max|W*Y+|, rows)`` with

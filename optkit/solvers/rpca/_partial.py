@@ -11,7 +11,8 @@ from ...linalg import (ThinSVD, deflated_gram_svd, dense, gram_sigma_max, orthon
 from ...linalg.svt import GRAM_ASPECT, GRAM_SWEEPS, gram_sweeps
 
 __all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
-           "threshold_route", "empty_factors", "deflation_pays", "deflated_first", "deflation_width", "low_gram_accurate", "threshold_deflated"]
+           "threshold_route", "empty_factors", "deflation_pays", "deflated_first", "deflation_width",
+           "low_gram_accurate", "threshold_deflated"]
 
 
 def empty_factors(xp: Any, m: int, n: int, dtype: Any) -> ThinSVD:

@@ -19,8 +19,8 @@ from ...linalg import ThinSVD, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, deflation_width, low_gram_accurate, ritz_sigma, start, svd_tolerance,
-                       threshold_deflated, threshold_route, warm_block)
+from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, deflation_width, low_gram_accurate,
+                       ritz_sigma, start, svd_tolerance, threshold_deflated, threshold_route, warm_block)
 
 __all__ = ["IALM"]
 
