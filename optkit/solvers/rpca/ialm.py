@@ -39,18 +39,23 @@ _DEFLATE = 4
 #: place of reading a dense L that a BLAS product wrote: 0.066 s for rank 1 on 25344 x 1000).
 _FUSE_RANK = 8
 
-#: ``sys.getrefcount`` of an array inside ``_unheld`` when the state's ``spare`` tuple alone holds it
-#: (the tuple, the argument, getrefcount's own).
-_ALONE = 3
+def _refcounts(arrays: tuple) -> list:
+    """``sys.getrefcount`` of each entry of ``arrays``, as seen from inside this function."""
+    return [sys.getrefcount(arrays[i]) for i in range(len(arrays))]
 
 
-def _unheld(a: Any) -> Any:
-    """``a`` where nothing but the state's ``spare`` tuple holds it (so that the step may write over
-    it), else ``None``; always ``None`` outside CPython, whose reference counts this reads (NumPy's
-    elision of temporaries reads them the same way)."""
-    if a is None or sys.implementation.name != "cpython":
-        return None
-    return a if sys.getrefcount(a) <= _ALONE else None
+#: What ``_refcounts`` reports for an object that a tuple alone holds, measured once on this interpreter
+#: (so that a different counting of the references on the stack, as in newer CPythons, shifts both).
+_ALONE = _refcounts((object(),))[0] if sys.implementation.name == "cpython" else -1
+
+
+def _unheld(arrays: tuple) -> tuple:
+    """The entries of the state's ``spare`` tuple that nothing else holds (so that the step may write
+    over them), ``None`` for the others; all ``None`` outside CPython, whose reference counts this reads
+    (NumPy's elision of temporaries reads them the same way)."""
+    if not arrays:
+        return (None, None, None)
+    return tuple(a if n == _ALONE else None for a, n in zip(arrays, _refcounts(arrays)))
 
 
 #: mu shrinks while sigma_1(Y) - 1 exceeds this many times the relative primal residual (see ``step``).
@@ -198,7 +203,7 @@ class IALM(Solver):
         p, o = self.problem, self.options
         mu = s.mu
         L, factors, svt_dense, scratch = self._threshold(s)
-        reuse = tuple(_unheld(s.spare[i]) for i in range(len(s.spare))) if s.spare else (None, None, None)
+        reuse = _unheld(s.spare)
         if L is None and factors.rank > _FUSE_RANK:
             L = rpca_kernels.lowrank_dense(factors.U, factors.s, factors.V, p.shape, p.dtype, out=reuse[0])
         # S-step, multiplier step, the two residuals and the certificate's sums over Y in one pass, which
