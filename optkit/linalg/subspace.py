@@ -70,7 +70,7 @@ _orth = orthonormalize
 
 def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: int = 30,
                 converge: int | None = None, threshold: float | None = None,
-                by_value: bool = False) -> tuple[ThinSVD, int]:
+                by_value: bool = False, row_norms: Any = None) -> tuple[ThinSVD, int]:
     r"""The ``k`` leading singular triplets of ``A`` by subspace iteration with Rayleigh-Ritz.
 
     Each sweep computes :math:`Q = \\operatorname{orth}(AV)`, the small SVD
@@ -99,6 +99,10 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
         sweeps. The Ritz pair satisfies :math:`u_1^TAv_1 = s_1 \le \sigma_1` exactly,
         so a settled :math:`s_1` is what a linear minimisation oracle needs, even
         inside a cluster of singular values where the vectors are ill-determined.
+    row_norms : array, shape (m,), optional
+        The squared norms of the rows of ``A`` where the caller has them (a fused pass
+        that wrote ``A``): the warm start is padded with the largest rows, and computing
+        their norms is otherwise a pass over ``A`` of its own.
 
     Returns
     -------
@@ -107,7 +111,7 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
     xp = get_namespace(A)
     m, n = A.shape
     k = int(max(1, min(k, m, n)))
-    V = _initial_block(A, k, V0)
+    V = _initial_block(A, k, V0, row_norms)
     need = k if converge is None else max(1, min(converge, k))
     sweeps = 0
     AV = right_product(A, V)
@@ -155,7 +159,7 @@ def partial_svd(A: Any, k: int, V0: Any = None, *, tol: float = 1e-6, max_iter: 
             return ThinSVD(U, s, V), sweeps
 
 
-def _initial_block(A: Any, k: int, V0: Any) -> Any:
+def _initial_block(A: Any, k: int, V0: Any, norms: Any = None) -> Any:
     """An orthonormal (n, k) start: the warm start, padded with the largest rows of ``A``."""
     xp = get_namespace(A)
     n = A.shape[1]
@@ -167,7 +171,8 @@ def _initial_block(A: Any, k: int, V0: Any) -> Any:
         cols.append(V0[:, : min(k, V0.shape[1])])
     have = 0 if V0 is None else min(V0.shape[1], k)
     if have < k:
-        norms = xp.vecdot(A, A, axis=-1)
+        if norms is None:
+            norms = xp.vecdot(A, A, axis=-1)
         order = xp.argsort(-norms)
         take = order[: k - have]
         rows = xp.take(A, take, axis=0)                      # (k - have, n)

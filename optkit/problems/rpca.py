@@ -29,6 +29,7 @@ pieces they already have, under these names, and the problem computes the others
 ``residual_data``   :math:`\\langle R, P_\\Omega M\\rangle` (:class:`CompressivePCP`)
 ``dual_sigma``      :math:`\\sigma_1(P_\\Omega Y)` of a multiplier ``Y`` (:class:`RobustPCA`)
 ``dual_max``        :math:`\\max_{ij}|(P_\\Omega Y)_{ij}|` (:class:`RobustPCA`)
+``dual_data``       :math:`\\langle P_\\Omega Y, P_\\Omega M\\rangle` (:class:`RobustPCA`)
 ==================  ======================================================================
 
 A top singular value the problem computes itself comes from a Lanczos run to a relative
@@ -157,7 +158,7 @@ class RobustPCA(_LowRankSparseProblem):
 
     def measures(self, x: Any, *, dual: Any = None, residual_sq: float | None = None,
                  nuclear: float | None = None, l1: float | None = None, dual_sigma: float | None = None,
-                 dual_max: float | None = None) -> dict[str, float]:
+                 dual_max: float | None = None, dual_data: float | None = None) -> dict[str, float]:
         """``fun``, ``optimality``, ``primal_residual`` and ``gap``.
 
         Parameters
@@ -165,7 +166,7 @@ class RobustPCA(_LowRankSparseProblem):
         x : pair (L, S)
         dual : array, shape (m, n), optional
             A multiplier ``Y``; without it ``gap`` and ``optimality`` are ``inf``.
-        residual_sq, nuclear, l1, dual_sigma, dual_max : float, optional
+        residual_sq, nuclear, l1, dual_sigma, dual_max, dual_data : float, optional
             Pieces a solver already has (see the module docstring): each an ``m x n`` pass
             (``nuclear`` an SVD, ``dual_sigma`` a Lanczos run) otherwise.
         """
@@ -180,7 +181,7 @@ class RobustPCA(_LowRankSparseProblem):
         Y = dual if self.W is None else dual * self.W
         s1 = _sigma1(Y) if dual_sigma is None else dual_sigma
         ymax = _max_abs(Y) if dual_max is None else dual_max
-        dval = inner(Y, self.M_obs) / max(1.0, s1, ymax / self.lam)
+        dval = (inner(Y, self.M_obs) if dual_data is None else dual_data) / max(1.0, s1, ymax / self.lam)
         gap = _gap((fun, -dval), self._eps)
         return {"fun": fun, "optimality": max(primal, gap / max(abs(fun), 1e-300)),
                 "primal_residual": primal, "gap": gap}

@@ -58,6 +58,8 @@ def _with_multiplier(res):
 CASES = [
     Case("rpca_full_20x15", _rpca(41, 20, 15, 1.0, 0.1), warm_start=_with_multiplier),
     Case("rpca_masked_16x22", _rpca(42, 16, 22, 0.85, 0.5), warm_start=_with_multiplier),
+    # long enough (m >= 2n) for iALM's dense thresholding from the deflated float32 Gram matrix
+    Case("rpca_tall_48x12", _rpca(43, 48, 12, 0.9, 0.1), warm_start=_with_multiplier),
     Case("cpcp_masked_18x14", _cpcp(7, 18, 14, 1.0, 0.25)),
     # without a mask FW-T takes its own passes (residual-only step, sums from the S-step, buffers
     # rewritten in place, the iterate formed by finalize)

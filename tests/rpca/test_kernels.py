@@ -155,11 +155,43 @@ def test_ialm_kernels_match_twins(masked, numba_build):
                                rpca_kernels.twin.ialm_svt_input(M, S, Y, L, W, 2.5), rtol=1e-13)
     out1 = rpca_kernels.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
     out2 = rpca_kernels.twin.ialm_multiplier_step(M, L, Lp, S, Y, W, 2.5, 0.3)
-    for a, b in zip(out1[:2], out2[:2]):
-        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
-    for a, b in zip(out1[2:], out2[2:]):
-        assert a == pytest.approx(b, rel=1e-12)
-    assert len(out1) == len(out2) == 5
+    # L formed from its factors by the same pass
+    Us, V = rng.standard_normal((m, 3)), rng.standard_normal((n, 3))
+    out3 = rpca_kernels.ialm_multiplier_step(M, None, Lp, S, Y, W, 2.5, 0.3, factors=(Us, V))
+    out4 = rpca_kernels.twin.ialm_multiplier_step(M, Us @ V.T, Lp, S, Y, W, 2.5, 0.3)
+    for one, two in ((out1, out2), (out3, out4)):
+        for a, b in zip(one[:3], two[:3]):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+        for a, b in zip(one[3:8], two[3:8]):
+            assert a == pytest.approx(b, rel=1e-12)
+        np.testing.assert_allclose(one[8], two[8], rtol=1e-12)
+        assert len(one) == len(two) == 9
+    Yw = out2[2] if W is None else out2[2] * W
+    assert out2[6] == pytest.approx(float(np.sum(Yw * M)), rel=1e-12)
+    assert out2[7] == np.abs(Yw).max()
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("d", [1, 3])
+def test_ialm_deflated_input_matches_twin(masked, d, numba_build):
+    """The deflated float32 input, its factor A = X V, T = A^T X_d and ||X_d||^2 agree with the twin,
+    and reassemble the float64 Gram matrix of the undeflated input."""
+    rng = np.random.default_rng(7)
+    m, n = 41, 19
+    M, L, S, Y = (rng.standard_normal((m, n)) for _ in range(4))
+    W = (rng.random((m, n)) < 0.6).astype(float) if masked else None
+    V = np.linalg.qr(rng.standard_normal((n, d)))[0]
+    Xd, A, T, fro2 = rpca_kernels.ialm_svt_input_deflated(M, S, Y, L, W, 2.5, V)
+    Xd2, A2, T2, fro22 = rpca_kernels.twin.ialm_svt_input_deflated(M, S, Y, L, W, 2.5, V)
+    assert Xd.dtype == Xd2.dtype == np.float32
+    np.testing.assert_allclose(Xd, Xd2, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(A, A2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(T, T2, rtol=1e-12, atol=1e-12)
+    assert fro2 == pytest.approx(fro22, rel=1e-12)
+    X = rpca_kernels.ialm_svt_input(M, S, Y, L, W, 2.5)
+    VT = V @ T
+    G = V @ (A.T @ A) @ V.T + VT + VT.T + Xd.astype(float).T @ Xd.astype(float)
+    np.testing.assert_allclose(G, X.T @ X, rtol=0, atol=1e-5 * np.abs(X.T @ X).max())
 
 
 @pytest.mark.parametrize("masked", [False, True])

@@ -12,7 +12,7 @@ from .._dispatch import pick, use_numba
 from . import _twin as twin
 
 __all__ = ["lowrank_residual", "fw_quadratic", "fw_update", "fw_residual", "fw_prox", "lowrank_dense",
-           "ialm_svt_input", "ialm_multiplier_step", "apg_huber_input", "apg_huber_step"]
+           "ialm_svt_input", "ialm_svt_input_deflated", "ialm_multiplier_step", "apg_huber_input", "apg_huber_step"]
 
 
 def _numba_operands(*arrays: Any) -> bool:
@@ -164,19 +164,56 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
     return twin.ialm_svt_input(M, S, Y, L, W, mu)
 
 
-def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
-                         lam: float) -> tuple[Any, Any, float, float, float]:
-    """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``)."""
-    if _numba_operands(M, L, L_prev, S, Y, W):
+def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V: Any,
+                            out: Any = None) -> tuple[Any, Any, Any, float]:
+    """iALM's thresholding input deflated by the orthonormal columns of ``V`` and rounded to float32,
+    in one pass that never stores the input itself (see ``_twin.ialm_svt_input_deflated``): returns
+    ``(X_d, A, T, ||X_d||_F^2)``; ``X_d`` is written into ``out`` on NumPy when it is a float32 buffer
+    of the shape."""
+    if _numba_operands(M, S, Y, L, W, V):
+        import numba  # noqa: PLC0415
+
         from . import _jit  # noqa: PLC0415
 
         Wk, masked = _mask_arg(W, M)
-        args = [np.ascontiguousarray(a) for a in (M, L, L_prev, S, Y)]
+        args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
+        Xd = out if _fits(out, M.shape, np.float32) else np.empty(M.shape, np.float32)
+        A = np.empty((M.shape[0], V.shape[1]), dtype=M.dtype)
+        kernel = pick(_jit, "ialm_svt_input_deflated", M)
+        blocks = numba.get_num_threads() if kernel is _jit.ialm_svt_input_deflated_parallel else 1
+        T, fro2 = kernel(*args, Wk, masked, 1.0 / float(mu), np.ascontiguousarray(V.T), Xd, A, blocks)
+        return Xd, A, T, float(fro2)
+    return twin.ialm_svt_input_deflated(M, S, Y, L, W, mu, V)
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
+                         factors: tuple[Any, Any] | None = None,
+                         out: tuple[Any, Any, Any] = (None, None, None)) -> tuple[Any, Any, Any, float, float, float,
+                                                                                  float, float, Any]:
+    """iALM's S-step and multiplier step in one pass (see ``_twin.ialm_multiplier_step``). With
+    ``factors = (U s, V)`` (shapes ``(m, r)``, ``(n, r)``) the pass forms ``L = (U s) V^T`` itself,
+    row by row, and writes it (``L`` is then not read and may be ``None``). Returns
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W Y+, M>, max|W Y+|, rows)``, ``rows`` the squared
+    norms of the rows of ``Y+`` (shape ``(m,)``); on NumPy the formed ``L``,
+    ``S+`` and ``Y+`` are written into ``out`` where its entries are buffers of the shape and dtype
+    (none of them an input)."""
+    if _numba_operands(M, L, L_prev, S, Y, W, *(factors or ())):
+        from . import _jit  # noqa: PLC0415
+
+        Wk, masked = _mask_arg(W, M)
+        M, L_prev, S, Y = (np.ascontiguousarray(a) for a in (M, L_prev, S, Y))
+        if factors is None:
+            L, Us, Vt, L_out = np.ascontiguousarray(L), np.zeros((1, 0), M.dtype), np.zeros((0, 1), M.dtype), Wk
+        else:
+            Us, Vt, L_out = np.ascontiguousarray(factors[0]), np.ascontiguousarray(factors[1].T), _buffer(out[0], M)
+            L = Wk
         kernel = pick(_jit, "ialm_multiplier_step", M)
-        S2, Y2, zz, dd, l1 = kernel(*args, Wk, masked, float(mu), float(lam), np.empty_like(args[0]),
-                                    np.empty_like(args[0]))
-        return S2, Y2, float(zz), float(dd), float(l1)
-    return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam)
+        S2, Y2 = _buffer(out[1], M), _buffer(out[2], M)
+        rows = np.empty(M.shape[0], dtype=M.dtype)
+        sums = kernel(M, L, L_prev, S, Y, Wk, masked, float(mu), float(lam), S2, Y2, Us, Vt, factors is not None,
+                      L_out, rows)
+        return ((L if factors is None else L_out), S2, Y2) + tuple(float(x) for x in sums) + (rows,)
+    return twin.ialm_multiplier_step(M, L, L_prev, S, Y, W, mu, lam, factors)
 
 
 def apg_huber_input(L: Any, L_prev: Any, M: Any, W: Any, beta: float, t_s: float, out: Any = None) -> Any:

@@ -86,12 +86,29 @@ def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
     return X if W is None else X + (1.0 - W) * L
 
 
-def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float,
-                         lam: float) -> tuple[Any, Any, float, float, float]:
-    """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
-    ``Y+ = Y + mu Z``; returns ``(S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1)`` with
-    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block."""
+def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V: Any) -> tuple[Any, Any, Any, float]:
+    """iALM's thresholding input ``X`` (``ialm_svt_input``) deflated by the orthonormal columns of ``V``
+    (shape ``(n, d)``): ``(X_d, A, T, ||X_d||_F^2)`` with ``A = X V``, ``X_d = X - A V^T`` rounded to
+    float32 and ``T = A^T X_d`` (from ``X_d`` before the rounding), so that
+    :math:`X^TX = V A^TA V^T + V T + T^T V^T + X_d^TX_d`."""
     xp = get_namespace(M)
+    X = ialm_svt_input(M, S, Y, L, W, mu)
+    A = xp.matmul(X, V)
+    Xd = X - xp.matmul(A, xp.matrix_transpose(V))
+    return xp.astype(Xd, xp.float32), A, xp.matmul(xp.matrix_transpose(A), Xd), float(xp.sum(Xd * Xd))
+
+
+def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu: float, lam: float,
+                         factors: tuple[Any, Any] | None = None) -> tuple[Any, Any, Any, float, float, float, float,
+                                                                          float, Any]:
+    """iALM's S-step and multiplier step: ``S+ = W*soft(M - L + Y/mu, lam/mu)``, ``Z = W*(M - L - S+)``,
+    ``Y+ = Y + mu Z``, with ``L = (U s) V^T`` where ``factors = (U s, V)`` are given; returns
+    ``(L, S+, Y+, ||Z||^2, ||dB||^2, ||S+||_1, <W*Y+, M>, max|W*Y+|, rows)`` with
+    ``dB = S+ - S - (1-W)*(L - L_prev)``, the change of the second block, and ``rows`` the squared norms
+    of the rows of ``Y+``."""
+    xp = get_namespace(M)
+    if factors is not None:
+        L = xp.matmul(factors[0], xp.matrix_transpose(factors[1]))
     S_new = soft_threshold(M - L + Y / mu, lam / mu)
     if W is not None:
         S_new = S_new * W
@@ -101,7 +118,10 @@ def ialm_multiplier_step(M: Any, L: Any, L_prev: Any, S: Any, Y: Any, W: Any, mu
     dB = S_new - S
     if W is not None:
         dB = dB - (1.0 - W) * (L - L_prev)
-    return S_new, Y + mu * Z, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new)))
+    Y_new = Y + mu * Z
+    Yw = Y_new if W is None else Y_new * W
+    return (L, S_new, Y_new, float(xp.sum(Z * Z)), float(xp.sum(dB * dB)), float(xp.sum(xp.abs(S_new))),
+            float(xp.sum(Yw * M)), float(xp.max(xp.abs(Yw))) if Yw.size else 0.0, xp.vecdot(Y_new, Y_new, axis=-1))
 
 
 def _extrapolate(X: Any, X_prev: Any, beta: float) -> Any:

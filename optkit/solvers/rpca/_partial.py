@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ...backend import get_namespace
-from ...linalg import ThinSVD, dense, gram_sigma_max, partial_svd, partial_svt_route
-from ...linalg.svt import gram_sweeps
+from ...linalg import (ThinSVD, deflated_gram_svd, dense, gram_sigma_max, orthonormalize, partial_svd,
+                       partial_svt_route)
+from ...linalg.svt import GRAM_ASPECT, GRAM_SWEEPS, gram_sweeps
 
 __all__ = ["ritz_sigma", "start", "top_sigma", "accurate_sigma", "warm_block", "certify", "svd_tolerance", "threshold",
-           "threshold_route", "empty_factors"]
+           "threshold_route", "empty_factors", "deflation_pays", "deflated_first", "deflation_width",
+           "low_gram_accurate", "threshold_deflated"]
 
 
 def empty_factors(xp: Any, m: int, n: int, dtype: Any) -> ThinSVD:
@@ -58,7 +60,7 @@ def top_sigma(A: Any, V0: Any, tol: float) -> tuple[float, Any, bool]:
     return sigma, xp.reshape(svd.V[:, 0], (-1, 1)), taken
 
 
-def ritz_sigma(A: Any, V0: Any, sweeps: int) -> tuple[float, Any]:
+def ritz_sigma(A: Any, V0: Any, sweeps: int, row_norms: Any = None) -> tuple[float, Any]:
     """A lower bound on :math:`\\sigma_1(A)` and its right vector (shape ``(n, 1)``): the top Ritz
     value of ``sweeps`` sweeps of a block subspace iteration started at ``V0`` plus two columns,
     however far it is from converged (:math:`u_1^TAv_1 = s_1 \\le \\sigma_1`).
@@ -69,10 +71,11 @@ def ritz_sigma(A: Any, V0: Any, sweeps: int) -> tuple[float, Any]:
     vector of the last check and the row space of ``L`` (where the residual's top singular space
     lies near a solution), one sweep is ``4 m n k`` multiply-adds; :func:`top_sigma` converges the
     value to a relative ``1e-8`` and on a clustered spectrum hands over to the Gram route (0.45 s a
-    check on the 25344 x 1000 video, 20 of APG's 66 CPU seconds there). Our design."""
+    check on the 25344 x 1000 video, 20 of APG's 66 CPU seconds there). Our design. ``row_norms``:
+    the squared row norms of ``A`` where a fused pass has them (see :func:`~optkit.linalg.partial_svd`)."""
     xp = get_namespace(A)
     k = min((0 if V0 is None else V0.shape[1]) + 2, min(A.shape))
-    svd, _ = partial_svd(A, k, V0, tol=0.0, max_iter=sweeps, by_value=True)
+    svd, _ = partial_svd(A, k, V0, tol=0.0, max_iter=sweeps, by_value=True, row_norms=row_norms)
     return float(svd.s[0]), xp.reshape(svd.V[:, 0], (-1, 1))
 
 
@@ -175,3 +178,70 @@ def threshold_route(X: Any, tau: float, factors: ThinSVD | None, tol: float,
     L, new, fell_back = partial_svt_route(X, tau, V0, rank_guess=max(rank, 1), tol=tol,
                                           oversample=max(5, rank // 2), dense=dense)
     return L, new, fell_back or (dense and new.rank == rank)
+
+
+def deflation_pays(shape: tuple[int, int], dtype: Any, xp: Any) -> bool:
+    """Whether the dense route of a thresholding may take the deflated float32 Gram matrix
+    (:func:`threshold_deflated`): float64 data, long enough for the Gram route."""
+    m, n = shape
+    return dtype == xp.float64 and m >= GRAM_ASPECT * n
+
+
+def deflated_first(shape: tuple[int, int], rank: int) -> bool:
+    """Whether the deflated float32 Gram route costs less than the subspace iteration
+    :func:`threshold_route` would start with: the rule of :func:`~optkit.linalg.partial_svt_route`
+    (``GRAM_SWEEPS`` sweeps of ``rank + max(5, rank // 2)`` columns against the Gram route) with half
+    the Gram matrix's cost. On the 25344 x 1000 video it holds from rank 12; at ranks 17-37 the
+    subspace iteration took 0.55-0.63 s a step, the deflated route 0.37-0.47 s."""
+    p, q = min(shape), max(shape)
+    k = rank + max(5, rank // 2)
+    return p * p * q / 2 + 4 * p ** 3 <= GRAM_SWEEPS * 4 * k * p * q
+
+
+def low_gram_accurate(fro2: float, tau: float, sigma1: float, tol: float) -> bool:
+    """Whether a deflated float32 Gram matrix with :math:`\\|X_d\\|_F^2` = ``fro2`` resolves the singular
+    values at the threshold ``tau`` within a tenth of the accuracy the partial SVDs are held to,
+    ``tol`` relative to :math:`\\sigma_1` (see :func:`~optkit.linalg.deflated_gram_svd`: a singular value
+    near ``tau`` moves by about :math:`\\epsilon_{32}\\|X_d\\|_F^2/(2\\tau)`). Our rule; without the
+    deflation it would hold on the 25344 x 1000 video only in iALM's first steps."""
+    return tau > 0.0 and _low_error(fro2, tau) <= 0.1 * tol * sigma1
+
+
+def _low_error(sq: float, tau: float) -> float:
+    """What a sum of squares ``sq`` in the float32 Gram matrix moves a singular value at ``tau`` by."""
+    return 2.0 ** -23 * sq / (2.0 * tau)
+
+
+def deflation_width(sigmas: list, tau: float, tol: float) -> int:
+    """How many of the leading singular values ``sigmas`` (descending, at least one) to deflate before
+    the float32 Gram matrix: those whose squares would take more than 1% of the error
+    :func:`low_gram_accurate` allows (the dominant one always). On the 25344 x 1000 video that is the
+    background's alone (sigma_1 = 2930, the next 14 or less), and each further column costs the fused
+    pass 4 multiply-adds an entry (0.085 against 0.05 s a pass with 4 columns and 1)."""
+    budget = 0.01 * 0.1 * tol * sigmas[0]
+    return max(1, sum(1 for v in sigmas if _low_error(v * v, tau) > budget))
+
+
+#: A singular value this close below the threshold (relative) keeps the thresholding on the dense route.
+CLUSTER_BELOW = 0.05
+
+
+def threshold_deflated(A: Any, V: Any, T: Any, Xd_low: Any, tau: float, rank: int) -> tuple[ThinSVD, bool]:
+    """:func:`threshold_route`'s dense route from the deflated pieces of its input (see
+    :func:`~optkit.linalg.deflated_gram_svd`; ``rank`` that of the previous iterate): ``(factors,
+    dense_next)`` (the caller forms ``L``), ``dense_next`` true when the rank is kept or a singular value lies within
+    :data:`CLUSTER_BELOW` below ``tau``. The second condition is our rule: the subspace iteration
+    cannot show such a value below the threshold within what the dense route costs; on the
+    25344 x 1000 video each of the 8 steps that retried it after a change of rank handed over
+    to the dense route after 1.0-1.4 s, the next singular value within 0.2-1.2% below ``tau``."""
+    xp = get_namespace(A)
+    U, s, Vr, s_next = deflated_gram_svd(A, V, T, Xd_low, tau, below=CLUSTER_BELOW)
+    sr = s - tau
+    # U carries the float32 part's rounding (its columns orthonormal to about 1e-7): the factors are
+    # made an SVD of L = U diag(sr) Vr^T to the dtype's accuracy (Q R = U, then the r x r SVD of R diag(sr)),
+    # so that L and the nuclear norm the certificate reads from them agree (they differed by 1e-9
+    # relative on a 48 x 12 instance)
+    Q = orthonormalize(U)
+    Ub, sb, Vbt = xp.linalg.svd(xp.matmul(xp.matrix_transpose(Q), U) * sr, full_matrices=False)
+    factors = ThinSVD(xp.matmul(Q, Ub), sb, xp.matmul(Vr, xp.matrix_transpose(Vbt)))
+    return factors, int(sr.shape[0]) == rank or s_next > 0.0

@@ -9,6 +9,7 @@ through a warm-started partial SVD (:func:`optkit.linalg.partial_svt`) whose blo
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ from ...linalg import ThinSVD, top_singular_triplet
 from ...problems._rpca_base import SIGMA_TOL
 from ...problems.rpca import LowRankSparse, LowRankSparseDual, RobustPCA
 from ..base import Check, Options, Solver, option
-from ._partial import accurate_sigma, certify, ritz_sigma, start, svd_tolerance, threshold_route, warm_block
+from ._partial import (accurate_sigma, certify, deflated_first, deflation_pays, deflation_width, low_gram_accurate,
+                       ritz_sigma, start, svd_tolerance, threshold_deflated, threshold_route, warm_block)
 
 __all__ = ["IALM"]
 
@@ -27,6 +29,34 @@ __all__ = ["IALM"]
 #: (at most :data:`_SIGMA_BLOCK` of them): a Ritz value, a lower bound on sigma_1(Y).
 _SIGMA_SWEEPS = 2
 _SIGMA_BLOCK = 4
+
+#: The dense thresholding deflates its input by at most this many leading right singular vectors of L,
+#: those whose singular values would otherwise take more than 1% of the float32 part's error budget
+#: (see ``_IALM._threshold``).
+_DEFLATE = 4
+
+#: Up to this rank the multiplier step's pass forms L from its factors (r multiply-adds an entry, in
+#: place of reading a dense L that a BLAS product wrote: 0.066 s for rank 1 on 25344 x 1000).
+_FUSE_RANK = 8
+
+def _refcounts(arrays: tuple) -> list:
+    """``sys.getrefcount`` of each entry of ``arrays``, as seen from inside this function."""
+    return [sys.getrefcount(arrays[i]) for i in range(len(arrays))]
+
+
+#: What ``_refcounts`` reports for an object that a tuple alone holds, measured once on this interpreter
+#: (so that a different counting of the references on the stack, as in newer CPythons, shifts both).
+_ALONE = _refcounts((object(),))[0] if sys.implementation.name == "cpython" else -1
+
+
+def _unheld(arrays: tuple) -> tuple:
+    """The entries of the state's ``spare`` tuple that nothing else holds (so that the step may write
+    over them), ``None`` for the others; all ``None`` outside CPython, whose reference counts this reads
+    (NumPy's elision of temporaries reads them the same way)."""
+    if not arrays:
+        return (None, None, None)
+    return tuple(a if n == _ALONE else None for a, n in zip(arrays, _refcounts(arrays)))
+
 
 #: mu shrinks while sigma_1(Y) - 1 exceeds this many times the relative primal residual (see ``step``).
 _DUAL_SHRINK = 100.0
@@ -67,8 +97,15 @@ class _IALMState:
     residual_sq: float | None = None
     l1: float | None = None
     dual_sigma: float | None = None
+    dual_max: float | None = None    # max |P_Omega Y|, from the fused pass
+    dual_data: float | None = None   # <P_Omega Y, P_Omega M>, from the fused pass
     yv: Any = None               # right singular vector of sigma_1(Y) (warm start of the next)
     svt_dense: bool = False      # the next thresholding takes the dense route at once (see threshold_route)
+    scratch: Any = None          # a float32 m x n buffer the dense route writes its deflated input into and drops
+    # (L, S, Y) of the state before: the step writes its L, S and Y over those that nothing else holds any
+    # more (the run loop keeps the last and the best check's arrays), as fresh 25344 x 1000 arrays cost
+    # 0.03 s each in page faults (the fused multiplier pass: 0.19 s into new arrays, 0.10 s into old ones)
+    spare: tuple = ()
 
 
 @register("ialm", aliases=("inexact_alm",))
@@ -107,7 +144,11 @@ class IALM(Solver):
     10% of the current residuals (``svd_tol`` the floor; see ``svd_tolerance``), taking the dense
     route at once after a thresholding whose subspace iteration handed over to it, until the rank
     changes (see ``threshold_route``: on the video near the solution the singular values at the
-    threshold cluster, and each step swept as long as the dense route costs before handing over);
+    threshold cluster, and each step swept as long as the dense route costs before handing over),
+    and on long float64 data from a Gram matrix whose part orthogonal to the leading right vectors of
+    ``L`` is formed in float32 while its rounding stays within a tenth of that accuracy at the
+    threshold, kept while a singular value lies within 5% below the threshold (see ``_threshold``:
+    0.51 -> 0.28 s a step on the video, the same iterates);
     an iteration limit of 5000 instead of the authors' 1000: on short noise-free videos the tail is
     slow in the iterate itself, not in its certificate (``surveillance_video(12)`` and ``(40)`` need
     about 1760 and 1600 iterations; docs/rpca.md, Known limitations).
@@ -161,17 +202,22 @@ class IALM(Solver):
     def step(self, s: _IALMState, measure: bool) -> _IALMState:
         p, o = self.problem, self.options
         mu = s.mu
-        X = rpca_kernels.ialm_svt_input(p.M_obs, s.S, s.Y, s.L, p.W, mu)
-        L, factors, svt_dense = threshold_route(X, 1.0 / mu, s.factors, s.svd_tol, s.svt_dense)
-        del X
-        # S-step, multiplier step and the two residuals in one pass
-        S, Y, zz, dd, l1 = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu, p.lam)
+        L, factors, svt_dense, scratch = self._threshold(s)
+        reuse = _unheld(s.spare)
+        if L is None and factors.rank > _FUSE_RANK:
+            L = rpca_kernels.lowrank_dense(factors.U, factors.s, factors.V, p.shape, p.dtype, out=reuse[0])
+        # S-step, multiplier step, the two residuals and the certificate's sums over Y in one pass, which
+        # forms L from its factors where the deflated route left it to it (a low rank)
+        lowrank = None if L is not None else (factors.U * factors.s, factors.V)
+        L, S, Y, zz, dd, l1, ym, ymax, rows = rpca_kernels.ialm_multiplier_step(p.M_obs, L, s.L, s.S, s.Y, p.W, mu,
+                                                                                p.lam, factors=lowrank, out=reuse)
+        del reuse
         r_p = math.sqrt(zz)
         r_d = mu * math.sqrt(dd)
         # sigma_1(Y) at every step (a two-sweep Ritz value, warm-started): the balancing reads it and the
         # check takes it as its loose estimate, so the iterates do not depend on check_every
         lead = factors.V[:, :min(factors.rank, _SIGMA_BLOCK)] if factors.rank else None
-        sigma, yv = ritz_sigma(Y, warm_block(s.yv, lead), _SIGMA_SWEEPS)
+        sigma, yv = ritz_sigma(Y, warm_block(s.yv, lead), _SIGMA_SWEEPS, row_norms=rows)
         new_mu = min(mu * o.rho, self.mu_max)
         exponent, direction, restored = s.mu_exponent, s.mu_direction, s.mu_restored
         if o.balance:
@@ -214,8 +260,41 @@ class IALM(Solver):
         tol = svd_tolerance(max(r_p, r_d * self.rms) / max(p.norm_M, 1e-300), o.svd_tol)
         new = _IALMState(L=L, S=S, Y=Y, mu=new_mu, factors=factors, svd_tol=tol, k=s.k + 1,
                          mu_exponent=exponent, mu_direction=direction, mu_restored=restored, residual_sq=zz,
-                         l1=l1, yv=yv, dual_sigma=sigma, svt_dense=svt_dense)
+                         l1=l1, yv=yv, dual_sigma=sigma, dual_max=ymax, dual_data=ym, svt_dense=svt_dense,
+                         scratch=scratch, spare=(s.L, s.S, s.Y))
         return new
+
+    def _threshold(self, s: _IALMState) -> tuple[Any, ThinSVD, bool, Any]:
+        """``L = SVT_{1/mu}(X)`` of the step's input ``X`` (``None`` where only its factors are formed),
+        its factors, whether the next thresholding takes the dense route at once, and the float32
+        scratch buffer.
+
+        Where the dense route is taken at once (see ``threshold_route``), or costs less than the
+        subspace iteration at the rank of ``L`` (``deflated_first``), and ``L`` has a rank, the
+        input is formed deflated by the leading right singular vectors of ``L`` and rounded to
+        float32 in one pass that never stores ``X`` itself, and the Gram matrix is assembled from
+        that float32 part and float64 products of a few columns
+        (:func:`~optkit.solvers.rpca._partial.threshold_deflated`), as long as the float32 part's
+        error at the threshold stays within a tenth of the partial SVDs' accuracy
+        (``low_gram_accurate``); otherwise, and on other routes, the float64 input and route. Our
+        design: the float64 Gram matrix was 0.36 of the 0.51 s the dense route took per step on the
+        25344 x 1000 video (one thread), the float32 one takes 0.18 s."""
+        p = self.problem
+        tau = 1.0 / s.mu
+        rank = 0 if s.factors is None else s.factors.rank
+        if rank and (s.svt_dense or deflated_first(p.shape, rank)) and deflation_pays(p.shape, p.dtype, self.xp):
+            # the singular values of X are about those of L plus tau
+            d = deflation_width([float(v) + tau for v in s.factors.s[:min(rank, _DEFLATE)]], tau, s.svd_tol)
+            V = s.factors.V[:, :d]
+            Xd, A, T, fro2 = rpca_kernels.ialm_svt_input_deflated(p.M_obs, s.S, s.Y, s.L, p.W, s.mu, V,
+                                                                  out=s.scratch)
+            sigma1 = float(self.xp.linalg.vector_norm(A[:, 0]))   # ||X v|| <= sigma_1(X)
+            if low_gram_accurate(fro2, tau, sigma1, s.svd_tol):
+                factors, dense_next = threshold_deflated(A, V, T, Xd, tau, rank)
+                return None, factors, dense_next, Xd
+        X = rpca_kernels.ialm_svt_input(p.M_obs, s.S, s.Y, s.L, p.W, s.mu)
+        L, factors, dense_next = threshold_route(X, tau, s.factors, s.svd_tol, s.svt_dense)
+        return L, factors, dense_next, s.scratch
 
     def check(self, s: _IALMState) -> Check:
         """The problem's certificate at ``(L, S)`` with the multiplier ``Y`` and the step's pieces;
@@ -223,7 +302,8 @@ class IALM(Solver):
         p = self.problem
         nuclear = None if s.factors is None else s.factors.nuclear_norm()
         m = certify(lambda sigma: p.measures((s.L, s.S), dual=s.Y, residual_sq=s.residual_sq, nuclear=nuclear,
-                                             l1=s.l1, dual_sigma=sigma),
+                                             l1=s.l1, dual_sigma=sigma, dual_max=s.dual_max,
+                                             dual_data=s.dual_data),
                     s.dual_sigma, lambda: accurate_sigma(s.Y, warm_block(s.yv, s.factors.V), SIGMA_TOL),
                     self.options.tol)
         return Check.of(LowRankSparse(s.L, s.S), m, dual=s.Y)
