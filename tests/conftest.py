@@ -1,11 +1,18 @@
 """Shared fixtures: the backends every solver runs on (the one place they are listed), the dtype
-tolerance table, and the Numba build switch."""
+tolerance table, the Numba build switch, and the property tests' CI profile."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from optkit.backend import namespace_by_name
+
+#: ``.ci/run`` selects this profile (``--hypothesis-profile=ci``): the property tests draw the same examples on
+#: every CI run, so a CI result says what changed in the code; a developer's ``make test`` draws new examples each
+#: time (and replays its own failures from ``.hypothesis/``), which is how an untuned instance that needs more
+#: iterations than a test allows is found.
+settings.register_profile("ci", derandomize=True)
 
 
 def _cupy_with_device() -> bool:

@@ -45,8 +45,11 @@ def _refcounts(arrays: tuple) -> list:
 
 
 #: What ``_refcounts`` reports for an object that a tuple alone holds, measured once on this interpreter
-#: (so that a different counting of the references on the stack, as in newer CPythons, shifts both).
-_ALONE = _refcounts((object(),))[0] if sys.implementation.name == "cpython" else -1
+#: (so that a different counting of the references on the stack, as in newer CPythons, shifts both); -1
+#: (no reuse) outside CPython and on free-threaded builds, where another thread may take a reference
+#: between the count and the write.
+_ALONE = (_refcounts((object(),))[0]
+          if sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)() else -1)
 
 
 def _unheld(arrays: tuple) -> tuple:
