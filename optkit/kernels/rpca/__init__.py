@@ -97,8 +97,7 @@ def fw_residual(L: Any, M: Any, u: Any, v: Any, c: float, alpha: float, lam_s: f
 
         L = np.ascontiguousarray(L)
         kernel = pick(_jit, "fw_residual", L)
-        G = (G_out if _fits(G_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low \
-            else _buffer(G_out, L)
+        G = _buffer(G_out, L, np.float32 if low else None)
         return kernel(L, np.ascontiguousarray(M), np.ascontiguousarray(u), np.ascontiguousarray(v), float(c),
                       float(alpha), float(lam_s), G, float(low_scale) if low else 1.0)
     G = twin.fw_residual(L, M, u, v, c, alpha, lam_s)
@@ -123,7 +122,7 @@ def fw_prox(L: Any, M: Any, lam_s: float, S_out: Any = None, G_out: Any = None, 
         kernel = pick(_jit, "fw_prox", L)
         G = _buffer(G_out, L) if store_g else np.empty((1, 1), dtype=L.dtype)
         # without low the kernel is given G as the copy's buffer and does not write it
-        G2 = (low_out if _fits(low_out, L.shape, np.float32) else np.empty(L.shape, np.float32)) if low else G
+        G2 = _buffer(low_out, L, np.float32) if low else G
         S2 = _buffer(S_out, L) if store_s else np.empty((1, 1), dtype=L.dtype)
         S, G, out, at = kernel(L, np.ascontiguousarray(M), float(lam_s), bool(store_s), S2, bool(store_g), G,
                                bool(low), G2, float(low_scale))
@@ -143,13 +142,13 @@ def lowrank_dense(U: Any, s: Any, V: Any, shape: tuple[int, int], dtype: Any, ou
     return xp.astype(dense(ThinSVD(U, s, V), shape, U.dtype, xp), dtype, copy=False)
 
 
-def _fits(out: Any, shape: tuple, dtype: Any) -> bool:
-    return (isinstance(out, np.ndarray) and out.shape == tuple(shape) and out.dtype == dtype
+def _buffer(out: Any, like: Any, dtype: Any = None) -> Any:
+    """``out`` where it is a writable C-contiguous array of ``like``'s shape and of ``dtype`` (``like``'s by
+    default), else a new one."""
+    dtype = like.dtype if dtype is None else dtype
+    fits = (isinstance(out, np.ndarray) and out.shape == like.shape and out.dtype == dtype
             and out.flags.c_contiguous and out.flags.writeable)
-
-
-def _buffer(out: Any, like: Any) -> Any:
-    return out if _fits(out, like.shape, like.dtype) else np.empty_like(like)
+    return out if fits else np.empty(like.shape, dtype)
 
 
 def ialm_svt_input(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float) -> Any:
@@ -177,7 +176,7 @@ def ialm_svt_input_deflated(M: Any, S: Any, Y: Any, L: Any, W: Any, mu: float, V
 
         Wk, masked = _mask_arg(W, M)
         args = [np.ascontiguousarray(a) for a in (M, S, Y, L)]
-        Xd = out if _fits(out, M.shape, np.float32) else np.empty(M.shape, np.float32)
+        Xd = _buffer(out, M, np.float32)
         A = np.empty((M.shape[0], V.shape[1]), dtype=M.dtype)
         kernel = pick(_jit, "ialm_svt_input_deflated", M)
         blocks = numba.get_num_threads() if kernel is _jit.ialm_svt_input_deflated_parallel else 1
