@@ -35,11 +35,13 @@ __all__ = ["FiniteSum", "Batch", "encode_labels"]
 
 
 class Batch(NamedTuple):
-    """A minibatch: its rows of the design, its targets (size, k) and its size."""
+    """A minibatch: its rows of the design, its targets (size, k), its size and its samples' indices (in the
+    problem's namespace; None for the full data, whose rows are the samples in order)."""
 
     X: Any
     t: Any
     size: int
+    idx: Any = None
 
 
 def encode_labels(y: Any, *, multiclass: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +235,7 @@ class FiniteSum(Problem):
             idx = np.asarray(idx, dtype=np.int64)
         if isinstance(idx, np.ndarray) and not self._host_indices:
             idx = asarray(idx.astype(np.int64, copy=False), xp=xp, dtype=xp.int64)
-        return Batch(self._design.rows(idx), xp.take(self._t, idx, axis=0), int(idx.shape[0]))
+        return Batch(self._design.rows(idx), xp.take(self._t, idx, axis=0), int(idx.shape[0]), idx)
 
     def _batch(self, idx: Any) -> Batch:
         return self._full if idx is None else self.batch(idx)

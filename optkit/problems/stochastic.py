@@ -60,21 +60,54 @@ class _LinearModel(FiniteSum):
         raise NotImplementedError
 
     def _evaluate(self, points: list[Any], batch: Batch, value: bool) -> tuple[list[float], list[Any]]:
+        losses, dZs = self._margin_terms(points, batch, value)
+        vals = [self._mean_value(loss, p) for loss, p in zip(losses, points)] if value else []
+        return vals, self._gradients(points, dZs, batch)
+
+    def _mean_value(self, loss: Any, x: Any) -> float:
+        return float(self.xp.mean(loss)) + 0.5 * self.l2 * float(self.xp.vecdot(x, x))
+
+    def _margin_terms(self, points: list[Any], batch: Batch, value: bool) -> tuple[list[Any], list[Any]]:
+        """Per-sample losses (None unless ``value``) and loss derivatives :math:`\\partial L/\\partial Z` (b, k) at
+        each point, from one product :math:`X_S [W_1, \\ldots, W_m]`."""
         xp = self.xp
         d, k, m = self.n_features, self.n_outputs, len(points)
         Ws = [xp.reshape(p, (d, k)) for p in points]
         Z = batch.X.matvec(Ws[0] if m == 1 else xp.concat(Ws, axis=1))
-        losses, dZs = [], []
-        for j in range(m):
-            loss, dZ = self._loss(Z if m == 1 else Z[:, j * k:(j + 1) * k], batch.t, value)
-            losses.append(loss)
-            dZs.append(dZ)
+        terms = [self._loss(Z if m == 1 else Z[:, j * k:(j + 1) * k], batch.t, value) for j in range(m)]
+        return [t[0] for t in terms], [t[1] for t in terms]
+
+    def _gradients(self, points: list[Any], dZs: list[Any], batch: Batch) -> list[Any]:
+        """:math:`X_S^T\\,\\partial L/\\partial Z / |S| + \\ell_2 x` at each point, from one product
+        :math:`X_S^T [D_1, \\ldots, D_m]`."""
+        xp = self.xp
+        k, m = self.n_outputs, len(points)
         G = batch.X.rmatvec((dZs[0] if m == 1 else xp.concat(dZs, axis=1)) / batch.size)
-        grads = [xp.reshape(G if m == 1 else G[:, j * k:(j + 1) * k], (-1,)) + self.l2 * points[j]
-                 for j in range(m)]
-        vals = [float(xp.mean(loss)) + 0.5 * self.l2 * float(xp.vecdot(p, p)) for loss, p in zip(losses, points)] \
-            if value else []
-        return vals, grads
+        return [xp.reshape(G if m == 1 else G[:, j * k:(j + 1) * k], (-1,)) + self.l2 * points[j] for j in range(m)]
+
+    def value_grad_derivatives(self, x: Any, idx: Any = None) -> tuple[float, Any, Any]:
+        """:meth:`value_and_grad` and the per-sample loss derivatives :math:`D = \\partial L/\\partial Z` at ``x``,
+        shape (b, k), one row per sample of ``idx`` (of every sample, in order, when None).
+
+        The sample gradients of a linear model are :math:`\\nabla f_i(x) = x_i D_i` (an outer product, flattened)
+        plus :math:`\\ell_2 x`, so ``D`` (``b k`` numbers) holds all of them at ``x``: a method that comes back to
+        ``x`` (SVRG's snapshot) can rebuild them on any later minibatch without the margins
+        (:meth:`grads_with_derivatives`). SAG's implementation stores a linear model's gradients this way (its
+        "structured gradients": Schmidt, Le Roux & Bach, Math. Program. 2017), and lightning's SVRG keeps its
+        snapshot's scalars.
+        """
+        batch = self._batch(idx)
+        (loss,), (dZ,) = self._margin_terms([x], batch, True)
+        return self._mean_value(loss, x), self._gradients([x], [dZ], batch)[0], dZ
+
+    def grads_with_derivatives(self, x: Any, x_ref: Any, d_ref: Any, idx: Any) -> list[Any]:
+        """The minibatch gradients at ``x`` and at ``x_ref`` on the samples ``idx``, with ``d_ref`` (b, k) the loss
+        derivatives of ``x_ref`` on those samples (rows of :meth:`value_grad_derivatives` at ``x_ref``): the same
+        as ``grads((x, x_ref), idx)`` but with the margins of ``x`` alone, so ``b`` sample gradients are evaluated,
+        not ``2b``."""
+        batch = self._batch(idx)
+        _, (dZ,) = self._margin_terms([x], batch, False)
+        return self._gradients([x, x_ref], [dZ, d_ref], batch)
 
     def decision_function(self, x: Any, X: Any) -> Any:
         """Margins :math:`XW` of held-out samples ``X`` (n, k), in the problem's namespace."""

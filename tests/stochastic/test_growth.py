@@ -20,7 +20,7 @@ def _logistic(n=50, d=6, seed=5):
 
 def _counted(problem):
     """The problem with its minibatch oracles counting sample gradients (certificate passes, which take no
-    ``idx``, are not counted)."""
+    ``idx``, are not counted; nor are the full snapshot passes of the variance-reduced methods, counted apart)."""
     calls: list[int] = []
     for name, per_point in (("grad", False), ("value_and_grad", False), ("grads", True)):
         f = getattr(problem, name)
@@ -31,6 +31,21 @@ def _counted(problem):
             return _f(first, idx)
 
         object.__setattr__(problem, name, wrapped)
+    if hasattr(problem, "value_grad_derivatives"):
+        # the linear models' stored snapshot derivatives: the gradient at x_ref is rebuilt from them, not evaluated
+        at_x, with_stored = problem.value_grad_derivatives, problem.grads_with_derivatives
+
+        def derivatives(x, idx=None):
+            if idx is not None:
+                calls.append(problem.batch(idx).size)
+            return at_x(x, idx)
+
+        def rebuilt(x, x_ref, d_ref, idx):
+            calls.append(problem.batch(idx).size)
+            return with_stored(x, x_ref, d_ref, idx)
+
+        object.__setattr__(problem, "value_grad_derivatives", derivatives)
+        object.__setattr__(problem, "grads_with_derivatives", rebuilt)
     return problem, calls
 
 

@@ -48,17 +48,22 @@ def test_growing_snapshots_are_seeded_and_backend_independent(method, sample):
 
 @pytest.mark.parametrize("method", VR)
 @pytest.mark.parametrize("sample", SAMPLES)
-def test_the_count_is_the_plain_rule_for_minibatch_snapshots(method, sample):
+@pytest.mark.parametrize("store", [False, True])
+def test_the_count_is_the_plain_rule_for_minibatch_snapshots(method, sample, store):
     """n = 50, batches of 10, inner loops of 5 steps, snapshots of 10, 20, 40, then 50 (full). A minibatch snapshot is
     counted at the step that first uses it, so a check counts the sample gradients behind its iterate; a full one is
-    counted at the step that ends the inner loop, where its gradient is the certificate (the rule of full snapshots)."""
+    counted at the step that ends the inner loop, where its gradient is the certificate (the rule of full snapshots).
+    An inner step costs 2 x 10 sample gradients, or 10 where the snapshot's derivatives are stored for the samples it
+    draws from: a full or nested snapshot's, not a fresh one's."""
     problem = _logistic(n=50)
     res = optkit.solve(problem, method=method, tol=1e-12, max_iter=25, batch_size=10, inner_steps=5, check_every=5,
-                       snapshot_batch=10, snapshot_growth=2.0, snapshot_sample=sample, seed=0)
-    loop = 5 * 2 * 10
+                       snapshot_batch=10, snapshot_growth=2.0, snapshot_sample=sample, seed=0,
+                       store_derivatives=store)
+    loop = 5 * (1 if store and sample == "nested" else 2) * 10   # the inner loops of the minibatch snapshots
+    full_loop = 5 * (1 if store else 2) * 10
     # check 0 before anything; then after each loop: its snapshot (10, 20, 40 at its start) and its steps, and the
     # full snapshot (50) that the third loop's end takes; then a loop and the next full snapshot
-    expected = np.cumsum([0, 10 + loop, 20 + loop, 40 + loop + 50, loop + 50, loop + 50])
+    expected = np.cumsum([0, 10 + loop, 20 + loop, 40 + loop + 50, full_loop + 50, full_loop + 50])
     np.testing.assert_array_equal(res.history["sfo"], expected)
     assert res.measures["sfo"] == expected[-1] == res.info["sfo"]
     # every check's certificate is the problem's own, also between minibatch snapshots (not the snapshot's mean)

@@ -28,7 +28,11 @@ PAIRS = {"sdlbfgs": [{"pair_every": 1}, {"pair_every": 4}], "sdlbfgs_vr": [{"cur
                                                                        {"curvature": "snapshot"}]}
 
 
-@pytest.mark.parametrize("method, extra", [(m, e) for m in METHODS for e in PAIRS.get(m, [{}])])
+STORES = [{"store_derivatives": False}, {}]   # the papers' 2b sample gradients per inner step; b from the stored ones
+
+
+@pytest.mark.parametrize("method, extra", [(m, {**e, **s}) for m in METHODS for e in PAIRS.get(m, [{}])
+                                           for s in (STORES if m in ("svrg", "sdlbfgs_vr") else [{}])])
 def test_history_counts_oracle_calls_and_epochs(method, extra):
     problem = _logistic(n=50)
     res = optkit.solve(problem, method=method, tol=1e-12, max_iter=12, batch_size=20, seed=1, **extra)
@@ -41,8 +45,9 @@ def test_history_counts_oracle_calls_and_epochs(method, extra):
     every = extra.get("pair_every", 1)
     made = (np.arange(12) + 1) % every == 0
     pairs = np.concatenate([[0], np.where(made, sizes, 0)[:-1]]) if extra.get("curvature") != "snapshot" else 0
-    per_step = {"sgd": sizes, "adam": sizes, "svrg": 2 * sizes, "sdlbfgs": sizes + pairs,
-                "sdlbfgs_vr": 2 * sizes + pairs}[method]
+    reduced = 2 * sizes if extra.get("store_derivatives") is False else sizes   # the snapshot side stored: b
+    per_step = {"sgd": sizes, "adam": sizes, "svrg": reduced, "sdlbfgs": sizes + pairs,
+                "sdlbfgs_vr": reduced + pairs}[method]
     snapshots = 50 * (1 + np.arange(5)) if method in ("svrg", "sdlbfgs_vr") else np.zeros(5)
     expected = np.concatenate([[0], np.cumsum(per_step)[2::3]]) + snapshots
     np.testing.assert_array_equal(h["sfo"], expected)

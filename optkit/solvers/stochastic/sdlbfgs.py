@@ -449,7 +449,8 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
     raw minibatch gradients on one minibatch at both points; they enter H at the next step, see
     ``refresh``). By default (``curvature="snapshot"``) the pair is :math:`s = x_k - \\tilde x`,
     :math:`y = \\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x)`, from the two gradients the variance
-    reduction takes: per inner step ``2 b`` sample gradients, per snapshot ``n``. With
+    reduction takes: per inner step ``2 b`` sample gradients (``b`` on the linear models, whose snapshot
+    derivatives are stored: ``store_derivatives``), per snapshot ``n``. With
     ``curvature="step"`` it is the consecutive pair of :class:`SdLBFGS`, ``b`` more sample gradients
     per pair. The inner-loop details are our reconstruction (the paper's text was not available).
 
@@ -522,14 +523,14 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         goes back to the previous snapshot and every pair is dropped (see the class notes). Only between two
         full snapshots: a minibatch snapshot's objective is a mean over other samples than the last one's.
         The snapshot's rows go to the sampled diagonal (a full pass: the exact diagonal)."""
-        previous = (st.snapshot, st.f_snapshot, st.mu, st.full, 0 if st.pool is None else st.pool.shape[0])
+        previous = (st.snapshot, st.f_snapshot, st.mu, st.table, st.full, 0 if st.pool is None else st.pool.shape[0])
         super().take_snapshot(st)
         if st.full:
             self.observe(st, self.problem.batch(None))
         elif st.pool is not None:   # nested: the rows this snapshot adds (its inner loop's rows are among them)
-            self.observe(st, self.problem.batch(st.pool[previous[4]:]))
-        if self.options.reject and previous[3] and st.full and not st.f_snapshot <= previous[1]:
-            st.snapshot, st.f_snapshot, st.mu = previous[:3]
+            self.observe(st, self.problem.batch(st.pool[previous[5]:]))
+        if self.options.reject and previous[4] and st.full and not st.f_snapshot <= previous[1]:
+            st.snapshot, st.f_snapshot, st.mu, st.table = previous[:4]
             st.x = st.snapshot
             st.memory.clear()
 

@@ -15,7 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..._registry import register
+from ...backend import asarray
 from ..base import option
 from ._common import StochasticOptions, StochasticSolver, StochasticState
 
@@ -37,6 +40,11 @@ class VROptions(StochasticOptions):
                                            "s reads the first |B_s| samples of one permutation, and the steps of its "
                                            "inner loop draw from those: SVRG on the subsample's objective)",
                                   domain={"fresh", "nested"})
+    store_derivatives: bool = option(True, "linear models: keep the snapshot's per-sample loss derivatives (n k "
+                                           "numbers) and rebuild the snapshot side of each minibatch from them, so "
+                                           "an inner step evaluates b sample gradients, not 2b (the same iterates "
+                                           "up to rounding; not with 'fresh' minibatch snapshots, whose steps read "
+                                           "other samples); False: both evaluated, as in the papers")
 
 
 @dataclass
@@ -50,6 +58,8 @@ class VRState(StochasticState):
     due: bool = False        # a minibatch snapshot waits for the next step
     order: Any = None        # snapshot_sample="nested": the permutation whose leading samples the snapshots read
     pool: Any = None         # ... and the samples of the current snapshot, which its inner loop draws from
+    table: Any = None        # store_derivatives: the snapshot's loss derivatives, a row per sample (per pool position)
+    rows: Any = None         # ... the rows of this step's minibatch in it
 
 
 class VarianceReduced(StochasticSolver):
@@ -60,6 +70,16 @@ class VarianceReduced(StochasticSolver):
     The snapshot is taken at the end of the step that completes an inner loop (and at the start),
     so when checks fall on epoch ends (the default) its full gradient is the certificate's too, and the SFO
     count at such a check includes that pass.
+
+    ``store_derivatives`` (on by default, for problems with ``value_grad_derivatives``: the linear models): a
+    linear model's sample gradient is :math:`\\nabla f_i(w) = x_i\\,\\ell'(x_i^T w) + \\ell_2 w`, so the snapshot pass
+    keeps the derivatives :math:`D = \\partial L/\\partial Z` at :math:`\\tilde x` (``n k`` numbers), and a step
+    rebuilds :math:`\\nabla F_{S_k}(\\tilde x)` from the rows of :math:`D` on :math:`S_k` in the product that
+    :math:`\\nabla F_{S_k}(x_k)` takes anyway, without the margins at :math:`\\tilde x`: ``b`` sample gradients per
+    step instead of ``2 b``, and the same iterates up to rounding. SAG's implementation stores a linear model's
+    gradients this way (its "structured gradients": Schmidt, Le Roux & Bach, Math. Program. 2017), and lightning's
+    SVRG keeps its snapshot's scalars. A
+    ``"fresh"`` minibatch snapshot has derivatives of other samples than its steps draw, so they evaluate both.
 
     ``snapshot_batch`` :math:`B_0 < n` (our departure from Johnson & Zhang and from Wang, Ma, Goldfarb & Liu,
     whose snapshots are full passes; off by default): snapshot :math:`s = 0, 1, \\ldots` takes the mean
@@ -92,6 +112,7 @@ class VarianceReduced(StochasticSolver):
     def __init__(self, problem: Any, options: Any) -> None:
         super().__init__(problem, options)
         self.inner = self.options.inner_steps or self.steps_per_epoch
+        self.stores = self.options.store_derivatives and hasattr(problem, "value_grad_derivatives")
 
     def snapshot_size(self, s: int) -> int:
         """Samples of snapshot ``s`` (``n``: the full pass)."""
@@ -117,7 +138,11 @@ class VarianceReduced(StochasticSolver):
             batch = self.problem.batch(st.pool)
         else:
             batch = self.next_batch(st, size)
-        st.f_snapshot, st.mu = self.problem.value_and_grad(st.x, batch)
+        if self.stores and (st.full or st.pool is not None):   # the samples the inner loop will draw
+            st.f_snapshot, st.mu, st.table = self.problem.value_grad_derivatives(st.x, batch)
+        else:
+            st.f_snapshot, st.mu = self.problem.value_and_grad(st.x, batch)
+            st.table = None
         st.snapshot, st.fresh = st.x, True
         st.sfo += size
         st.snapshots += 1
@@ -128,13 +153,24 @@ class VarianceReduced(StochasticSolver):
         if st.due:
             self.take_snapshot(st)
         if st.pool is None:
-            return self.next_batch(st)
-        return self.problem.batch(st.rng.choice(st.pool, min(self.batch, st.pool.shape[0]), replace=False))
+            batch = self.next_batch(st)
+            st.rows = batch.idx
+            return batch
+        pos = st.rng.choice(st.pool.shape[0], min(self.batch, st.pool.shape[0]), replace=False)
+        batch = self.problem.batch(st.pool[pos])
+        st.rows = pos if self._numpy else asarray(pos.astype(np.int64), xp=self.xp, dtype=self.xp.int64)
+        return batch
 
     def reduced(self, st: VRState, batch: Any) -> tuple[Any, Any]:
-        """``(v_k, grad F_S(x_k))``: the variance-reduced gradient and the raw minibatch gradient."""
-        g, g_snap = self.problem.grads((st.x, st.snapshot), batch)
-        st.sfo += 2 * batch.size
+        """``(v_k, grad F_S(x_k))``: the variance-reduced gradient and the raw minibatch gradient; the snapshot's
+        side from its stored loss derivatives where there are some (``b`` sample gradients, else ``2b``)."""
+        if st.table is None:
+            g, g_snap = self.problem.grads((st.x, st.snapshot), batch)
+            st.sfo += 2 * batch.size
+        else:
+            d_snap = self.xp.take(st.table, st.rows, axis=0)
+            g, g_snap = self.problem.grads_with_derivatives(st.x, st.snapshot, d_snap, batch)
+            st.sfo += batch.size
         return g - g_snap + st.mu, g
 
     def end_step(self, st: VRState) -> VRState:
@@ -163,7 +199,9 @@ class SVRG(VarianceReduced):
         x_{k+1} = x_k - \\alpha\\big(\\nabla F_{S_k}(x_k) - \\nabla F_{S_k}(\\tilde x) + \\nabla F(\\tilde x)\\big),
 
     :math:`\\tilde x` the last iterate of the previous inner loop. Per inner step ``2 b`` sample
-    gradients, per snapshot ``n``.
+    gradients, per snapshot ``n``. On the linear models (``store_derivatives``) the snapshot pass keeps each
+    sample's loss derivative, :math:`\\nabla f_i(\\tilde x) = x_i\\,\\ell'(x_i^T\\tilde x)` (plus the ridge term),
+    and a step evaluates its ``b`` sample gradients at :math:`x_k` only.
 
     Parameters
     ----------
