@@ -467,10 +467,11 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
     minibatch at both points, so they and their damping are those of the full-pass method. A minibatch
     snapshot's rows feed the sampled Jacobi diagonal like the steps' minibatches; ``reject`` compares two full
     snapshots only. What it addresses (``docs/stochastic.md``): with full snapshots the first pass comes before
-    any step and each later one costs a pass; on the 8e4-row sparse SVM that made 4.81 SFO calls / n to a
-    relative gradient of 1e-3 (median of 5 seeds) against Adam's 4.0. Measured there: nested snapshots from n/2
-    with growth 1.5, 4.06; fresh ones 5.3 and more (their bias, the same for a whole inner loop, raised the
-    objective); at 1.6e4 rows 12.1 against 7.7 with full passes. So it stays off by default.
+    any step and each later one costs a pass; on the 8e4-row sparse SVM that made 4.40 SFO calls / n to a
+    relative gradient of 1e-3 on seed 0 (4.81, median of 5 seeds, before the snapshot derivatives were stored)
+    against Adam's 4.0. Measured there: nested snapshots from n/2 with growth 1.5, 3.65 (before: 4.06); fresh ones
+    5.1 and more (their bias, the same for a whole inner loop, raised the objective); at 1.6e4 rows 8.8 against
+    6.3 with full passes (before: 12.1 against 7.7). So it stays off by default.
 
     Parameters
     ----------

@@ -78,8 +78,8 @@ class VarianceReduced(StochasticSolver):
     :math:`\\nabla F_{S_k}(x_k)` takes anyway, without the margins at :math:`\\tilde x`: ``b`` sample gradients per
     step instead of ``2 b``, and the same iterates up to rounding. SAG's implementation stores a linear model's
     gradients this way (its "structured gradients": Schmidt, Le Roux & Bach, Math. Program. 2017), and lightning's
-    SVRG keeps its snapshot's scalars. A
-    ``"fresh"`` minibatch snapshot has derivatives of other samples than its steps draw, so they evaluate both.
+    SVRG keeps its snapshot's scalars. A ``"fresh"`` minibatch snapshot has derivatives of other samples than its
+    steps draw, so they evaluate both.
 
     ``snapshot_batch`` :math:`B_0 < n` (our departure from Johnson & Zhang and from Wang, Ma, Goldfarb & Liu,
     whose snapshots are full passes; off by default): snapshot :math:`s = 0, 1, \\ldots` takes the mean
