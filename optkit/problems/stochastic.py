@@ -100,13 +100,18 @@ class _LinearModel(FiniteSum):
         (loss,), (dZ,) = self._margin_terms([x], batch, True)
         return self._mean_value(loss, x), self._gradients([x], [dZ], batch)[0], dZ
 
-    def grads_with_derivatives(self, x: Any, x_ref: Any, d_ref: Any, idx: Any) -> list[Any]:
+    def grads_with_derivatives(self, x: Any, x_ref: Any, d_ref: Any, idx: Any, *,
+                               difference: bool = False) -> list[Any]:
         """The minibatch gradients at ``x`` and at ``x_ref`` on the samples ``idx``, with ``d_ref`` (b, k) the loss
         derivatives of ``x_ref`` on those samples (rows of :meth:`value_grad_derivatives` at ``x_ref``): the same
         as ``grads((x, x_ref), idx)`` but with the margins of ``x`` alone, so ``b`` sample gradients are evaluated,
-        not ``2b``."""
+        not ``2b``. ``difference``: only :math:`\\nabla F_S(x) - \\nabla F_S(x_{\\mathrm{ref}})
+        = X_S^T (D - D_{\\mathrm{ref}}) / |S| + \\ell_2 (x - x_{\\mathrm{ref}})`, in one product of ``k`` columns
+        (a one-element list)."""
         batch = self._batch(idx)
         _, (dZ,) = self._margin_terms([x], batch, False)
+        if difference:
+            return self._gradients([x - x_ref], [dZ - d_ref], batch)
         return self._gradients([x, x_ref], [dZ, d_ref], batch)
 
     def decision_function(self, x: Any, X: Any) -> Any:

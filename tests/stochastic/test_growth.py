@@ -40,9 +40,9 @@ def _counted(problem):
                 calls.append(problem.batch(idx).size)
             return at_x(x, idx)
 
-        def rebuilt(x, x_ref, d_ref, idx):
+        def rebuilt(x, x_ref, d_ref, idx, **kw):
             calls.append(problem.batch(idx).size)
-            return with_stored(x, x_ref, d_ref, idx)
+            return with_stored(x, x_ref, d_ref, idx, **kw)
 
         object.__setattr__(problem, "value_grad_derivatives", derivatives)
         object.__setattr__(problem, "grads_with_derivatives", rebuilt)

@@ -35,6 +35,8 @@ def test_stored_derivatives_rebuild_the_minibatch_gradients(model, classes, layo
     evaluated = problem.grads((x, x_ref), batch)
     for a, b in zip(stored, evaluated):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-12, atol=1e-14)
+    (change,) = problem.grads_with_derivatives(x, x_ref, xp.take(D, batch.idx, axis=0), batch, difference=True)
+    np.testing.assert_allclose(to_numpy(change), to_numpy(evaluated[0] - evaluated[1]), rtol=1e-12, atol=1e-14)
     # on a minibatch the derivatives are those rows
     _, _, D_batch = problem.value_grad_derivatives(x_ref, batch)
     np.testing.assert_allclose(to_numpy(D_batch), to_numpy(xp.take(D, batch.idx, axis=0)), rtol=1e-13, atol=1e-15)

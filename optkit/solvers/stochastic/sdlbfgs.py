@@ -539,7 +539,7 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         self.pair(st)      # with curvature="snapshot" only the epoch-start commit (st.batch stays None)
         batch = self.begin_step(st)
         if self.options.curvature == "step":
-            v, g = self.reduced(st, batch)
+            v, g = self.reduced(st, batch, raw=True)
             self.keep_pair(st, batch, g)
             st.x = st.x - self.options.step_size * st.memory.direction(v)
             return self.end_step(st)

@@ -161,16 +161,20 @@ class VarianceReduced(StochasticSolver):
         st.rows = pos if self._numpy else asarray(pos.astype(np.int64), xp=self.xp, dtype=self.xp.int64)
         return batch
 
-    def reduced(self, st: VRState, batch: Any) -> tuple[Any, Any]:
-        """``(v_k, grad F_S(x_k))``: the variance-reduced gradient and the raw minibatch gradient; the snapshot's
-        side from its stored loss derivatives where there are some (``b`` sample gradients, else ``2b``)."""
+    def reduced(self, st: VRState, batch: Any, raw: bool = False) -> tuple[Any, Any]:
+        """``(v_k, grad F_S(x_k))``: the variance-reduced gradient and, with ``raw``, the raw minibatch gradient
+        (else None); the snapshot's side from its stored loss derivatives where there are some (``b`` sample
+        gradients, else ``2b``), then without ``raw`` the difference in one product."""
         if st.table is None:
             g, g_snap = self.problem.grads((st.x, st.snapshot), batch)
             st.sfo += 2 * batch.size
-        else:
-            d_snap = self.xp.take(st.table, st.rows, axis=0)
-            g, g_snap = self.problem.grads_with_derivatives(st.x, st.snapshot, d_snap, batch)
-            st.sfo += batch.size
+            return g - g_snap + st.mu, g if raw else None
+        d_snap = self.xp.take(st.table, st.rows, axis=0)
+        st.sfo += batch.size
+        if not raw:
+            (change,) = self.problem.grads_with_derivatives(st.x, st.snapshot, d_snap, batch, difference=True)
+            return change + st.mu, None
+        g, g_snap = self.problem.grads_with_derivatives(st.x, st.snapshot, d_snap, batch)
         return g - g_snap + st.mu, g
 
     def end_step(self, st: VRState) -> VRState:
