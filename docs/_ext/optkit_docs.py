@@ -29,7 +29,7 @@ CORE_SECTIONS: list[tuple[str, str, list[tuple[str, list[str] | None]]]] = [
     ("Checking against CVXPY", "", [("optkit.validate", ["Report", "reference_solve"])]),
     ("Writing a problem or a method",
      "The protocols a family implements (see :doc:`/design`).",
-     [("optkit.problems", ["Problem"]), ("optkit.solvers", ["Solver", "Options", "Check", "Snapshot"]),
+     [("optkit.problems", ["Problem"]), ("optkit.solvers", ["Solver", "Options", "Check", "Snapshot", "Ahead"]),
       ("optkit.solvers.base", None)]),
     ("Building blocks", "Convex functions with value, gradient and/or prox, and their CVXPY forms.",
      [("optkit.functions", None), ("optkit.functions.base", None)]),

@@ -1,6 +1,7 @@
 """What the run loop in :mod:`optkit.solvers.base` needs beside the loop itself: the stall rule,
-the non-finite and Ctrl-C tests, copies for callbacks, thread limits, the float64 re-check and the
-Result of a run that fails before its first iterate."""
+the non-finite and Ctrl-C tests, the checks of iterations made ahead (taken in bulk), copies for
+callbacks, thread limits, the float64 re-check and the Result of a run that fails before its first
+iterate."""
 from __future__ import annotations
 
 import _signal  # the C module behind `signal`: its wrappers convert handlers to enums, 29 us a run
@@ -9,7 +10,7 @@ import dataclasses
 import math
 import signal
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -39,21 +40,89 @@ class _Stall:
         self.prev: float | None = None
         self.streak = 0
 
-    def __call__(self, check: Check) -> bool:
+    def __call__(self, fun: float, optimality: float) -> bool:
+        """Whether the run has stalled, after a check with objective ``fun`` and measure ``optimality``."""
         if not self.checks:
             return False
         if self.ftol > 0:
-            prev, self.prev = self.prev, check.fun
+            prev, self.prev = self.prev, fun
             if prev is None:
                 return False
-            progress = abs(check.fun - prev) > self.ftol * max(abs(prev), 1e-300)
-        elif check.optimality == math.inf:
+            progress = abs(fun - prev) > self.ftol * max(abs(prev), 1e-300)
+        elif optimality == math.inf:
             return False  # no certificate yet (e.g. an intermediate problem of a continuation)
         else:
-            progress = check.optimality < (1 - 1e-3) * self.best
-            self.best = min(self.best, check.optimality)
+            progress = optimality < (1 - 1e-3) * self.best
+            self.best = min(self.best, optimality)
         self.streak = 0 if progress else self.streak + 1
         return self.streak >= self.checks
+
+
+class Ahead(NamedTuple):
+    """Iterations a solver has already made beyond its state, for the run loop to take in bulk
+    (what :meth:`~optkit.solvers.Solver.ahead` returns; a compiled run's trace).
+
+    Row ``i`` is iteration ``nit + 1 + i`` of the run (``nit`` the iterations so far). Floats are on
+    the host.
+
+    Parameters
+    ----------
+    fun : sequence of float
+        The objective ``check`` would report at each row.
+    optimality : sequence of float
+        The relative optimality measure at each row.
+    measures : mapping of str to sequence of float
+        The family's named measures at each row.
+    at : callable
+        ``at(i)`` returns the ``(state, check)`` of row ``i``, as ``i + 1`` steps and a check would.
+    """
+
+    fun: Sequence[float]
+    optimality: Sequence[float]
+    measures: Mapping[str, Sequence[float]]
+    at: Callable[[int], tuple[Any, Any]]
+
+
+def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
+                log: Callable[[list, list, list, Mapping[str, list]], float], best: Check | None) -> tuple | None:
+    """The run loop's checks of the rows of ``ahead``, taken in bulk.
+
+    The same rules as one step at a time (``check_every``, ``max_iter``, ``tol``, the stall rule, the best
+    iterate); the checked rows are logged to the history together, and only the last row taken and a new
+    best are made into checks. Stops before a non-finite row, which the step path then reaches (and ends
+    the run with the best iterate). Returns ``(nit, state, check, status, best)`` after the last row taken,
+    or ``None`` when no row was taken.
+    """
+    every, cap, tol = options.check_every, options.max_iter, options.tol
+    fun, opt = ahead.fun, ahead.optimality
+    taken: list[int] = []
+    best_row, best_opt = -1, math.inf if best is None else best.optimality
+    status = None
+    for i in range(min(len(fun), cap - nit)):
+        it = nit + 1 + i
+        if it % every and it < cap:
+            continue
+        f, o = fun[i], opt[i]
+        if not (math.isfinite(f) and not math.isnan(o)):
+            break
+        taken.append(i)
+        if o <= best_opt:
+            best_row, best_opt = i, o
+        if o <= tol:
+            status = Status.OPTIMAL
+            break
+        if stalled(f, o):
+            status = Status.STALLED
+            break
+    if not taken:
+        return None
+    log([nit + 1 + i for i in taken], [fun[i] for i in taken], [opt[i] for i in taken],
+        {k: [v[i] for i in taken] for k, v in ahead.measures.items()})
+    last = taken[-1]
+    if best_row not in (-1, last):
+        best = ahead.at(best_row)[1]
+    state, check = ahead.at(last)
+    return nit + 1 + last, state, check, status, check if best_row == last else best
 
 
 def _map_blocks(fn: Callable[[Any], Any], x: Any) -> Any:

@@ -11,8 +11,6 @@ function of the state, so the iterates never depend on ``check_every``.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -22,11 +20,12 @@ import numpy as np
 
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
-from ._run_support import (_NUMERICAL, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted, _no_start, _Stall,
-                           _as_host_array, _thread_limits, _tolerance_floor)
+from ._domains import _coerce
+from ._run_support import (_NUMERICAL, Ahead, _as_host_array, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted,
+                           _no_start, _Stall, _take_ahead, _thread_limits, _tolerance_floor)
 from ._table import Table
 
-__all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "option", "run", "make_rng", "ToleranceWarning"]
+__all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "Ahead", "option", "run", "make_rng", "ToleranceWarning"]
 
 
 class ToleranceWarning(UserWarning):
@@ -75,38 +74,6 @@ def option(default: Any, doc: str, *, domain: Any = None) -> Any:
     ValueError: step must be a finite number in (0, inf), got -1.0
     """
     return field(default=default, metadata={"doc": doc, "domain": domain})
-
-
-def _real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _coerce(name: str, value: Any, domain: Any) -> Any:
-    """``value`` checked against ``domain`` (see :func:`~optkit.solvers.base.option`), as a Python scalar."""
-    if isinstance(domain, (set, frozenset, tuple)):
-        if value is None and None in domain:
-            return None
-        if not isinstance(value, str) or value not in domain:
-            raise ValueError(f"{name} must be one of {sorted(domain, key=repr)}, got {value!r}")
-        return value
-    if domain == "seed":
-        if isinstance(value, np.random.Generator):
-            return value
-        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value >= 0:
-            return int(value)
-        raise ValueError(f"{name} must be None, a nonnegative int or a numpy.random.Generator, got {value!r}")
-    if domain.startswith("int >="):
-        low = int(domain.split(">=")[1])
-        if not (isinstance(value, numbers.Integral) and _real(value)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        return int(value)
-    left, right = domain[0], domain[-1]
-    low, high = (float(v) for v in domain[1:-1].split(","))
-    ok = (_real(value) and math.isfinite(value)
-          and (value > low if left == "(" else value >= low) and (value < high if right == ")" else value <= high))
-    if not ok:
-        raise ValueError(f"{name} must be a finite number in {domain}, got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,7 +324,13 @@ class Solver:
       stops, ``info(state) -> dict`` for extras reported in ``Result.info``, and
       ``finalize(check) -> Check`` to turn a cheap check (one whose ``x`` is a
       compact stand-in, e.g. OT potentials instead of the n x m plan) into the
-      reported one: it runs on the final check and on what ``callback`` sees.
+      reported one: it runs on the final check and on what ``callback`` sees;
+    - optionally ``ahead(state) -> Ahead | None``: iterations already made beyond
+      ``state`` (a compiled kernel that ran many in one call), with what ``check``
+      would say at each. Where no callback, verbose table or ``terminate`` needs
+      them one at a time, the run loop takes them in bulk under the same rules
+      (``check_every``, ``max_iter``, ``tol``, the stall rule, the best iterate) and
+      makes only the last one taken into a check; elsewhere it steps through them.
 
     Everything that changes during a run lives in the state; attributes set in
     ``__init__``/``init`` are constants of the run. ``@register("name")`` (from
@@ -438,6 +411,9 @@ class Solver:
     def finalize(self, check: Check) -> Check:
         return check
 
+    def ahead(self, state: Any) -> Ahead | None:
+        return None  # iterations are made one step at a time
+
 
 def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool) -> Result:
     """The single run loop shared by every solver (what :func:`optkit.solve` calls), within the
@@ -475,14 +451,18 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
     table: Table | None = None
     info: dict[str, Any] = {}
 
+    def log(nits: list[int], funs: list[float], optimalities: list[float], measures: Mapping[str, list[float]]) -> float:
+        elapsed = time.perf_counter() - start  # rows of the history, known now
+        history["nit"] += nits
+        history["time"] += [elapsed] * len(nits)
+        history["fun"] += funs
+        history["optimality"] += optimalities
+        for k, v in measures.items():
+            history.setdefault(k, []).extend(v)
+        return elapsed
+
     def record(nit: int, check: Check) -> float:
-        elapsed = time.perf_counter() - start
-        history["nit"].append(nit)
-        history["time"].append(elapsed)
-        history["fun"].append(check.fun)
-        history["optimality"].append(check.optimality)
-        for k, v in check.measures.items():
-            history.setdefault(k, []).append(v)
+        elapsed = log([nit], [check.fun], [check.optimality], {k: [v] for k, v in check.measures.items()})
         if table is not None:
             table.row(nit, elapsed, check)
         return elapsed
@@ -508,6 +488,8 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         status = Status.NUMERICAL_ERROR
     elif check.optimality <= opts.tol:
         status = Status.OPTIMAL
+    # iterations a solver made ahead (a compiled run's trace) are taken in bulk where nothing needs them one by one
+    bulk = callback is None and table is None and type(solver).terminate is Solver.terminate
     try:
         while status is None:
             if ctrl_c:  # Ctrl-C pressed, its KeyboardInterrupt swallowed (e.g. inside Numba's compiler)
@@ -516,39 +498,45 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
             if nit >= opts.max_iter:
                 status = Status.MAX_ITER
                 break
-            measure = (nit + 1) % opts.check_every == 0 or nit + 1 >= opts.max_iter
-            state = solver.step(state, measure)
-            nit += 1
-            # no `continue` here: on CPython 3.11 a Ctrl-C landing on a `continue` inside this
-            # try escapes the except clause below (measured: 52 of 60 interrupts of such a loop)
-            if measure:
-                check = solver.check(state)
-                elapsed = record(nit, check)
-                if not _finite(check):
-                    status = Status.NUMERICAL_ERROR
-                    break
+            ahead = solver.ahead(state) if bulk else None
+            taken = None if ahead is None else _take_ahead(ahead, nit, opts, stalled, log, best)
+            if taken is not None:
+                nit, state, check, status, best = taken
                 last_state = state
-                if best is None or check.optimality <= best.optimality:
-                    best = check
-                if check.optimality <= opts.tol:
-                    status = Status.OPTIMAL
-                    break
-                status = solver.terminate(state, check)
-                if status is None and stalled(check):
-                    status = Status.STALLED
-                if status is None and callback is not None:
-                    shown = solver.finalize(check)
-                    snap = Snapshot(nit, elapsed, _copy(shown.x), shown.fun, shown.optimality, dict(shown.measures))
-                    try:
-                        stop = callback(snap)
-                    except StopIteration:
-                        stop = True
-                    except Exception as exc:  # noqa: BLE001  (the run so far is returned, the error kept)
-                        info["error"] = exc
-                        status = Status.CALLBACK_ERROR
+            else:
+                measure = (nit + 1) % opts.check_every == 0 or nit + 1 >= opts.max_iter
+                state = solver.step(state, measure)
+                nit += 1
+                # no `continue` here: on CPython 3.11 a Ctrl-C landing on a `continue` inside this
+                # try escapes the except clause below (measured: 52 of 60 interrupts of such a loop)
+                if measure:
+                    check = solver.check(state)
+                    elapsed = record(nit, check)
+                    if not _finite(check):
+                        status = Status.NUMERICAL_ERROR
                         break
-                    if stop is True:
-                        status = Status.CALLBACK_STOP
+                    last_state = state
+                    if best is None or check.optimality <= best.optimality:
+                        best = check
+                    if check.optimality <= opts.tol:
+                        status = Status.OPTIMAL
+                        break
+                    status = solver.terminate(state, check)
+                    if status is None and stalled(check.fun, check.optimality):
+                        status = Status.STALLED
+                    if status is None and callback is not None:
+                        shown = solver.finalize(check)
+                        snap = Snapshot(nit, elapsed, _copy(shown.x), shown.fun, shown.optimality, dict(shown.measures))
+                        try:
+                            stop = callback(snap)
+                        except StopIteration:
+                            stop = True
+                        except Exception as exc:  # noqa: BLE001  (the run so far is returned, the error kept)
+                            info["error"] = exc
+                            status = Status.CALLBACK_ERROR
+                            break
+                        if stop is True:
+                            status = Status.CALLBACK_STOP
     except (KeyboardInterrupt, SystemError) as exc:
         if not _interrupted(exc):
             raise

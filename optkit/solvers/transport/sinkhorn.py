@@ -19,7 +19,7 @@ from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState
                                   ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run,
                                   ot_softmin_rows)
 from ...problems.transport import EntropicOT
-from ..base import Check, Options, Solver, option
+from ..base import Ahead, Check, Options, Solver, option
 
 __all__ = ["Sinkhorn"]
 
@@ -292,6 +292,24 @@ class _OTSolver(Solver):
         f, g = t.F[k], t.G[k]  # a trace is never written after its call
         return Check(PlanFactors(f, g, reg, ref=self._plan_reference(s)), fun,
                      err / p.mass if reg == p.reg else math.inf, {"marginal_error": err}, (f, g))
+
+    def ahead(self, s: Any) -> Ahead | None:
+        """The iterations of a compiled run's trace beyond the replayed one, for the run loop to take in bulk
+        (their checks are :meth:`_replayed`'s)."""
+        if not isinstance(s, CompiledRun) or s.trace is None:
+            return None
+        rows = s.trace.out[s.pos - s.base:].tolist()
+        if not rows:
+            return None
+        p = self.problem
+        errors = [r[1] for r in rows]
+
+        def at(i: int) -> tuple[CompiledRun, Check]:
+            state = CompiledRun(s.arrays, s.trace, s.base, s.pos + 1 + i)
+            return state, self._replayed(state)
+
+        return Ahead([r[0] for r in rows], [e / p.mass if r[2] == p.reg else math.inf for e, r in zip(errors, rows)],
+                     {"marginal_error": errors}, at)
 
     def _plan_reference(self, s: CompiledRun) -> Any:
         """The reference kernel through which the plan of a replayed iterate is formed (see ``finalize``), or None."""
