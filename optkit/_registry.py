@@ -1,6 +1,7 @@
 """The one place a method name is declared: ``@register`` on a Solver class."""
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ def register(name: str, aliases: tuple[str, ...] = ()) -> Callable[[type["Solver
 
 
 def _load_all() -> None:
-    from . import solvers  # noqa: F401,PLC0415  (importing registers every solver)
+    if "optkit.solvers" not in sys.modules:  # an import statement per solve cost microseconds of import machinery
+        from . import solvers  # noqa: F401,PLC0415  (importing registers every solver)
 
 
 def get_solver(method: str) -> type["Solver"]:

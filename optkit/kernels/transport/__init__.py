@@ -2,6 +2,9 @@
 (``_twin.py``) otherwise."""
 from __future__ import annotations
 
+import functools
+import importlib
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -59,6 +62,13 @@ class SparsePlan(NamedTuple):
         return int(self.data.shape[0])
 
 
+@functools.cache
+def _compiled(name: str) -> ModuleType:
+    """This package's Numba module ``name``, imported on first use (importing Numba takes a second; an
+    import statement per call cost microseconds of import machinery, a tenth of a small solve's Python)."""
+    return importlib.import_module(f"{__name__}.{name}")
+
+
 _NO_PLAN = np.empty((0, 0))  # gibbs_marginals writes no plan (and, as K0, factorises nothing)
 _NO_FACTOR = np.empty(0)
 
@@ -72,7 +82,7 @@ def _ot_numba(*arrays: Any) -> bool:
 def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
     """:math:`\\mathrm{reg}\\log\\sum_j\\exp((g_j - C_{ij})/\\mathrm{reg})` for every row ``i``."""
     if _ot_numba(C, g):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         return pick(k, "softmin_rows", C)(np.ascontiguousarray(C), np.ascontiguousarray(g, dtype=C.dtype), C.dtype.type(reg))
     return twin.softmin_rows(C, g, reg)
@@ -81,7 +91,7 @@ def ot_softmin_rows(C: Any, g: Any, reg: float) -> Any:
 def ot_gibbs(C: Any, f: Any, g: Any, reg: float, cutoff: float = -float("inf")) -> Any:
     """Dense Gibbs kernel :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})`, zero where the exponent <= ``cutoff``."""
     if _ot_numba(C, f, g):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         return pick(k, "gibbs", C)(np.ascontiguousarray(C), f.astype(C.dtype), g.astype(C.dtype), float(reg), float(cutoff))
     return twin.gibbs(C, f, g, reg, cutoff)
@@ -95,7 +105,7 @@ def ot_gibbs_marginals(C: Any, f: Any, g: Any, reg: float, cutoff: float,
     would keep come back third, from the same pass; pass them on to it as ``counts``.
     """
     if _ot_numba(C, f, g):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
         import numba  # noqa: PLC0415
 
         chunks = max(1, min(C.shape[0], 4 * numba.get_num_threads())) if C.size >= PARALLEL_MIN_SIZE else 1
@@ -115,7 +125,7 @@ def ot_gibbs_sparse(C: Any, f: Any, g: Any, reg: float, log_threshold: Any, coun
     """
     shape = tuple(C.shape)
     if _ot_numba(C, f, g):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         rc = np.zeros(0, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
         indptr, indices, data = pick(k, "gibbs_sparse", C)(np.ascontiguousarray(C), f, g, float(reg),
@@ -128,7 +138,7 @@ def ot_newton_cg(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any, rtol:
                  maxiter: int) -> tuple[Any, Any, int]:
     """PCG on the sparsified Newton system of the entropic OT dual (last dual variable fixed)."""
     if plan.dense is None:
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         import numba  # noqa: PLC0415
 
@@ -145,7 +155,7 @@ def ot_newton_direct(plan: SparsePlan, r: Any, c: Any, rhs_x: Any, rhs_y: Any) -
     """The sparsified Newton system of :func:`ot_newton_cg` solved exactly (Cholesky factor of its Schur
     complement); ``(x, y, ok)``, ``ok`` false with NaN ``x, y`` when the complement is not positive definite."""
     if plan.dense is None:
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         f64 = np.float64
         x, y, ok = k.newton_direct(plan.indptr, plan.indices, plan.data, r.astype(f64), c.astype(f64),
@@ -160,7 +170,7 @@ def ot_plan_measures(P: Any, rows: Any, cols: Any, a: Any, b: Any, f: Any, g: An
     ``(f, g)``: the objective :math:`\langle f, P\mathbf 1\rangle + \langle g, P^T\mathbf 1\rangle -
     \mathrm{weight}\,\mathbf 1^T P\mathbf 1` and the L1 marginal error, in one compiled pass. NumPy only: its
     twin is the array-API code of :meth:`optkit.problems.EntropicOT.measures` it stands in for."""
-    from . import _jit as k  # noqa: PLC0415
+    k = _compiled("_jit")
 
     if P is None:
         P = _NO_PLAN
@@ -177,7 +187,7 @@ def ot_plan_measures(P: Any, rows: Any, cols: Any, a: Any, b: Any, f: Any, g: An
 def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
     """``(K, f)``: exact f-update from ``g`` (``log_a = log a``) and the Gibbs kernel at ``(f, g)``, one pass."""
     if _ot_numba(C, g, log_a):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         return pick(k, "gibbs_init", C)(np.ascontiguousarray(C), g.astype(C.dtype), float(reg), log_a.astype(np.float64))
     return twin.gibbs_init(C, g, reg, log_a)
@@ -186,7 +196,7 @@ def ot_gibbs_init(C: Any, g: Any, reg: float, log_a: Any) -> tuple[Any, Any]:
 def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
     """:math:`\\operatorname{diag}(u)\\,K\\,\\operatorname{diag}(v)` (the plan of a scaled kernel)."""
     if _ot_numba(K, u, v):
-        from . import _jit as k  # noqa: PLC0415
+        k = _compiled("_jit")
 
         return pick(k, "scale_kernel", K)(np.ascontiguousarray(K), u, v)
     return twin.scale_kernel(K, u, v)
@@ -246,7 +256,7 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tup
     if not (type(C) is np.ndarray and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
-    from . import _jit_sns as k  # noqa: PLC0415
+    k = _compiled("_jit_sns")
 
     n, m = C.shape
     F, G = np.empty((count, n)), np.empty((count, m))
@@ -258,10 +268,9 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tup
 def ot_run_state(n: int, m: int, g: Any) -> RunState:
     """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
     makes it from the potential ``g``, a copy of which it holds)."""
-    from ._jit_sns import N_STATE  # noqa: PLC0415
-
     e = np.empty
-    return RunState(np.zeros(N_STATE, dtype=np.int64), e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
+    ist = np.zeros(_compiled("_jit_sns").N_STATE, dtype=np.int64)
+    return RunState(ist, e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
                     e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
 
 
@@ -269,7 +278,7 @@ def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tu
     """:func:`ot_gibbs` ``(C, f, g, reg, cutoff)`` of a compiled SNS run, its exponentials factorised through the
     run's reference kernel ``ref = (K, f0, g0, fst)`` (the :class:`RunState` fields; ``fst[3]`` its reg) where
     the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as the run."""
-    from . import _jit_sns as k  # noqa: PLC0415
+    k = _compiled("_jit_sns")
 
     K, f0, g0, fst = ref
     return k.gibbs_plan(C, f, g, float(reg), float(cutoff), K, f0, g0, float(fst[3]))
