@@ -52,7 +52,7 @@ class SNSOptions(Options):
                                            "(max C - min C); none when reg is already above it (None: 1e-3, or "
                                            "3e-2 with cholesky)", domain="(0, inf)")
     level_tol: float | None = option(None, "relative marginal error at which an intermediate problem counts as "
-                                           "solved (None: 1e-5, or 1e-3 with cholesky)", domain="(0, 1)")
+                                           "solved (None: 1e-5, or 0.3 with cholesky)", domain="(0, 1)")
     stall_checks: int = option(50, "stop with STALLED after this many checks in a row without a 0.1% "
                                "better marginal error (0: never)", domain="int >= 0")
 
@@ -74,10 +74,13 @@ class _Defaults(NamedTuple):
 # CG: a long Sinkhorn start and one continuation level per reg_factor below 1e-3 of the cost spread (the
 # sparse plans of small reg are what SNS is for). Cholesky (small problems): exact Newton steps converge
 # from further away, so the start is 2 Sinkhorn iterations and the continuation, from 3e-2 of the spread,
-# hands each level on at 1e-3; on the small benchmark instances (30-100 points, reg 1e-2 and 1e-3, digits)
-# this took 10-30 iterations where the CG defaults took 16-85 (the exact steps alone: 14-39).
+# hands each level on at a relative error of 0.3 (one or two Newton steps per level: a path-following warm
+# start). Measured interleaved (benchmarks/sns_levels.py: clouds of 30-100 points at reg 1e-2 to 1e-3, the
+# digits at 1e-3), handing each level on at 1e-3 took 1.03-1.28 times as long wherever there are levels, 1.00
+# where there are none; starting the levels at 5e-2 saved iterations but not time (0.87-1.29 times: each
+# level's exact Sinkhorn iteration and new reference kernel cost n m exponentials).
 _CG = _Defaults(1e-3, 1e-5, 10, 1e-6)
-_DIRECT = _Defaults(3e-2, 1e-3, 2, 1e-300)  # every entry above the cutoff: the factorisation is dense anyway
+_DIRECT = _Defaults(3e-2, 0.3, 2, 1e-300)  # every entry above the cutoff: the factorisation is dense anyway
 
 
 @dataclass
@@ -138,7 +141,7 @@ class SinkhornNewtonSparse(_OTSolver):
     the Newton system is solved exactly, by a Cholesky factorisation of the Schur
     complement formed densely (``optkit.kernels.transport.ot_newton_direct``), and
     the defaults left at ``None`` change with it: 2 Sinkhorn iterations, the
-    continuation from ``3e-2 * (max C - min C)`` with levels handed on at 1e-3, every
+    continuation from ``3e-2 * (max C - min C)`` with levels handed on at 0.3, every
     plan entry kept. Our departure, measured: with CG, on 30 points at ``reg=1e-3``
     the nearly singular complement of a nearly permutation plan left a linear tail
     (85 iterations); exact steps took 19 (7-26 on the small benchmark's instances,
