@@ -301,14 +301,14 @@ class _OTSolver(Solver):
         rows = s.trace.out[s.pos - s.base:].tolist()
         if not rows:
             return None
-        p = self.problem
+        mass, reg = self.problem.mass, self.problem.reg
         errors = [r[1] for r in rows]
 
         def at(i: int) -> tuple[CompiledRun, Check]:
             state = CompiledRun(s.arrays, s.trace, s.base, s.pos + 1 + i)
             return state, self._replayed(state)
 
-        return Ahead([r[0] for r in rows], [e / p.mass if r[2] == p.reg else math.inf for e, r in zip(errors, rows)],
+        return Ahead([r[0] for r in rows], [e / mass if r[2] == reg else math.inf for e, r in zip(errors, rows)],
                      {"marginal_error": errors}, at)
 
     def _plan_reference(self, s: CompiledRun) -> Any:
