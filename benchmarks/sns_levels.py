@@ -29,7 +29,8 @@ def instances() -> dict[str, EntropicOT]:
     for n, seed, regs in ((30, 0, (1e-2, 1e-3)), (50, 0, (1e-2, 1e-3)), (100, 0, (1e-2,)), (40, 1, (5e-3, 2e-3)),
                           (40, 2, (5e-3, 2e-3))):
         X, Y = uniform_clouds(n, seed=seed)
-        out.update({f"clouds n={n} seed={seed} reg={reg:g}": EntropicOT.from_point_clouds(X, Y, reg=reg) for reg in regs})
+        out.update({f"clouds n={n} seed={seed} reg={reg:g}": EntropicOT.from_point_clouds(X, Y, reg=reg)
+                    for reg in regs})
     A, B = digits_pair(3, 8)
     for metric, label in (("sqeuclidean", "L2^2"), ("cityblock", "L1")):
         out[f"digits 3->8 {label} reg=1e-3"] = EntropicOT.from_histograms(A, B, reg=1e-3, metric=metric)
@@ -41,7 +42,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
     rows = []
-    print("| instance | " + " | ".join(f"{k} (s, iterations)" for k in SETTINGS) + " | 1e-3 / default | 5e-2 / default |")
+    print("| instance | " + " | ".join(f"{k} (s, iterations)" for k in SETTINGS)
+          + " | 1e-3 / default | 5e-2 / default |")
     print("|---" * (len(SETTINGS) + 3) + "|")
     for name, problem in instances().items():
         runs = {k: optkit.solve(problem, method="sns", tol=1e-8, **s) for k, s in SETTINGS.items()}

@@ -25,7 +25,8 @@ from ._run_support import (_NUMERICAL, Ahead, _as_host_array, _copy, _ctrl_c_wat
                            _no_start, _Stall, _take_ahead, _thread_limits, _tolerance_floor)
 from ._table import Table
 
-__all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "Ahead", "option", "run", "make_rng", "ToleranceWarning"]
+__all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "Ahead", "option", "run", "make_rng",
+           "ToleranceWarning"]
 
 
 class ToleranceWarning(UserWarning):
@@ -451,7 +452,8 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
     table: Table | None = None
     info: dict[str, Any] = {}
 
-    def log(nits: list[int], funs: list[float], optimalities: list[float], measures: Mapping[str, list[float]]) -> float:
+    def log(nits: list[int], funs: list[float], optimalities: list[float],
+            measures: Mapping[str, list[float]]) -> float:
         elapsed = time.perf_counter() - start  # rows of the history, known now
         history["nit"] += nits
         history["time"] += [elapsed] * len(nits)
