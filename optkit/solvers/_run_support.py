@@ -84,7 +84,7 @@ class Ahead(NamedTuple):
 
 
 def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
-                log: Callable[[list, list, list, Mapping[str, list]], float], best: Check | None) -> tuple | None:
+                log: Callable[[list, list, list, Mapping[str, list]], None], best: Check | None) -> tuple | None:
     """The run loop's checks of the rows of ``ahead``, taken in bulk.
 
     The same rules as one step at a time (``check_every``, ``max_iter``, ``tol``, the stall rule, the best
