@@ -497,7 +497,8 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
             history.setdefault(k, []).extend(v)
 
     # iterations a solver made ahead (a compiled run's trace) are taken in bulk where nothing needs them one by one
-    bulk = callback is None and table is None and type(solver).terminate is Solver.terminate
+    bulk = (type(solver).ahead is not Solver.ahead and callback is None and table is None
+            and type(solver).terminate is Solver.terminate)
     try:
         while status is None:
             if ctrl_c:  # Ctrl-C pressed, its KeyboardInterrupt swallowed (e.g. inside Numba's compiler)
