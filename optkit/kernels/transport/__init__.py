@@ -65,7 +65,7 @@ class SparsePlan(NamedTuple):
 @functools.cache
 def _compiled(name: str) -> ModuleType:
     """This package's Numba module ``name``, imported on first use (importing Numba takes a second; an
-    import statement per call cost microseconds of import machinery, a tenth of a small solve's Python)."""
+    import statement in each call cost 0.7 us of import machinery, this 0.15)."""
     return importlib.import_module(f"{__name__}.{name}")
 
 
