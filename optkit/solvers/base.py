@@ -485,9 +485,11 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         status = Status.NUMERICAL_ERROR
     elif check.optimality <= opts.tol:
         status = Status.OPTIMAL
+
     def log(nits: list[int], funs: list[float], optimalities: list[float],
             measures: Mapping[str, list[float]]) -> None:
-        """``record`` for rows taken in bulk (a list per column: one row per check cost 0.8 us more this way)."""
+        """The history rows of a bulk take, a list per column (``record`` appends one row: one-row lists cost
+        0.8 us more a check)."""
         elapsed = time.perf_counter() - start  # when the rows were taken
         history["nit"] += nits
         history["time"] += [elapsed] * len(nits)
