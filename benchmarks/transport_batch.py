@@ -46,30 +46,31 @@ def workloads() -> dict[str, list[EntropicOT]]:
     return out
 
 
-def batch(problems: list[EntropicOT], repeat: int) -> list[Row]:
-    """Rows of one workload: per solver, the median process time of its whole batch over the problem count."""
+def batch(name: str, problems: list[EntropicOT], repeat: int) -> list[Row]:
+    """Rows of the workload ``name``: per solver, the median process time of its whole batch over the problem
+    count."""
     calls: dict[str, list] = {}  # per solver, one call per problem, its setting calibrated on that problem
     for p in problems:
         chosen = _calibrate(p, {k: v for k, v in _runners(p).items() if k == "optkit:default" or k in PEERS}, 3.0)
-        for name, (call, _) in chosen.items():
-            calls.setdefault(name, []).append(call)
+        for solver, (call, _) in chosen.items():
+            calls.setdefault(solver, []).append(call)
     calls = {k: v for k, v in calls.items() if len(v) == len(problems)}  # a peer with no setting on some is out
     cpu: dict[str, list[float]] = {k: [] for k in calls}
     plans: dict[str, list] = {}
     for r in range(repeat):
-        for name in random.Random(r).sample(list(calls), len(calls)):
+        for solver in random.Random(r).sample(list(calls), len(calls)):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = time.process_time()
-                out = [c() for c in calls[name]]
-                cpu[name].append(time.process_time() - start)
-            plans[name] = out
+                out = [c() for c in calls[solver]]
+                cpu[solver].append(time.process_time() - start)
+            plans[solver] = out
     rows = []
-    for name in calls:
-        errors = [_err(p, plan) for p, (plan, _) in zip(problems, plans[name])]
-        package, method = name.split(":", 1)
-        rows.append(Row("", method, package, statistics.median(cpu[name]) / len(problems),
-                        int(np.median([nit for _, nit in plans[name]])), float("nan"), "max_l1_marginal_error",
+    for solver in calls:
+        errors = [_err(p, plan) for p, (plan, _) in zip(problems, plans[solver])]
+        package, method = solver.split(":", 1)
+        rows.append(Row(name, method, package, statistics.median(cpu[solver]) / len(problems),
+                        int(np.median([nit for _, nit in plans[solver]])), float("nan"), "max_l1_marginal_error",
                         max(errors), max(errors) <= TARGET))
     return rows
 
@@ -82,9 +83,7 @@ def main() -> None:
     print("| workload | optkit default (ms per problem) | fastest peer | peer (ms per problem) | peer / optkit |")
     print("|---|---|---|---|---|")
     for name, problems in workloads().items():
-        group = batch(problems, args.repeat)
-        for row in group:
-            row.instance = name
+        group = batch(name, problems, args.repeat)
         rows += group
         ours = next(r for r in group if r.package == "optkit")
         peers = [r for r in group if r.package != "optkit" and r.success]

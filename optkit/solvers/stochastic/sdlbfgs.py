@@ -524,14 +524,15 @@ class SdLBFGSVR(_QuasiNewton, VarianceReduced):
         goes back to the previous snapshot and every pair is dropped (see the class notes). Only between two
         full snapshots: a minibatch snapshot's objective is a mean over other samples than the last one's.
         The snapshot's rows go to the sampled diagonal (a full pass: the exact diagonal)."""
-        previous = (st.snapshot, st.f_snapshot, st.mu, st.table, st.full, 0 if st.pool is None else st.pool.shape[0])
+        kept = (st.snapshot, st.f_snapshot, st.mu, st.table)   # what a rejection restores
+        was_full, seen = st.full, 0 if st.pool is None else st.pool.shape[0]
         super().take_snapshot(st)
         if st.full:
             self.observe(st, self.problem.batch(None))
         elif st.pool is not None:   # nested: the rows this snapshot adds (its inner loop's rows are among them)
-            self.observe(st, self.problem.batch(st.pool[previous[5]:]))
-        if self.options.reject and previous[4] and st.full and not st.f_snapshot <= previous[1]:
-            st.snapshot, st.f_snapshot, st.mu, st.table = previous[:4]
+            self.observe(st, self.problem.batch(st.pool[seen:]))
+        if self.options.reject and was_full and st.full and not st.f_snapshot <= kept[1]:
+            st.snapshot, st.f_snapshot, st.mu, st.table = kept
             st.x = st.snapshot
             st.memory.clear()
 
