@@ -10,6 +10,7 @@ import numpy as np
 
 from ..backend import asarray, get_namespace, is_floating, to_numpy
 from ..functions.base import check_array, check_same_library, check_scalar
+from ..kernels.transport import ot_gibbs, ot_gibbs_marginals, ot_plan_measures
 from .base import Problem, keyword_weights
 
 __all__ = ["EntropicOT", "cost_matrix"]
@@ -323,8 +324,6 @@ class EntropicOT(Problem):
 
     def plan(self, f: Any, g: Any) -> Any:
         """The Gibbs plan :math:`\\exp((f_i + g_j - C_{ij})/\\mathrm{reg})` of potentials ``(f, g)``."""
-        from ..kernels.transport import ot_gibbs  # noqa: PLC0415
-
         return ot_gibbs(self.C, f, g, self.reg)
 
     def objective(self, P: Any) -> float:
@@ -394,12 +393,8 @@ class EntropicOT(Problem):
         potentials = isinstance(x, (tuple, list))
         f, g = x if potentials else (dual if dual is not None and not foreign else (None, None))
         if potentials and (rows is None or cols is None):
-            from ..kernels.transport import ot_gibbs_marginals  # noqa: PLC0415
-
             rows, cols = ot_gibbs_marginals(self.C, f, g, weight, -math.inf)
         if self._numpy and f is not None:
-            from ..kernels.transport import ot_plan_measures  # noqa: PLC0415
-
             # one compiled pass over the plan or its marginals, the sums of the general case below (a called-once
             # solve spent 50-90 us in the ten NumPy calls they take, with cold caches)
             known = rows is not None and cols is not None

@@ -21,7 +21,7 @@ import numpy as np
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._domains import _coerce
-from ._run_support import (_NUMERICAL, Ahead, _as_host_array, _copy, _ctrl_c_watch, _finite, _in_float64, _interrupted,
+from ._run_support import (_NUMERICAL, Ahead, _as_host_array, _copy, _CtrlCWatch, _finite, _in_float64, _interrupted,
                            _no_start, _Stall, _take_ahead, _thread_limits, _tolerance_floor)
 from ._table import Table
 
@@ -435,14 +435,14 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
     -------
     Result
     """
-    with _thread_limits(solver.options.threads), _ctrl_c_watch() as ctrl_c:
+    with _thread_limits(solver.options.threads), _CtrlCWatch() as ctrl_c:
         return _run(solver, x0, callback, verbose, ctrl_c)
 
 
 def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool, ctrl_c: Any) -> Result:
     opts = solver.options
     problem = solver.problem
-    floor = _tolerance_floor(float(problem.xp.finfo(problem.dtype).eps))
+    floor = _tolerance_floor(problem.xp, problem.dtype)
     if opts.tol < floor:
         warnings.warn(f"tol={opts.tol:g} is below what {problem.dtype} data can certify (about {floor:.1e}); "
                       f"success is reported only if the certificate recomputed in float64 meets it",

@@ -202,13 +202,12 @@ class SinkhornNewtonSparse(_OTSolver):
         while x0 is None and levels[-1] * o.reg_factor <= start * spread:
             levels.append(levels[-1] * o.reg_factor)
         self.levels = levels[::-1]          # decreasing; the last is the problem's reg
-        self.engine = SinkhornEngine(p, reg=self.levels[0])
         # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
         # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
         self.compiled = ot_run_compiled(p.C)
-        log_thr = self.engine.ln_a + math.log(sparsity)
+        log_thr = p.log_weights()[0] + math.log(sparsity)
         # (NumPy's own maximum on the compiled path: the wrapped clip costs 15 us, a tenth of a small run's set-up)
         self.log_thr = (np.maximum(log_thr, self.cutoff + 1.0) if self.compiled
                         else xp.clip(log_thr, min=self.cutoff + 1.0))
@@ -218,6 +217,8 @@ class SinkhornNewtonSparse(_OTSolver):
             self._levels = np.asarray(self.levels, dtype=np.float64)
         if self.compiled and self.sinkhorn_iters > 0:
             return self._compiled_start(x0)
+        # the step path's Sinkhorn half-steps (a compiled run makes its own: 3.9 us saved, 17 with cold caches)
+        self.engine = SinkhornEngine(p, reg=self.levels[0])
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
         if self.sinkhorn_iters == 0:
             return self._to_newton(s)
