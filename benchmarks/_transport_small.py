@@ -8,10 +8,11 @@ measured on the returned plan the same way for all; optkit stops on that measure
 (``tol=1e-8``). A peer's tolerance means something else, so it is calibrated first:
 the loosest of a sweep of settings whose plan reaches 1e-8 is the one timed (a peer
 with none is left out). Then ``--repeat`` rounds (more for fast instances: up to 41,
-or about 3 s) run every solver once each, in an order shuffled round by round (seeded;
-interleaved, so load changes hit everyone alike; a rotated order gave each solver the same
-predecessor every round, and the one after the last peer measured up to 40% slower than the
-same call in the next slot), and the median per solver is
+or about 3 s, rounded to whole squares below) run every solver once each, interleaved, so load changes
+hit everyone alike. A call's time depends on the call before it (what it left in the caches: the same
+call measured up to 40% apart in two slots), so the orders form balanced Latin squares (Williams designs,
+their labels shuffled square by square, seeded): over a square every solver follows every other exactly
+once. The median per solver is
 reported. Times are whole calls (``optkit.solve`` or the peer's function), from
 already-built inputs. optkit also runs as it did before its compiled paths (the step
 path, ``[steps]``), in the same rounds, for the before/after ratios.
@@ -139,6 +140,14 @@ def _calibrate(problem: EntropicOT, runners: dict[str, tuple], budget: float) ->
     return chosen
 
 
+def _balanced_orders(k: int) -> list[list[int]]:
+    """Orders of ``k`` solvers in which every one directly follows every other exactly once: a Williams
+    design (``k`` rows when ``k`` is even; with its mirror image, ``2 k``, when odd)."""
+    first = [0] + [(j + 1) // 2 if j % 2 else k - j // 2 for j in range(1, k)]  # 0, 1, k - 1, 2, k - 2, ...
+    rows = [[(j + i) % k for j in first] for i in range(k)]
+    return rows + [row[::-1] for row in rows] if k % 2 else rows
+
+
 def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: bool = True) -> list[Row]:
     """Rows of the small-size sweep (median of ``repeat`` interleaved rounds per solver and instance)."""
     instances = []
@@ -157,9 +166,11 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
         times: dict[str, list[float]] = {k: [] for k in names}
         cpu: dict[str, list[float]] = {k: [] for k in names}
         last: dict[str, tuple] = {}
-        rounds, r, started = repeat, 0, time.perf_counter()
+        square = _balanced_orders(len(names))
+        rounds, r, started = max(repeat, len(square)), 0, time.perf_counter()
         while r < rounds:
-            for k in random.Random(r).sample(names, len(names)):
+            labels = random.Random(r // len(square)).sample(names, len(names))
+            for k in (labels[i] for i in square[r % len(square)]):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     start, cstart = time.perf_counter(), time.process_time()
@@ -170,6 +181,7 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
             r += 1
             if r == 1:  # fast instances get more rounds (up to MAX_ROUNDS, about ROUND_SECONDS in all)
                 rounds = max(repeat, min(MAX_ROUNDS, int(ROUND_SECONDS / max(time.perf_counter() - started, 1e-9))))
+                rounds = len(square) * max(1, round(rounds / len(square)))  # whole squares
         for k in names:
             P, nit = last[k]
             err = _err(problem, P)
