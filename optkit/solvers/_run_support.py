@@ -217,7 +217,7 @@ class _CtrlCWatch:
     a handler) and only in place of Python's default handler: a handler the user installed (or
     ``SIG_IGN``) says what Ctrl-C means in their program, so it is left alone, and a
     ``KeyboardInterrupt`` it raises ends the run as before. A run inside a run (a solver that
-    solves subproblems) shares the outer run's flag. Elsewhere the flag yielded is never set.
+    solves subproblems) shares the outer run's flag. Elsewhere the flag it gives is never set.
 
     A class, not a generator's context manager: see ``_NO_LIMITS``.
     """
