@@ -54,7 +54,7 @@ class _Replay(Solver):
     def ahead(self, state):
         if state:
             return None
-        opt = [10.0 ** -k for k in range(1, self.rows + 1)]
+        opt = [1.0 / (i + 2) for i in range(self.rows - 1)] + [0.0]  # only the last row meets any tol
         return Ahead([1.0] * self.rows, opt, {"marginal_error": opt},
                      lambda i: (1, Check(None, 1.0, opt[i], {"marginal_error": opt[i]})))
 
