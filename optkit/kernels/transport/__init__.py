@@ -233,12 +233,16 @@ class RunState(NamedTuple):
 
 class RunTrace(NamedTuple):
     """The iterations of one compiled call: potentials ``F[k], G[k]``, ``out[k] = (objective, L1 marginal
-    error, reg, over-relaxation weight)`` and the integer state ``ist[k]`` after iteration ``k``."""
+    error, reg, over-relaxation weight)`` and the integer state ``ist[k]`` after iteration ``k``; ``plan`` is
+    ``(P, fun, err)`` when the last iteration is certified (the problem's ``reg``, marginal error <= ``tol``): its
+    plan, formed as ``ot_gibbs_factored`` (SNS with exact Newton steps) or ``ot_gibbs`` would form it, and the
+    plan's objective and L1 marginal error as ``ot_plan_measures`` gives them with the potentials as ``dual``."""
 
     F: Any
     G: Any
     out: Any
     ist: Any
+    plan: Any = None
 
 
 def ot_run_compiled(C: Any, max_size: int = OT_RUN_MAX_SIZE) -> bool:
@@ -256,13 +260,8 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tup
     if not (type(C) is np.ndarray and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
-    k = _compiled("_jit_sns")
-
-    n, m = C.shape
-    F, G = np.empty((count, n)), np.empty((count, m))
-    out, ist = np.empty((count, 4)), np.empty((count, k.N_STATE), dtype=np.int64)
-    done = getattr(k, name)(C, *args, *state, F, G, out, ist, *flags)
-    return RunTrace(F[:done], G[:done], out[:done], ist[:done])
+    F, G, out, ist, P, fun, err = getattr(_compiled("_jit_sns"), name)(C, *args, *state, count, *flags)
+    return RunTrace(F, G, out, ist, (P, fun, err) if P.size else None)
 
 
 def ot_run_state(n: int, m: int, g: Any) -> RunState:

@@ -255,38 +255,71 @@ def newton_direct(indptr, indices, data, r, c, rhs_x, rhs_y):  # pragma: no cove
 @numba.njit(cache=True)
 def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
     """The Newton system of :func:`_newton_cg` with the sparsified plan ``P`` given dense (dropped entries
-    zero), solved exactly by a Cholesky factorisation of its Schur complement
-    :math:`S = \\operatorname{diag}(c) - W^T W`, :math:`W = \\operatorname{diag}(r)^{-1/2} P_s` (``W^T W`` by one
-    BLAS product). For small problems, where forming ``S`` costs less than the CG iterations an
-    ill-conditioned ``S`` takes. Returns ``(x, y, ok)``; ``ok`` is false (and ``x, y`` are NaN) when a
-    pivot is not positive."""
+    zero), solved exactly by a Cholesky factorisation :math:`S = U^T U` of its Schur complement
+    :math:`S = \\operatorname{diag}(c) - P_s^T \\operatorname{diag}(1/r) P_s`. For small problems, where forming
+    ``S`` costs less than the CG iterations an ill-conditioned ``S`` takes. Returns ``(x, y, ok)``; ``ok`` is
+    false (and ``x, y`` are NaN) when a pivot is not positive.
+
+    Loops of our own instead of BLAS and LAPACK (``W^T W``, ``cholesky``): a called-once solve starts with cold
+    caches, where the libraries' code paths cost more than the arithmetic. Measured against the BLAS/LAPACK
+    version after a 64 MB copy (cold), and back to back (warm), in microseconds a call:
+
+    =========  ===========  ===========
+    size       cold         warm
+    =========  ===========  ===========
+    30 x 30    62 -> 38     9.3 -> 9.2
+    50 x 50    91 -> 57     24.3 -> 24.9
+    100 x 100  187 -> 161   116 -> 127
+    =========  ===========  ===========
+
+    The rank-one updates of ``S`` go two rows of ``P`` at a time, and every inner loop runs from 0 over a slice so
+    that it vectorises (loops from ``j`` kept Numba's negative-index test and ran scalar: 23 us at 30 x 30)."""
     n = rhs_x.size
     m1 = rhs_y.size
-    W = np.empty((n, m1))
-    t = np.empty(n)
-    for i in range(n):
-        s = 1.0 / math.sqrt(r[i])
-        t[i] = rhs_x[i] * s
+    S = np.zeros((m1, m1))  # upper triangle
+    y = rhs_y.copy()
+    for i in range(0, n, 2):  # y = rhs_y - P_s^T (rhs_x / r) and S = -P_s^T diag(1/r) P_s, rows i and i + 1
+        ri = 1.0 / r[i]
+        w = P[i, :m1]
+        t = rhs_x[i] * ri
+        last = i + 1 == n
+        ri2 = 0.0 if last else 1.0 / r[i + 1]
+        w2 = P[i if last else i + 1, :m1]
+        t2 = 0.0 if last else rhs_x[i + 1] * ri2
         for j in range(m1):
-            W[i, j] = P[i, j] * s
-    L = -np.dot(W.T, W)
+            y[j] -= t * w[j] + t2 * w2[j]
+        for j in range(m1):
+            p1, p2 = w[j] * ri, w2[j] * ri2
+            Sj, wj, vj = S[j, j:], w[j:], w2[j:]
+            for k in range(Sj.size):
+                Sj[k] -= p1 * wj[k] + p2 * vj[k]
     for j in range(m1):
-        L[j, j] += c[j]
-    y = rhs_y - np.dot(t, W)
-    try:
-        L = np.linalg.cholesky(L)  # LAPACK
-    except Exception:  # noqa: BLE001  (not positive definite)
-        return np.full(n, np.nan), np.full(m1, np.nan), False
-    for i in range(m1):  # L z = b
+        S[j, j] += c[j]
+    for k in range(m1):  # right-looking: row k of U, then the trailing rows
+        d = S[k, k]
+        if not (d > 0.0 and d < np.inf):
+            return np.full(n, np.nan), np.full(m1, np.nan), False
+        d = math.sqrt(d)
+        S[k, k] = d
+        Uk = S[k, k + 1:]
+        for j in range(Uk.size):
+            Uk[j] /= d
+        for i in range(k + 1, m1):
+            u = S[k, i]
+            Si, Ki = S[i, i:], S[k, i:]
+            for j in range(Si.size):
+                Si[j] -= u * Ki[j]
+    for k in range(m1):  # U^T z = y
+        z = y[k] / S[k, k]
+        y[k] = z
+        Uk, yk = S[k, k + 1:], y[k + 1:]
+        for j in range(Uk.size):
+            yk[j] -= Uk[j] * z
+    for i in range(m1 - 1, -1, -1):  # U y = z
         s = y[i]
-        for k in range(i):
-            s -= L[i, k] * y[k]
-        y[i] = s / L[i, i]
-    for i in range(m1 - 1, -1, -1):  # L^T y = z
-        s = y[i]
-        for k in range(i + 1, m1):
-            s -= L[k, i] * y[k]
-        y[i] = s / L[i, i]
+        for j in range(i + 1, m1):
+            s -= S[i, j] * y[j]
+        y[i] = s / S[i, i]
     x = np.empty(n)
     for i in range(n):
         s = rhs_x[i]

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
 from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
-                   newton_direct_dense, softmin_rows_serial)
+                   newton_direct_dense, plan_measures, softmin_rows_serial)
 
 # integer state ``ist``: what changes during a run besides the arrays
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
@@ -378,8 +378,9 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
 
 @numba.njit(cache=True)
 def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
-            counts, f0, g0, F, G, out, out_ist, start):  # pragma: no cover  (compiled)
-    """Advance the SNS state by at most ``F.shape[0]`` iterations; returns how many were made.
+            counts, f0, g0, count, start):  # pragma: no cover  (compiled)
+    """Advance the SNS state by at most ``count`` iterations; returns their trace and, when the last one is
+    certified, its plan (:func:`_traced`).
 
     With ``start`` the state is first made from ``g`` (:func:`_start`, at the first level's reg) and recorded
     as row 0; the iterations follow from row 1 (none when the start is certified).
@@ -393,15 +394,49 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
     stops early after an iteration the run loop checks (``check_every``, ``max_iter``) whose
     relative marginal error at the problem's ``reg`` is <= ``tol``, or is not a number.
     """
+    F, G, out, out_ist = _trace(count, f.size, g.size)
+    # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
+    # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
+    ref = (K if cfg[5] else np.empty((0, 0)), f0, g0, fst)
+    done = _sns_advance(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows,
+                        cols, counts, ref, F, G, out, out_ist, start)
+    return _traced(C, a, b, levels[levels.size - 1], prm, ref, F, G, out, out_ist, done)
+
+
+@numba.njit(cache=True)
+def _trace(count, n, m):  # pragma: no cover  (compiled)
+    """A call's trace arrays for at most ``count`` iterations: ``F, G, out, out_ist`` (see :func:`sns_run`)."""
+    return np.empty((count, n)), np.empty((count, m)), np.empty((count, 4)), np.empty((count, N_STATE), np.int64)
+
+
+@numba.njit(cache=True)
+def _traced(C, a, b, reg, prm, ref, F, G, out, out_ist, done):  # pragma: no cover  (compiled)
+    """What a call returns: ``(F, G, out, out_ist)`` cut to its ``done`` rows and, when the last row is an
+    iterate of the problem's ``reg`` with relative marginal error <= ``tol`` (the one the run loop ends on), its
+    plan :func:`gibbs_plan` (through the reference kernel ``ref``) and the plan's ``(fun, err)`` by
+    :func:`plan_measures`, what the solver's ``finalize`` would compute in two more calls; otherwise an
+    empty plan and NaNs."""
+    tol, cutoff, mass = prm[0], prm[6], prm[7]
+    k = done - 1
+    P = np.empty((0, 0))
+    fun = err = np.nan
+    if done > 0 and out[k, 2] == reg and out[k, 1] / mass <= tol:
+        K0, f0, g0, fst = ref
+        P = gibbs_plan(C, F[k], G[k], reg, cutoff, K0, f0, g0, fst[3])
+        fun, err = plan_measures(P, np.empty(0), np.empty(0), a, b, F[k], G[k], reg)
+    return F[:done], G[:done], out[:done], out_ist[:done], P, fun, err
+
+
+@numba.njit(cache=True)
+def _sns_advance(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
+                 counts, ref, F, G, out, out_ist, start):  # pragma: no cover  (compiled)
+    """:func:`sns_run`'s iterations, into the trace ``F, G, out, out_ist``; returns how many were made."""
     tol, switch_tol, level_tol, cutoff, mass = prm[0], prm[1], prm[5], prm[6], prm[7]
     n_sinkhorn, every, max_iter = cfg[0], cfg[3], cfg[4]
     last = levels.size - 1
     fe = np.empty(f.size)
     ge = np.empty(g.size)
     plans = np.empty((2, f.size, g.size) if cfg[5] else (2, 0, 0))  # exact Newton systems: see _newton_step
-    # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
-    # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
-    ref = (K if cfg[5] else np.empty((0, 0)), f0, g0, fst)
     valid = np.zeros(1, dtype=np.bool_)
     done = 0
     if start:
@@ -502,13 +537,23 @@ def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
 
 @numba.njit(cache=True)
 def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
-                 f0, g0, F, G, out, out_ist, start, relax):  # pragma: no cover  (compiled)
-    """Advance a kernel-domain Sinkhorn run by at most ``F.shape[0]`` iterations; returns how many were made.
+                 f0, g0, count, start, relax):  # pragma: no cover  (compiled)
+    """Advance a kernel-domain Sinkhorn run by at most ``count`` iterations; returns as :func:`sns_run`.
 
     The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
-    (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record and the
-    early stop are the same.
+    (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record, the
+    early stop and the plan of a certified last row (exact exponentials) are the same.
     """
+    F, G, out, out_ist = _trace(count, f.size, g.size)
+    done = _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
+                             F, G, out, out_ist, start, relax)
+    return _traced(C, a, b, reg, prm, (np.empty((0, 0)), f0, g0, fst), F, G, out, out_ist, done)
+
+
+@numba.njit(cache=True)
+def _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G,
+                      out, out_ist, start, relax):  # pragma: no cover  (compiled)
+    """:func:`sinkhorn_run`'s iterations, into the trace ``F, G, out, out_ist``; returns how many were made."""
     tol, mass = prm[0], prm[7]
     every, max_iter = cfg[3], cfg[4]
     fe = np.empty(f.size)
