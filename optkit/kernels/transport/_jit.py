@@ -267,32 +267,33 @@ def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
     =========  ===========  ===========
     size       cold         warm
     =========  ===========  ===========
-    30 x 30    62 -> 38     9.3 -> 9.2
-    50 x 50    91 -> 57     24.3 -> 24.9
-    100 x 100  187 -> 161   116 -> 127
+    30 x 30    63 -> 41     9.2 -> 9.1
+    50 x 50    86 -> 58     24.2 -> 24.7
+    100 x 100  191 -> 157   116 -> 120
+    128 x 128  309 -> 267   217 -> 225
     =========  ===========  ===========
 
-    The rank-one updates of ``S`` go two rows of ``P`` at a time, and every inner loop runs from 0 over a slice so
+    The rank-one updates of ``S`` go four rows of ``P`` at a time, and every inner loop runs from 0 over a slice so
     that it vectorises (loops from ``j`` kept Numba's negative-index test and ran scalar: 23 us at 30 x 30)."""
     n = rhs_x.size
     m1 = rhs_y.size
     S = np.zeros((m1, m1))  # upper triangle
     y = rhs_y.copy()
-    for i in range(0, n, 2):  # y = rhs_y - P_s^T (rhs_x / r) and S = -P_s^T diag(1/r) P_s, rows i and i + 1
-        ri = 1.0 / r[i]
-        w = P[i, :m1]
-        t = rhs_x[i] * ri
-        last = i + 1 == n
-        ri2 = 0.0 if last else 1.0 / r[i + 1]
-        w2 = P[i if last else i + 1, :m1]
-        t2 = 0.0 if last else rhs_x[i + 1] * ri2
+    for i in range(0, n, 4):  # y -= P_s^T (rhs_x / r) and S -= P_s^T diag(1/r) P_s, four rows of P at a time
+        i1, i2, i3 = min(i + 1, n - 1), min(i + 2, n - 1), min(i + 3, n - 1)  # past the end: weight 0
+        s0 = 1.0 / r[i]
+        s1 = 1.0 / r[i1] if i + 1 < n else 0.0
+        s2 = 1.0 / r[i2] if i + 2 < n else 0.0
+        s3 = 1.0 / r[i3] if i + 3 < n else 0.0
+        w0, w1, w2, w3 = P[i, :m1], P[i1, :m1], P[i2, :m1], P[i3, :m1]
+        u0, u1, u2, u3 = rhs_x[i] * s0, rhs_x[i1] * s1, rhs_x[i2] * s2, rhs_x[i3] * s3
         for j in range(m1):
-            y[j] -= t * w[j] + t2 * w2[j]
+            y[j] -= (u0 * w0[j] + u1 * w1[j]) + (u2 * w2[j] + u3 * w3[j])
         for j in range(m1):
-            p1, p2 = w[j] * ri, w2[j] * ri2
-            Sj, wj, vj = S[j, j:], w[j:], w2[j:]
+            p0, p1, p2, p3 = w0[j] * s0, w1[j] * s1, w2[j] * s2, w3[j] * s3
+            Sj, a0, a1, a2, a3 = S[j, j:], w0[j:], w1[j:], w2[j:], w3[j:]
             for k in range(Sj.size):
-                Sj[k] -= p1 * wj[k] + p2 * vj[k]
+                Sj[k] -= (p0 * a0[k] + p1 * a1[k]) + (p2 * a2[k] + p3 * a3[k])
     for j in range(m1):
         S[j, j] += c[j]
     for k in range(m1):  # right-looking: row k of U, then the trailing rows
