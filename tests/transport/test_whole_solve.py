@@ -7,6 +7,8 @@ the same in-run measures, whatever ``check_every``, callbacks, warm starts or ho
 iterations one call makes."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -117,6 +119,29 @@ def test_compiled_sinkhorn_makes_the_step_paths_iterations(name, options, monkey
     assert fast.info["domain"] == "kernel"
     if name == "clouds-continuation":
         assert fast.info["log_steps"] > 0 and fast.info["absorptions"] > 0
+
+
+@pytest.mark.parametrize("method,options", [("sns", {}), ("sns", {"linear_solver": "cg"}), ("sinkhorn", {})])
+def test_the_certifying_call_returns_the_plan_finalize_would_form(method, options, monkeypatch):
+    """The compiled call that certifies forms and measures the returned plan itself: the same plan and certificate,
+    bit for bit, as ``finalize`` forms from the potentials of the check (the kernels of the step path)."""
+    problem = _clouds(30, 30, 1e-2, 3)
+    res = optkit.solve(problem, method=method, tol=1e-9, **options)
+    assert res.success and res.info["compiled"]
+    formed = []
+    finalize = sinkhorn_module._OTSolver.finalize
+
+    def without_the_call(self, check):  # finalize on the same check, without the plan the call made
+        formed.append(check.x.plan is not None)
+        return finalize(self, dataclasses.replace(check, x=check.x._replace(plan=None)))
+
+    monkeypatch.setattr(sinkhorn_module._OTSolver, "finalize", without_the_call)
+    again = optkit.solve(problem, method=method, tol=1e-9, **options)
+    assert formed == [True]
+    np.testing.assert_array_equal(res.x, again.x)
+    assert (res.fun, res.optimality, dict(res.measures)) == (again.fun, again.optimality, dict(again.measures))
+    own = problem.measures(res.x, dual=res.dual)
+    assert (own["fun"], own["optimality"]) == (res.fun, res.optimality)
 
 
 def test_sinkhorn_steps_beyond_its_compiled_size():

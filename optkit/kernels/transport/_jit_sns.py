@@ -1,6 +1,7 @@
 """Sinkhorn-Newton-Sparse and Sinkhorn in compiled loops, for small problems (NumPy float64 only).
 
-Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run``. The first runs
+Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run`` (a run's first call:
+``ot_sns_start``, ``ot_sinkhorn_start``, which also make its state). The first runs
 the same iterations as
 :class:`optkit.solvers.SinkhornNewtonSparse` step by step (the kernel-domain Sinkhorn stage with its
 absorptions and log-domain fallbacks, the switch to Newton, the sparsified Newton-CG steps with their
@@ -11,10 +12,11 @@ step path (the solver's own ``step`` over the kernels' twins); ``tests/transport
 holds the two to the same iterates. ``sinkhorn_run`` does the same for :class:`optkit.solvers.Sinkhorn` in
 the kernel domain (with its over-relaxation and the rate readings every 10 iterations).
 
-A call advances at most ``F.shape[0]`` iterations, so that the caller regains control (Ctrl-C,
+A call advances at most ``count`` iterations, so that the caller regains control (Ctrl-C,
 callbacks) between calls. Every iteration is recorded: its potentials, the objective and L1
 marginal error of its plan (the formulas of :meth:`optkit.problems.EntropicOT.measures`) and the
-counters, for the run loop to replay.
+counters, for the run loop to replay; a call whose last iteration is certified also returns that iterate's
+plan, formed and measured (:func:`_traced`).
 """
 from __future__ import annotations
 

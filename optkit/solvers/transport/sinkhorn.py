@@ -255,9 +255,10 @@ class _OTSolver(Solver):
     call makes at most ``_CHUNK_WORK / (n m)`` iterations (256 at most) and stops early at an iteration
     the loop checks and will find certified. The checks of the replayed iterates carry the objective and
     marginal error the kernel computed with the formulas of :meth:`EntropicOT.measures` (from the same
-    marginals: a second evaluation in NumPy cost 13 us a call on 30 x 30); the answer is certified by the
-    problem in ``finalize``, from the returned plan, as on the step path. The first call also makes the start
-    (``start=True``): the first row of its trace is iteration 0.
+    marginals: a second evaluation in NumPy cost 13 us a call on 30 x 30); the answer is certified from the
+    returned plan, as on the step path: formed and summed by the call that certified it (with the kernels
+    ``finalize`` calls otherwise), and made the certificate by :meth:`EntropicOT.certificate`. The first call
+    (``_begin``) also makes the start and the run's state: the first row of its trace is iteration 0.
     """
 
     problem_types = (EntropicOT,)
