@@ -260,8 +260,8 @@ def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
     ``S`` costs less than the CG iterations an ill-conditioned ``S`` takes. Returns ``(x, y, ok)``; ``ok`` is
     false (and ``x, y`` are NaN) when a pivot is not positive.
 
-    Loops of our own instead of BLAS and LAPACK (``W^T W``, ``cholesky``): a called-once solve starts with cold
-    caches, where the libraries' code paths cost more than the arithmetic. Measured against the BLAS/LAPACK
+    Loops of our own instead of a BLAS Gram product and LAPACK's Cholesky, as before: a called-once solve starts
+    with cold caches, where the libraries' code paths cost more than the arithmetic. Measured against the BLAS/LAPACK
     version after a 64 MB copy (cold), and back to back (warm), in microseconds a call:
 
     =========  ===========  ===========
@@ -274,7 +274,7 @@ def newton_direct_dense(P, r, c, rhs_x, rhs_y):  # pragma: no cover  (compiled)
     =========  ===========  ===========
 
     The rank-one updates of ``S`` go four rows of ``P`` at a time, and every inner loop runs from 0 over a slice so
-    that it vectorises (loops from ``j`` kept Numba's negative-index test and ran scalar: 23 us at 30 x 30)."""
+    that it vectorises (loops from ``j`` kept Numba's negative-index test and ran scalar: 23-30 us at 30 x 30)."""
     n = rhs_x.size
     m1 = rhs_y.size
     S = np.zeros((m1, m1))  # upper triangle
