@@ -16,8 +16,8 @@ from . import _twin as twin
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
-           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_sns_start", "ot_sinkhorn_start",
-           "ot_gibbs_factored", "ot_plan_measures"]
+           "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored",
+           "ot_plan_measures"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -255,39 +255,22 @@ def ot_run_compiled(C: Any, max_size: int = OT_RUN_MAX_SIZE) -> bool:
     return use_numba(C) and C.dtype == np.float64 and C.size <= max_size
 
 
-def _compiled_run_module(name: str, C: Any) -> ModuleType:
+def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tuple) -> RunTrace:
     # the caller chose the compiled run by ot_run_compiled; only its array test is repeated (not the environment's)
     if not (type(C) is np.ndarray and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
-    return _compiled("_jit_sns")
-
-
-def _trace(F: Any, G: Any, out: Any, ist: Any, P: Any, fun: float, err: float) -> RunTrace:
+    F, G, out, ist, P, fun, err = getattr(_compiled("_jit_sns"), name)(C, *args, *state, count, *flags)
     return RunTrace(F, G, out, ist, (P, fun, err) if P.size else None)
 
 
-def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tuple) -> RunTrace:
-    return _trace(*getattr(_compiled_run_module(name, C), name)(C, *args, *state, count, *flags))
-
-
-def ot_sns_start(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_sparsity: float, prm: Any,
-                 cfg: Any, g: Any, count: int) -> tuple[RunState, Any, RunTrace]:
-    """Start a compiled SNS run from the potential ``g`` and advance it by at most ``count`` iterations:
-    :func:`ot_sns_run` with ``start`` on a new state, made in the same compiled call (as are the per-row
-    thresholds ``max(ln_a + log_sparsity, cutoff + 1)`` of the Newton systems' entries). Returns the state,
-    the thresholds (the later calls' ``log_threshold``) and the trace, whose first row is iteration 0."""
-    state, log_thr, out = _compiled_run_module("sns_start", C).sns_start(
-        C, CT, a, b, ln_a, ln_b, levels, float(log_sparsity), prm, cfg, np.asarray(g, dtype=np.float64), count + 1)
-    return RunState(*state), log_thr, _trace(*out)
-
-
-def ot_sinkhorn_start(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any, g: Any,
-                      count: int, relax: bool = False) -> tuple[RunState, RunTrace]:
-    """Start a compiled kernel-domain Sinkhorn run from ``g``, as :func:`ot_sns_start`: the state and the trace."""
-    state, out = _compiled_run_module("sinkhorn_start", C).sinkhorn_start(
-        C, CT, a, b, ln_a, ln_b, float(reg), prm, cfg, np.asarray(g, dtype=np.float64), count + 1, bool(relax))
-    return RunState(*state), _trace(*out)
+def ot_run_state(n: int, m: int, g: Any) -> RunState:
+    """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
+    makes it from the potential ``g``, a copy of which it holds)."""
+    e = np.empty
+    ist = np.zeros(_compiled("_jit_sns").N_STATE, dtype=np.int64)
+    return RunState(ist, e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
+                    e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
 
 
 def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tuple) -> Any:
@@ -301,9 +284,12 @@ def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tu
 
 
 def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,
-               cfg: Any, state: RunState, count: int) -> RunTrace:
+               cfg: Any, state: RunState, count: int, start: bool = False) -> RunTrace:
     """Advance a compiled SNS run by at most ``count`` iterations (fewer when it certifies); returns their trace.
-    A run starts with :func:`ot_sns_start`.
+
+    With ``start`` the state (from :func:`ot_run_state`) is first made from its ``g``: the exact f-update and
+    its kernel at the first level's reg, the first check's iterate, which is the trace's first row (iteration
+    0; the iterations follow).
 
     ``prm = (tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)`` and
     ``cfg = (sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)`` are the run's constants
@@ -311,12 +297,14 @@ def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: An
     ``levels`` the continuation's regs (decreasing, the problem's last). Only where
     :func:`ot_run_compiled` holds; its twin is the step path (see that function).
     """
-    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count, (False,))
+    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count + start,
+                (bool(start),))
 
 
 def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any,
-                    state: RunState, count: int) -> RunTrace:
+                    state: RunState, count: int, start: bool = False, relax: bool = False) -> RunTrace:
     """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run`
-    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``). A run
-    starts with :func:`ot_sinkhorn_start` (``relax``: the start takes the over-relaxation's first rate reading)."""
-    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count, (False, False))
+    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``;
+    ``relax``: the start takes the over-relaxation's first rate reading)."""
+    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count + start,
+                (bool(start), bool(relax)))

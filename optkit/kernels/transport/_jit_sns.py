@@ -1,7 +1,6 @@
 """Sinkhorn-Newton-Sparse and Sinkhorn in compiled loops, for small problems (NumPy float64 only).
 
-Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run`` (a run's first call:
-``ot_sns_start``, ``ot_sinkhorn_start``, which also make its state). The first runs
+Reached only through :func:`optkit.kernels.transport.ot_sns_run` and ``ot_sinkhorn_run``. The first runs
 the same iterations as
 :class:`optkit.solvers.SinkhornNewtonSparse` step by step (the kernel-domain Sinkhorn stage with its
 absorptions and log-domain fallbacks, the switch to Newton, the sparsified Newton-CG steps with their
@@ -406,25 +405,6 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
 
 
 @numba.njit(cache=True)
-def sns_start(C, CT, a, b, ln_a, ln_b, levels, log_sparsity, prm, cfg, g, count):  # pragma: no cover  (compiled)
-    """:func:`sns_run` with ``start`` from a new state made from ``g``; the per-row thresholds
-    ``max(ln_a + log_sparsity, cutoff + 1)`` made here too. Returns ``(state, log_thr, sns_run's return)``."""
-    state = _new_state(g, a.size, b.size)
-    log_thr = np.maximum(ln_a + log_sparsity, prm[6] + 1.0)
-    ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0 = state
-    return state, log_thr, sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv,
-                                   Ktu, rows, cols, counts, f0, g0, count, True)
-
-
-@numba.njit(cache=True)
-def _new_state(g, n, m):  # pragma: no cover  (compiled)
-    """The arrays of a run's state (``RunState``'s order) before its start, which makes them from ``g`` (copied)."""
-    e = np.empty
-    return (np.zeros(N_STATE, np.int64), e(4), e(n), g.copy(), e(n), e(m), e((n, m)), e(n), e(m), e(n), e(m),
-            np.zeros(n, np.int64), e(n), e(m))
-
-
-@numba.njit(cache=True)
 def _trace(count, n, m):  # pragma: no cover  (compiled)
     """A call's trace arrays for at most ``count`` iterations: ``F, G, out, out_ist`` (see :func:`sns_run`)."""
     return np.empty((count, n)), np.empty((count, m)), np.empty((count, 4)), np.empty((count, N_STATE), np.int64)
@@ -569,16 +549,6 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K
     done = _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
                              F, G, out, out_ist, start, relax)
     return _traced(C, a, b, reg, prm, (np.empty((0, 0)), f0, g0, fst), F, G, out, out_ist, done)
-
-
-@numba.njit(cache=True)
-def sinkhorn_start(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, g, count, relax):  # pragma: no cover  (compiled)
-    """:func:`sinkhorn_run` with ``start`` from a new state made from ``g``. Returns ``(state, sinkhorn_run's
-    return)``."""
-    state = _new_state(g, a.size, b.size)
-    ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0 = state
-    return state, sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
-                               counts, f0, g0, count, True, relax)
 
 
 @numba.njit(cache=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._registry import register
 from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_factored,
-                                  ot_gibbs_init, ot_run_compiled, ot_scale_kernel, ot_sinkhorn_run, ot_sinkhorn_start,
+                                  ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run,
                                   ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Ahead, Check, Options, Solver, option
@@ -258,7 +258,7 @@ class _OTSolver(Solver):
     marginals: a second evaluation in NumPy cost 13 us a call on 30 x 30); the answer is certified from the
     returned plan, as on the step path: formed and summed by the call that certified it (with the kernels
     ``finalize`` calls otherwise), and made the certificate by :meth:`EntropicOT.certificate`. The first call
-    (``_begin``) also makes the start and the run's state: the first row of its trace is iteration 0.
+    also makes the start (``start=True``): the first row of its trace is iteration 0.
     """
 
     problem_types = (EntropicOT,)
@@ -266,11 +266,11 @@ class _OTSolver(Solver):
     compiled = False
 
     def _compiled_start(self, x0: Any) -> CompiledRun:
-        """A compiled run from ``SinkhornEngine.start``'s iterate, made, measured and advanced in one kernel call
-        (``_begin``, which makes the state there too): the first row of its trace is iteration 0, what the first
-        check reads (``base = -1``)."""
-        state, trace = self._begin(np.zeros(self.problem.shape[1]) if x0 is None else x0[1], self._chunk(0))
-        return CompiledRun(state, trace, base=-1, pos=0)
+        """A compiled run from ``SinkhornEngine.start``'s iterate, made, measured and advanced in one kernel call:
+        the first row of its trace is iteration 0, what the first check reads (``base = -1``)."""
+        n, m = self.problem.shape
+        state = ot_run_state(n, m, np.zeros(m) if x0 is None else x0[1])
+        return CompiledRun(state, self._advance(state, self._chunk(0), start=True), base=-1, pos=0)
 
     def _chunk(self, pos: int) -> int:
         """Iterations of the next call of a compiled run from iteration ``pos`` (see the class)."""
@@ -444,14 +444,10 @@ class Sinkhorn(_OTSolver):
     def _pack(self, s: OTState) -> RunState:
         return kernel_state(s, *self.problem.shape)
 
-    def _begin(self, g: Any, count: int) -> tuple[RunState, RunTrace]:
+    def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
-        return ot_sinkhorn_start(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, g, count,
-                                 self.options.relaxation)
-
-    def _advance(self, state: RunState, count: int) -> RunTrace:
-        p = self.problem
-        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count)
+        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count,
+                               start, self.options.relaxation)
 
     def step(self, s: OTState, measure: bool) -> OTState:
         if self.compiled:
