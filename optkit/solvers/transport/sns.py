@@ -148,7 +148,8 @@ class SinkhornNewtonSparse(_OTSolver):
     complement formed densely (``optkit.kernels.transport.ot_newton_direct``), and
     the defaults left at ``None`` change with it: 2 Sinkhorn iterations, the
     continuation from ``3e-2 * (max C - min C)`` with levels handed on at 0.3, every
-    plan entry kept, a Levenberg-Marquardt ``shift`` of 1e-3 instead of 1e-2. Our departure, measured: with CG, on 30 points at ``reg=1e-3``
+    plan entry kept, a Levenberg-Marquardt ``shift`` of 1e-3 instead of 1e-2. Our
+    departure, measured: with CG, on 30 points at ``reg=1e-3``
     the nearly singular complement of a nearly permutation plan left a linear tail
     (85 iterations); exact steps took 19 (7-26 on the small benchmark's instances,
     against 14-85). A failed factorisation falls back to a Sinkhorn iteration.
