@@ -6,13 +6,18 @@ faster than regot's ``sinkhorn_newton`` when the same call repeats back to back.
 - ``optkit:default``: ``optkit.solve(problem, tol=1e-8)``, the whole call;
 - ``optkit:init``: the default solver's ``init`` alone, which on these sizes makes the whole compiled run (its
   set-up in Python, one kernel call) but neither the run loop nor the plan;
+- ``optkit:kernel``: the compiled run alone: the state and the one kernel call that ``init`` ends with, made by a
+  solver whose set-up ran before (``_compiled_start``);
 - ``optkit:core``: the run loop, options and Result alone: ``optkit.solve`` with a solver of this file that
   makes no arithmetic, its ``ahead`` handing the loop as many rows as the default's run has;
 - ``regot:sinkhorn_newton``: regot's call at the setting the small sweep calibrates (plan marginal error <= 1e-8).
 
-Conditions: ``warm``, the four calls back to back in an order shuffled round by round; ``idle``, the same with a
-3 ms busy wait before each call, during which the machine's other work evicts the caches (the state in which the
-sweep's calls start: each follows a dozen other solvers' calls). The median of ``--repeat`` rounds is reported.
+Conditions: ``warm``, the five calls back to back in an order shuffled round by round; ``idle``, the same with a
+3 ms busy wait before each call, during which the machine's other work evicts the caches; ``peer``, each call
+right after an untimed call of one of the small sweep's other peers on the same instance (POT's and regot's
+methods at their calibrated settings, drawn at random; regot's ``sinkhorn_newton`` is not drawn, so that no call
+follows itself), the state in which most of the sweep's calls start. The median of
+``--repeat`` rounds is reported.
 Run: ``OMP_NUM_THREADS=1 python -m benchmarks.transport_overhead`` (writes ``results/transport_overhead.json``).
 """
 from __future__ import annotations
@@ -65,17 +70,25 @@ def _busy(seconds: float) -> None:
         pass
 
 
-def calls(problem: EntropicOT) -> tuple[dict, int]:
-    """The four timed calls on ``problem`` and the default's iteration count."""
+def calls(problem: EntropicOT) -> tuple[dict, list, int]:
+    """The five timed calls on ``problem``, the small sweep's peer calls (for the ``peer`` condition) and the
+    default's iteration count."""
     res = optkit.solve(problem, tol=1e-8)
     cls = get_solver(res.method)
     opts = cls.Options.build(cls.name, tol=1e-8)
+    set_up = cls(problem, opts)
+    set_up.init(None)
+    if not set_up.compiled:
+        raise ValueError(f"{res.method} does not run compiled on {problem.shape}: no kernel call to time alone")
     replay = type("Replay", (_Replay,), {"rows": res.nit})
-    peer = _calibrate(problem, {"regot:sinkhorn_newton": _runners(problem)["regot:sinkhorn_newton"]}, 3.0)
-    return {"optkit:default": lambda: optkit.solve(problem, tol=1e-8),
-            "optkit:init": lambda: cls(problem, opts).init(None),
-            "optkit:core": lambda: optkit.solve(problem, method=replay, tol=1e-8),
-            "regot:sinkhorn_newton": peer["regot:sinkhorn_newton"][0]}, res.nit
+    peers = _calibrate(problem, {k: v for k, v in _runners(problem).items() if not k.startswith("optkit")}, 3.0)
+    timed = {"optkit:default": lambda: optkit.solve(problem, tol=1e-8),
+             "optkit:init": lambda: cls(problem, opts).init(None),
+             "optkit:kernel": lambda: set_up._compiled_start(None),
+             "optkit:core": lambda: optkit.solve(problem, method=replay, tol=1e-8),
+             "regot:sinkhorn_newton": peers["regot:sinkhorn_newton"][0]}
+    others = [call for name, (call, _) in peers.items() if name != "regot:sinkhorn_newton"]  # none follows itself
+    return timed, others, res.nit
 
 
 def main() -> None:
@@ -84,29 +97,34 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=(30, 50))
     args = parser.parse_args()
     rows: list[dict] = []
-    print("| instance | caches | default (us) | init (us) | core (us) | regot (us) | regot / default | regot / init |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| instance | caches | default (us) | init (us) | kernel (us) | core (us) | regot (us) | regot / default "
+          "| regot / init |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         name = f"clouds n={n} reg=0.01"
-        fns, nit = calls(EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2))
-        for condition, idle in (("warm", 0.0), ("idle", IDLE_S)):
+        fns, peers, nit = calls(EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2))
+        for condition in ("warm", "idle", "peer"):
             times: dict[str, list[float]] = {k: [] for k in fns}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for r in range(args.repeat):
-                    for k in random.Random(r).sample(list(fns), len(fns)):
-                        _busy(idle)
-                        start = time.perf_counter()
+                    draw = random.Random(r)
+                    for k in draw.sample(list(fns), len(fns)):
+                        if condition == "idle":
+                            _busy(IDLE_S)
+                        elif condition == "peer":
+                            draw.choice(peers)()
+                        start = time.process_time()
                         fns[k]()
-                        times[k].append(time.perf_counter() - start)
+                        times[k].append(time.process_time() - start)
             us = {k.split(":")[1]: statistics.median(v) * 1e6 for k, v in times.items()}
             rows.append({"case": name, "caches": condition, "iterations": nit,
                          **{f"{k}_us": round(v, 1) for k, v in us.items()}})
-            print(f"| {name} | {condition} | {us['default']:.0f} | {us['init']:.0f} | {us['core']:.0f} | "
-                  f"{us['sinkhorn_newton']:.0f} | {us['sinkhorn_newton'] / us['default']:.2f} | "
+            print(f"| {name} | {condition} | {us['default']:.0f} | {us['init']:.0f} | {us['kernel']:.0f} | "
+                  f"{us['core']:.0f} | {us['sinkhorn_newton']:.0f} | {us['sinkhorn_newton'] / us['default']:.2f} | "
                   f"{us['sinkhorn_newton'] / us['init']:.2f} |", flush=True)
     print(write("transport_overhead", [], {"rows": rows, "repeat": args.repeat, "idle_s": IDLE_S,
-                                           "note": "median microseconds per call; the table is in docs/transport.md"}))
+                                           "note": "median microseconds of process time per call; the table is in docs/transport.md"}))
 
 
 if __name__ == "__main__":
