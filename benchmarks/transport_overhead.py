@@ -16,8 +16,8 @@ Conditions: ``warm``, the five calls back to back in an order shuffled round by 
 3 ms busy wait before each call, during which the machine's other work evicts the caches; ``peer``, each call
 right after an untimed call of one of the small sweep's other peers on the same instance (POT's and regot's
 methods at their calibrated settings, drawn at random; regot's ``sinkhorn_newton`` is not drawn, so that no call
-follows itself), the state in which most of the sweep's calls start. The median of
-``--repeat`` rounds is reported.
+follows itself), the state in which most of the sweep's calls start. The median of ``--repeat`` rounds is reported,
+in process time, as the sweep's ratios are.
 Run: ``OMP_NUM_THREADS=1 python -m benchmarks.transport_overhead`` (writes ``results/transport_overhead.json``).
 """
 from __future__ import annotations
@@ -123,8 +123,8 @@ def main() -> None:
             print(f"| {name} | {condition} | {us['default']:.0f} | {us['init']:.0f} | {us['kernel']:.0f} | "
                   f"{us['core']:.0f} | {us['sinkhorn_newton']:.0f} | {us['sinkhorn_newton'] / us['default']:.2f} | "
                   f"{us['sinkhorn_newton'] / us['init']:.2f} |", flush=True)
-    print(write("transport_overhead", [], {"rows": rows, "repeat": args.repeat, "idle_s": IDLE_S,
-                                           "note": "median microseconds of process time per call; the table is in docs/transport.md"}))
+    note = "median microseconds of process time per call; the table is in docs/transport.md"
+    print(write("transport_overhead", [], {"rows": rows, "repeat": args.repeat, "idle_s": IDLE_S, "note": note}))
 
 
 if __name__ == "__main__":
