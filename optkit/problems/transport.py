@@ -404,13 +404,13 @@ class EntropicOT(Problem):
                 rows, cols = xp.sum(x, axis=1), xp.sum(x, axis=0)
             fun = float(f @ rows + g @ cols - weight * xp.sum(rows)) if f is not None else self.objective(x)
             err = self.marginal_error(rows=rows, cols=cols)
-        return self.certificate(fun, err, reg)
+        return self.certificate(fun, err, foreign)
 
-    def certificate(self, fun: float, err: float, reg: float | None = None) -> dict[str, float]:
-        """What :meth:`measures` returns for a plan with objective ``fun`` and L1 marginal error ``err`` (made at
-        ``reg``, as there): the last step of :meth:`measures`, for a compiled run that formed and measured its plan
-        in one call (``ot_plan_measures``'s sums, as :meth:`measures` computes them)."""
-        foreign = reg is not None and float(reg) != self.reg
+    def certificate(self, fun: float, err: float, foreign: bool = False) -> dict[str, float]:
+        """What :meth:`measures` returns for a plan with objective ``fun`` and L1 marginal error ``err`` (``foreign``:
+        made at another ``reg`` than the problem's, so no certificate): the last step of :meth:`measures`, for a
+        compiled run that formed and measured its plan in one call (``ot_plan_measures``'s sums, as :meth:`measures`
+        computes them)."""
         if not math.isfinite(err):
             fun = math.nan
         return {"fun": fun, "optimality": math.inf if foreign else err / self.mass, "marginal_error": err}
