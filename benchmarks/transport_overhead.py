@@ -17,7 +17,9 @@ Conditions: ``warm``, the five calls back to back in an order shuffled round by 
 right after an untimed call of one of the small sweep's other peers on the same instance (POT's and regot's
 methods at their calibrated settings, drawn at random; regot's ``sinkhorn_newton`` is not drawn, so that no call
 follows itself), the state in which most of the sweep's calls start. The median of ``--repeat`` rounds is reported,
-in process time, as the sweep's ratios are.
+in process time, as the sweep's ratios are. A second table splits ``peer`` by the call before: the default's and
+regot's ``sinkhorn_newton``'s times right after each of the sweep's solvers (themselves included), over
+``--repeat / 5`` rounds.
 Run: ``OMP_NUM_THREADS=1 python -m benchmarks.transport_overhead`` (writes ``results/transport_overhead.json``).
 """
 from __future__ import annotations
@@ -91,6 +93,26 @@ def calls(problem: EntropicOT) -> tuple[dict, list, int]:
     return timed, others, res.nit
 
 
+def by_predecessor(problem: EntropicOT, repeat: int) -> dict[str, dict[str, float]]:
+    """Per solver of the small sweep (optkit's and the peers', at their calibrated settings), the median process
+    time in microseconds of the default's call and of regot's ``sinkhorn_newton``'s right after one of its
+    calls."""
+    before = {name: call for name, (call, _) in _calibrate(problem, _runners(problem), 3.0).items()}
+    timed = {"default": lambda: optkit.solve(problem, tol=1e-8), "sinkhorn_newton": before["regot:sinkhorn_newton"]}
+    times: dict[tuple[str, str], list[float]] = {(b, k): [] for b in before for k in timed}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in range(repeat):
+            draw = random.Random(r)
+            for b in draw.sample(list(before), len(before)):
+                for k in draw.sample(list(timed), len(timed)):
+                    before[b]()
+                    start = time.process_time()
+                    timed[k]()
+                    times[(b, k)].append(time.process_time() - start)
+    return {b: {k: statistics.median(times[(b, k)]) * 1e6 for k in timed} for b in before}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=300)
@@ -123,8 +145,19 @@ def main() -> None:
             print(f"| {name} | {condition} | {us['default']:.0f} | {us['init']:.0f} | {us['kernel']:.0f} | "
                   f"{us['core']:.0f} | {us['sinkhorn_newton']:.0f} | {us['sinkhorn_newton'] / us['default']:.2f} | "
                   f"{us['sinkhorn_newton'] / us['init']:.2f} |", flush=True)
-    note = "median microseconds of process time per call; the table is in docs/transport.md"
-    print(write("transport_overhead", [], {"rows": rows, "repeat": args.repeat, "idle_s": IDLE_S, "note": note}))
+    after: list[dict] = []
+    print("\n| instance | call before | default (us) | regot (us) | regot / default |\n|---|---|---|---|---|")
+    for n in args.sizes:
+        name = f"clouds n={n} reg=0.01"
+        split = by_predecessor(EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2),
+                               max(1, args.repeat // 5))
+        for b, us in split.items():
+            after.append({"case": name, "before": b, **{f"{k}_us": round(v, 1) for k, v in us.items()}})
+            print(f"| {name} | {b} | {us['default']:.0f} | {us['sinkhorn_newton']:.0f} | "
+                  f"{us['sinkhorn_newton'] / us['default']:.2f} |", flush=True)
+    note = "median microseconds of process time per call; the tables are in docs/transport.md"
+    print(write("transport_overhead", [], {"rows": rows, "after": after, "repeat": args.repeat, "idle_s": IDLE_S,
+                                           "note": note}))
 
 
 if __name__ == "__main__":
