@@ -394,7 +394,8 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
     if relax:
         ist[RELAX] = 1
         _adapt(fst, ist, err)
-    return _write_row(f, g, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, 0)
+    # np.int64(0): a literal 0 compiled a second copy of _write_row, which every run also ran (4 KB of machine code)
+    return _write_row(f, g, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, np.int64(0))
 
 
 @numba.njit(cache=True)
