@@ -29,6 +29,7 @@ import random
 import statistics
 import time
 import warnings
+from typing import Any
 
 import optkit
 from optkit.datasets.transport import uniform_clouds
@@ -72,9 +73,14 @@ def _busy(seconds: float) -> None:
         pass
 
 
-def calls(problem: EntropicOT) -> tuple[dict, list, int]:
-    """The five timed calls on ``problem``, the small sweep's peer calls (for the ``peer`` condition) and the
-    default's iteration count."""
+def calibrated(problem: EntropicOT) -> dict[str, Any]:
+    """The small sweep's solvers on ``problem`` (optkit's and the peers'), each call at its calibrated setting."""
+    return {name: call for name, (call, _) in _calibrate(problem, _runners(problem), 3.0).items()}
+
+
+def calls(problem: EntropicOT, solvers: dict[str, Any]) -> tuple[dict, list, int]:
+    """The five timed calls on ``problem``, the small sweep's peer calls among ``solvers`` (:func:`calibrated`; for
+    the ``peer`` condition) and the default's iteration count."""
     res = optkit.solve(problem, tol=1e-8)
     cls = get_solver(res.method)
     opts = cls.Options.build(cls.name, tol=1e-8)
@@ -83,21 +89,19 @@ def calls(problem: EntropicOT) -> tuple[dict, list, int]:
     if not set_up.compiled:
         raise ValueError(f"{res.method} does not run compiled on {problem.shape}: no kernel call to time alone")
     replay = type("Replay", (_Replay,), {"rows": res.nit})
-    peers = _calibrate(problem, {k: v for k, v in _runners(problem).items() if not k.startswith("optkit")}, 3.0)
     timed = {"optkit:default": lambda: optkit.solve(problem, tol=1e-8),
              "optkit:init": lambda: cls(problem, opts).init(None),
              "optkit:kernel": lambda: set_up._compiled_start(None),
              "optkit:core": lambda: optkit.solve(problem, method=replay, tol=1e-8),
-             "regot:sinkhorn_newton": peers["regot:sinkhorn_newton"][0]}
-    others = [call for name, (call, _) in peers.items() if name != "regot:sinkhorn_newton"]  # none follows itself
+             "regot:sinkhorn_newton": solvers["regot:sinkhorn_newton"]}
+    others = [call for name, call in solvers.items()  # the peers but regot's Newton, which none follows itself
+              if not name.startswith("optkit") and name != "regot:sinkhorn_newton"]
     return timed, others, res.nit
 
 
-def by_predecessor(problem: EntropicOT, repeat: int) -> dict[str, dict[str, float]]:
-    """Per solver of the small sweep (optkit's and the peers', at their calibrated settings), the median process
-    time in microseconds of the default's call and of regot's ``sinkhorn_newton``'s right after one of its
-    calls."""
-    before = {name: call for name, (call, _) in _calibrate(problem, _runners(problem), 3.0).items()}
+def by_predecessor(problem: EntropicOT, before: dict[str, Any], repeat: int) -> dict[str, dict[str, float]]:
+    """Per solver of ``before`` (:func:`calibrated`), the median process time in microseconds of the default's call
+    and of regot's ``sinkhorn_newton``'s right after one of its calls."""
     timed = {"default": lambda: optkit.solve(problem, tol=1e-8), "sinkhorn_newton": before["regot:sinkhorn_newton"]}
     times: dict[tuple[str, str], list[float]] = {(b, k): [] for b in before for k in timed}
     with warnings.catch_warnings():
@@ -122,9 +126,11 @@ def main() -> None:
     print("| instance | caches | default (us) | init (us) | kernel (us) | core (us) | regot (us) | regot / default "
           "| regot / init |")
     print("|---|---|---|---|---|---|---|---|---|")
+    problems = {n: EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2) for n in args.sizes}
+    solvers = {n: calibrated(p) for n, p in problems.items()}
     for n in args.sizes:
         name = f"clouds n={n} reg=0.01"
-        fns, peers, nit = calls(EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2))
+        fns, peers, nit = calls(problems[n], solvers[n])
         for condition in ("warm", "idle", "peer"):
             times: dict[str, list[float]] = {k: [] for k in fns}
             with warnings.catch_warnings():
@@ -149,8 +155,7 @@ def main() -> None:
     print("\n| instance | call before | default (us) | regot (us) | regot / default |\n|---|---|---|---|---|")
     for n in args.sizes:
         name = f"clouds n={n} reg=0.01"
-        split = by_predecessor(EntropicOT.from_point_clouds(*uniform_clouds(n, seed=0), reg=1e-2),
-                               max(1, args.repeat // 5))
+        split = by_predecessor(problems[n], solvers[n], max(1, args.repeat // 5))
         for b, us in split.items():
             after.append({"case": name, "before": b, **{f"{k}_us": round(v, 1) for k, v in us.items()}})
             print(f"| {name} | {b} | {us['default']:.0f} | {us['sinkhorn_newton']:.0f} | "

@@ -290,7 +290,7 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     else:
         indptr, indices, data = gibbs_sparse_serial(C, f, g, reg, log_thr, counts)
         ist[NNZ] = data.size
-        x, y, it = newton_cg_serial(indptr, indices, data, rs, cs, ga, gb[:m1].copy(), rtol, cg_max, 1)
+        x, y, it = newton_cg_serial(indptr, indices, data, rs, cs, ga, gb[:m1], rtol, cg_max, 1)
         ist[CG] += it
     df, dg = np.empty(n), np.empty(m)
     for i in range(n):

@@ -211,9 +211,9 @@ class SinkhornNewtonSparse(_OTSolver):
         self.levels = levels[::-1]          # decreasing; the last is the problem's reg
         # entries below exp(cutoff) carry < 1e-3 tol of the mass in all: left out of the marginals
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
-        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
         self.compiled = ot_run_compiled(p.C)
+        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
         log_thr = p.log_weights()[0] + math.log(sparsity)
         # (NumPy's own maximum on the compiled path: the wrapped clip costs 15 us, a tenth of a small run's set-up)
         self.log_thr = (np.maximum(log_thr, self.cutoff + 1.0) if self.compiled
@@ -222,8 +222,8 @@ class SinkhornNewtonSparse(_OTSolver):
             self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=self.shift, armijo=o.armijo,
                                 level_tol=self.level_tol)
             self._levels = np.asarray(self.levels, dtype=np.float64)
-        if self.compiled and self.sinkhorn_iters > 0:
-            return self._compiled_start(x0)
+            if self.sinkhorn_iters > 0:
+                return self._compiled_start(x0)
         # the step path's Sinkhorn half-steps (a compiled run makes its own: 2.2-3.9 us a solve saved)
         self.engine = SinkhornEngine(p, reg=self.levels[0])
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
