@@ -60,11 +60,19 @@ def is_cupy(xp: ModuleType) -> bool:
 
 def backend_name(xp: ModuleType) -> str:
     """Short name of a namespace: ``"numpy"``, ``"cupy"``, ``"array_api_strict"``, ..."""
-    if is_numpy(xp):
-        return "numpy"
-    if is_cupy(xp):
-        return "cupy"
-    return xp.__name__.split(".")[-1] if xp.__name__.startswith("array_api_compat") else xp.__name__
+    name = _NAMES.get(xp)  # (kept per namespace: every Result asks)
+    if name is None:
+        if is_numpy(xp):
+            name = "numpy"
+        elif is_cupy(xp):
+            name = "cupy"
+        else:
+            name = xp.__name__.split(".")[-1] if xp.__name__.startswith("array_api_compat") else xp.__name__
+        _NAMES[xp] = name
+    return name
+
+
+_NAMES: dict[ModuleType, str] = {}
 
 
 def namespace_by_name(name: str) -> ModuleType:

@@ -95,7 +95,12 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
     """
     every, cap, tol = options.check_every, options.max_iter, options.tol
     fun, opt = ahead.fun, ahead.optimality
+    # the history's columns made in the scan, not by comprehensions after it (each its own function: with cold
+    # caches, microseconds of a 30 x 30 transport solve)
     taken: list[int] = []
+    nits: list[int] = []
+    funs: list[float] = []
+    opts: list[float] = []
     best_row, best_opt = -1, math.inf if best is None else best.optimality
     status = None
     for i in range(min(len(fun), cap - nit)):
@@ -106,6 +111,9 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
         if not (math.isfinite(f) and not math.isnan(o)):
             break
         taken.append(i)
+        nits.append(it)
+        funs.append(f)
+        opts.append(o)
         if o <= best_opt:
             best_row, best_opt = i, o
         if o <= tol:
@@ -116,8 +124,10 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
             break
     if not taken:
         return None
-    log([nit + 1 + i for i in taken], [fun[i] for i in taken], [opt[i] for i in taken],
-        {k: [v[i] for i in taken] for k, v in ahead.measures.items()})
+    measures = {}
+    for k, v in ahead.measures.items():
+        measures[k] = [v[i] for i in taken]
+    log(nits, funs, opts, measures)
     last = taken[-1]
     if best_row not in (-1, last):
         best = ahead.at(best_row)[1]
@@ -140,18 +150,9 @@ def _copy(x: Any) -> Any:
     return _map_blocks(lambda a: get_namespace(a).asarray(a, copy=True), x)
 
 
-def _thread_limits(threads: int | None) -> contextlib.AbstractContextManager:
-    """Limit Numba's and BLAS's threads to ``threads`` for the duration (nothing when ``None``)."""
-    return _NO_LIMITS if threads is None else _limited_threads(threads)
-
-
-# a run's two context managers (this and _CtrlCWatch) took 4.2-6.7 us as generators' context managers, 2.2-3.7 as
-# a shared nullcontext and a class (over the machine's phases)
-_NO_LIMITS = contextlib.nullcontext()
-
-
 @contextlib.contextmanager
 def _limited_threads(threads: int):
+    """Limit Numba's and BLAS's threads to ``threads`` for the duration (a run with the ``threads`` option)."""
     import numba  # noqa: PLC0415
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
@@ -219,27 +220,28 @@ class _CtrlCWatch:
     ``KeyboardInterrupt`` it raises ends the run as before. A run inside a run (a solver that
     solves subproblems) shares the outer run's flag. Elsewhere the flag it gives is never set.
 
-    A class, not a generator's context manager: see ``_NO_LIMITS``.
+    A class, not a generator's context manager (4.2-6.7 us a run, against 2.2-3.7 with the thread limits'
+    shared ``nullcontext`` of the time, over the machine's phases).
     """
 
     __slots__ = ("replaced",)
 
     def __enter__(self) -> _CtrlC:
         self.replaced = None
-        if threading.current_thread() is not threading.main_thread():
-            return _CtrlC()
         # `_signal` directly: `signal.getsignal` and `signal.signal` map every handler through an enum lookup that
         # raises and catches ValueError for a Python handler; a run paid 29 us for it (1.6 us this way), a fifth of
         # a small transport problem's whole solve
         current = _signal.getsignal(signal.SIGINT)
-        if isinstance(getattr(current, "__self__", None), _CtrlC):
-            return current.__self__
-        if current is not signal.default_int_handler:
-            return _CtrlC()
-        flag = _CtrlC()
-        _signal.signal(signal.SIGINT, flag.handler)
-        self.replaced = current
-        return flag
+        if current is signal.default_int_handler:
+            flag = _CtrlC()
+            try:  # (which thread this is, asked only when it matters: two Python calls, 4 us with cold caches)
+                _signal.signal(signal.SIGINT, flag.handler)
+            except ValueError:  # not the main thread, which alone receives signals: a flag never set
+                return flag
+            self.replaced = current
+            return flag
+        shared = isinstance(getattr(current, "__self__", None), _CtrlC)  # a run inside a run
+        return current.__self__ if shared and threading.current_thread() is threading.main_thread() else _CtrlC()
 
     def __exit__(self, *exc_info: Any) -> None:
         if self.replaced is not None:
@@ -276,5 +278,9 @@ def _no_start(solver: Solver, x0: Any, exc: BaseException, elapsed: float) -> Re
                   backend=backend_name(solver.xp), optimality=math.inf, history={}, info={"error": exc})
 
 
-def _as_host_array(values: list[float]) -> Any:
-    return np.asarray(values, dtype=float)
+def _host_columns(history: dict[str, list[float]]) -> dict[str, Any]:
+    """The run's history columns as NumPy float arrays (in place: a loop, not a comprehension calling a helper per
+    column, which cost microseconds a run with cold caches)."""
+    for k, v in history.items():
+        history[k] = np.asarray(v, dtype=float)
+    return history

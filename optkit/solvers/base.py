@@ -21,8 +21,8 @@ import numpy as np
 from .._result import MeasureAttributes, Result, Status
 from ..backend import backend_name
 from ._domains import _coerce
-from ._run_support import (_NUMERICAL, Ahead, _as_host_array, _copy, _CtrlCWatch, _finite, _in_float64, _interrupted,
-                           _no_start, _Stall, _take_ahead, _thread_limits, _tolerance_floor)
+from ._run_support import (_NUMERICAL, Ahead, _copy, _CtrlCWatch, _finite, _host_columns, _in_float64, _interrupted,
+                           _limited_threads, _no_start, _Stall, _take_ahead, _tolerance_floor)
 from ._table import Table
 
 __all__ = ["Options", "OptionInfo", "Solver", "Check", "Snapshot", "Ahead", "option", "run", "make_rng",
@@ -435,8 +435,12 @@ def run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ver
     -------
     Result
     """
-    with _thread_limits(solver.options.threads), _CtrlCWatch() as ctrl_c:
-        return _run(solver, x0, callback, verbose, ctrl_c)
+    threads = solver.options.threads
+    with _CtrlCWatch() as ctrl_c:
+        if threads is None:  # (no second context manager: on a 30 x 30 transport solve each call counts)
+            return _run(solver, x0, callback, verbose, ctrl_c)
+        with _limited_threads(threads):
+            return _run(solver, x0, callback, verbose, ctrl_c)
 
 
 def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, verbose: bool, ctrl_c: Any) -> Result:
@@ -581,8 +585,8 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
         method=solver.name,
         backend=backend_name(solver.xp),
         optimality=final.optimality,
-        measures=dict(final.measures),
+        measures=final.measures,  # (Result copies it)
         dual=final.dual,
-        history={k: _as_host_array(v) for k, v in history.items()},
+        history=_host_columns(history),
         info=info,
     )

@@ -43,6 +43,9 @@ SINKHORN_RUN_MAX_SIZE = 1 << 14
 #: reg 1e-3 (5.5 ms against CG's 4.2: 15 iterations against 24, but each 250 us against 130).
 DIRECT_MAX_SIZE = 1 << 12
 DIRECT_DENSE_MAX_SIZE = 1 << 14
+#: The names of a compiled run's integer state ``RunState.ist``, in order (the kernels index it by them).
+RUN_COUNTERS = ("stage", "sinkhorn", "level", "ktu_valid", "newton", "cg", "backtracks", "fallbacks", "nnz",
+                "absorptions", "log_steps", "nit", "relax", "rated")
 
 
 class SparsePlan(NamedTuple):
@@ -268,7 +271,7 @@ def ot_run_state(n: int, m: int, g: Any) -> RunState:
     """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
     makes it from the potential ``g``, a copy of which it holds)."""
     e = np.empty
-    ist = np.zeros(_compiled("_jit_sns").N_STATE, dtype=np.int64)
+    ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
     return RunState(ist, e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
                     e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
 

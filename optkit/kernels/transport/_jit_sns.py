@@ -24,14 +24,14 @@ import math
 import numba
 import numpy as np
 
-from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
+from . import NEWTON_NOISE as _NOISE, RUN_COUNTERS, SCALING_LIMIT as _BIG  # the step path's constants
 from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
                    newton_direct_dense, plan_measures, softmin_rows_serial)
 
-# integer state ``ist``: what changes during a run besides the arrays
+# integer state ``ist``: what changes during a run besides the arrays (named by RUN_COUNTERS)
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
- RATED) = range(14)
-N_STATE = 14
+ RATED) = range(len(RUN_COUNTERS))
+N_STATE = len(RUN_COUNTERS)
 # float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
 # fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
 _REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's

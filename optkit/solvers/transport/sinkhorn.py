@@ -16,7 +16,8 @@ import numpy as np
 
 from ..._registry import register
 from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_factored,
-                                  ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel, ot_sinkhorn_run,
+                                  RUN_COUNTERS, ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel,
+                                  ot_sinkhorn_run,
                                   ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Ahead, Check, Options, Solver, option
@@ -26,9 +27,6 @@ __all__ = ["Sinkhorn"]
 _BIG = SCALING_LIMIT  # scalings beyond [1/_BIG, _BIG] are absorbed into the potentials
 _RATE_EVERY = 10  # iterations between the marginal errors the over-relaxation weight is read from
 _CHUNK_WORK = 1 << 21  # cost entries x iterations per call of a compiled run (bounds the time to a Ctrl-C)
-# the compiled runs' integer state, in the kernels' order (optkit/kernels/transport/_jit_sns.py)
-_IST = ("stage", "sinkhorn", "level", "ktu_valid", "newton", "cg", "backtracks", "fallbacks", "nnz", "absorptions",
-        "log_steps", "nit", "relax", "rated")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,10 +232,10 @@ class CompiledRun:
 
 def kernel_state(s: OTState, n: int, m: int) -> RunState:
     """A compiled run's state from a kernel-domain :class:`OTState` (copies)."""
-    ist = np.zeros(len(_IST), dtype=np.int64)
+    ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
     for name, value in (("sinkhorn", s.k), ("absorptions", s.absorptions), ("log_steps", s.log_steps),
                         ("ktu_valid", s.Ktu is not None), ("relax", s.relax), ("rated", s.rated)):
-        ist[_IST.index(name)] = int(value)
+        ist[RUN_COUNTERS.index(name)] = int(value)
     fst = np.array([s.omega, -1.0, 0.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1]), 0.0])
     copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
     Ktu = copy(s.Ktu) if s.Ktu is not None else np.empty(m)
@@ -305,14 +303,17 @@ class _OTSolver(Solver):
         if not rows:
             return None
         mass, reg = self.problem.mass, self.problem.reg
-        errors = [r[1] for r in rows]
+        funs, optimalities, errors = [], [], []
+        for fun, err, at_reg, _ in rows:  # (a loop, not three comprehensions: each is a function call, cold caches)
+            funs.append(fun)
+            optimalities.append(err / mass if at_reg == reg else math.inf)
+            errors.append(err)
 
         def at(i: int) -> tuple[CompiledRun, Check]:
             state = CompiledRun(s.arrays, s.trace, s.base, s.pos + 1 + i)
             return state, self._replayed(state)
 
-        return Ahead([r[0] for r in rows], [e / mass if r[2] == reg else math.inf for e, r in zip(errors, rows)],
-                     {"marginal_error": errors}, at)
+        return Ahead(funs, optimalities, {"marginal_error": errors}, at)
 
     def _plan_reference(self, s: CompiledRun) -> Any:
         """The reference kernel through which the plan of a replayed iterate is formed (see ``finalize``), or None."""
@@ -321,7 +322,7 @@ class _OTSolver(Solver):
     def _counters(self, s: CompiledRun) -> dict[str, Any]:
         """The replayed iterate's integer state by name, and its over-relaxation weight as ``omega``."""
         k = s.pos - s.base - 1
-        counters = dict(zip(_IST, s.trace.ist[k].tolist()))
+        counters = dict(zip(RUN_COUNTERS, s.trace.ist[k].tolist()))
         counters["omega"] = float(s.trace.out[k, 3])
         return counters
 

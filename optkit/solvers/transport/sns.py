@@ -15,12 +15,12 @@ from typing import Any, NamedTuple
 from ..._registry import register
 import numpy as np
 
-from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, NEWTON_NOISE, RunState, RunTrace,
-                                  ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_newton_direct, ot_run_compiled,
-                                  ot_sns_run, ot_softmin_rows)
+from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, NEWTON_NOISE, RUN_COUNTERS, RunState,
+                                  RunTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_newton_direct,
+                                  ot_run_compiled, ot_sns_run, ot_softmin_rows)
 from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
-from .sinkhorn import _IST, CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
+from .sinkhorn import CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
 
 __all__ = ["SinkhornNewtonSparse"]
 
@@ -366,9 +366,9 @@ class SinkhornNewtonSparse(_OTSolver):
         n, m = self.problem.shape
         if isinstance(s, OTState):
             return kernel_state(s, n, m)
-        ist = np.zeros(len(_IST), dtype=np.int64)
-        ist[_IST.index("stage")], ist[_IST.index("sinkhorn")] = 1, s.sinkhorn
-        ist[_IST.index("level")] = self.levels.index(s.reg)
+        ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
+        ist[RUN_COUNTERS.index("stage")], ist[RUN_COUNTERS.index("sinkhorn")] = 1, s.sinkhorn
+        ist[RUN_COUNTERS.index("level")] = self.levels.index(s.reg)
         copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
         return RunState(ist, np.array([1.0, -1.0, 0.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
                         np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
