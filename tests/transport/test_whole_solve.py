@@ -183,4 +183,4 @@ def test_only_small_float64_numpy_costs_run_compiled():
     assert not kernels.ot_run_compiled(np.zeros((1, kernels.OT_RUN_MAX_SIZE + 1)))
     assert not kernels.ot_run_compiled(np.zeros((1, kernels.SINKHORN_RUN_MAX_SIZE + 1)), kernels.SINKHORN_RUN_MAX_SIZE)
     with pytest.raises(ValueError, match="NumPy float64"):
-        kernels.ot_sns_run(C.astype(np.float32), *([None] * 10), 1)
+        kernels.ot_sns_run(C.astype(np.float32), *([None] * 7), 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import importlib
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -17,7 +18,7 @@ __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
            "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
            "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored",
-           "ot_plan_measures"]
+           "ot_plan_measures", "ot_run_constants", "RUN_COUNTERS"]
 
 #: Scalings beyond ``[1/SCALING_LIMIT, SCALING_LIMIT]`` are absorbed into the potentials, on the step path
 #: and in the compiled runs alike (one constant, so that the two take the same iterations).
@@ -286,28 +287,36 @@ def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tu
     return k.gibbs_plan(C, f, g, float(reg), float(cutoff), K, f0, g0, float(fst[3]))
 
 
-def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, levels: Any, log_threshold: Any, prm: Any,
-               cfg: Any, state: RunState, count: int, start: bool = False) -> RunTrace:
+def ot_run_constants(tol: float, cutoff: float, mass: float, levels: Any, check_every: int, max_iter: int, *,
+                     switch_tol: float = 0.0, cg_tol: float = 0.0, shift: float = 0.0, armijo: float = 0.0,
+                     level_tol: float = 0.0, sinkhorn_iters: int = 0, max_backtracks: int = 0, cg_max_iter: int = 0,
+                     direct: bool = False, sparsity: float = 1.0) -> Any:
+    """The constants of a compiled run, in the one float64 array :func:`ot_sns_run` and :func:`ot_sinkhorn_run` take:
+    ``(tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)``, then ``(sinkhorn_iters, max_backtracks,
+    cg_max_iter, check_every, max_iter, direct)`` (``direct``: Newton systems solved by :func:`ot_newton_direct`, not
+    CG), ``log(sparsity)`` (the Newton matrix keeps the entries with exponent at least
+    ``max(log a_i + log sparsity, cutoff + 1)``), then the continuation's regs ``levels`` (decreasing, the problem's
+    last; Sinkhorn: the problem's reg alone). One array, not three and the thresholds: each NumPy array made
+    before a call cost microseconds of a 30 x 30 solve."""
+    return np.array([tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass, sinkhorn_iters, max_backtracks,
+                     cg_max_iter, check_every, max_iter, direct, math.log(sparsity), *levels], dtype=np.float64)
+
+
+def ot_sns_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, consts: Any, state: RunState, count: int,
+               start: bool = False) -> RunTrace:
     """Advance a compiled SNS run by at most ``count`` iterations (fewer when it certifies); returns their trace.
 
     With ``start`` the state (from :func:`ot_run_state`) is first made from its ``g``: the exact f-update and
     its kernel at the first level's reg, the first check's iterate, which is the trace's first row (iteration
-    0; the iterations follow).
-
-    ``prm = (tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass)`` and
-    ``cfg = (sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)`` are the run's constants
-    (``direct``: 1 for Newton systems solved by :func:`ot_newton_direct`, 0 for CG),
-    ``levels`` the continuation's regs (decreasing, the problem's last). Only where
+    0; the iterations follow). ``consts`` are the run's constants (:func:`ot_run_constants`). Only where
     :func:`ot_run_compiled` holds; its twin is the step path (see that function).
     """
-    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, levels, log_threshold, prm, cfg), state, count + start,
-                (bool(start),))
+    return _run("sns_run", C, (CT, a, b, ln_a, ln_b, consts), state, count + start, (bool(start),))
 
 
-def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, reg: float, prm: Any, cfg: Any,
-                    state: RunState, count: int, start: bool = False, relax: bool = False) -> RunTrace:
-    """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run`
-    (``prm[0]`` is ``tol``, ``prm[7]`` the mass, ``cfg[3]``, ``cfg[4]`` are ``check_every``, ``max_iter``;
-    ``relax``: the start takes the over-relaxation's first rate reading)."""
-    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, float(reg), prm, cfg), state, count + start,
-                (bool(start), bool(relax)))
+def ot_sinkhorn_run(C: Any, CT: Any, a: Any, b: Any, ln_a: Any, ln_b: Any, consts: Any, state: RunState, count: int,
+                    start: bool = False, relax: bool = False) -> RunTrace:
+    """Advance a compiled kernel-domain Sinkhorn run by at most ``count`` iterations; as :func:`ot_sns_run` (of the
+    constants only ``tol``, ``cutoff``, ``mass``, ``check_every``, ``max_iter`` and the one level, the problem's reg,
+    count; ``relax``: the start takes the over-relaxation's first rate reading)."""
+    return _run("sinkhorn_run", C, (CT, a, b, ln_a, ln_b, consts), state, count + start, (bool(start), bool(relax)))

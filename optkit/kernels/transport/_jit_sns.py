@@ -36,8 +36,9 @@ N_STATE = len(RUN_COUNTERS)
 # fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
 _REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's
 _UNCLIPPED = math.exp(300.0 - 2.0 * _REF_SPAN)  # a reference kernel's entries must stay below (gibbs clips at e^300)
-# ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
+# ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
+# a run's constants ``consts``: prm, cfg (as floats), log(sparsity), then the levels (see _constants)
 
 
 @numba.njit(cache=True)
@@ -399,8 +400,17 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
 
 
 @numba.njit(cache=True)
-def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
-            counts, f0, g0, count, start):  # pragma: no cover  (compiled)
+def _constants(consts, ln_a):  # pragma: no cover  (compiled)
+    """``prm, cfg, levels`` and the Newton matrix's per-row thresholds ``max(log a + log sparsity, cutoff + 1)`` from
+    a run's constants, one array (each array a call passes costs its caller an allocation: microseconds a call)."""
+    prm = consts[:8]
+    log_thr = np.maximum(ln_a + consts[14], prm[6] + 1.0)
+    return prm, consts[8:14].astype(np.int64), consts[15:], log_thr
+
+
+@numba.njit(cache=True)
+def sns_run(C, CT, a, b, ln_a, ln_b, consts, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0, count,
+            start):  # pragma: no cover  (compiled)
     """Advance the SNS state by at most ``count`` iterations; returns their trace and, when the last one is
     certified, its plan (:func:`_traced`).
 
@@ -416,6 +426,7 @@ def sns_run(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, 
     stops early after an iteration the run loop checks (``check_every``, ``max_iter``) whose
     relative marginal error at the problem's ``reg`` is <= ``tol``, or is not a number.
     """
+    prm, cfg, levels, log_thr = _constants(consts, ln_a)
     F, G, out, out_ist = _trace(count, f.size, g.size)
     # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
     # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
@@ -558,14 +569,16 @@ def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def sinkhorn_run(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts,
-                 f0, g0, count, start, relax):  # pragma: no cover  (compiled)
+def sinkhorn_run(C, CT, a, b, ln_a, ln_b, consts, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0, count,
+                 start, relax):  # pragma: no cover  (compiled)
     """Advance a kernel-domain Sinkhorn run by at most ``count`` iterations; returns as :func:`sns_run`.
 
     The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
     (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record, the
     early stop and the plan of a certified last row (exact exponentials) are the same.
     """
+    prm, cfg, levels, _ = _constants(consts, ln_a)
+    reg = levels[0]
     F, G, out, out_ist = _trace(count, f.size, g.size)
     done = _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
                              F, G, out, out_ist, start, relax)

@@ -15,10 +15,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._registry import register
-from ...kernels.transport import (SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs, ot_gibbs_factored,
-                                  RUN_COUNTERS, ot_gibbs_init, ot_run_compiled, ot_run_state, ot_scale_kernel,
-                                  ot_sinkhorn_run,
-                                  ot_softmin_rows)
+from ...kernels.transport import (RUN_COUNTERS, SCALING_LIMIT, SINKHORN_RUN_MAX_SIZE, RunState, RunTrace, ot_gibbs,
+                                  ot_gibbs_factored, ot_gibbs_init, ot_run_compiled, ot_run_constants, ot_run_state,
+                                  ot_scale_kernel, ot_sinkhorn_run, ot_softmin_rows)
 from ...problems.transport import EntropicOT
 from ..base import Ahead, Check, Options, Solver, option
 
@@ -326,19 +325,6 @@ class _OTSolver(Solver):
         counters["omega"] = float(s.trace.out[k, 3])
         return counters
 
-    def _run_constants(self, **prm: float) -> None:
-        """Set, in ``init``, the constants every call of a compiled run passes: ``log a``, ``log b``, and the
-        float and integer parameter vectors (``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass;
-        ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct)."""
-        p, o = self.problem, self.options
-        self._ln = p.log_weights()
-        g = prm.get
-        self._prm = np.array([o.tol, g("switch_tol", 0.0), g("cg_tol", 0.0), g("shift", 0.0), g("armijo", 0.0),
-                              g("level_tol", 0.0), self.cutoff, p.mass], dtype=np.float64)
-        self._cfg = np.array([getattr(self, "sinkhorn_iters", 0), getattr(o, "max_backtracks", 0),
-                              getattr(o, "cg_max_iter", 0), o.check_every, o.max_iter, getattr(self, "direct", False)],
-                             dtype=np.int64)
-
     def finalize(self, check: Check) -> Check:
         """Form the plan of a check's :class:`PlanFactors` and measure it (one pass over ``C``)."""
         x = check.x
@@ -433,8 +419,10 @@ class Sinkhorn(_OTSolver):
         self.kernel = self.options.domain in ("auto", "kernel")
         # small NumPy float64 problems run the kernel-domain iterations compiled (see _OTSolver)
         self.compiled = self.kernel and ot_run_compiled(self.problem.C, SINKHORN_RUN_MAX_SIZE)
-        if self.compiled:
-            self._run_constants()
+        if self.compiled:  # the constants every call of the run passes: log a, log b and ot_run_constants
+            p, o = self.problem, self.options
+            self._ln = p.log_weights()
+            self._consts = ot_run_constants(o.tol, self.cutoff, p.mass, (p.reg,), o.check_every, o.max_iter)
             return self._compiled_start(x0)
         s = self.engine.start(x0, self.kernel)
         s.relax = self.kernel and self.options.relaxation
@@ -447,8 +435,8 @@ class Sinkhorn(_OTSolver):
 
     def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
-        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, p.reg, self._prm, self._cfg, state, count,
-                               start, self.options.relaxation)
+        return ot_sinkhorn_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._consts, state, count, start,
+                               self.options.relaxation)
 
     def step(self, s: OTState, measure: bool) -> OTState:
         if self.compiled:

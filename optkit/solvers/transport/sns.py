@@ -17,7 +17,7 @@ import numpy as np
 
 from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, NEWTON_NOISE, RUN_COUNTERS, RunState,
                                   RunTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_newton_direct,
-                                  ot_run_compiled, ot_sns_run, ot_softmin_rows)
+                                  ot_run_compiled, ot_run_constants, ot_sns_run, ot_softmin_rows)
 from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
 from .sinkhorn import CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
@@ -213,17 +213,17 @@ class SinkhornNewtonSparse(_OTSolver):
         self.cutoff = math.log(1e-3 * min(o.tol, 1e-6) * p.mass / (n * m))
         # small NumPy float64 problems run their iterations compiled, many per call (see _compiled_step)
         self.compiled = ot_run_compiled(p.C)
-        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
-        log_thr = p.log_weights()[0] + math.log(sparsity)
-        # (NumPy's own maximum on the compiled path: the wrapped clip costs 15 us, a tenth of a small run's set-up)
-        self.log_thr = (np.maximum(log_thr, self.cutoff + 1.0) if self.compiled
-                        else xp.clip(log_thr, min=self.cutoff + 1.0))
-        if self.compiled:
-            self._run_constants(switch_tol=o.switch_tol, cg_tol=o.cg_tol, shift=self.shift, armijo=o.armijo,
-                                level_tol=self.level_tol)
-            self._levels = np.asarray(self.levels, dtype=np.float64)
+        if self.compiled:  # (the kernel makes the thresholds below from sparsity)
+            self._ln = p.log_weights()
+            self._consts = ot_run_constants(
+                o.tol, self.cutoff, p.mass, self.levels, o.check_every, o.max_iter, switch_tol=o.switch_tol,
+                cg_tol=o.cg_tol, shift=self.shift, armijo=o.armijo, level_tol=self.level_tol,
+                sinkhorn_iters=self.sinkhorn_iters, max_backtracks=o.max_backtracks, cg_max_iter=o.cg_max_iter,
+                direct=self.direct, sparsity=sparsity)
             if self.sinkhorn_iters > 0:
                 return self._compiled_start(x0)
+        # kept entries of the Newton matrix: P_ij >= sparsity * a_i (and above the cutoff)
+        self.log_thr = xp.clip(p.log_weights()[0] + math.log(sparsity), min=self.cutoff + 1.0)
         # the step path's Sinkhorn half-steps (a compiled run makes its own: 2.2-3.9 us a solve saved)
         self.engine = SinkhornEngine(p, reg=self.levels[0])
         s = self.engine.start(x0, kernel=self.sinkhorn_iters > 0)
@@ -380,5 +380,4 @@ class SinkhornNewtonSparse(_OTSolver):
 
     def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
-        return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._levels, self.log_thr, self._prm,
-                          self._cfg, state, count, start)
+        return ot_sns_run(p.C, p.cost_transposed(), p.a, p.b, *self._ln, self._consts, state, count, start)
