@@ -16,7 +16,7 @@ from . import _twin as twin
 
 __all__ = ["ot_softmin_rows", "ot_gibbs", "ot_gibbs_marginals", "ot_gibbs_sparse", "ot_newton_cg", "SparsePlan",
            "ot_gibbs_init", "ot_scale_kernel", "ot_newton_direct", "DIRECT_MAX_SIZE", "SCALING_LIMIT", "NEWTON_NOISE",
-           "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState",
+           "DIRECT_DENSE_MAX_SIZE", "ot_run_compiled", "ot_sns_run", "ot_sinkhorn_run", "RunState", "RunArrays",
            "RunTrace", "OT_RUN_MAX_SIZE", "SINKHORN_RUN_MAX_SIZE", "ot_run_state", "ot_gibbs_factored",
            "ot_plan_measures", "ot_run_constants", "RUN_COUNTERS"]
 
@@ -44,9 +44,10 @@ SINKHORN_RUN_MAX_SIZE = 1 << 14
 #: reg 1e-3 (5.5 ms against CG's 4.2: 15 iterations against 24, but each 250 us against 130).
 DIRECT_MAX_SIZE = 1 << 12
 DIRECT_DENSE_MAX_SIZE = 1 << 14
-#: The names of a compiled run's integer state ``RunState.ist``, in order (the kernels index it by them).
+#: The names of a compiled run's integer state ``RunArrays.ist``, in order (the kernels index it by them).
 RUN_COUNTERS = ("stage", "sinkhorn", "level", "ktu_valid", "newton", "cg", "backtracks", "fallbacks", "nnz",
                 "absorptions", "log_steps", "nit", "relax", "rated")
+_N_COUNTERS = len(RUN_COUNTERS)
 
 
 class SparsePlan(NamedTuple):
@@ -207,8 +208,8 @@ def ot_scale_kernel(K: Any, u: Any, v: Any) -> Any:
 
 
 
-class RunState(NamedTuple):
-    """What a compiled run changes, updated in place by :func:`ot_sns_run` and :func:`ot_sinkhorn_run`.
+class RunArrays(NamedTuple):
+    """The arrays of a compiled run's state: views of a :class:`RunState`'s two buffers.
 
     ``ist`` holds the integer state (stage, counters, continuation level, iteration count) and ``fst``
     Sinkhorn's over-relaxation (weight, last rate reading) and, fourth, the reg of SNS's reference kernel;
@@ -233,6 +234,36 @@ class RunState(NamedTuple):
     counts: Any
     f0: Any
     g0: Any
+
+
+def run_state_views(floats: Any, ints: Any, n: int, m: int) -> tuple:
+    """The :class:`RunArrays` of a state's buffers, as a tuple: ``floats`` holds ``fst`` (4), then ``f, u, Kv, rows,
+    f0`` (``n`` each), ``g, v, Ktu, cols, g0`` (``m`` each) and ``K`` (``n m``); ``ints`` holds ``ist``, then
+    ``counts`` (``n``). The one statement of the layout: the kernels compile this very function."""
+    o = 4 + 5 * n
+    p = o + 5 * m
+    return (ints[:_N_COUNTERS], floats[:4], floats[4:4 + n], floats[o:o + m], floats[4 + n:4 + 2 * n],
+            floats[o + m:o + 2 * m], floats[p:p + n * m].reshape((n, m)), floats[4 + 2 * n:4 + 3 * n],
+            floats[o + 2 * m:o + 3 * m], floats[4 + 3 * n:4 + 4 * n], floats[o + 3 * m:o + 4 * m],
+            ints[_N_COUNTERS:_N_COUNTERS + n], floats[4 + 4 * n:o], floats[o + 4 * m:p])
+
+
+class RunState(NamedTuple):
+    """What a compiled run changes, updated in place by :func:`ot_sns_run` and :func:`ot_sinkhorn_run`: a float and
+    an integer buffer of an ``n x m`` problem, whose views are the state's :class:`RunArrays` (:meth:`arrays`).
+
+    Two buffers rather than fourteen arrays: each array was an allocation before a solve and an argument that
+    the compiled call's dispatch checks and unboxes (see ``docs/transport.md``).
+    """
+
+    floats: Any
+    ints: Any
+    n: int
+    m: int
+
+    def arrays(self) -> RunArrays:
+        """The state's arrays (views: writing them writes the state)."""
+        return RunArrays(*run_state_views(self.floats, self.ints, self.n, self.m))
 
 
 class RunTrace(NamedTuple):
@@ -264,27 +295,26 @@ def _run(name: str, C: Any, args: tuple, state: RunState, count: int, flags: tup
     if not (type(C) is np.ndarray and C.dtype == np.float64 and C.size <= OT_RUN_MAX_SIZE):
         raise ValueError(f"ot_{name} takes a NumPy float64 cost of at most OT_RUN_MAX_SIZE entries "
                          f"(elsewhere the solvers step through the kernels one iteration at a time)")
-    F, G, out, ist, P, fun, err = getattr(_compiled("_jit_sns"), name)(C, *args, *state, count, *flags)
+    F, G, out, ist, P, fun, err = getattr(_compiled("_jit_sns"), name)(C, *args, state.floats, state.ints, count,
+                                                                        *flags)
     return RunTrace(F, G, out, ist, (P, fun, err) if P.size else None)
 
 
 def ot_run_state(n: int, m: int, g: Any) -> RunState:
     """The state of a compiled run before its start (``start=True`` of :func:`ot_sns_run`, :func:`ot_sinkhorn_run`
     makes it from the potential ``g``, a copy of which it holds)."""
-    e = np.empty
-    ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
-    return RunState(ist, e(4), e(n), np.array(g, dtype=np.float64), e(n), e(m), e((n, m)),
-                    e(n), e(m), e(n), e(m), np.zeros(n, dtype=np.int64), e(n), e(m))
+    floats = np.empty(4 + 5 * (n + m) + n * m)
+    floats[4 + 5 * n:4 + 5 * n + m] = g  # its g (run_state_views)
+    return RunState(floats, np.zeros(_N_COUNTERS + n, dtype=np.int64), n, m)
 
 
-def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: tuple) -> Any:
+def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: RunState) -> Any:
     """:func:`ot_gibbs` ``(C, f, g, reg, cutoff)`` of a compiled SNS run, its exponentials factorised through the
-    run's reference kernel ``ref = (K, f0, g0, fst)`` (the :class:`RunState` fields; ``fst[3]`` its reg) where
-    the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as the run."""
-    k = _compiled("_jit_sns")
-
-    K, f0, g0, fst = ref
-    return k.gibbs_plan(C, f, g, float(reg), float(cutoff), K, f0, g0, float(fst[3]))
+    reference kernel of the run's state ``ref`` (a :class:`RunState`: ``K`` at the potentials ``f0, g0``, ``fst[3]``
+    its reg) where the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as
+    the run."""
+    a = ref.arrays()
+    return _compiled("_jit_sns").gibbs_plan(C, f, g, float(reg), float(cutoff), a.K, a.f0, a.g0, float(a.fst[3]))
 
 
 def ot_run_constants(tol: float, cutoff: float, mass: float, levels: Any, check_every: int, max_iter: int, *,

@@ -25,6 +25,7 @@ import numba
 import numpy as np
 
 from . import NEWTON_NOISE as _NOISE, RUN_COUNTERS, SCALING_LIMIT as _BIG  # the step path's constants
+from . import run_state_views
 from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
                    newton_direct_dense, plan_measures, softmin_rows_serial)
 
@@ -32,6 +33,7 @@ from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibb
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
  RATED) = range(len(RUN_COUNTERS))
 N_STATE = len(RUN_COUNTERS)
+_views = numba.njit(cache=True)(run_state_views)  # a run's state arrays from its two buffers
 # float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
 # fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
 _REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's
@@ -409,15 +411,15 @@ def _constants(consts, ln_a):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def sns_run(C, CT, a, b, ln_a, ln_b, consts, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0, count,
-            start):  # pragma: no cover  (compiled)
+def sns_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start):  # pragma: no cover  (compiled)
     """Advance the SNS state by at most ``count`` iterations; returns their trace and, when the last one is
     certified, its plan (:func:`_traced`).
 
     With ``start`` the state is first made from ``g`` (:func:`_start`, at the first level's reg) and recorded
     as row 0; the iterations follow from row 1 (none when the start is certified).
 
-    The state is ``ist`` and the arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
+    The state, in the buffers ``floats`` and ``ints`` (``optkit.kernels.transport.RunState``), is ``ist`` and the
+    arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
     ``ist[STAGE] == 0``) and ``rows, cols, counts`` (Newton stage: the marginals and CSR row
     lengths at ``(f, g)``; ``K``, ``f0``, ``g0`` and ``fst[3]`` its reference kernel, see :func:`_gibbs_pass`),
     all updated in place. Iteration ``k`` of the call writes the potentials
@@ -426,6 +428,7 @@ def sns_run(C, CT, a, b, ln_a, ln_b, consts, ist, fst, f, g, u, v, K, Kv, Ktu, r
     stops early after an iteration the run loop checks (``check_every``, ``max_iter``) whose
     relative marginal error at the problem's ``reg`` is <= ``tol``, or is not a number.
     """
+    ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0 = _views(floats, ints, C.shape[0], C.shape[1])
     prm, cfg, levels, log_thr = _constants(consts, ln_a)
     F, G, out, out_ist = _trace(count, f.size, g.size)
     # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
@@ -569,14 +572,14 @@ def _adapt(fst, ist, err):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def sinkhorn_run(C, CT, a, b, ln_a, ln_b, consts, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0, count,
-                 start, relax):  # pragma: no cover  (compiled)
+def sinkhorn_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start, relax):  # pragma: no cover
     """Advance a kernel-domain Sinkhorn run by at most ``count`` iterations; returns as :func:`sns_run`.
 
-    The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` as in :func:`sns_run`
-    (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record, the
+    The state is ``ist``, ``fst`` (over-relaxation) and ``f, g, u, v, K, Kv, Ktu`` of the buffers, as in
+    :func:`sns_run` (``counts``, ``f0``, ``g0`` are not used); the start (with ``relax``: over-relaxed), the record, the
     early stop and the plan of a certified last row (exact exponentials) are the same.
     """
+    ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, _, f0, g0 = _views(floats, ints, C.shape[0], C.shape[1])
     prm, cfg, levels, _ = _constants(consts, ln_a)
     reg = levels[0]
     F, G, out, out_ist = _trace(count, f.size, g.size)

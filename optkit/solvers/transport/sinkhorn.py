@@ -56,7 +56,7 @@ class PlanFactors(NamedTuple):
     K: Any = None
     u: Any = None
     v: Any = None
-    ref: Any = None   # a compiled SNS run's reference kernel (ot_gibbs_factored), read when the plan is formed
+    ref: Any = None   # a compiled SNS run's state: the plan is formed through its reference kernel (ot_gibbs_factored)
     plan: Any = None  # (P, fun, err): the plan and its sums, already made by the compiled call that certified it
 
 
@@ -231,15 +231,16 @@ class CompiledRun:
 
 def kernel_state(s: OTState, n: int, m: int) -> RunState:
     """A compiled run's state from a kernel-domain :class:`OTState` (copies)."""
-    ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
+    state = ot_run_state(n, m, s.g)
+    a = state.arrays()
     for name, value in (("sinkhorn", s.k), ("absorptions", s.absorptions), ("log_steps", s.log_steps),
                         ("ktu_valid", s.Ktu is not None), ("relax", s.relax), ("rated", s.rated)):
-        ist[RUN_COUNTERS.index(name)] = int(value)
-    fst = np.array([s.omega, -1.0, 0.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1]), 0.0])
-    copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
-    Ktu = copy(s.Ktu) if s.Ktu is not None else np.empty(m)
-    return RunState(ist, fst, copy(s.f), copy(s.g), copy(s.u), copy(s.v), copy(s.K), copy(s.Kv), Ktu, np.empty(n),
-                    np.empty(m), np.zeros(n, dtype=np.int64), np.empty(n), np.empty(m))
+        a.ist[RUN_COUNTERS.index(name)] = int(value)
+    a.fst[:] = [s.omega, -1.0, 0.0, 0.0] if s.rate is None else [s.omega, float(s.rate[0]), float(s.rate[1]), 0.0]
+    a.f[:], a.u[:], a.v[:], a.K[:], a.Kv[:] = s.f, s.u, s.v, s.K, s.Kv
+    if s.Ktu is not None:
+        a.Ktu[:] = s.Ktu
+    return state
 
 
 class _OTSolver(Solver):

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..._registry import register
-import numpy as np
-
 from ...kernels.transport import (DIRECT_DENSE_MAX_SIZE, DIRECT_MAX_SIZE, NEWTON_NOISE, RUN_COUNTERS, RunState,
                                   RunTrace, ot_gibbs_marginals, ot_gibbs_sparse, ot_newton_cg, ot_newton_direct,
-                                  ot_run_compiled, ot_run_constants, ot_sns_run, ot_softmin_rows)
+                                  ot_run_compiled, ot_run_constants, ot_run_state, ot_sns_run, ot_softmin_rows)
 from ...problems.transport import SNS_BELOW
 from ..base import Check, Options, option
 from .sinkhorn import CompiledRun, OTState, PlanFactors, SinkhornEngine, _OTSolver, kernel_state, measured
@@ -366,17 +364,17 @@ class SinkhornNewtonSparse(_OTSolver):
         n, m = self.problem.shape
         if isinstance(s, OTState):
             return kernel_state(s, n, m)
-        ist = np.zeros(len(RUN_COUNTERS), dtype=np.int64)
-        ist[RUN_COUNTERS.index("stage")], ist[RUN_COUNTERS.index("sinkhorn")] = 1, s.sinkhorn
-        ist[RUN_COUNTERS.index("level")] = self.levels.index(s.reg)
-        copy = (lambda v: np.array(v, dtype=np.float64))  # noqa: E731
-        return RunState(ist, np.array([1.0, -1.0, 0.0, 0.0]), copy(s.f), copy(s.g), np.ones(n), np.ones(m),
-                        np.empty((n, m)), np.empty(n), np.empty(m), copy(s.rows), copy(s.cols),
-                        np.asarray(s.counts, dtype=np.int64).copy(), np.empty(n), np.empty(m))
+        state = ot_run_state(n, m, s.g)
+        a = state.arrays()
+        a.ist[RUN_COUNTERS.index("stage")], a.ist[RUN_COUNTERS.index("sinkhorn")] = 1, s.sinkhorn
+        a.ist[RUN_COUNTERS.index("level")] = self.levels.index(s.reg)
+        a.fst[:] = [1.0, -1.0, 0.0, 0.0]
+        a.f[:], a.u[:], a.v[:], a.rows[:], a.cols[:], a.counts[:] = s.f, 1.0, 1.0, s.rows, s.cols, s.counts
+        return state
 
     def _plan_reference(self, s: CompiledRun) -> Any:
-        a = s.arrays  # exact Newton steps keep a reference kernel (see ot_gibbs_factored); CG runs never make one
-        return (a.K, a.f0, a.g0, a.fst) if self.direct else None
+        # exact Newton steps keep a reference kernel in the state (see ot_gibbs_factored); CG runs never make one
+        return s.arrays if self.direct else None
 
     def _advance(self, state: RunState, count: int, start: bool = False) -> RunTrace:
         p = self.problem
