@@ -102,18 +102,18 @@ def _log_half_step(C, other, scale, mine, ln_w, reg):  # pragma: no cover  (comp
 def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w):  # pragma: no cover  (compiled)
     """One stabilised kernel-domain Sinkhorn iteration with over-relaxation weight ``w``
     (``SinkhornEngine.kernel_step``)."""
-    un = a / Kv
-    if w != 1.0:
-        un = un ** w * u ** (1.0 - w)
+    # loops, not array expressions (as in _write_row), the same operations in the same order
+    un, vn = np.empty(u.size), np.empty(v.size)
+    for i in range(un.size):
+        un[i] = a[i] / Kv[i] if w == 1.0 else (a[i] / Kv[i]) ** w * u[i] ** (1.0 - w)
     if not _below(un, _BIG):  # K v underflowed: this half-step in the log domain
         _log_half_step(C, g, v, f, ln_a, reg)
         _rebuild(C, f, g, u, v, K, reg, False, ist)
         ist[LOG_STEPS] += 1
         un[:] = 1.0
     _vecmat(un, K, Ktu)
-    vn = b / Ktu
-    if w != 1.0:
-        vn = vn ** w * v ** (1.0 - w)
+    for j in range(vn.size):
+        vn[j] = b[j] / Ktu[j] if w == 1.0 else (b[j] / Ktu[j]) ** w * v[j] ** (1.0 - w)
     if not _below(vn, _BIG):
         _log_half_step(CT, f, un, g, ln_b, reg)
         _rebuild(C, f, g, u, v, K, reg, False, ist)
@@ -121,8 +121,10 @@ def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w): 
         un[:] = 1.0
         vn[:] = 1.0
         _vecmat(un, K, Ktu)
-    u[:] = un
-    v[:] = vn
+    for i in range(un.size):
+        u[i] = un[i]
+    for j in range(vn.size):
+        v[j] = vn[j]
     ist[KTU_VALID] = 1
     if np.min(u) < 1 / _BIG or np.min(v) < 1 / _BIG or np.max(u) > _BIG:
         _rebuild(C, f, g, u, v, K, reg, True, ist)
@@ -540,14 +542,22 @@ def _write_row(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, row)
     """Row ``row`` of the trace: the potentials, ``(objective, marginal error, reg, over-relaxation weight)``
     (the objective through the potentials, as :meth:`EntropicOT.measures`) and the counters; returns the error."""
     err = _error(rows, cols, a, b)
-    fun = np.sum(fe * rows) + np.sum(ge * cols) - reg * np.sum(rows)
-    F[row, :] = fe
-    G[row, :] = ge
-    out[row, 0] = fun if math.isfinite(err) else np.nan
+    # loops, not array expressions (their temporaries and shape checks were 4.7 KB of machine code, cold in a
+    # single small solve); the sums in np.sum's order, so the objective is bitwise the same
+    sf = sg = total = 0.0
+    for i in range(fe.size):
+        sf += fe[i] * rows[i]
+        total += rows[i]
+        F[row, i] = fe[i]
+    for j in range(ge.size):
+        sg += ge[j] * cols[j]
+        G[row, j] = ge[j]
+    out[row, 0] = (sf + sg - reg * total) if math.isfinite(err) else np.nan
     out[row, 1] = err
     out[row, 2] = reg
     out[row, 3] = fst[0]
-    out_ist[row, :] = ist
+    for k in range(ist.size):
+        out_ist[row, k] = ist[k]
     return err
 
 
