@@ -184,7 +184,7 @@ def test_factorised_plan_passes_equal_the_exact_ones():
     """The compiled SNS run's passes through a reference kernel (exponentials of n + m shifts instead of n m)
     give the exact pass's marginals, counts and plan to rounding, make their own reference when there is none
     or the potentials left its span, and never keep one whose entries gibbs would have clipped."""
-    from optkit.kernels.transport import _jit_sns as k
+    from optkit.kernels.transport import _jit_reference as k
 
     rng = np.random.default_rng(3)
     n, m, reg = 23, 17, 0.02
@@ -195,14 +195,14 @@ def test_factorised_plan_passes_equal_the_exact_ones():
     ref = (K0, f0, g0, fst)
     none2, none1 = np.empty((0, 0)), np.empty(0)
     exact = _jit.gibbs_marginals_serial(C, f, g, reg, cutoff, 1, thr, none2, none2, none1, none1)
-    made = k._gibbs_pass(C, f, g, reg, cutoff, thr, np.empty((0, 0)), ref)  # no reference yet: exact, and made
+    made = k.gibbs_pass(C, f, g, reg, cutoff, thr, np.empty((0, 0)), ref)  # no reference yet: exact, and made
     assert fst[3] == reg and np.array_equal(f0, f) and np.array_equal(g0, g)
     for a, b in zip(made, exact):
         np.testing.assert_array_equal(a, b)
     f1, g1 = f + 0.5 * reg * rng.standard_normal(n) + 7.0, g - 7.0  # moved, and shifted along the gauge
     plan, want = np.empty((n, m)), np.empty((n, m))
     exact = _jit.gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, thr, want, none2, none1, none1)
-    got = k._gibbs_pass(C, f1, g1, reg, cutoff, thr, plan, ref)
+    got = k.gibbs_pass(C, f1, g1, reg, cutoff, thr, plan, ref)
     assert np.array_equal(f0, f)  # factorised: the reference stays
     np.testing.assert_allclose(got[0], exact[0], rtol=1e-13)
     np.testing.assert_allclose(got[1], exact[1], rtol=1e-13)
@@ -213,8 +213,8 @@ def test_factorised_plan_passes_equal_the_exact_ones():
     far = f + 210.0 * reg * np.linspace(-1.0, 0.0, n)  # spread beyond the span: exact, the reference remade there
     np.testing.assert_array_equal(k.gibbs_plan(C, far, g, reg, cutoff, K0, f0, g0, fst[3]),
                                   _jit.gibbs_serial(C, far, g, reg, cutoff))
-    k._gibbs_pass(C, far, g, reg, cutoff, thr, np.empty((0, 0)), ref)
+    k.gibbs_pass(C, far, g, reg, cutoff, thr, np.empty((0, 0)), ref)
     assert np.array_equal(f0, far)
     huge = f + 250.0 * reg  # plan entries near e^250: no reference is kept (gibbs clips exponents at 300)
-    k._gibbs_pass(C, huge, g, reg, cutoff, thr, np.empty((0, 0)), ref)
+    k.gibbs_pass(C, huge, g, reg, cutoff, thr, np.empty((0, 0)), ref)
     assert fst[3] == 0.0

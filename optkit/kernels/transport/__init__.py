@@ -314,7 +314,7 @@ def ot_gibbs_factored(C: Any, f: Any, g: Any, reg: float, cutoff: float, ref: Ru
     its reg) where the potentials are within its span, exact otherwise; changes nothing. NumPy float64 only, as
     the run."""
     a = ref.arrays()
-    return _compiled("_jit_sns").gibbs_plan(C, f, g, float(reg), float(cutoff), a.K, a.f0, a.g0, float(a.fst[3]))
+    return _compiled("_jit_reference").gibbs_plan(C, f, g, float(reg), float(cutoff), a.K, a.f0, a.g0, float(a.fst[3]))
 
 
 def ot_run_constants(tol: float, cutoff: float, mass: float, levels: Any, check_every: int, max_iter: int, *,

@@ -57,7 +57,7 @@ def _gibbs_marginals(C, f, g, reg, cutoff, nchunks, log_threshold, plan, K0, ef,
     receives in the same pass the entries ``gibbs_sparse`` keeps (the others 0): the same numbers, for
     one set of exponentials (SNS's compiled exact Newton steps); pass ``(0, 0)`` for none. With a
     reference kernel ``K0`` of shape ``(n, m)`` the entries are ``ef[i] * K0[i, j] * eg[j]`` instead of
-    exponentials (the factorised passes of ``_jit_sns._gibbs_pass``); pass ``(0, 0)`` and empty factors for none.
+    exponentials (the factorised passes of ``_jit_reference.gibbs_pass``); pass ``(0, 0)`` and empty factors for none.
     """
     n, m = C.shape
     inv = 1.0 / reg

@@ -28,6 +28,7 @@ from . import NEWTON_NOISE as _NOISE, RUN_COUNTERS, SCALING_LIMIT as _BIG  # the
 from . import run_state_views
 from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
                    newton_direct_dense, plan_measures, softmin_rows_serial)
+from ._jit_reference import UNCLIPPED, gibbs_pass, gibbs_plan, reference_fits
 
 # integer state ``ist``: what changes during a run besides the arrays (named by RUN_COUNTERS)
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
@@ -35,9 +36,7 @@ from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibb
 N_STATE = len(RUN_COUNTERS)
 _views = numba.njit(cache=True)(run_state_views)  # a run's state arrays from its two buffers
 # float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
-# fst[3]: the reg of SNS's reference kernel (see _gibbs_pass), 0: none
-_REF_SPAN = 100.0  # largest |shift| of either potential, over reg, from the reference kernel's
-_UNCLIPPED = math.exp(300.0 - 2.0 * _REF_SPAN)  # a reference kernel's entries must stay below (gibbs clips at e^300)
+# fst[3]: the reg of SNS's reference kernel (see gibbs_pass), 0: none
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
 # ``cfg``: sinkhorn_iters, max_backtracks, cg_max_iter, check_every, max_iter, direct (1: Cholesky, 0: CG)
 # a run's constants ``consts``: prm, cfg (as floats), log(sparsity), then the levels (see _constants)
@@ -144,97 +143,6 @@ def _error(rows, cols, a, b):  # pragma: no cover  (compiled)
 
 
 @numba.njit(cache=True)
-def _factors(f, g, f0, g0, inv, ef, eg):  # pragma: no cover  (compiled)
-    r"""Whether the plan at ``(f, g)`` factorises through a reference kernel at ``(f0, g0)`` (see
-    :func:`_gibbs_pass`); if so ``ef``, ``eg`` receive the factors
-    :math:`e^{(f - f^0)/\mathrm{reg} - s}` and :math:`e^{(g - g^0)/\mathrm{reg} + s}` (``inv = 1/reg``), with the
-    gauge shift ``s`` that centres the two."""
-    lf, hf, lg, hg = np.inf, -np.inf, np.inf, -np.inf
-    for i in range(f.size):
-        d = (f[i] - f0[i]) * inv
-        ef[i] = d
-        lf, hf = min(lf, d), max(hf, d)
-    for j in range(g.size):
-        d = (g[j] - g0[j]) * inv
-        eg[j] = d
-        lg, hg = min(lg, d), max(hg, d)
-    sh = 0.25 * (lf + hf - lg - hg)  # (f - t, g + t) centred: the same plan
-    if not (max(hf - sh, sh - lf) <= _REF_SPAN and max(hg + sh, -sh - lg) <= _REF_SPAN):
-        return False
-    for i in range(f.size):
-        ef[i] = math.exp(ef[i] - sh)
-    for j in range(g.size):
-        eg[j] = math.exp(eg[j] + sh)
-    return True
-
-
-@numba.njit(cache=True)
-def gibbs_plan(C, f, g, reg, cutoff, K0, f0, g0, ref_reg):  # pragma: no cover  (compiled)
-    """The plan ``gibbs(C, f, g, reg, cutoff)`` (entries with exponent <= ``cutoff`` zero), factorised through the
-    reference kernel ``K0`` at ``(f0, g0)`` made at ``ref_reg`` where :func:`_gibbs_pass` would, with exact
-    exponentials otherwise. Changes nothing: the plan a compiled SNS run returns (100 x 100: 10^4
-    exponentials become 200)."""
-    n, m = C.shape
-    inv = 1.0 / reg
-    P = np.zeros((n, m))
-    ef = np.empty(n)
-    eg = np.empty(m)
-    ok = ref_reg == reg and K0.shape[0] == n and K0.shape[1] == m and _factors(f, g, f0, g0, inv, ef, eg)
-    for i in range(n):
-        fi = f[i]
-        for j in range(m):
-            z = (fi + g[j] - C[i, j]) * inv
-            if z > cutoff:
-                P[i, j] = ef[i] * K0[i, j] * eg[j] if ok else math.exp(min(z, 300.0))
-    return P
-
-
-@numba.njit(cache=True)
-def _reference_fits(K0, n, m, cutoff):  # pragma: no cover  (compiled)
-    """Whether a reference kernel can be kept in ``K0`` (see :func:`_gibbs_pass`): it is ``(n, m)`` and the low
-    end of its span, ``cutoff - 2 _REF_SPAN``, stays in the normal range."""
-    return K0.shape[0] == n and K0.shape[1] == m and cutoff - 2.0 * _REF_SPAN > -700.0
-
-
-@numba.njit(cache=True)
-def _gibbs_pass(C, f, g, reg, cutoff, log_thr, plan, ref):  # pragma: no cover  (compiled)
-    r"""``gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan)``: the same row and column sums, row
-    counts and kept plan entries, with the exponentials of the plan factorised through a reference kernel.
-
-    ``ref = (K0, f0, g0, fst)`` holds :math:`K^0_{ij} = e^{(f^0_i + g^0_j - C_{ij})/\mathrm{reg}}` at reference
-    potentials ``(f0, g0)`` whose reg is ``fst[3]`` (0: none). Where the shifts :math:`(f - f^0)/\mathrm{reg}`
-    and :math:`(g - g^0)/\mathrm{reg}`, balanced by the gauge, stay within ``±_REF_SPAN``,
-    :math:`P_{ij} = e^{(f_i - f^0_i)/\mathrm{reg} - s}\,K^0_{ij}\,e^{(g_j - g^0_j)/\mathrm{reg} + s}`: n + m
-    exponentials and two products per entry instead of n m exponentials (a 30 x 30 pass: 7 -> 3 us, 100 x 100:
-    137 -> 24 us). Which entries count (the cutoff, the per-row thresholds) is decided on the exponent
-    :math:`(f_i + g_j - C_{ij})/\mathrm{reg}` as in ``gibbs_marginals``; the values agree to a few rounding
-    units. Otherwise the reference is remade at ``(f, g)``: :math:`K^0` gets every entry whose exponent exceeds
-    ``cutoff - 2 _REF_SPAN`` (an entry below that stays below the cutoff within the span) and the pass reads
-    its entries, exactly ``gibbs_marginals``'s; no reference is kept (an exact pass instead) where an entry
-    exceeds :math:`e^{300 - 2\,\mathrm{span}}` (``gibbs`` clips exponents at 300), where the low end would
-    leave the normal range, or where ``K0`` is not ``(n, m)``.
-    """
-    K0, f0, g0, fst = ref
-    n, m = C.shape
-    inv = 1.0 / reg
-    ef = np.empty(n)
-    eg = np.empty(m)
-    if not (fst[3] == reg and _factors(f, g, f0, g0, inv, ef, eg)):
-        if not _reference_fits(K0, n, m, cutoff):  # no reference to make (CG runs pass none)
-            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
-        K0[:, :] = gibbs_serial(C, f, g, reg, cutoff - 2.0 * _REF_SPAN)
-        if np.max(K0) > _UNCLIPPED:  # clipped entries: no reference
-            fst[3] = 0.0
-            return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, np.empty((0, 0)), ef, eg)
-        f0[:] = f
-        g0[:] = g
-        fst[3] = reg
-        ef[:] = 1.0  # the pass through the new reference: its entries exactly
-        eg[:] = 1.0
-    return gibbs_marginals_serial(C, f, g, reg, cutoff, 1, log_thr, plan, K0, ef, eg)
-
-
-@numba.njit(cache=True)
 def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref):  # pragma: no cover  (compiled)
     """Shift ``(f + t, g - t)`` so that ``g_m = 0`` and refresh the marginals and the row counts."""
     t = g[g.size - 1]
@@ -242,7 +150,7 @@ def _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref):  # pragma: n
         f[i] += t
     for j in range(g.size):
         g[j] -= t
-    r, c, cnt = _gibbs_pass(C, f, g, reg, cutoff, log_thr, np.empty((0, 0)), ref)
+    r, c, cnt = gibbs_pass(C, f, g, reg, cutoff, log_thr, np.empty((0, 0)), ref)
     rows[:] = r
     cols[:] = c
     counts[:] = cnt
@@ -288,7 +196,7 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
     direct = cfg[5] != 0
     if direct:
         if not valid[0]:
-            _gibbs_pass(C, f, g, reg, cutoff, log_thr, plans[0], ref)
+            gibbs_pass(C, f, g, reg, cutoff, log_thr, plans[0], ref)
             valid[0] = True
         ist[NNZ] = np.sum(counts)
         x, y, _ = newton_direct_dense(plans[0], rs, cs, ga, gb[:m1])
@@ -323,7 +231,7 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
             for j in range(m):
                 g1[j] = g[j] + alpha * dg[j]
             if direct:
-                r1, c1, n1 = _gibbs_pass(C, f1, g1, reg, cutoff, log_thr, plans[1], ref)
+                r1, c1, n1 = gibbs_pass(C, f1, g1, reg, cutoff, log_thr, plans[1], ref)
             else:
                 r1, c1, n1 = gibbs_marginals_serial(C, f1, g1, reg, cutoff, 1, log_thr, np.empty((0, 0)),
                                                     np.empty((0, 0)), df, dg)  # (no plan, no reference kernel)
@@ -361,10 +269,10 @@ def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, co
 def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref):  # pragma: no cover  (compiled)
     """Absorb the scalings into the potentials and start the Newton stage. The Sinkhorn stage's kernel (at the
     potentials before the absorption, every entry, none clipped while its largest is below ``e^(300 - 2 span)``)
-    becomes the reference kernel of :func:`_gibbs_pass` when ``ref`` holds it (exact Newton steps), so that
+    becomes the reference kernel of :func:`gibbs_pass` when ``ref`` holds it (exact Newton steps), so that
     the first pass of the stage is already factorised."""
     K0, f0, g0, fst = ref
-    if _reference_fits(K0, f.size, g.size, cutoff) and np.max(K0) <= _UNCLIPPED:
+    if reference_fits(K0, f.size, g.size, cutoff) and np.max(K0) <= UNCLIPPED:
         f0[:] = f
         g0[:] = g
         fst[3] = reg
@@ -423,7 +331,7 @@ def sns_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start):  # pra
     The state, in the buffers ``floats`` and ``ints`` (``optkit.kernels.transport.RunState``), is ``ist`` and the
     arrays ``f, g`` (potentials), ``u, v, K, Kv, Ktu`` (Sinkhorn stage,
     ``ist[STAGE] == 0``) and ``rows, cols, counts`` (Newton stage: the marginals and CSR row
-    lengths at ``(f, g)``; ``K``, ``f0``, ``g0`` and ``fst[3]`` its reference kernel, see :func:`_gibbs_pass`),
+    lengths at ``(f, g)``; ``K``, ``f0``, ``g0`` and ``fst[3]`` its reference kernel, see :func:`gibbs_pass`),
     all updated in place. Iteration ``k`` of the call writes the potentials
     of its plan to ``F[k], G[k]``, ``(objective, marginal error, reg)`` to ``out[k]`` and the
     counters to ``out_ist[k]``; on return ``rows, cols`` hold the marginals of the last one. The call
@@ -433,7 +341,7 @@ def sns_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start):  # pra
     ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0 = _views(floats, ints, C.shape[0], C.shape[1])
     prm, cfg, levels, log_thr = _constants(consts, ln_a)
     F, G, out, out_ist = _trace(count, f.size, g.size)
-    # the Newton stage's reference kernel (see _gibbs_pass; K is free once Sinkhorn ends), with exact Newton
+    # the Newton stage's reference kernel (see gibbs_pass; K is free once Sinkhorn ends), with exact Newton
     # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
     ref = (K if cfg[5] else np.empty((0, 0)), f0, g0, fst)
     done = _sns_advance(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows,
