@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import math
 import importlib
+import math
 from types import ModuleType
 from typing import Any, NamedTuple
 

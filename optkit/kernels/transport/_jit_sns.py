@@ -24,8 +24,8 @@ import math
 import numba
 import numpy as np
 
-from . import NEWTON_NOISE as _NOISE, RUN_COUNTERS, SCALING_LIMIT as _BIG  # the step path's constants
-from . import run_state_views
+from . import NEWTON_NOISE as _NOISE, SCALING_LIMIT as _BIG  # the step path's constants
+from . import RUN_COUNTERS, run_state_views
 from ._jit import (gibbs_init_serial, gibbs_marginals_serial, gibbs_serial, gibbs_sparse_serial, newton_cg_serial,
                    newton_direct_dense, plan_measures, softmin_rows_serial)
 from ._jit_reference import UNCLIPPED, gibbs_pass, gibbs_plan, reference_fits

@@ -316,7 +316,7 @@ class _OTSolver(Solver):
         return Ahead(funs, optimalities, {"marginal_error": errors}, at)
 
     def _plan_reference(self, s: CompiledRun) -> Any:
-        """The reference kernel through which the plan of a replayed iterate is formed (see ``finalize``), or None."""
+        """The run state whose reference kernel forms the plan of a replayed iterate (see ``finalize``), or None."""
         return None
 
     def _counters(self, s: CompiledRun) -> dict[str, Any]:
