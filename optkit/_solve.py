@@ -50,15 +50,15 @@ def _resolve(problem: Any, method: str | type[Solver] | None) -> type[Solver]:
         method = getattr(problem, "default_method", None)
         if method is None:
             raise ValueError(f"{type(problem).__name__} has no default_method; pass method=")
-    if isinstance(method, str):  # (the common case first: inspect.isclass is a Python call, a string test is not)
+    if inspect.isclass(method) and issubclass(method, Solver):
+        cls = method
+    elif isinstance(method, str):
         try:
             cls = get_solver(method)
         except ValueError:
             raise ValueError(
                 f"unknown method {method!r} for {type(problem).__name__}; valid methods: {methods(problem)}"
             ) from None
-    elif inspect.isclass(method) and issubclass(method, Solver):
-        cls = method
     else:
         raise TypeError(f"method must be a method name or a Solver subclass, got {type(method).__name__}")
     if not cls.accepts(problem):

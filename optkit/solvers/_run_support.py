@@ -96,8 +96,7 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
     every, cap, tol = options.check_every, options.max_iter, options.tol
     fun, opt = ahead.fun, ahead.optimality
     # the history's columns made in the scan, not by comprehensions after it (each its own function: with cold
-    # caches, microseconds of a 30 x 30 transport solve)
-    taken: list[int] = []
+    # caches, microseconds of a 30 x 30 transport solve); row i is iteration nit + 1 + i
     nits: list[int] = []
     funs: list[float] = []
     opts: list[float] = []
@@ -110,7 +109,6 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
         f, o = fun[i], opt[i]
         if not (math.isfinite(f) and not math.isnan(o)):
             break
-        taken.append(i)
         nits.append(it)
         funs.append(f)
         opts.append(o)
@@ -122,13 +120,13 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
         if stalled(f, o):
             status = Status.STALLED
             break
-    if not taken:
+    if not nits:
         return None
     measures = {}
     for k, v in ahead.measures.items():
-        measures[k] = [v[i] for i in taken]
+        measures[k] = [v[it - nit - 1] for it in nits]
     log(nits, funs, opts, measures)
-    last = taken[-1]
+    last = nits[-1] - nit - 1
     if best_row not in (-1, last):
         best = ahead.at(best_row)[1]
     state, check = ahead.at(last)

@@ -312,12 +312,10 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
 
 
 @numba.njit(cache=True)
-def _constants(consts, ln_a):  # pragma: no cover  (compiled)
-    """``prm, cfg, levels`` and the Newton matrix's per-row thresholds ``max(log a + log sparsity, cutoff + 1)`` from
-    a run's constants, one array (each array a call passes costs its caller an allocation: microseconds a call)."""
-    prm = consts[:8]
-    log_thr = np.maximum(ln_a + consts[14], prm[6] + 1.0)
-    return prm, consts[8:14].astype(np.int64), consts[15:], log_thr
+def _constants(consts):  # pragma: no cover  (compiled)
+    """``prm, cfg, levels`` from a run's constants, one array (each array a call passes costs its caller an
+    allocation: microseconds a call)."""
+    return consts[:8], consts[8:14].astype(np.int64), consts[15:]
 
 
 @numba.njit(cache=True)
@@ -339,7 +337,8 @@ def sns_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start):  # pra
     relative marginal error at the problem's ``reg`` is <= ``tol``, or is not a number.
     """
     ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, counts, f0, g0 = _views(floats, ints, C.shape[0], C.shape[1])
-    prm, cfg, levels, log_thr = _constants(consts, ln_a)
+    prm, cfg, levels = _constants(consts)
+    log_thr = np.maximum(ln_a + consts[14], prm[6] + 1.0)  # the Newton matrix's per-row thresholds (log sparsity)
     F, G, out, out_ist = _trace(count, f.size, g.size)
     # the Newton stage's reference kernel (see gibbs_pass; K is free once Sinkhorn ends), with exact Newton
     # systems only: the inexact CG steps amplify its rounding differences from the step path to 1e-6
@@ -498,7 +497,7 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start, re
     early stop and the plan of a certified last row (exact exponentials) are the same.
     """
     ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, _, f0, g0 = _views(floats, ints, C.shape[0], C.shape[1])
-    prm, cfg, levels, _ = _constants(consts, ln_a)
+    prm, cfg, levels = _constants(consts)
     reg = levels[0]
     F, G, out, out_ist = _trace(count, f.size, g.size)
     done = _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
