@@ -34,7 +34,11 @@ from ._jit_reference import UNCLIPPED, gibbs_pass, gibbs_plan, reference_fits
 (STAGE, SINKHORN, LEVEL, KTU_VALID, NEWTON, CG, BACKTRACKS, FALLBACKS, NNZ, ABSORPTIONS, LOG_STEPS, NIT, RELAX,
  RATED) = range(len(RUN_COUNTERS))
 N_STATE = len(RUN_COUNTERS)
-_views = numba.njit(cache=True)(run_state_views)  # a run's state arrays from its two buffers
+_views = numba.njit(cache=True, inline='always')(run_state_views)  # a run's state arrays from its two buffers
+# The functions a run function calls once (the stages of an iteration, the record, the trace) are inlined into it
+# (``inline='always'``): as calls they took up to 28 arrays each through memory, and a 30 x 30 run touched 81.6 KB of
+# machine code per call against 69.6 KB inlined (perf samples mapped onto the symbols). Functions called from
+# several places stay calls, so that their code runs from one copy.
 # float state ``fst``: Sinkhorn's over-relaxation weight omega and its last rate reading (k, error), k < 0: none;
 # fst[3]: the reg of SNS's reference kernel (see gibbs_pass), 0: none
 # ``prm``: tol, switch_tol, cg_tol, shift, armijo, level_tol, cutoff, mass
@@ -97,7 +101,7 @@ def _log_half_step(C, other, scale, mine, ln_w, reg):  # pragma: no cover  (comp
         mine[i] = reg * ln_w[i] - s[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _kernel_step(C, CT, a, b, ln_a, ln_b, reg, f, g, u, v, K, Kv, Ktu, ist, w):  # pragma: no cover  (compiled)
     """One stabilised kernel-domain Sinkhorn iteration with over-relaxation weight ``w``
     (``SinkhornEngine.kernel_step``)."""
@@ -168,7 +172,7 @@ def _sinkhorn_iteration(C, CT, ln_a, ln_b, reg, cutoff, log_thr, f, g, rows, col
     _gauge(C, f, g, reg, cutoff, log_thr, rows, cols, counts, ref)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _newton_step(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, log_thr, f, g, rows, cols, counts, ist,
                  plans, valid, ref):  # pragma: no cover  (compiled)
     """One sparsified Newton step with its Armijo search, or the Sinkhorn fallback (the solver's
@@ -284,7 +288,7 @@ def _to_newton(C, reg, cutoff, log_thr, f, g, u, v, rows, cols, counts, ist, ref
     ist[STAGE] = 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G, out,
            out_ist):  # pragma: no cover  (compiled)
     """A run's start in the kernel domain (``SinkhornEngine.start`` and the first check), recorded as row 0
@@ -311,7 +315,7 @@ def _start(C, a, b, ln_a, reg, relax, ist, fst, f, g, u, v, K, Kv, Ktu, rows, co
     return _write_row(f, g, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, np.int64(0))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _constants(consts):  # pragma: no cover  (compiled)
     """``prm, cfg, levels`` from a run's constants, one array (each array a call passes costs its caller an
     allocation: microseconds a call)."""
@@ -348,13 +352,13 @@ def sns_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start):  # pra
     return _traced(C, a, b, levels[levels.size - 1], prm, ref, F, G, out, out_ist, done)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _trace(count, n, m):  # pragma: no cover  (compiled)
     """A call's trace arrays for at most ``count`` iterations: ``F, G, out, out_ist`` (see :func:`sns_run`)."""
     return np.empty((count, n)), np.empty((count, m)), np.empty((count, 4)), np.empty((count, N_STATE), np.int64)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _traced(C, a, b, reg, prm, ref, F, G, out, out_ist, done):  # pragma: no cover  (compiled)
     """What a call returns: ``(F, G, out, out_ist)`` cut to its ``done`` rows and, when the last row is an
     iterate of the problem's ``reg`` with relative marginal error <= ``tol`` (the one the run loop ends on), its
@@ -372,7 +376,7 @@ def _traced(C, a, b, reg, prm, ref, F, G, out, out_ist, done):  # pragma: no cov
     return F[:done], G[:done], out[:done], out_ist[:done], P, fun, err
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _sns_advance(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols,
                  counts, ref, F, G, out, out_ist, start):  # pragma: no cover  (compiled)
     """:func:`sns_run`'s iterations, into the trace ``F, G, out, out_ist``; returns how many were made."""
@@ -417,7 +421,7 @@ def _sns_advance(C, CT, a, b, ln_a, ln_b, levels, log_thr, prm, cfg, ist, fst, f
     return done
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols):  # pragma: no cover  (compiled)
     """The effective potentials ``f + reg log u``, ``g + reg log v`` and the marginals ``u * Kv``,
     ``v * K^T u`` of the kernel-domain plan (``SinkhornEngine.marginals``)."""
@@ -431,7 +435,7 @@ def _kernel_marginals(f, g, u, v, K, Kv, Ktu, reg, ist, fe, ge, rows, cols):  # 
         cols[j] = v[j] * Ktu[j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _record(fe, ge, rows, cols, a, b, reg, ist, fst, F, G, out, out_ist, done, every, max_iter, tol, mass,
             certifiable):  # pragma: no cover  (compiled)
     """Write iteration ``done`` of the call (potentials, objective, marginal error, reg, the
@@ -505,7 +509,7 @@ def sinkhorn_run(C, CT, a, b, ln_a, ln_b, consts, floats, ints, count, start, re
     return _traced(C, a, b, reg, prm, (np.empty((0, 0)), f0, g0, fst), F, G, out, out_ist, done)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline='always')
 def _sinkhorn_advance(C, CT, a, b, ln_a, ln_b, reg, prm, cfg, ist, fst, f, g, u, v, K, Kv, Ktu, rows, cols, F, G,
                       out, out_ist, start, relax):  # pragma: no cover  (compiled)
     """:func:`sinkhorn_run`'s iterations, into the trace ``F, G, out, out_ist``; returns how many were made."""
