@@ -50,7 +50,7 @@ def _resolve(problem: Any, method: str | type[Solver] | None) -> type[Solver]:
         method = getattr(problem, "default_method", None)
         if method is None:
             raise ValueError(f"{type(problem).__name__} has no default_method; pass method=")
-    if inspect.isclass(method) and issubclass(method, Solver):
+    if isinstance(method, type) and issubclass(method, Solver):  # (inspect.isclass's test, without its Python call)
         cls = method
     elif isinstance(method, str):
         try:

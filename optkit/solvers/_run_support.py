@@ -122,11 +122,12 @@ def _take_ahead(ahead: Ahead, nit: int, options: Options, stalled: _Stall,
             break
     if not nits:
         return None
+    last = nits[-1] - nit - 1
+    whole = len(nits) == last + 1  # every row up to the last taken (check_every = 1): a slice, not a comprehension
     measures = {}
     for k, v in ahead.measures.items():
-        measures[k] = [v[it - nit - 1] for it in nits]
+        measures[k] = v[:len(nits)] if whole else [v[it - nit - 1] for it in nits]
     log(nits, funs, opts, measures)
-    last = nits[-1] - nit - 1
     if best_row not in (-1, last):
         best = ahead.at(best_row)[1]
     state, check = ahead.at(last)
@@ -194,14 +195,10 @@ class _CtrlC:
 
     A ``KeyboardInterrupt`` raised while Numba compiles can be swallowed: the handler then runs
     inside an llvmlite ``__del__`` and Python only prints "Exception ignored". The flag survives
-    that, and the run loop reads it after every step.
+    that, and the run loop reads ``seen`` after every step.
     """
 
-    def __init__(self) -> None:
-        self.seen = False
-
-    def __bool__(self) -> bool:
-        return self.seen
+    seen = False  # (a class default, not an __init__: one Python call fewer a run)
 
     def handler(self, signum: int, frame: Any) -> None:
         self.seen = True

@@ -164,7 +164,7 @@ class Options:
         Options
         """
         try:  # the same keywords give the same frozen options, built and checked once (_BUILT)
-            key = (cls, method, frozenset((k, type(v), v) for k, v in kwargs.items()))
+            key = (cls, method, frozenset(zip(kwargs, map(type, kwargs.values()), kwargs.values())))  # (k, type, v)
             built = _BUILT.get(key)
         except TypeError:  # an unhashable value: nothing to share
             key = built = None
@@ -507,7 +507,7 @@ def _run(solver: Solver, x0: Any, callback: Callable[[Snapshot], Any] | None, ve
             and type(solver).terminate is Solver.terminate)
     try:
         while status is None:
-            if ctrl_c:  # Ctrl-C pressed, its KeyboardInterrupt swallowed (e.g. inside Numba's compiler)
+            if ctrl_c.seen:  # Ctrl-C pressed, its KeyboardInterrupt swallowed (e.g. inside Numba's compiler)
                 status = Status.INTERRUPTED
                 break
             if nit >= opts.max_iter:

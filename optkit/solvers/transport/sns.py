@@ -68,8 +68,11 @@ class _Defaults(NamedTuple):
     def resolve(self, o: SNSOptions) -> tuple[float, float, int, float, float]:
         """``(reg_start, level_tol, sinkhorn_iters, sparsity, shift)``: the options given, these defaults for the
         others."""
-        given = (o.reg_start, o.level_tol, o.sinkhorn_iters, o.sparsity, o.shift)
-        return tuple(d if v is None else v for v, d in zip(given, self))
+        return (self.reg_start if o.reg_start is None else o.reg_start,
+                self.level_tol if o.level_tol is None else o.level_tol,
+                self.sinkhorn_iters if o.sinkhorn_iters is None else o.sinkhorn_iters,
+                self.sparsity if o.sparsity is None else o.sparsity,
+                self.shift if o.shift is None else o.shift)
 
 
 # CG: a long Sinkhorn start and one continuation level per reg_factor below 1e-3 of the cost spread (the
