@@ -1,7 +1,6 @@
 """The scipy-style entry point: ``solve(problem, method=..., **options)``."""
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from ._registry import all_methods, get_solver
@@ -209,7 +208,7 @@ def show_options(method: str | type[Solver], *, file: Any = None) -> str:
       tol = 1e-06 (domain: (0, inf))
           stop when the relative optimality measure is <= tol
     """
-    if inspect.isclass(method) and issubclass(method, Solver):
+    if isinstance(method, type) and issubclass(method, Solver):
         cls = method
     elif isinstance(method, str):
         cls = get_solver(method)
