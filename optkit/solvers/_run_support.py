@@ -229,7 +229,7 @@ class _CtrlCWatch:
         current = _signal.getsignal(signal.SIGINT)
         if current is signal.default_int_handler:
             flag = _CtrlC()
-            try:  # (which thread this is asked only where it matters: two Python calls fewer a run)
+            try:  # (the thread is not asked about here: threading's two Python calls a run, saved)
                 _signal.signal(signal.SIGINT, flag.handler)
             except ValueError:  # not the main thread, which alone receives signals: a flag never set
                 return flag

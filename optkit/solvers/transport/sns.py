@@ -68,6 +68,7 @@ class _Defaults(NamedTuple):
     def resolve(self, o: SNSOptions) -> tuple[float, float, int, float, float]:
         """``(reg_start, level_tol, sinkhorn_iters, sparsity, shift)``: the options given, these defaults for the
         others."""
+        # (spelled out: a generator over the five would be one more function run per solve)
         return (self.reg_start if o.reg_start is None else o.reg_start,
                 self.level_tol if o.level_tol is None else o.level_tol,
                 self.sinkhorn_iters if o.sinkhorn_iters is None else o.sinkhorn_iters,
