@@ -7,13 +7,15 @@ return a plan whose L1 marginal error ``||P1 - a||_1 + ||P^T 1 - b||_1`` is <= 1
 measured on the returned plan the same way for all; optkit stops on that measure
 (``tol=1e-8``). A peer's tolerance means something else, so it is calibrated first:
 the loosest of a sweep of settings whose plan reaches 1e-8 is the one timed (a peer
-with none is left out). Then ``--repeat`` rounds (more for fast instances: up to 41,
-or about 3 s, rounded to whole squares below) run every solver once each, interleaved, so load changes
+with none is left out). Then ``--repeat`` rounds (more for fast instances: up to 181,
+or about 12 s, rounded to whole squares below) run every solver once each, interleaved, so load changes
 hit everyone alike. A call's time depends on the call before it (what it left in the caches: the same
 call measured up to 40% apart in two slots), so the orders form balanced Latin squares (Williams designs,
 their labels shuffled square by square, seeded): over a square every solver follows every other exactly
 once. The median per solver is
-reported. Times are whole calls (``optkit.solve`` or the peer's function), from
+reported, and for optkit's two columns a 95% interval of the process-time ratio to the fastest peer (a seeded
+percentile bootstrap of the two medians, ``RATIO_CI``): a cell whose interval holds 1 is parity, not a win or a
+loss. Times are whole calls (``optkit.solve`` or the peer's function), from
 already-built inputs. optkit also runs as it did before its compiled paths (the step
 path, ``[steps]``), in the same rounds, for the before/after ratios.
 
@@ -47,7 +49,8 @@ TARGET = 1e-8
 SIZES = (30, 50, 100, 200, 500)
 REGS = (1e-2, 1e-3)
 CPU: dict[str, float] = {}  # "instance|package:method" -> median process time: robust where the machine is shared
-MAX_ROUNDS, ROUND_SECONDS = 41, 3.0  # the median of many rounds is what survives a loaded machine's hiccups
+RATIO_CI: dict[str, tuple[float, float]] = {}  # "instance|optkit:method" -> 95% interval of peer / optkit (CPU)
+MAX_ROUNDS, ROUND_SECONDS = 181, 12.0  # the median of many rounds is what survives a loaded machine's hiccups
 REGOT = ("sinkhorn_ssns", "sinkhorn_bcd", "sinkhorn_newton", "sinkhorn_sparse_newton", "sinkhorn_splr",
          "sinkhorn_lbfgs_dual")
 
@@ -140,6 +143,14 @@ def _calibrate(problem: EntropicOT, runners: dict[str, tuple], budget: float) ->
     return chosen
 
 
+def _ratio_interval(peer: list[float], ours: list[float], draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """A 95% percentile-bootstrap interval of ``median(peer) / median(ours)`` (each sample resampled alone)."""
+    rng = random.Random(seed)
+    ratios = sorted(statistics.median(rng.choices(peer, k=len(peer)))
+                    / statistics.median(rng.choices(ours, k=len(ours))) for _ in range(draws))
+    return ratios[int(0.025 * draws)], ratios[int(0.975 * draws) - 1]
+
+
 def _balanced_orders(k: int) -> list[list[int]]:
     """Orders of ``k`` solvers in which every one directly follows every other exactly once: a Williams
     design (``k`` rows when ``k`` is even; with its mirror image, ``2 k``, when odd)."""
@@ -182,14 +193,22 @@ def sweep(sizes=SIZES, regs=REGS, repeat: int = 7, budget: float = 3.0, digits: 
             if r == 1:  # fast instances get more rounds (up to MAX_ROUNDS, about ROUND_SECONDS in all)
                 rounds = max(repeat, min(MAX_ROUNDS, int(ROUND_SECONDS / max(time.perf_counter() - started, 1e-9))))
                 rounds = len(square) * max(1, round(rounds / len(square)))  # whole squares
+        reached = []
         for k in names:
             P, nit = last[k]
             err = _err(problem, P)
+            if err <= TARGET:
+                reached.append(k)
             package, method = k.split(":", 1)
             label = method if package == "optkit" else f"{method}[{chosen[k][1]}]"
             rows.append(Row(name, label, package, statistics.median(times[k]), nit,
                             float(np.sum(problem.C * P)), "l1_marginal_error", err, err <= TARGET))
             CPU[f"{name}|{rows[-1].key}"] = statistics.median(cpu[k])
+        peers = [k for k in reached if not k.startswith("optkit")]
+        if peers:
+            best = min(peers, key=lambda k: statistics.median(cpu[k]))
+            for k in ("optkit:default", "optkit:sns"):
+                RATIO_CI[f"{name}|{k}"] = _ratio_interval(cpu[best], cpu[k])
     return rows
 
 
@@ -213,7 +232,11 @@ def table(rows: list[Row], cpu: bool = False) -> str:
         def cell(r):
             return f"{t(r):.5f}{'' if r.success else ' FAILED'}"
 
-        ratios = " | ".join(f"{t(best) / t(ours[k]):.2f}" for k in ("default", "sns", "default[steps]", "sns[steps]"))
+        def ratio(k):
+            ci = RATIO_CI.get(f"{inst}|optkit:{k}") if cpu else None
+            return f"{t(best) / t(ours[k]):.2f}" + (f" [{ci[0]:.2f}-{ci[1]:.2f}]" if ci else "")
+
+        ratios = " | ".join(ratio(k) for k in ("default", "sns", "default[steps]", "sns[steps]"))
         lines.append(f"| {inst} | {cell(ours['default'])} | {cell(ours['sns'])} | {best.key} | {t(best):.5f} | "
                      f"{ratios} |")
     return "\n".join(lines)
@@ -258,6 +281,8 @@ def _merged(rows: list[Row]) -> list[Row]:
     fresh = {r.instance for r in rows}
     kept = [Row(**r) for r in earlier["rows"] if r["instance"] not in fresh]
     CPU.update({k: v for k, v in earlier.get("cpu_s", {}).items() if k.split("|", 1)[0] not in fresh})
+    RATIO_CI.update({k: tuple(v) for k, v in earlier.get("ratio_ci_cpu", {}).items()
+                     if k.split("|", 1)[0] not in fresh})
     order = list(dict.fromkeys([r["instance"] for r in earlier["rows"]] + [r.instance for r in rows]))
     return sorted(kept + rows, key=lambda r: order.index(r.instance))
 
@@ -272,7 +297,8 @@ def main_small(args) -> list[Row]:
     if args.merge:
         rows = _merged(rows)
     path = write("transport_small", rows, {"target": f"L1 marginal error <= {TARGET:g}", "repeat": args.repeat,
-                                           "timing": "median of interleaved rounds, whole calls", "cpu_s": dict(CPU)})
+                                           "timing": "median of interleaved rounds, whole calls", "cpu_s": dict(CPU),
+                                           "ratio_ci_cpu": dict(RATIO_CI)})
     plot(rows, "transport_small")
     print("wall time\n" + table(rows) + "\n\nprocess (CPU) time\n" + table(rows, cpu=True))
     print(f"\nwritten: {path}")
