@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
+from scipy.stats import bootstrap
 
 import optkit
 from optkit.datasets.transport import digits_pair, uniform_clouds
@@ -145,10 +146,12 @@ def _calibrate(problem: EntropicOT, runners: dict[str, tuple], budget: float) ->
 
 def _ratio_interval(peer: list[float], ours: list[float], draws: int = 2000, seed: int = 0) -> tuple[float, float]:
     """A 95% percentile-bootstrap interval of ``median(peer) / median(ours)`` (each sample resampled alone)."""
-    rng = random.Random(seed)
-    ratios = sorted(statistics.median(rng.choices(peer, k=len(peer)))
-                    / statistics.median(rng.choices(ours, k=len(ours))) for _ in range(draws))
-    return ratios[int(0.025 * draws)], ratios[int(0.975 * draws) - 1]
+    def ratio(p, o, axis):
+        return np.median(p, axis=axis) / np.median(o, axis=axis)
+
+    ci = bootstrap((peer, ours), ratio, n_resamples=draws, vectorized=True, method="percentile",
+                   rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
 
 
 def _balanced_orders(k: int) -> list[list[int]]:
